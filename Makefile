@@ -1,0 +1,80 @@
+# pam4sim - build, run, test, bench, install.
+#   make run     set up (installs missing Debian packages when root), build, run the default link
+#   make test    set up, build, run every test
+#   make bench   throughput and memory of the default link
+#   make install PREFIX=/usr/local DESTDIR=
+CC      ?= cc
+PREFIX  ?= /usr/local
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -fPIC
+PKGS    := fftw3 gsl libfyaml
+DEBS    := build-essential pkg-config libfftw3-dev libgsl-dev libfyaml-dev libcriterion-dev xz-utils
+B       := build
+
+LIB_SRC := $(wildcard dsp/*.c) $(wildcard channel/*.c) $(filter-out sim/main.c,$(wildcard sim/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
+BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+CHANNELS := $(patsubst vectors/channels/%.xz,$(B)/channels/%,$(wildcard vectors/channels/*.s4p.xz))
+
+.PHONY: all setup run test bench install clean channels
+all: $(B)/.setup $(B)/libpam4sim.a $(B)/libpam4sim.so $(B)/pam4sim
+
+# Set-up: every library must be known to pkg-config; as root, apt-get installs what is missing.
+$(B)/.setup:
+	@mkdir -p $(B)
+	@if pkg-config --exists $(PKGS) criterion 2>/dev/null && command -v xz >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "setup: installing $(DEBS)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS) >/dev/null || exit 1; \
+	else \
+	  echo "setup: missing libraries; run:  sudo apt-get install -y $(DEBS)"; exit 1; \
+	fi
+	@touch $@
+setup: $(B)/.setup
+
+LDLIBS = $(shell pkg-config --libs $(PKGS)) -lm
+
+$(B)/%.o: %.c $(wildcard include/pam4sim/*.h) | $(B)/.setup
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(PKGS)) -c $< -o $@
+
+$(B)/libpam4sim.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+$(B)/libpam4sim.so: $(LIB_OBJ)
+	$(CC) -shared -o $@ $^ $(LDLIBS)
+$(B)/pam4sim: $(B)/sim/main.o $(B)/libpam4sim.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/channels/%: vectors/channels/%.xz | $(B)/.setup
+	@mkdir -p $(dir $@)
+	xz -dc $< > $@.tmp && mv $@.tmp $@
+channels: $(CHANNELS)
+
+$(B)/tests/%: tests/%.c tests/testutil.h $(B)/libpam4sim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(B)/libpam4sim.a $(LDLIBS) -lcriterion
+
+$(B)/bench/%: bench/%.c $(B)/libpam4sim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O3 -o $@ $< $(B)/libpam4sim.a $(LDLIBS)
+
+run: all
+	./$(B)/pam4sim run
+
+test: all channels $(TESTS)
+	@set -e; for t in $(TESTS); do echo "== $$t"; P4_BIN=$(B)/pam4sim P4_CHANNELS=$(B)/channels $$t --jobs 2; done
+	@sh tests/cli_errors.sh $(B)/pam4sim $(B)/channels
+
+bench: all $(BENCHES)
+	@for b in $(BENCHES); do $$b; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/pam4sim $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(B)/pam4sim $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(B)/libpam4sim.a $(B)/libpam4sim.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/pam4sim/*.h $(DESTDIR)$(PREFIX)/include/pam4sim/
+	sed -e 's|@PREFIX@|$(PREFIX)|' pam4sim.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pam4sim.pc
+
+clean:
+	rm -rf $(B)

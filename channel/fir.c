@@ -1,0 +1,111 @@
+/* fir.c - multi-input overlap-save FIR (see fir.h). */
+#include "pam4sim/fir.h"
+#include <complex.h>
+#include <fftw3.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct p4_fir {
+    int nin;
+    size_t L, N, hop;         /* longest response, FFT length, new samples per transform */
+    double complex **H;       /* per input, N/2+1 bins, scaled by 1/N */
+    double **hist;            /* per input, last L-1 input samples */
+    double *buf;              /* time-domain work buffer, N */
+    double complex *X, *acc;  /* spectra, N/2+1 */
+    fftw_plan fwd, inv;
+};
+
+void p4_fir_destroy(p4_fir *f)
+{
+    if (!f) return;
+    for (int i = 0; i < f->nin; i++) {
+        if (f->H) fftw_free(f->H[i]);
+        if (f->hist) free(f->hist[i]);
+    }
+    free(f->H);
+    free(f->hist);
+    if (f->fwd) fftw_destroy_plan(f->fwd);
+    if (f->inv) fftw_destroy_plan(f->inv);
+    fftw_free(f->buf);
+    fftw_free(f->X);
+    fftw_free(f->acc);
+    free(f);
+}
+
+p4_fir *p4_fir_create(int nin, const double *const *h, const size_t *len)
+{
+    if (nin < 1 || nin > 64) {
+        p4_error(P4_EINVAL, "p4_fir_create: ninputs must be 1..64");
+        return NULL;
+    }
+    p4_fir *f = calloc(1, sizeof *f);
+    if (!f) return NULL;
+    f->nin = nin;
+    for (int i = 0; i < nin; i++) {
+        if (len[i] < 1) {
+            free(f);
+            p4_error(P4_EINVAL, "p4_fir_create: every response needs at least one tap");
+            return NULL;
+        }
+        if (len[i] > f->L) f->L = len[i];
+    }
+    f->N = 8192;
+    while (f->N < 4 * f->L) f->N *= 2;
+    f->hop = f->N - f->L + 1;
+    size_t nb = f->N / 2 + 1;
+    f->H = calloc(nin, sizeof *f->H);
+    f->hist = calloc(nin, sizeof *f->hist);
+    f->buf = fftw_alloc_real(f->N);
+    f->X = fftw_alloc_complex(nb);
+    f->acc = fftw_alloc_complex(nb);
+    if (!f->H || !f->hist || !f->buf || !f->X || !f->acc) goto nomem;
+    f->fwd = fftw_plan_dft_r2c_1d((int)f->N, f->buf, f->X, FFTW_ESTIMATE);
+    f->inv = fftw_plan_dft_c2r_1d((int)f->N, f->acc, f->buf, FFTW_ESTIMATE);
+    for (int i = 0; i < nin; i++) {
+        f->H[i] = fftw_alloc_complex(nb);
+        f->hist[i] = calloc(f->L, sizeof(double));
+        if (!f->H[i] || !f->hist[i]) goto nomem;
+        memset(f->buf, 0, f->N * sizeof *f->buf);
+        memcpy(f->buf, h[i], len[i] * sizeof *f->buf);
+        fftw_execute_dft_r2c(f->fwd, f->buf, f->H[i]);
+        for (size_t k = 0; k < nb; k++) f->H[i][k] /= (double)f->N;
+    }
+    return f;
+nomem:
+    p4_fir_destroy(f);
+    p4_error(P4_ENOMEM, "p4_fir_create: out of memory");
+    return NULL;
+}
+
+size_t p4_fir_hop(const p4_fir *f) { return f->hop; }
+size_t p4_fir_fft_len(const p4_fir *f) { return f->N; }
+
+void p4_fir_reset(p4_fir *f)
+{
+    for (int i = 0; i < f->nin; i++) memset(f->hist[i], 0, f->L * sizeof(double));
+}
+
+static void run_one(p4_fir *f, const double *const *in, size_t off, size_t n, double *out)
+{
+    size_t nb = f->N / 2 + 1, h = f->L - 1;
+    for (int i = 0; i < f->nin; i++) {
+        memcpy(f->buf, f->hist[i], h * sizeof(double));
+        memcpy(f->buf + h, in[i] + off, n * sizeof(double));
+        memset(f->buf + h + n, 0, (f->N - h - n) * sizeof(double));
+        /* keep the last L-1 samples for the next call */
+        memcpy(f->hist[i], f->buf + n, h * sizeof(double));
+        fftw_execute_dft_r2c(f->fwd, f->buf, f->X);
+        const double complex *H = f->H[i];
+        if (i == 0)
+            for (size_t k = 0; k < nb; k++) f->acc[k] = f->X[k] * H[k];
+        else
+            for (size_t k = 0; k < nb; k++) f->acc[k] += f->X[k] * H[k];
+    }
+    fftw_execute_dft_c2r(f->inv, f->acc, f->buf);
+    memcpy(out + off, f->buf + h, n * sizeof(double));
+}
+
+void p4_fir_run(p4_fir *f, const double *const *in, size_t n, double *out)
+{
+    for (size_t off = 0; off < n; off += f->hop) run_one(f, in, off, n - off < f->hop ? n - off : f->hop, out);
+}

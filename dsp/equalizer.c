@@ -1,0 +1,162 @@
+/* equalizer.c - FFE, DFE + slicer, and the MMSE design (see equalizer.h). */
+#include "pam4sim/equalizer.h"
+#include "pam4sim/pam4.h"
+#include <gsl/gsl_linalg.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+p4_ffe *p4_ffe_create(const double *taps, int ntaps)
+{
+    if (ntaps < 1 || ntaps > 4096) {
+        p4_error(P4_EINVAL, "p4_ffe_create: ntaps must be 1..4096");
+        return NULL;
+    }
+    p4_ffe *f = calloc(1, sizeof *f);
+    if (!f) return NULL;
+    f->ntaps = ntaps;
+    f->c = malloc(ntaps * sizeof *f->c);
+    if (!f->c) {
+        free(f);
+        return NULL;
+    }
+    memcpy(f->c, taps, ntaps * sizeof *f->c);
+    return f;
+}
+
+void p4_ffe_reset(p4_ffe *f)
+{
+    if (f->work) memset(f->work, 0, (f->ntaps - 1) * sizeof *f->work);
+}
+
+void p4_ffe_run(p4_ffe *f, const double *in, size_t n, double *out)
+{
+    size_t h = (size_t)f->ntaps - 1;
+    if (h + n > f->cap) {
+        double *w = realloc(f->work, (h + n) * sizeof *w);
+        if (!w) return;
+        if (!f->work) memset(w, 0, h * sizeof *w);
+        f->work = w;
+        f->cap = h + n;
+    }
+    double *buf = f->work;
+    memcpy(buf + h, in, n * sizeof *buf);
+    for (size_t k = 0; k < n; k++) out[k] = 0;
+    for (int i = 0; i < f->ntaps; i++) {
+        const double c = f->c[i], *src = buf + h - i;
+        for (size_t k = 0; k < n; k++) out[k] += c * src[k];
+    }
+    memmove(buf, buf + n, h * sizeof *buf);
+}
+
+void p4_ffe_destroy(p4_ffe *f)
+{
+    if (f) free(f->c), free(f->work), free(f);
+}
+
+p4_status p4_dfe_init(p4_dfe *d, const double *b, int ntaps, const double lv[4])
+{
+    if (ntaps < 0 || ntaps > 64) return p4_error(P4_EINVAL, "DFE taps must be 0..64");
+    memset(d, 0, sizeof *d);
+    d->ntaps = ntaps;
+    if (ntaps) memcpy(d->b, b, ntaps * sizeof *b);
+    memcpy(d->lv, lv, 4 * sizeof *lv);
+    p4_thresholds(lv, d->th);
+    return P4_OK;
+}
+
+void p4_dfe_reset(p4_dfe *d) { memset(d->past, 0, sizeof d->past); }
+
+void p4_dfe_run(p4_dfe *d, const double *y, size_t n, double *z, double *fb, uint8_t *dec)
+{
+    const int nt = d->ntaps;
+    if (nt == 0) {
+        for (size_t k = 0; k < n; k++) {
+            z[k] = y[k];
+            if (fb) fb[k] = 0;
+            dec[k] = p4_slice(y[k], d->th);
+        }
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        double f = 0;
+        for (int j = 0; j < nt; j++) f += d->b[j] * d->past[j];
+        double zz = y[k] - f;
+        uint8_t s = p4_slice(zz, d->th);
+        for (int j = nt - 1; j > 0; j--) d->past[j] = d->past[j - 1];
+        d->past[0] = d->lv[s];
+        z[k] = zz;
+        if (fb) fb[k] = f;
+        dec[k] = s;
+    }
+}
+
+static double pulse_at(const double *p, int np, int t) { return t >= 0 && t < np ? p[t] : 0.0; }
+
+/* equalized pulse heq[m] = sum_i w[i] p[m - i], m = 0..np+nffe-2 */
+static double finish(const double *p, int np, int cursor, const double *rn, double s2, int nffe, int npre, int ndfe,
+                     double *w, double *b)
+{
+    int d = cursor + npre, nm = np + nffe - 1;
+    double g = 0;
+    for (int i = 0; i < nffe; i++) g += w[i] * pulse_at(p, np, d - i);
+    if (g != 0)
+        for (int i = 0; i < nffe; i++) w[i] /= g;
+    double isi = 0;
+    for (int m = 0; m < nm; m++) {
+        double h = 0;
+        for (int i = 0; i < nffe; i++) h += w[i] * pulse_at(p, np, m - i);
+        if (m > d && m <= d + ndfe) b[m - d - 1] = h;
+        else if (m != d) isi += h * h;
+    }
+    double nv = 0;
+    for (int i = 0; i < nffe; i++)
+        for (int j = 0; j < nffe; j++) nv += w[i] * w[j] * rn[abs(i - j)];
+    double den = s2 * isi + nv;
+    return den > 0 ? s2 / den : INFINITY;
+}
+
+p4_status p4_mmse_evaluate(const double *p, int np, int cursor, const double *rn, double s2, int nffe, int npre,
+                           int ndfe, double *w, double *b, double *snr)
+{
+    if (npre < 0 || npre >= nffe) return p4_error(P4_EINVAL, "FFE pre-cursor taps must be 0..taps-1");
+    *snr = finish(p, np, cursor, rn, s2, nffe, npre, ndfe, w, b);
+    return P4_OK;
+}
+
+p4_status p4_mmse_design(const double *p, int np, int cursor, const double *rn, double s2, int nffe, int npre,
+                         int ndfe, double *w, double *b, double *snr)
+{
+    if (nffe < 1 || npre < 0 || npre >= nffe)
+        return p4_error(P4_EINVAL, "p4_mmse_design: taps must be >= 1 and pre-cursor taps 0..taps-1");
+    int d = cursor + npre, nm = np + nffe - 1;
+    gsl_matrix *R = gsl_matrix_alloc(nffe, nffe);
+    gsl_vector *r = gsl_vector_alloc(nffe), *x = gsl_vector_alloc(nffe);
+    for (int i = 0; i < nffe; i++)
+        for (int j = 0; j <= i; j++) {
+            double acc = 0;
+            for (int m = 0; m < nm; m++) {
+                if (m > d && m <= d + ndfe) continue;
+                acc += pulse_at(p, np, m - i) * pulse_at(p, np, m - j);
+            }
+            acc = s2 * acc + rn[i - j];
+            gsl_matrix_set(R, i, j, acc);
+            gsl_matrix_set(R, j, i, acc);
+        }
+    /* a tiny diagonal load keeps a noise-free, rank-deficient problem solvable */
+    double tr = 0;
+    for (int i = 0; i < nffe; i++) tr += gsl_matrix_get(R, i, i);
+    for (int i = 0; i < nffe; i++) gsl_matrix_set(R, i, i, gsl_matrix_get(R, i, i) + 1e-12 * tr / nffe);
+    for (int i = 0; i < nffe; i++) gsl_vector_set(r, i, s2 * pulse_at(p, np, d - i));
+    p4_status st = P4_OK;
+    if (gsl_linalg_cholesky_decomp1(R) || gsl_linalg_cholesky_solve(R, r, x))
+        st = p4_error(P4_ENUM, "p4_mmse_design: the FFE correlation matrix is singular");
+    else {
+        for (int i = 0; i < nffe; i++) w[i] = gsl_vector_get(x, i);
+        *snr = finish(p, np, cursor, rn, s2, nffe, npre, ndfe, w, b);
+    }
+    gsl_matrix_free(R);
+    gsl_vector_free(r);
+    gsl_vector_free(x);
+    return st;
+}

@@ -1,0 +1,75 @@
+/* config.h - the effective configuration of a link: every key, its unit, default and range.
+ *
+ * One table (config.c) drives everything: the built-in default, YAML loading (libfyaml), --set
+ * overrides, range checks with file:line errors, `pam4sim config` (the default with comments and
+ * units) and the configuration block of the JSON report. Units are in key names. Keys that accept
+ * "auto" hold NAN until the link resolves them.
+ */
+#ifndef PAM4SIM_CONFIG_H
+#define PAM4SIM_CONFIG_H
+#include <stdint.h>
+#include <stdio.h>
+#include "pam4sim/status.h"
+
+#define P4_PATH_MAX 512
+#define P4_MAX_TAPS 64
+#define P4_MAX_XTALK 8
+
+typedef struct {
+    /* sim */
+    double baud_gbd;
+    int64_t sps, symbols, seed, unit_symbols;
+    /* tx */
+    char pattern[32];
+    int precode;
+    double amplitude_v, rlm;
+    double tx_ffe[P4_MAX_TAPS];
+    int64_t n_tx_ffe, tx_ffe_main;
+    char tx_filter[16];
+    double tx_bandwidth_ghz, tx_rise_time_ps, tx_snr_db;
+    double rj_ps, sj_ps, sj_mhz, dcd_ps;
+    /* channel */
+    char ch_type[16];
+    char ch_file[P4_PATH_MAX];
+    int64_t port_order[4];
+    int64_t n_port_order;
+    double ch_taps[P4_MAX_TAPS];
+    int64_t n_ch_taps;
+    double il_nyquist_db, skin_fraction, length_mm, delay_ps_per_mm, reflection_coeff, reflection_delay_ps;
+    double taper_fraction, impulse_max_ui, reference_ohm;
+    /* crosstalk */
+    char xt_files[P4_MAX_XTALK][P4_PATH_MAX];
+    int64_t n_xt_files;
+    double xt_amplitude_v[P4_MAX_XTALK];
+    int64_t n_xt_amplitude;
+    /* rx */
+    double eta0_v2_per_ghz, noise_rms_v, noise_filter_ghz;
+    int ctle_enable;
+    double g_dc_db, g_dc_hp_db, fz_ghz, fp1_ghz, fp2_ghz, f_lf_ghz;
+    char ffe_mode[16];
+    int64_t ffe_taps, ffe_precursors;
+    double ffe_coef[P4_MAX_TAPS];
+    int64_t n_ffe_coef;
+    int64_t dfe_taps;
+    double dfe_coef[P4_MAX_TAPS];
+    int64_t n_dfe_coef;
+    double sample_phase_ui;
+    /* measure */
+    double target_ber, eye_ber;
+    int64_t eye_symbols;
+} p4_config;
+
+/* Fill with the built-in default. */
+void p4_config_default(p4_config *c);
+/* Apply a YAML file on top of c; relative paths in it are taken from the file's folder. */
+p4_status p4_config_load(p4_config *c, const char *path);
+/* Apply "key=value" (value in YAML: 3, auto, [1, 0.5], text). */
+p4_status p4_config_set(p4_config *c, const char *assignment);
+/* Cross-key checks (run after loading and overrides). */
+p4_status p4_config_validate(const p4_config *c);
+/* The configuration as commented YAML (with_help: units, ranges, meaning). */
+void p4_config_write_yaml(const p4_config *c, FILE *f, int with_help);
+/* The configuration as one JSON object (no trailing newline), indented by `indent` spaces. */
+void p4_config_write_json(const p4_config *c, FILE *f, int indent);
+
+#endif

@@ -1,0 +1,59 @@
+/* link.h - an electrical PAM4 link, TX to decisions, simulated sample by sample.
+ *
+ * p4_link_create() turns a configuration into a ready link: it builds the frequency responses of
+ * the TX bandwidth, the channel, the RX noise filter and the CTLE on one FFT grid; chooses the CTLE
+ * gains ("auto"), the sampling phase ("auto") and the RX FFE/DFE coefficients by the MMSE SNR of the
+ * sampled pulse response; and sets up the overlap-save FIR that runs the whole linear chain. Noise
+ * (TX noise through the channel, eta0 at the CTLE input through the RX filter and CTLE, white noise
+ * at the sampler) is one Gaussian input shaped by sqrt(total noise PSD): the phase of a noise filter
+ * does not change the statistics, so all sources cost one FFT.
+ *
+ * p4_link_run() simulates sim.symbols symbols in work units of sim.unit_symbols. Each unit starts
+ * with a warm-up that fills every filter's history, has its own random streams from (seed, unit,
+ * stream), and is counted after its decisions are aligned to the TX symbols by the delay measured by
+ * correlation at creation. Memory is fixed by the unit size, not by the symbol count.
+ */
+#ifndef PAM4SIM_LINK_H
+#define PAM4SIM_LINK_H
+#include <stdint.h>
+#include "pam4sim/config.h"
+#include "pam4sim/measure.h"
+
+typedef struct p4_link p4_link;
+
+#define P4_PULSE_PRE 3
+#define P4_PULSE_POST 8
+#define P4_MAX_WARN 8
+
+typedef struct {
+    /* what the link chose */
+    double g_dc_db, g_dc_hp_db;     /* CTLE (NAN when off)            */
+    double sample_phase_ui;
+    double mmse_snr_db;             /* predicted SNR at the slicer    */
+    int nffe, npre, ndfe;
+    double ffe[P4_MAX_TAPS], dfe[P4_MAX_TAPS];
+    /* pulse response at the sampler (before the RX FFE) */
+    double main_cursor_v;
+    double pre[P4_PULSE_PRE], post[P4_PULSE_POST]; /* relative to the main cursor */
+    double channel_il_nyquist_db;   /* |H_channel| at baud/2          */
+    double fir_taps;                /* length of the linear-chain FIR */
+    /* latency model, ns */
+    double lat_tx_ffe_ns, lat_driver_ns, lat_channel_ns, lat_rx_analog_ns, lat_rx_ffe_ns, lat_model_ns;
+    double lat_measured_ns;         /* from the correlation delay     */
+    long delay_symbols;
+    int nwarn;
+    char warn[P4_MAX_WARN][256];
+} p4_link_info;
+
+p4_link *p4_link_create(const p4_config *cfg);
+const p4_link_info *p4_link_info_get(const p4_link *l);
+/* Run the configured number of symbols (or `symbols` if > 0). */
+p4_status p4_link_run(p4_link *l, uint64_t symbols, p4_counts *out);
+void p4_link_destroy(p4_link *l);
+
+/* The symbol-spaced pulse response at phase index phase (0..sps-1), for tests: fills p[0..n). */
+int p4_link_pulse(const p4_link *l, int phase, double *p, int n);
+/* The slicer thresholds (normalized, outer levels at +-1). */
+const double *p4_link_thresholds(const p4_link *l);
+
+#endif

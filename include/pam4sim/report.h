@@ -1,0 +1,20 @@
+/* report.h - the run report: a human summary and a versioned JSON document.
+ *
+ * The JSON carries the program version, the seed, the full effective configuration, what the link
+ * chose (CTLE, phase, equalizer), the counts with their 95 % intervals, eyes, pulse response and the
+ * latency breakdown. It holds no wall-clock figures, so the same seed gives byte-identical files.
+ */
+#ifndef PAM4SIM_REPORT_H
+#define PAM4SIM_REPORT_H
+#include <stdio.h>
+#include "pam4sim/config.h"
+#include "pam4sim/link.h"
+#include "pam4sim/measure.h"
+
+#define P4_VERSION "0.1.0"
+#define P4_JSON_SCHEMA 1
+
+void p4_report_text(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye);
+void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye);
+
+#endif

@@ -1,0 +1,476 @@
+/* config.c - the configuration table and everything driven by it (see config.h).
+ *
+ * Each key is one row: dotted path, type, where it lives in p4_config, range, whether "auto" is
+ * allowed, the default as YAML text and a one-line meaning. The default is made by parsing those
+ * texts through the same setter a file goes through, so the printed default, the loaded default and
+ * the checks cannot drift apart.
+ */
+#include "pam4sim/config.h"
+#include "pam4sim/prbs.h"
+#include <libfyaml.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef enum { T_DBL, T_INT, T_BOOL, T_STR, T_ENUM, T_DLIST, T_ILIST, T_SLIST, T_PATH } ktype;
+
+typedef struct {
+    const char *key;
+    ktype type;
+    size_t off, count_off; /* count_off: for lists */
+    int maxn;
+    double min, max;
+    int auto_ok;
+    const char *choices; /* T_ENUM: space-separated */
+    const char *def;
+    const char *help;
+} kdef;
+
+#define O(f) offsetof(p4_config, f)
+#define DBL(k, f, lo, hi, d, h) {k, T_DBL, O(f), 0, 0, lo, hi, 0, NULL, d, h}
+#define DBLA(k, f, lo, hi, d, h) {k, T_DBL, O(f), 0, 0, lo, hi, 1, NULL, d, h}
+#define INT(k, f, lo, hi, d, h) {k, T_INT, O(f), 0, 0, lo, hi, 0, NULL, d, h}
+#define BOOL(k, f, d, h) {k, T_BOOL, O(f), 0, 0, 0, 1, 0, NULL, d, h}
+#define ENUM(k, f, ch, d, h) {k, T_ENUM, O(f), 0, 0, 0, 0, 0, ch, d, h}
+#define PATH(k, f, d, h) {k, T_PATH, O(f), 0, 0, 0, 0, 0, NULL, d, h}
+#define DLIST(k, f, n, mx, lo, hi, d, h) {k, T_DLIST, O(f), O(n), mx, lo, hi, 0, NULL, d, h}
+#define ILIST(k, f, n, mx, lo, hi, d, h) {k, T_ILIST, O(f), O(n), mx, lo, hi, 0, NULL, d, h}
+#define SLIST(k, f, n, mx, d, h) {k, T_SLIST, O(f), O(n), mx, 0, 0, 0, NULL, d, h}
+
+static const kdef keys[] = {
+    DBL("sim.baud_gbd", baud_gbd, 1, 500, "106.25", "symbol rate [GBd] (200G/lane KP4: 106.25; with inner FEC: 113.4375)"),
+    INT("sim.sps", sps, 4, 128, "16", "samples per UI of the waveform"),
+    INT("sim.symbols", symbols, 1000, 1e15, "1000000", "symbols counted for BER"),
+    INT("sim.seed", seed, 0, 4611686018427387904.0, "1", "master seed of every random stream"),
+    INT("sim.unit_symbols", unit_symbols, 1024, 1048576, "32768", "symbols per work unit (each unit has its own random streams)"),
+    ENUM("tx.pattern", pattern, "prbs7 prbs9 prbs13 prbs15 prbs23 prbs31 prbs9q prbs13q prbs31q ssprq random", "prbs31q", "test pattern (SPEC 5) or seeded random data"),
+    BOOL("tx.precode", precode, "false", "1/(1+D) mod 4 precoding (decoded after the slicer)"),
+    DBL("tx.amplitude_v", amplitude_v, 0.001, 5, "0.413", "peak differential amplitude of the outer levels [V] (COM A_v)"),
+    DBL("tx.rlm", rlm, 0.5, 1, "0.95", "level-mismatch ratio RLM (inner levels at +-RLM/3)"),
+    DLIST("tx.ffe_taps", tx_ffe, n_tx_ffe, P4_MAX_TAPS, -1, 1, "[-0.10, 0.85, -0.05]", "TX FFE taps, symbol-spaced, pre-cursors first"),
+    INT("tx.ffe_main", tx_ffe_main, 0, 63, "1", "index of the main tap in tx.ffe_taps"),
+    ENUM("tx.filter", tx_filter, "none gaussian bessel", "gaussian", "driver bandwidth shape: Gaussian or 4th-order Bessel-Thomson"),
+    DBL("tx.bandwidth_ghz", tx_bandwidth_ghz, 0, 1000, "0", "driver 3-dB bandwidth [GHz] (0: from tx.rise_time_ps)"),
+    DBL("tx.rise_time_ps", tx_rise_time_ps, 0, 100, "4.0", "driver 20-80 % rise time [ps] (Gaussian; COM T_r)"),
+    DBL("tx.snr_db", tx_snr_db, 10, INFINITY, "33", "TX SNR [dB]: level power / white noise power in the Nyquist band (.inf: off)"),
+    DBL("tx.jitter.rj_ps", rj_ps, 0, 5, "0.094", "random jitter, rms [ps] (COM sigma_RJ 0.01 UI)"),
+    DBL("tx.jitter.sj_ps", sj_ps, 0, 50, "0", "sinusoidal jitter amplitude, peak [ps]"),
+    DBL("tx.jitter.sj_mhz", sj_mhz, 0, 1e6, "0", "sinusoidal jitter frequency [MHz]"),
+    DBL("tx.jitter.dcd_ps", dcd_ps, 0, 4, "0.376", "even/odd duty-cycle distortion, peak-to-peak [ps] (2 x COM A_DD)"),
+    ENUM("channel.type", ch_type, "none touchstone model taps", "model", "none, a Touchstone file, the analytic loss model, or symbol-spaced taps"),
+    PATH("channel.file", ch_file, "\"\"", "Touchstone .s2p/.s4p file (type touchstone)"),
+    ILIST("channel.port_order", port_order, n_port_order, 4, 1, 4, "[]", "in+, in-, out+, out- ports ([] = detect from the DC thru)"),
+    DLIST("channel.taps", ch_taps, n_ch_taps, P4_MAX_TAPS, -10, 10, "[1.0]", "symbol-spaced channel taps (type taps), e.g. [1, 0.6] for 1 + 0.6D"),
+    DBL("channel.il_nyquist_db", il_nyquist_db, 0, 80, "28", "loss model: insertion loss at baud/2 [dB]"),
+    DBL("channel.skin_fraction", skin_fraction, 0, 1, "0.3", "loss model: share of the Nyquist loss from the skin-effect sqrt(f) term (rest: dielectric, f)"),
+    DBL("channel.length_mm", length_mm, 0, 10000, "150", "loss model: trace length [mm] (sets the flight delay)"),
+    DBL("channel.delay_ps_per_mm", delay_ps_per_mm, 1, 20, "6.5", "loss model: propagation delay [ps/mm] (PCB stripline 6-7)"),
+    DBL("channel.reflection_coeff", reflection_coeff, -0.9, 0.9, "0", "loss model: echo amplitude relative to the thru (0: no reflection)"),
+    DBL("channel.reflection_delay_ps", reflection_delay_ps, 0, 10000, "200", "loss model: echo delay after the main arrival [ps]"),
+    DBL("channel.taper_fraction", taper_fraction, 0, 0.5, "0.1", "Touchstone: raised-cosine roll-off over this top fraction of the file's band"),
+    DBL("channel.impulse_max_ui", impulse_max_ui, 8, 8192, "512", "longest impulse response kept [UI]"),
+    DBL("channel.reference_ohm", reference_ohm, 1, 1000, "50", "reference resistance the S-parameters are renormalized to [ohm]"),
+    SLIST("crosstalk.files", xt_files, n_xt_files, P4_MAX_XTALK, "[]", "FEXT/NEXT aggressor Touchstone files, each driven by an independent random pattern"),
+    DLIST("crosstalk.amplitudes_v", xt_amplitude_v, n_xt_amplitude, P4_MAX_XTALK, 0, 5, "[]", "aggressor peak amplitudes [V] ([] = tx.amplitude_v; COM: A_fe 0.413, A_ne 0.45)"),
+    DBL("rx.noise.eta0_v2_per_ghz", eta0_v2_per_ghz, 0, 1e-3, "6e-9", "one-sided noise PSD at the CTLE input [V^2/GHz] (COM eta0)"),
+    DBL("rx.noise.rms_v", noise_rms_v, 0, 1, "0", "white Gaussian noise at the sampler, rms [V]"),
+    DBL("rx.noise.filter_ghz", noise_filter_ghz, 0, 1000, "61.625", "4th-order Butterworth RX filter 3-dB frequency [GHz] (COM f_r = 0.58 f_b; 0: off)"),
+    BOOL("rx.ctle.enable", ctle_enable, "true", "continuous-time linear equalizer (COM form)"),
+    DBLA("rx.ctle.g_dc_db", g_dc_db, -30, 0, "auto", "CTLE DC gain [dB] (auto: best of 0..-15 by MMSE SNR)"),
+    DBLA("rx.ctle.g_dc_hp_db", g_dc_hp_db, -10, 0, "auto", "CTLE low-frequency shelf gain [dB] (auto: best of 0..-5)"),
+    DBL("rx.ctle.fz_ghz", fz_ghz, 0.1, 1000, "42.5", "CTLE zero [GHz]"),
+    DBL("rx.ctle.fp1_ghz", fp1_ghz, 0.1, 1000, "42.5", "CTLE first pole [GHz]"),
+    DBL("rx.ctle.fp2_ghz", fp2_ghz, 0.1, 1000, "106.25", "CTLE second pole [GHz]"),
+    DBL("rx.ctle.f_lf_ghz", f_lf_ghz, 0.001, 100, "1.328125", "CTLE low-frequency pole/zero [GHz]"),
+    ENUM("rx.ffe.mode", ffe_mode, "mmse given", "mmse", "RX FFE coefficients: MMSE (GSL Cholesky) or given"),
+    INT("rx.ffe.taps", ffe_taps, 1, 64, "24", "RX FFE taps, symbol-spaced (1: gain only)"),
+    INT("rx.ffe.precursors", ffe_precursors, 0, 63, "4", "RX FFE taps before the main tap"),
+    DLIST("rx.ffe.coefficients", ffe_coef, n_ffe_coef, P4_MAX_TAPS, -100, 100, "[]", "given RX FFE taps (mode given; scaled so the main cursor is 1)"),
+    INT("rx.dfe.taps", dfe_taps, 0, 64, "1", "DFE taps"),
+    DLIST("rx.dfe.coefficients", dfe_coef, n_dfe_coef, P4_MAX_TAPS, -2, 2, "[]", "given DFE taps ([] = from the MMSE design)"),
+    DBLA("rx.sample_phase_ui", sample_phase_ui, 0, 0.9999, "auto", "sampling phase within the UI (auto: the phase of best MMSE SNR)"),
+    DBL("measure.target_ber", target_ber, 1e-15, 0.5, "2.4e-4", "pre-FEC BER the link must meet (KP4 threshold)"),
+    DBL("measure.eye_ber", eye_ber, 1e-15, 0.5, "1e-4", "BER at which eye heights and widths are measured"),
+    INT("measure.eye_symbols", eye_symbols, 0, 1e15, "1000000", "symbols in the eye histogram (0: all)"),
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static const kdef *find_key(const char *path)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!strcmp(keys[i].key, path)) return &keys[i];
+    return NULL;
+}
+
+static int is_prefix(const char *path)
+{
+    size_t n = strlen(path);
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!strncmp(keys[i].key, path, n) && keys[i].key[n] == '.') return 1;
+    return 0;
+}
+
+/* where: "FILE:LINE" or "--set" for messages */
+static p4_status parse_double(const kdef *k, const char *txt, double *v, const char *where)
+{
+    char *end;
+    if (k->auto_ok && !strcasecmp(txt, "auto")) {
+        *v = NAN;
+        return P4_OK;
+    }
+    if (!strcasecmp(txt, ".inf") || !strcasecmp(txt, "inf")) *v = INFINITY;
+    else if (!strcasecmp(txt, "-.inf") || !strcasecmp(txt, "-inf")) *v = -INFINITY;
+    else {
+        *v = strtod(txt, &end);
+        if (end == txt || *end || isnan(*v))
+            return p4_error(P4_EPARSE, "%s: key '%s': '%s' is not a number%s", where, k->key, txt,
+                            k->auto_ok ? " or auto" : "");
+    }
+    if (!(*v >= k->min && *v <= k->max))
+        return p4_error(P4_EINVAL, "%s: key '%s' = %s is out of range [%g, %g]%s", where, k->key, txt, k->min,
+                        k->max, k->auto_ok ? " (or auto)" : "");
+    return P4_OK;
+}
+
+static p4_status set_scalar(p4_config *c, const kdef *k, const char *txt, const char *where, int idx)
+{
+    char *base = (char *)c + k->off;
+    double v;
+    p4_status st;
+    switch (k->type) {
+    case T_DBL:
+    case T_DLIST:
+        if ((st = parse_double(k, txt, &v, where))) return st;
+        ((double *)base)[idx] = v;
+        return P4_OK;
+    case T_INT:
+    case T_ILIST:
+        if ((st = parse_double(k, txt, &v, where))) return st;
+        if (v != floor(v))
+            return p4_error(P4_EINVAL, "%s: key '%s' = %s must be a whole number", where, k->key, txt);
+        ((int64_t *)base)[idx] = (int64_t)v;
+        return P4_OK;
+    case T_BOOL:
+        if (!strcasecmp(txt, "true") || !strcasecmp(txt, "yes") || !strcasecmp(txt, "on")) *(int *)base = 1;
+        else if (!strcasecmp(txt, "false") || !strcasecmp(txt, "no") || !strcasecmp(txt, "off")) *(int *)base = 0;
+        else return p4_error(P4_EPARSE, "%s: key '%s' = '%s' must be true or false", where, k->key, txt);
+        return P4_OK;
+    case T_ENUM: {
+        const char *p = k->choices;
+        size_t n = strlen(txt);
+        while (p && *p) {
+            const char *sp = strchr(p, ' ');
+            size_t len = sp ? (size_t)(sp - p) : strlen(p);
+            if (len == n && !strncasecmp(p, txt, n)) {
+                snprintf(base, 16 + (k->off == O(pattern)) * 16, "%.*s", (int)len, p);
+                return P4_OK;
+            }
+            p = sp ? sp + 1 : NULL;
+        }
+        return p4_error(P4_EINVAL, "%s: key '%s' = '%s' is not allowed (allowed: %s)", where, k->key, txt,
+                        k->choices);
+    }
+    case T_STR:
+    case T_PATH:
+        snprintf(base, P4_PATH_MAX, "%s", txt);
+        return P4_OK;
+    case T_SLIST:
+        snprintf(base + (size_t)idx * P4_PATH_MAX, P4_PATH_MAX, "%s", txt);
+        return P4_OK;
+    }
+    return P4_OK;
+}
+
+static int is_list(const kdef *k) { return k->type == T_DLIST || k->type == T_ILIST || k->type == T_SLIST; }
+
+/* relative file names in a config file are taken from the file's folder */
+static void resolve_path(char *dst, const char *txt, const char *dir)
+{
+    if (!dir || !*dir || txt[0] == '/' || !txt[0]) snprintf(dst, P4_PATH_MAX, "%s", txt);
+    else snprintf(dst, P4_PATH_MAX, "%s/%s", dir, txt);
+}
+
+/* Line (1-based) of a node: libfyaml 0.7 keeps marks on tokens, so look through to a scalar. */
+static int node_line(struct fy_node *n)
+{
+    for (int depth = 0; n && depth < 8; depth++) {
+        if (fy_node_is_scalar(n)) {
+            struct fy_token *t = fy_node_get_scalar_token(n);
+            const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
+            return m ? m->line + 1 : 0;
+        }
+        void *it = NULL;
+        if (fy_node_is_sequence(n)) n = fy_node_sequence_iterate(n, &it);
+        else {
+            struct fy_node_pair *pr = fy_node_mapping_iterate(n, &it);
+            n = pr ? fy_node_pair_key(pr) : NULL;
+        }
+    }
+    return 0;
+}
+
+static p4_status set_node(p4_config *c, const kdef *k, struct fy_node *n, const char *file, const char *dir)
+{
+    char where[P4_PATH_MAX + 32];
+    if (file) snprintf(where, sizeof where, "%s:%d", file, node_line(n));
+    else snprintf(where, sizeof where, "--set");
+    char tmp[P4_PATH_MAX];
+    if (is_list(k)) {
+        int64_t *cnt = (int64_t *)((char *)c + k->count_off);
+        if (fy_node_is_scalar(n)) { /* a single value is a one-element list */
+            const char *t = fy_node_get_scalar0(n);
+            if (k->type == T_SLIST) resolve_path(tmp, t, dir), t = tmp;
+            p4_status st = set_scalar(c, k, t, where, 0);
+            if (!st) *cnt = 1;
+            return st;
+        }
+        if (!fy_node_is_sequence(n))
+            return p4_error(P4_EPARSE, "%s: key '%s' must be a list", where, k->key);
+        int len = fy_node_sequence_item_count(n);
+        if (len > k->maxn)
+            return p4_error(P4_EINVAL, "%s: key '%s' has %d entries (at most %d)", where, k->key, len, k->maxn);
+        void *iter = NULL;
+        struct fy_node *it;
+        int i = 0;
+        while ((it = fy_node_sequence_iterate(n, &iter))) {
+            if (!fy_node_is_scalar(it))
+                return p4_error(P4_EPARSE, "%s: key '%s': list entries must be plain values", where, k->key);
+            const char *t = fy_node_get_scalar0(it);
+            if (k->type == T_SLIST) resolve_path(tmp, t, dir), t = tmp;
+            p4_status st = set_scalar(c, k, t, where, i++);
+            if (st) return st;
+        }
+        *cnt = i;
+        return P4_OK;
+    }
+    if (!fy_node_is_scalar(n)) return p4_error(P4_EPARSE, "%s: key '%s' must be a single value", where, k->key);
+    const char *t = fy_node_get_scalar0(n);
+    if (k->type == T_PATH) resolve_path(tmp, t, dir), t = tmp;
+    return set_scalar(c, k, t, where, 0);
+}
+
+static p4_status apply_map(p4_config *c, const char *prefix, struct fy_node *map, const char *file, const char *dir)
+{
+    void *iter = NULL;
+    struct fy_node_pair *pr;
+    while ((pr = fy_node_mapping_iterate(map, &iter))) {
+        struct fy_node *kn = fy_node_pair_key(pr), *vn = fy_node_pair_value(pr);
+        int line = node_line(kn);
+        const char *kt = kn && fy_node_is_scalar(kn) ? fy_node_get_scalar0(kn) : "?";
+        char path[256];
+        snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", kt);
+        const kdef *k = find_key(path);
+        p4_status st;
+        if (k) {
+            if (!vn) return p4_error(P4_EPARSE, "%s:%d: key '%s' has no value", file, line, path);
+            st = set_node(c, k, vn, file, dir);
+        } else if (is_prefix(path)) {
+            if (!vn || !fy_node_is_mapping(vn))
+                return p4_error(P4_EPARSE, "%s:%d: key '%s' must be a mapping of keys", file, line,
+                                path);
+            st = apply_map(c, path, vn, file, dir);
+        } else
+            return p4_error(P4_EINVAL, "%s:%d: unknown key '%s' (run 'pam4sim config' for every key)", file,
+                            line, path);
+        if (st) return st;
+    }
+    return P4_OK;
+}
+
+void p4_config_default(p4_config *c)
+{
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < NKEYS; i++) {
+        struct fy_document *d = fy_document_build_from_string(NULL, keys[i].def, FY_NT);
+        if (d && fy_document_root(d)) set_node(c, &keys[i], fy_document_root(d), NULL, NULL);
+        else if (keys[i].type == T_PATH) ((char *)c + keys[i].off)[0] = 0;
+        fy_document_destroy(d);
+    }
+}
+
+p4_status p4_config_load(p4_config *c, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return p4_error(P4_EIO, "%s: cannot open the configuration", path);
+    fclose(f);
+    struct fy_parse_cfg pc = {.flags = FYPCF_QUIET};
+    struct fy_document *d = fy_document_build_from_file(&pc, path);
+    if (!d) return p4_error(P4_EPARSE, "%s: not valid YAML (run a YAML linter on it for the exact place)", path);
+    struct fy_node *root = fy_document_root(d);
+    char dir[P4_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = 0; else dir[0] = 0;
+    p4_status st = P4_OK;
+    if (root && !fy_node_is_mapping(root))
+        st = p4_error(P4_EPARSE, "%s:1: the configuration must be a mapping of keys", path);
+    else if (root)
+        st = apply_map(c, "", root, path, dir);
+    fy_document_destroy(d);
+    return st;
+}
+
+p4_status p4_config_set(p4_config *c, const char *as)
+{
+    const char *eq = strchr(as, '=');
+    if (!eq) return p4_error(P4_EINVAL, "--set '%s': expected key=value", as);
+    char key[256];
+    snprintf(key, sizeof key, "%.*s", (int)(eq - as), as);
+    const kdef *k = find_key(key);
+    if (!k) return p4_error(P4_EINVAL, "--set: unknown key '%s' (run 'pam4sim config' for every key)", key);
+    const char *val = eq + 1;
+    struct fy_document *d = fy_document_build_from_string(NULL, *val ? val : "\"\"", FY_NT);
+    if (!d || !fy_document_root(d)) {
+        fy_document_destroy(d);
+        return p4_error(P4_EPARSE, "--set: key '%s': cannot parse '%s'", key, val);
+    }
+    p4_status st = set_node(c, k, fy_document_root(d), NULL, NULL);
+    fy_document_destroy(d);
+    return st;
+}
+
+p4_status p4_config_validate(const p4_config *c)
+{
+    if (c->n_tx_ffe < 1) return p4_error(P4_EINVAL, "key 'tx.ffe_taps' needs at least one tap");
+    if (c->tx_ffe_main >= c->n_tx_ffe)
+        return p4_error(P4_EINVAL, "key 'tx.ffe_main' = %lld must be below the number of TX FFE taps (%lld)",
+                        (long long)c->tx_ffe_main, (long long)c->n_tx_ffe);
+    if (c->ffe_precursors >= c->ffe_taps)
+        return p4_error(P4_EINVAL, "key 'rx.ffe.precursors' = %lld must be in [0, rx.ffe.taps - 1 = %lld]",
+                        (long long)c->ffe_precursors, (long long)c->ffe_taps - 1);
+    if (!strcmp(c->ffe_mode, "given") && c->n_ffe_coef != c->ffe_taps)
+        return p4_error(P4_EINVAL, "key 'rx.ffe.coefficients' has %lld values; rx.ffe.taps is %lld",
+                        (long long)c->n_ffe_coef, (long long)c->ffe_taps);
+    if (c->n_dfe_coef && c->n_dfe_coef != c->dfe_taps)
+        return p4_error(P4_EINVAL, "key 'rx.dfe.coefficients' has %lld values; rx.dfe.taps is %lld",
+                        (long long)c->n_dfe_coef, (long long)c->dfe_taps);
+    if (c->n_port_order != 0 && c->n_port_order != 4)
+        return p4_error(P4_EINVAL, "key 'channel.port_order' needs 4 ports (in+, in-, out+, out-) or []");
+    if (!strcmp(c->ch_type, "touchstone") && !c->ch_file[0])
+        return p4_error(P4_EINVAL, "key 'channel.file' is required when channel.type is touchstone");
+    if (c->n_xt_amplitude && c->n_xt_amplitude != c->n_xt_files)
+        return p4_error(P4_EINVAL, "key 'crosstalk.amplitudes_v' has %lld values for %lld files",
+                        (long long)c->n_xt_amplitude, (long long)c->n_xt_files);
+    if (!strcmp(c->tx_filter, "bessel") && c->tx_bandwidth_ghz <= 0)
+        return p4_error(P4_EINVAL, "key 'tx.bandwidth_ghz' must be > 0 for tx.filter bessel");
+    return P4_OK;
+}
+
+/* ---- writers ---- */
+
+static void fmt_scalar(const p4_config *c, const kdef *k, int idx, char *out, size_t n, int json)
+{
+    const char *base = (const char *)c + k->off;
+    switch (k->type) {
+    case T_DBL:
+    case T_DLIST: {
+        double v = ((const double *)base)[idx];
+        if (isnan(v)) snprintf(out, n, json ? "\"auto\"" : "auto");
+        else if (isinf(v)) snprintf(out, n, json ? "\"%s\"" : "%s", v > 0 ? ".inf" : "-.inf");
+        else snprintf(out, n, "%.10g", v);
+        break;
+    }
+    case T_INT:
+    case T_ILIST: snprintf(out, n, "%lld", (long long)((const int64_t *)base)[idx]); break;
+    case T_BOOL: snprintf(out, n, "%s", *(const int *)base ? "true" : "false"); break;
+    case T_SLIST: base += (size_t)idx * P4_PATH_MAX; /* fall through */
+    default: {
+        size_t j = 0;
+        out[j++] = '"';
+        for (const char *p = base; *p && j + 3 < n; p++) {
+            if (*p == '"' || *p == '\\') out[j++] = '\\';
+            out[j++] = *p;
+        }
+        out[j++] = '"';
+        out[j] = 0;
+    }
+    }
+}
+
+static void fmt_value(const p4_config *c, const kdef *k, char *out, size_t n, int json)
+{
+    if (!is_list(k)) {
+        fmt_scalar(c, k, 0, out, n, json);
+        return;
+    }
+    int64_t cnt = *(const int64_t *)((const char *)c + k->count_off);
+    size_t j = (size_t)snprintf(out, n, "[");
+    for (int64_t i = 0; i < cnt && j < n; i++) {
+        char one[P4_PATH_MAX + 8];
+        fmt_scalar(c, k, (int)i, one, sizeof one, json);
+        j += (size_t)snprintf(out + j, n - j, "%s%s", i ? ", " : "", one);
+    }
+    if (j < n) snprintf(out + j, n - j, "]");
+}
+
+/* Open and close nested groups between the previous key and this one. */
+static int common_groups(const char *a, const char *b)
+{
+    int n = 0;
+    for (;;) {
+        const char *da = strchr(a, '.'), *db = strchr(b, '.');
+        if (!da || !db || da - a != db - b || strncmp(a, b, (size_t)(da - a))) return n;
+        n++;
+        a = da + 1, b = db + 1;
+    }
+}
+
+static void write_tree(const p4_config *c, FILE *f, int json, int with_help, int indent)
+{
+    const char *prev = "";
+    int depth = 0;
+    char val[P4_MAX_XTALK * (P4_PATH_MAX + 8) + 64];
+    if (json) fprintf(f, "{");
+    for (size_t i = 0; i < NKEYS; i++) {
+        const kdef *k = &keys[i];
+        int keep = i ? common_groups(prev, k->key) : 0;
+        for (; depth > keep; depth--)
+            if (json) fprintf(f, "\n%*s}", indent + 2 * depth, "");
+        /* open the groups of this key below `keep` */
+        const char *p = k->key;
+        for (int g = 0; g < keep; g++) p = strchr(p, '.') + 1;
+        const char *dot;
+        int first_in_group = 1;
+        if (json && i) first_in_group = 0;
+        while ((dot = strchr(p, '.'))) {
+            if (json)
+                fprintf(f, "%s\n%*s\"%.*s\": {", first_in_group ? "" : ",", indent + 2 * (depth + 1), "",
+                        (int)(dot - p), p);
+            else
+                fprintf(f, "%s%*s%.*s:\n", depth == 0 && with_help && i ? "\n" : "", 2 * depth, "", (int)(dot - p), p);
+            first_in_group = 1;
+            depth++;
+            p = dot + 1;
+        }
+        fmt_value(c, k, val, sizeof val, json);
+        if (json) {
+            fprintf(f, "%s\n%*s\"%s\": %s", first_in_group ? "" : ",", indent + 2 * (depth + 1), "", p, val);
+        } else {
+            int w = fprintf(f, "%*s%s: %s", 2 * depth, "", p, val);
+            if (with_help) {
+                fprintf(f, "%*s# %s", w < 44 ? 44 - w : 1, "", k->help);
+                if (k->type == T_DBL || k->type == T_INT)
+                    fprintf(f, "; range %g..%g%s", k->min, k->max, k->auto_ok ? " or auto" : "");
+                else if (k->type == T_ENUM) fprintf(f, "; one of: %s", k->choices);
+            }
+            fprintf(f, "\n");
+        }
+        prev = k->key;
+    }
+    if (json) {
+        for (; depth > 0; depth--) fprintf(f, "\n%*s}", indent + 2 * depth, "");
+        fprintf(f, "\n%*s}", indent, "");
+    }
+}
+
+void p4_config_write_yaml(const p4_config *c, FILE *f, int with_help)
+{
+    if (with_help)
+        fprintf(f, "# pam4sim configuration: every key with its default. Units are in the key names.\n"
+                   "# Override any key with --set key=value, or keep the keys you change in a file.\n\n");
+    write_tree(c, f, 0, with_help, 0);
+}
+
+void p4_config_write_json(const p4_config *c, FILE *f, int indent) { write_tree(c, f, 1, 0, indent); }

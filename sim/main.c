@@ -1,0 +1,267 @@
+/* main.c - the pam4sim command line: a thin layer over libpam4sim.
+ *
+ *   pam4sim [run] [FILE.yaml] [--set key=value]... [--symbols N] [--seed S] [--json OUT]
+ *   pam4sim config                 the full default, with comments and units
+ *   pam4sim prbs NAME [--symbols N]
+ *   pam4sim channel FILE.sNp [--json] [--port-order a,b,c,d]
+ *   pam4sim --help | --version
+ * Errors: one line on stderr, exit status 1 (2 for usage). Result files are written to a temporary
+ * file in the same folder and renamed into place, so a failed run never leaves a partial file.
+ */
+#include "pam4sim/pam4sim.h"
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int usage(FILE *f, int rc)
+{
+    fprintf(f,
+            "pam4sim %s - sample-level simulator of 200 Gb/s-per-lane PAM4 links\n\n"
+            "usage:\n"
+            "  pam4sim [run] [FILE.yaml] [--set key=value]... [--symbols N] [--seed S] [--json OUT]\n"
+            "      simulate the link (the built-in default 200G/lane electrical link without FILE)\n"
+            "  pam4sim config            print the full default configuration with units and ranges\n"
+            "  pam4sim prbs NAME [--symbols N]\n"
+            "      print a pattern as digits 0-3 (%s)\n"
+            "  pam4sim channel FILE.sNp [--json] [--port-order a,b,c,d]\n"
+            "      insertion/return loss at 13.28, 26.56, 53.125 GHz, passivity and causality\n"
+            "  pam4sim --help | --version\n",
+            P4_VERSION, p4_pattern_names());
+    return rc;
+}
+
+static int fail(void)
+{
+    fprintf(stderr, "pam4sim: %s\n", p4_last_error());
+    return 1;
+}
+
+static int parse_u64(const char *opt, const char *v, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    double d = v ? strtod(v, &end) : 0;
+    if (!v || end == v || *end || d < 0 || d > 1e18 || d != floor(d)) {
+        fprintf(stderr, "pam4sim: %s needs a whole number >= 0 (got '%s')\n", opt, v ? v : "");
+        return -1;
+    }
+    *out = (uint64_t)d;
+    return 0;
+}
+
+/* Write through a temporary file and rename, so no partial output is ever left. */
+typedef void (*writer_fn)(FILE *f, void *ctx);
+static int write_atomic(const char *path, writer_fn fn, void *ctx)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        fprintf(stderr, "pam4sim: %s: cannot write: %s\n", path, strerror(errno));
+        return 1;
+    }
+    FILE *f = fdopen(fd, "w");
+    fn(f, ctx);
+    int bad = ferror(f);
+    if (fclose(f) || bad || rename(tmp, path)) {
+        fprintf(stderr, "pam4sim: %s: cannot write: %s\n", path, strerror(errno));
+        unlink(tmp);
+        return 1;
+    }
+    return 0;
+}
+
+typedef struct {
+    const p4_config *c;
+    const p4_link_info *in;
+    const p4_counts *n;
+    const p4_eye *eye;
+} run_ctx;
+
+static void json_writer(FILE *f, void *v)
+{
+    run_ctx *r = v;
+    p4_report_json(f, r->c, r->in, r->n, r->eye);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    p4_config cfg;
+    p4_config_default(&cfg);
+    const char *json = NULL, *file = NULL;
+    uint64_t v;
+    /* the file first, so --set and options override it wherever they appear */
+    for (int i = 0; i < argc; i++) {
+        if (argv[i][0] != '-') {
+            if (file) {
+                fprintf(stderr, "pam4sim: run takes one configuration file ('%s' and '%s' given)\n", file, argv[i]);
+                return 2;
+            }
+            file = argv[i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--help"))
+            i++;
+    }
+    if (file && p4_config_load(&cfg, file)) return fail();
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-') continue;
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--set")) {
+            if (!val) return usage(stderr, 2);
+            if (p4_config_set(&cfg, val)) return fail();
+            i++;
+        } else if (!strcmp(a, "--symbols")) {
+            if (parse_u64(a, val, &v)) return 2;
+            char s[64];
+            snprintf(s, sizeof s, "sim.symbols=%llu", (unsigned long long)v);
+            if (p4_config_set(&cfg, s)) return fail();
+            i++;
+        } else if (!strcmp(a, "--seed")) {
+            if (parse_u64(a, val, &v)) return 2;
+            char s[64];
+            snprintf(s, sizeof s, "sim.seed=%llu", (unsigned long long)v);
+            if (p4_config_set(&cfg, s)) return fail();
+            i++;
+        } else if (!strcmp(a, "--json")) {
+            if (!val) return usage(stderr, 2);
+            json = val;
+            i++;
+        } else if (!strcmp(a, "--help")) {
+            return usage(stdout, 0);
+        } else {
+            fprintf(stderr, "pam4sim: unknown option '%s'\n", a);
+            return usage(stderr, 2);
+        }
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    p4_link *l = p4_link_create(&cfg);
+    if (!l) return fail();
+    p4_counts n;
+    if (p4_link_run(l, 0, &n)) {
+        p4_link_destroy(l);
+        return fail();
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    p4_eye eye;
+    p4_eye_measure(&n, p4_link_thresholds(l), cfg.eye_ber, &eye);
+    const p4_link_info *in = p4_link_info_get(l);
+    p4_report_text(stdout, &cfg, in, &n, &eye);
+    double sec = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    printf("\nrun time     %.2f s (%.2f M symbols/s)\n", sec, (double)n.symbols / sec * 1e-6);
+    int rc = 0;
+    if (json) {
+        run_ctx r = {&cfg, in, &n, &eye};
+        rc = write_atomic(json, json_writer, &r);
+    }
+    p4_counts_free(&n);
+    p4_link_destroy(l);
+    return rc;
+}
+
+static int cmd_prbs(int argc, char **argv)
+{
+    if (argc < 1) return usage(stderr, 2);
+    uint64_t n = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--symbols") && i + 1 < argc) {
+            if (parse_u64("--symbols", argv[++i], &n)) return 2;
+        } else {
+            fprintf(stderr, "pam4sim: prbs: unknown argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    p4_pattern *p = p4_pattern_create(argv[0], 1);
+    if (!p) return fail();
+    if (!n) n = p4_pattern_period(p) && p4_pattern_period(p) <= 65535 ? p4_pattern_period(p) : 1000;
+    uint8_t buf[4096];
+    char out[4097];
+    for (uint64_t done = 0; done < n;) {
+        size_t k = n - done < sizeof buf ? (size_t)(n - done) : sizeof buf;
+        p4_pattern_run(p, buf, k);
+        for (size_t i = 0; i < k; i++) out[i] = (char)('0' + buf[i]);
+        fwrite(out, 1, k, stdout);
+        done += k;
+    }
+    putchar('\n');
+    p4_pattern_destroy(p);
+    return 0;
+}
+
+static int cmd_channel(int argc, char **argv)
+{
+    const char *file = NULL;
+    int json = 0, po[4] = {0};
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) json = 1;
+        else if (!strcmp(argv[i], "--port-order") && i + 1 < argc) {
+            if (sscanf(argv[++i], "%d,%d,%d,%d", &po[0], &po[1], &po[2], &po[3]) != 4) {
+                fprintf(stderr, "pam4sim: --port-order needs four ports, e.g. 1,3,2,4\n");
+                return 2;
+            }
+        } else if (argv[i][0] != '-' && !file) file = argv[i];
+        else return usage(stderr, 2);
+    }
+    if (!file) return usage(stderr, 2);
+    p4_touchstone *ts = p4_touchstone_read(file);
+    if (!ts) return fail();
+    p4_channel_summary s;
+    if (p4_touchstone_summary(ts, po, &s)) {
+        p4_touchstone_free(ts);
+        return fail();
+    }
+    if (json) {
+        printf("{\"file\": \"%s\", \"ports\": %d, \"points\": %zu, \"fmin_ghz\": %.6g, \"fmax_ghz\": %.6g, "
+               "\"port_order\": [%d, %d, %d, %d], \"reference_ohm\": %g,\n \"insertion_loss_db\": {",
+               file, ts->nports, ts->nfreq, s.fmin_ghz, s.fmax_ghz, s.order[0], s.order[1], s.order[2], s.order[3],
+               ts->r_ref_ohm);
+        for (int i = 0; i < 3; i++) printf("%s\"%g\": %.4f", i ? ", " : "", s.f_eval_ghz[i], s.il_db[i]);
+        printf("},\n \"return_loss_db\": {");
+        for (int i = 0; i < 3; i++) printf("%s\"%g\": %.4f", i ? ", " : "", s.f_eval_ghz[i], s.rl_db[i]);
+        printf("},\n \"max_singular_value\": %.6f, \"max_singular_value_ghz\": %.4g, \"passive\": %s,\n"
+               " \"noncausal_energy_ratio\": %.3e, \"causality_warning\": %s}\n",
+               s.max_sv, s.max_sv_ghz, s.max_sv <= 1 ? "true" : "false", s.noncausal_ratio,
+               s.causality_warning ? "true" : "false");
+    } else {
+        printf("%s: %d ports, %zu points, %.4g .. %.4g GHz, reference %g ohm\n", file, ts->nports, ts->nfreq,
+               s.fmin_ghz, s.fmax_ghz, ts->r_ref_ohm);
+        if (ts->nports == 4)
+            printf("port order   in %d,%d  out %d,%d (in+, in-, out+, out-)\n", s.order[0], s.order[1], s.order[2], s.order[3]);
+        printf("%-14s %12s %12s\n", "frequency", "IL (SDD21)", "RL (SDD11)");
+        for (int i = 0; i < 3; i++) printf("%8.3f GHz   %9.2f dB %9.2f dB\n", s.f_eval_ghz[i], s.il_db[i], s.rl_db[i]);
+        printf("passivity    largest singular value %.4f at %.3g GHz%s\n", s.max_sv, s.max_sv_ghz,
+               s.max_sv > 1 ? " (slightly non-passive)" : "");
+        printf("causality    %.2e of the SDD21 impulse energy at negative time%s\n", s.noncausal_ratio,
+               s.causality_warning ? "  WARNING: the data look non-causal" : "");
+    }
+    p4_touchstone_free(ts);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    p4_init();
+    if (argc < 2) return cmd_run(0, argv + 1);
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) return usage(stdout, 0);
+    if (!strcmp(cmd, "--version")) {
+        printf("pam4sim %s\n", P4_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "config")) {
+        p4_config c;
+        p4_config_default(&c);
+        p4_config_write_yaml(&c, stdout, 1);
+        return 0;
+    }
+    if (!strcmp(cmd, "prbs")) return cmd_prbs(argc - 2, argv + 2);
+    if (!strcmp(cmd, "channel")) return cmd_channel(argc - 2, argv + 2);
+    if (cmd[0] == '-' || strchr(cmd, '.')) return cmd_run(argc - 1, argv + 1);
+    fprintf(stderr, "pam4sim: unknown command '%s'\n", cmd);
+    return usage(stderr, 2);
+}

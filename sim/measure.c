@@ -1,0 +1,141 @@
+/* measure.c - counts, Clopper-Pearson intervals, eye figures (see measure.h). */
+#include "pam4sim/measure.h"
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+p4_status p4_counts_init(p4_counts *c, int sps, int with_eye)
+{
+    memset(c, 0, sizeof *c);
+    c->sps = sps;
+    if (with_eye) {
+        c->eye = calloc((size_t)4 * sps * P4_EYE_BINS, sizeof *c->eye);
+        if (!c->eye) return p4_error(P4_ENOMEM, "out of memory for the eye histogram");
+    }
+    return P4_OK;
+}
+
+void p4_counts_add(p4_counts *d, const p4_counts *s)
+{
+    d->symbols += s->symbols;
+    d->symbol_errors += s->symbol_errors;
+    d->bits += s->bits;
+    d->bit_errors += s->bit_errors;
+    d->eye_symbols += s->eye_symbols;
+    if (d->eye && s->eye)
+        for (size_t i = 0; i < (size_t)4 * d->sps * P4_EYE_BINS; i++) d->eye[i] += s->eye[i];
+}
+
+void p4_counts_free(p4_counts *c)
+{
+    free(c->eye);
+    c->eye = NULL;
+}
+
+void p4_clopper_pearson(uint64_t k, uint64_t n, double *lo, double *hi)
+{
+    if (n == 0) {
+        *lo = 0, *hi = 1;
+        return;
+    }
+    double a = 0.05;
+    *lo = k == 0 ? 0.0 : gsl_cdf_beta_Pinv(a / 2, (double)k, (double)(n - k + 1));
+    *hi = k == n ? 1.0 : gsl_cdf_beta_Qinv(a / 2, (double)(k + 1), (double)(n - k));
+}
+
+static double bin_lo(int b) { return -P4_EYE_RANGE + 2 * P4_EYE_RANGE * b / P4_EYE_BINS; }
+static double bin_w(void) { return 2 * P4_EYE_RANGE / P4_EYE_BINS; }
+
+/* Highest value v with P(x > v) <= ber (upper tail of the lower level). */
+static double upper_tail(const uint32_t *h, uint64_t n, double ber)
+{
+    double allow = ber * (double)n, acc = 0;
+    for (int b = P4_EYE_BINS - 1; b >= 0; b--) {
+        if (acc + h[b] > allow) return bin_lo(b) + bin_w() * (1 - (allow - acc) / h[b]);
+        acc += h[b];
+    }
+    return bin_lo(0);
+}
+
+/* Lowest value v with P(x < v) <= ber (lower tail of the upper level). */
+static double lower_tail(const uint32_t *h, uint64_t n, double ber)
+{
+    double allow = ber * (double)n, acc = 0;
+    for (int b = 0; b < P4_EYE_BINS; b++) {
+        if (acc + h[b] > allow) return bin_lo(b) + bin_w() * (allow - acc) / h[b];
+        acc += h[b];
+    }
+    return bin_lo(P4_EYE_BINS);
+}
+
+static uint64_t total(const uint32_t *h)
+{
+    uint64_t n = 0;
+    for (int b = 0; b < P4_EYE_BINS; b++) n += h[b];
+    return n;
+}
+
+static double mean(const uint32_t *h, uint64_t n)
+{
+    double s = 0;
+    for (int b = 0; b < P4_EYE_BINS; b++) s += h[b] * (bin_lo(b) + 0.5 * bin_w());
+    return n ? s / (double)n : NAN;
+}
+
+void p4_eye_measure(const p4_counts *c, const double th[3], double ber, p4_eye *o)
+{
+    memset(o, 0, sizeof *o);
+    o->vec_db = 0;
+    if (!c->eye) {
+        for (int e = 0; e < 3; e++) o->height[e] = o->width_ui[e] = o->spacing[e] = NAN;
+        o->vec_db = NAN;
+        return;
+    }
+    int sps = c->sps, q0 = sps / 2;
+#define H(lv, q) (c->eye + ((size_t)(lv) * sps + (q)) * P4_EYE_BINS)
+    o->min_level_samples = UINT64_MAX;
+    for (int lv = 0; lv < 4; lv++) {
+        uint64_t n = total(H(lv, q0));
+        if (n < o->min_level_samples) o->min_level_samples = n;
+    }
+    for (int e = 0; e < 3; e++) {
+        double margin[P4_EYE_MAX_SPS];
+        int enough = 1;
+        for (int q = 0; q < sps; q++) {
+            const uint32_t *lo = H(e, q), *hi = H(e + 1, q);
+            uint64_t nl = total(lo), nh = total(hi);
+            if (ber * (double)nl < 1 || ber * (double)nh < 1) enough = 0;
+            double vl = upper_tail(lo, nl, ber), vh = lower_tail(hi, nh, ber);
+            margin[q] = fmin(vh - th[e], th[e] - vl);
+            if (q == q0) {
+                o->height[e] = fmax(0, vh - vl);
+                o->spacing[e] = mean(hi, nh) - mean(lo, nl);
+            }
+        }
+        if (!enough) {
+            o->height[e] = o->width_ui[e] = NAN;
+            o->vec_db = NAN;
+            continue;
+        }
+        if (margin[q0] <= 0) {
+            o->width_ui[e] = 0;
+        } else {
+            double left = 0, right = sps - 1; /* default: open across the whole window */
+            for (int q = q0; q > 0; q--)
+                if (margin[q - 1] <= 0) {
+                    left = q - margin[q] / (margin[q] - margin[q - 1]);
+                    break;
+                }
+            for (int q = q0; q < sps - 1; q++)
+                if (margin[q + 1] <= 0) {
+                    right = q + margin[q] / (margin[q] - margin[q + 1]);
+                    break;
+                }
+            o->width_ui[e] = (right - left) / sps;
+        }
+        double v = o->height[e] > 0 ? 20 * log10(o->spacing[e] / o->height[e]) : INFINITY;
+        if (!isnan(o->vec_db) && v > o->vec_db) o->vec_db = v;
+    }
+#undef H
+}

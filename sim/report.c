@@ -1,0 +1,130 @@
+/* report.c - text and JSON reports of a link run (see report.h). */
+#include "pam4sim/report.h"
+#include <math.h>
+#include <string.h>
+
+static void num(FILE *f, double v)
+{
+    if (isnan(v) || isinf(v)) fprintf(f, "null");
+    else fprintf(f, "%.9g", v);
+}
+
+static const char *eye_name[3] = {"lower", "middle", "upper"};
+
+void p4_report_text(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye)
+{
+    double lo, hi, slo, shi;
+    p4_clopper_pearson(n->bit_errors, n->bits, &lo, &hi);
+    p4_clopper_pearson(n->symbol_errors, n->symbols, &slo, &shi);
+    double ber = n->bits ? (double)n->bit_errors / n->bits : 0, ser = n->symbols ? (double)n->symbol_errors / n->symbols : 0;
+    fprintf(f, "pam4sim %s  electrical link, %.4g GBd PAM4 (%.4g Gb/s), %lld samples/UI, seed %lld\n", P4_VERSION,
+            c->baud_gbd, 2 * c->baud_gbd, (long long)c->sps, (long long)c->seed);
+    if (!strcmp(c->ch_type, "touchstone"))
+        fprintf(f, "channel      %s: IL %.2f dB at %.4g GHz\n", c->ch_file, in->channel_il_nyquist_db, c->baud_gbd / 2);
+    else if (!strcmp(c->ch_type, "model"))
+        fprintf(f, "channel      loss model: IL %.2f dB at %.4g GHz (%.0f %% skin), %.0f mm\n", in->channel_il_nyquist_db,
+                c->baud_gbd / 2, 100 * c->skin_fraction, c->length_mm);
+    else
+        fprintf(f, "channel      %s (IL %.2f dB at %.4g GHz)\n", c->ch_type, in->channel_il_nyquist_db, c->baud_gbd / 2);
+    if (c->n_xt_files) fprintf(f, "crosstalk    %lld aggressors\n", (long long)c->n_xt_files);
+    for (int i = 0; i < in->nwarn; i++) fprintf(f, "warning      %s\n", in->warn[i]);
+    if (!isnan(in->g_dc_db)) fprintf(f, "ctle         g_dc %.0f dB, g_dc_hp %.0f dB\n", in->g_dc_db, in->g_dc_hp_db);
+    else fprintf(f, "ctle         off\n");
+    fprintf(f, "sampling     phase %.4f UI; MMSE SNR at the slicer %.2f dB\n", in->sample_phase_ui, in->mmse_snr_db);
+    fprintf(f, "pulse        main cursor %.2f mV; pre", 1e3 * in->main_cursor_v);
+    for (int i = P4_PULSE_PRE - 1; i >= 0; i--) fprintf(f, " %+.3f", in->pre[i]);
+    fprintf(f, "; post");
+    for (int i = 0; i < 5; i++) fprintf(f, " %+.3f", in->post[i]);
+    fprintf(f, "\nrx ffe       %d taps (%d pre):", in->nffe, in->npre);
+    for (int i = 0; i < in->nffe; i++) fprintf(f, " %.3f", in->ffe[i]);
+    fprintf(f, "\ndfe          %d taps:", in->ndfe);
+    for (int i = 0; i < in->ndfe; i++) fprintf(f, " %.3f", in->dfe[i]);
+    fprintf(f, "\n\nsymbols      %llu\n", (unsigned long long)n->symbols);
+    fprintf(f, "SER          %.3e  (%llu errors; 95 %% CI %.2e .. %.2e)\n", ser, (unsigned long long)n->symbol_errors, slo, shi);
+    fprintf(f, "BER          %.3e  (%llu bit errors; 95 %% CI %.2e .. %.2e)\n", ber, (unsigned long long)n->bit_errors, lo, hi);
+    fprintf(f, "target       BER %.2e: %s\n", c->target_ber,
+            hi < c->target_ber ? "met" : lo > c->target_ber ? "NOT met" : "undecided at this count (run more symbols)");
+    fprintf(f, "\neyes at BER %.1e (%llu symbols in the histogram; heights relative to the outer level, mV at the sampler):\n",
+            c->eye_ber, (unsigned long long)n->eye_symbols);
+    for (int e = 2; e >= 0; e--) {
+        if (isnan(eye->height[e]))
+            fprintf(f, "  %-6s     too few samples for BER %.1e (need about %.0f symbols)\n", eye_name[e], c->eye_ber,
+                    4 / c->eye_ber);
+        else
+            fprintf(f, "  %-6s     height %.3f (%.1f mV)  width %.3f UI (%.2f ps)\n", eye_name[e], eye->height[e],
+                    1e3 * eye->height[e] * in->main_cursor_v, eye->width_ui[e], eye->width_ui[e] * 1e3 / c->baud_gbd);
+    }
+    fprintf(f, "  VEC        %.2f dB\n", eye->vec_db);
+    fprintf(f, "\nlatency (ns)  tx ffe %.4f  driver %.4f  channel %.4f  rx analog %.4f  rx ffe %.4f\n",
+            in->lat_tx_ffe_ns, in->lat_driver_ns, in->lat_channel_ns, in->lat_rx_analog_ns, in->lat_rx_ffe_ns);
+    fprintf(f, "              modelled total %.4f; measured by correlation %.4f (%ld UI)\n", in->lat_model_ns,
+            in->lat_measured_ns, in->delay_symbols);
+}
+
+void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye)
+{
+    double lo, hi, slo, shi;
+    p4_clopper_pearson(n->bit_errors, n->bits, &lo, &hi);
+    p4_clopper_pearson(n->symbol_errors, n->symbols, &slo, &shi);
+    fprintf(f, "{\n  \"program\": \"pam4sim\",\n  \"version\": \"%s\",\n  \"schema\": %d,\n  \"seed\": %lld,\n",
+            P4_VERSION, P4_JSON_SCHEMA, (long long)c->seed);
+    fprintf(f, "  \"config\": ");
+    p4_config_write_json(c, f, 2);
+    fprintf(f, ",\n  \"link\": {\n    \"channel_il_nyquist_db\": ");
+    num(f, in->channel_il_nyquist_db);
+    fprintf(f, ",\n    \"ctle_g_dc_db\": ");
+    num(f, in->g_dc_db);
+    fprintf(f, ",\n    \"ctle_g_dc_hp_db\": ");
+    num(f, in->g_dc_hp_db);
+    fprintf(f, ",\n    \"sample_phase_ui\": ");
+    num(f, in->sample_phase_ui);
+    fprintf(f, ",\n    \"mmse_snr_db\": ");
+    num(f, in->mmse_snr_db);
+    fprintf(f, ",\n    \"rx_ffe\": [");
+    for (int i = 0; i < in->nffe; i++) fprintf(f, "%s", i ? ", " : ""), num(f, in->ffe[i]);
+    fprintf(f, "],\n    \"dfe\": [");
+    for (int i = 0; i < in->ndfe; i++) fprintf(f, "%s", i ? ", " : ""), num(f, in->dfe[i]);
+    fprintf(f, "],\n    \"pulse\": {\"main_cursor_v\": ");
+    num(f, in->main_cursor_v);
+    fprintf(f, ", \"pre\": [");
+    for (int i = 0; i < P4_PULSE_PRE; i++) fprintf(f, "%s", i ? ", " : ""), num(f, in->pre[i]);
+    fprintf(f, "], \"post\": [");
+    for (int i = 0; i < P4_PULSE_POST; i++) fprintf(f, "%s", i ? ", " : ""), num(f, in->post[i]);
+    fprintf(f, "]},\n    \"warnings\": [");
+    for (int i = 0; i < in->nwarn; i++) fprintf(f, "%s\"%s\"", i ? ", " : "", in->warn[i]);
+    fprintf(f, "]\n  },\n  \"results\": {\n");
+    fprintf(f, "    \"symbols\": %llu,\n    \"symbol_errors\": %llu,\n    \"bit_errors\": %llu,\n",
+            (unsigned long long)n->symbols, (unsigned long long)n->symbol_errors, (unsigned long long)n->bit_errors);
+    fprintf(f, "    \"ser\": ");
+    num(f, n->symbols ? (double)n->symbol_errors / n->symbols : 0);
+    fprintf(f, ", \"ser_ci95\": [");
+    num(f, slo), fprintf(f, ", "), num(f, shi);
+    fprintf(f, "],\n    \"ber\": ");
+    num(f, n->bits ? (double)n->bit_errors / n->bits : 0);
+    fprintf(f, ", \"ber_ci95\": [");
+    num(f, lo), fprintf(f, ", "), num(f, hi);
+    fprintf(f, "],\n    \"target_ber_met\": %s,\n", hi < c->target_ber ? "true" : lo > c->target_ber ? "false" : "null");
+    fprintf(f, "    \"eye\": {\"ber\": ");
+    num(f, c->eye_ber);
+    fprintf(f, ", \"symbols\": %llu", (unsigned long long)n->eye_symbols);
+    for (int e = 0; e < 3; e++) {
+        fprintf(f, ", \"%s\": {\"height\": ", eye_name[e]);
+        num(f, eye->height[e]);
+        fprintf(f, ", \"height_mv\": ");
+        num(f, 1e3 * eye->height[e] * in->main_cursor_v);
+        fprintf(f, ", \"width_ui\": ");
+        num(f, eye->width_ui[e]);
+        fprintf(f, "}");
+    }
+    fprintf(f, ", \"vec_db\": ");
+    num(f, eye->vec_db);
+    fprintf(f, "},\n    \"latency_ns\": {\"tx_ffe\": ");
+    num(f, in->lat_tx_ffe_ns);
+    fprintf(f, ", \"driver\": "), num(f, in->lat_driver_ns);
+    fprintf(f, ", \"channel\": "), num(f, in->lat_channel_ns);
+    fprintf(f, ", \"rx_analog\": "), num(f, in->lat_rx_analog_ns);
+    fprintf(f, ", \"rx_ffe\": "), num(f, in->lat_rx_ffe_ns);
+    fprintf(f, ", \"model_total\": "), num(f, in->lat_model_ns);
+    fprintf(f, ", \"measured\": "), num(f, in->lat_measured_ns);
+    fprintf(f, ", \"delay_symbols\": %ld}\n  }\n}\n", in->delay_symbols);
+}

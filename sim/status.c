@@ -1,0 +1,20 @@
+/* status.c - the thread-local last-error message and library set-up (see status.h). */
+#include "pam4sim/status.h"
+#include <gsl/gsl_errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+static _Thread_local char err_buf[1024];
+
+p4_status p4_error(p4_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err_buf, sizeof err_buf, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+const char *p4_last_error(void) { return err_buf; }
+
+void p4_init(void) { gsl_set_error_handler_off(); }
