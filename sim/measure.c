@@ -33,15 +33,27 @@ void p4_counts_free(p4_counts *c)
     c->eye = NULL;
 }
 
+/* Solve F(p) = target for p in (0, 1) by bisection on log p (F increasing in p). GSL's
+ * gsl_cdf_beta_Pinv does not converge for the n ~ 1e9 a BER count reaches; its forward CDF does. */
+static double beta_solve(double a, double b, double target)
+{
+    double lo = -745, hi = 0; /* log p */
+    for (int it = 0; it < 200; it++) {
+        double mid = 0.5 * (lo + hi);
+        if (gsl_cdf_beta_P(exp(mid), a, b) < target) lo = mid; else hi = mid;
+    }
+    return exp(0.5 * (lo + hi));
+}
+
 void p4_clopper_pearson(uint64_t k, uint64_t n, double *lo, double *hi)
 {
     if (n == 0) {
         *lo = 0, *hi = 1;
         return;
     }
-    double a = 0.05;
-    *lo = k == 0 ? 0.0 : gsl_cdf_beta_Pinv(a / 2, (double)k, (double)(n - k + 1));
-    *hi = k == n ? 1.0 : gsl_cdf_beta_Qinv(a / 2, (double)(k + 1), (double)(n - k));
+    const double a = 0.05;
+    *lo = k == 0 ? 0.0 : beta_solve((double)k, (double)(n - k + 1), a / 2);
+    *hi = k == n ? 1.0 : beta_solve((double)(k + 1), (double)(n - k), 1 - a / 2);
 }
 
 static double bin_lo(int b) { return -P4_EYE_RANGE + 2 * P4_EYE_RANGE * b / P4_EYE_BINS; }
