@@ -61,7 +61,7 @@ void p4_link_destroy(p4_link *l)
 
 /* Channel response from a Touchstone file into r. */
 static p4_status touchstone_into(p4_link *l, p4_fresp *r, const char *path, const int64_t *po, int have_po,
-                                 double *il_nyq)
+                                 double *il_nyq, int64_t order_used[4])
 {
     p4_touchstone *ts = p4_touchstone_read(path);
     if (!ts) return P4_EPARSE;
@@ -70,6 +70,8 @@ static p4_status touchstone_into(p4_link *l, p4_fresp *r, const char *path, cons
     if (have_po)
         for (int i = 0; i < 4; i++) in[i] = (int)po[i];
     if (!st) st = p4_touchstone_port_order(ts, in, order);
+    if (!st && order_used)
+        for (int i = 0; i < 4; i++) order_used[i] = order[i];
     double complex *h = st ? NULL : malloc(ts->nfreq * sizeof *h);
     if (!st && !h) st = p4_error(P4_ENOMEM, "out of memory");
     if (!st) st = p4_touchstone_sdd21(ts, order, h);
@@ -175,6 +177,10 @@ p4_link *p4_link_create(const p4_config *cfg)
     double *full = malloc(n * sizeof *full), *pulse = NULL, *rp = NULL, *best_pulse = NULL;
     p4_status st = (txf && ch && rxf && full) ? P4_OK : p4_error(P4_ENOMEM, "out of memory");
     double fN = 0.5 / l->ui_s;
+    /* aggressors use the victim's pairs (a crosstalk file has no thru to detect them from);
+     * without a victim file, COM's default [1,3,2,4] */
+    int64_t thru_order[4] = {1, 3, 2, 4};
+    if (c->n_port_order == 4) memcpy(thru_order, c->port_order, sizeof thru_order);
     /* TX bandwidth */
     if (!st && !strcmp(c->tx_filter, "gaussian")) {
         double bw = c->tx_bandwidth_ghz * 1e9;
@@ -185,7 +191,8 @@ p4_link *p4_link_create(const p4_config *cfg)
     /* channel */
     l->info.channel_il_nyquist_db = 0;
     if (!st && !strcmp(c->ch_type, "touchstone"))
-        st = touchstone_into(l, ch, c->ch_file, c->port_order, c->n_port_order == 4, &l->info.channel_il_nyquist_db);
+        st = touchstone_into(l, ch, c->ch_file, c->port_order, c->n_port_order == 4, &l->info.channel_il_nyquist_db,
+                             thru_order);
     else if (!st && !strcmp(c->ch_type, "model"))
         st = p4_fresp_loss_model(ch, c->il_nyquist_db, c->skin_fraction, fN, c->length_mm * c->delay_ps_per_mm * 1e-12,
                                  c->reflection_coeff, c->reflection_delay_ps * 1e-12);
@@ -207,7 +214,7 @@ p4_link *p4_link_create(const p4_config *cfg)
     l->nxt = (int)c->n_xt_files;
     for (int i = 0; !st && i < l->nxt; i++) {
         xt[i] = p4_fresp_copy(txf);
-        st = touchstone_into(l, xt[i], c->xt_files[i], c->port_order, c->n_port_order == 4, NULL);
+        st = touchstone_into(l, xt[i], c->xt_files[i], thru_order, 1, NULL, NULL);
         if (!st) p4_fresp_mul(xt[i], rxf);
     }
     /* noise PSD pieces (per-sample variances of white inputs at fs) */
