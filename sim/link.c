@@ -241,7 +241,7 @@ p4_link *p4_link_create(const p4_config *cfg)
         for (int i = 0; i < 6; i++) ghp_list[i] = -i;
     }
     if (!c->ctle_enable) ngdc = nghp = 1;
-    p4_fresp *sig = NULL, *best_sig = NULL, *ctle = NULL, *best_ctle = NULL;
+    p4_fresp *sig = NULL, *ctle = NULL, *best_ctle = NULL;
     double *rn_full = malloc(n * sizeof *rn_full);
     eq_choice best = {.snr = -1}, e;
     int best_np = 0;
@@ -290,8 +290,6 @@ p4_link *p4_link_create(const p4_config *cfg)
                 p4_impulse_free(&l->sig);
                 l->sig = imp;
                 imp.h = NULL;
-                p4_fresp_free(best_sig);
-                best_sig = p4_fresp_copy(sig);
                 p4_fresp_free(best_ctle);
                 best_ctle = p4_fresp_copy(ctle);
                 l->info.g_dc_db = c->ctle_enable ? gdc_list[a] : NAN;
@@ -357,7 +355,7 @@ p4_link *p4_link_create(const p4_config *cfg)
         l->tail = (size_t)best.cursor + (size_t)c->ffe_taps + 32;
     }
     p4_fresp_free(txf), p4_fresp_free(ch), p4_fresp_free(rxf), p4_fresp_free(tmp);
-    p4_fresp_free(sig), p4_fresp_free(best_sig), p4_fresp_free(ctle), p4_fresp_free(best_ctle);
+    p4_fresp_free(sig), p4_fresp_free(ctle), p4_fresp_free(best_ctle);
     for (int i = 0; i < P4_MAX_XTALK; i++) p4_fresp_free(xt[i]);
     free(full), free(rp), free(pulse), free(best_pulse), free(rn_full);
     if (st) {
