@@ -100,7 +100,7 @@ p4_touchstone *p4_touchstone_read(const char *path)
     int nports = ports_from_name(path);
     double funit = 1e9, rref = 50;
     char fmt[3] = "MA";
-    int have_option = 0, order_12_21 = 0, in_data = 1, version2 = 0, ended = 0;
+    int have_option = 0, order_12_21 = 0, in_data = 1, ended = 0;
     long nfreq_declared = -1;
     numstream ns = {0};
     p4_touchstone *ts = NULL;
@@ -162,7 +162,6 @@ p4_touchstone *p4_touchstone_read(const char *path)
             const char *kw = p + 1, *arg = close + 1;
             while (isspace((unsigned char)*arg)) arg++;
             if (!strcasecmp(kw, "version")) {
-                version2 = 1;
                 in_data = 0;
             } else if (!strcasecmp(kw, "number of ports")) {
                 nports = atoi(arg);
@@ -213,7 +212,6 @@ p4_touchstone *p4_touchstone_read(const char *path)
             }
         }
     }
-    (void)version2;
     if (nports < 1 || nports > 16) {
         st = p4_error(P4_EPARSE, "%s: cannot tell the number of ports (name the file .s1p .. .s16p or "
                                  "give [Number of Ports] 1..16)", path);
