@@ -11,7 +11,8 @@ PKGS    := fftw3 gsl libfyaml
 DEBS    := build-essential pkg-config libfftw3-dev libgsl-dev libfyaml-dev libcriterion-dev xz-utils
 B       := build
 
-LIB_SRC := $(wildcard dsp/*.c) $(wildcard channel/*.c) $(filter-out sim/main.c,$(wildcard sim/*.c))
+LIB_SRC := $(wildcard dsp/*.c) $(wildcard channel/*.c) $(filter-out sim/main.c sim/cli_%.c,$(wildcard sim/*.c))
+CLI_OBJ := $(patsubst %.c,$(B)/%.o,sim/main.c $(wildcard sim/cli_*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
@@ -33,9 +34,9 @@ $(B)/.setup:
 	@touch $@
 setup: $(B)/.setup
 
-LDLIBS = $(shell pkg-config --libs $(PKGS)) -lm
+LDLIBS = $(shell pkg-config --libs $(PKGS)) -lm -lpthread
 
-$(B)/%.o: %.c $(wildcard include/pam4sim/*.h) | $(B)/.setup
+$(B)/%.o: %.c $(wildcard include/pam4sim/*.h) sim/cli.h | $(B)/.setup
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(PKGS)) -c $< -o $@
 
@@ -43,7 +44,7 @@ $(B)/libpam4sim.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 $(B)/libpam4sim.so: $(LIB_OBJ)
 	$(CC) -shared -o $@ $^ $(LDLIBS)
-$(B)/pam4sim: $(B)/sim/main.o $(B)/libpam4sim.a
+$(B)/pam4sim: $(CLI_OBJ) $(B)/libpam4sim.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/channels/%: vectors/channels/%.xz | $(B)/.setup

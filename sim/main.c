@@ -9,6 +9,7 @@
  * file in the same folder and renamed into place, so a failed run never leaves a partial file.
  */
 #include "pam4sim/pam4sim.h"
+#include "cli.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -29,18 +30,20 @@ static int usage(FILE *f, int rc)
             "      print a pattern as digits 0-3 (%s)\n"
             "  pam4sim channel FILE.sNp [--json] [--port-order a,b,c,d]\n"
             "      insertion/return loss at 13.28, 26.56, 53.125 GHz, passivity and causality\n"
+            "  pam4sim fec encode|decode < IN > OUT\n"
+            "      KP4 RS(544,514) on hexadecimal symbols: 514 in, 544 out (encode) or back (decode)\n"
             "  pam4sim --help | --version\n",
             P4_VERSION, p4_pattern_names());
     return rc;
 }
 
-static int fail(void)
+int cli_fail(void)
 {
     fprintf(stderr, "pam4sim: %s\n", p4_last_error());
     return 1;
 }
 
-static int parse_u64(const char *opt, const char *v, uint64_t *out)
+int cli_parse_u64(const char *opt, const char *v, uint64_t *out)
 {
     char *end;
     errno = 0;
@@ -54,8 +57,7 @@ static int parse_u64(const char *opt, const char *v, uint64_t *out)
 }
 
 /* Write through a temporary file and rename, so no partial output is ever left. */
-typedef void (*writer_fn)(FILE *f, void *ctx);
-static int write_atomic(const char *path, writer_fn fn, void *ctx)
+int cli_write_atomic(const char *path, cli_writer_fn fn, void *ctx)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
@@ -105,26 +107,26 @@ static int cmd_run(int argc, char **argv)
         } else if (i + 1 < argc && strcmp(argv[i], "--help"))
             i++;
     }
-    if (file && p4_config_load(&cfg, file)) return fail();
+    if (file && p4_config_load(&cfg, file)) return cli_fail();
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-') continue;
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--set")) {
             if (!val) return usage(stderr, 2);
-            if (p4_config_set(&cfg, val)) return fail();
+            if (p4_config_set(&cfg, val)) return cli_fail();
             i++;
         } else if (!strcmp(a, "--symbols")) {
-            if (parse_u64(a, val, &v)) return 2;
+            if (cli_parse_u64(a, val, &v)) return 2;
             char s[64];
             snprintf(s, sizeof s, "sim.symbols=%llu", (unsigned long long)v);
-            if (p4_config_set(&cfg, s)) return fail();
+            if (p4_config_set(&cfg, s)) return cli_fail();
             i++;
         } else if (!strcmp(a, "--seed")) {
-            if (parse_u64(a, val, &v)) return 2;
+            if (cli_parse_u64(a, val, &v)) return 2;
             char s[64];
             snprintf(s, sizeof s, "sim.seed=%llu", (unsigned long long)v);
-            if (p4_config_set(&cfg, s)) return fail();
+            if (p4_config_set(&cfg, s)) return cli_fail();
             i++;
         } else if (!strcmp(a, "--json")) {
             if (!val) return usage(stderr, 2);
@@ -140,11 +142,11 @@ static int cmd_run(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     p4_link *l = p4_link_create(&cfg);
-    if (!l) return fail();
+    if (!l) return cli_fail();
     p4_counts n;
     if (p4_link_run(l, 0, &n)) {
         p4_link_destroy(l);
-        return fail();
+        return cli_fail();
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     p4_eye eye;
@@ -156,7 +158,7 @@ static int cmd_run(int argc, char **argv)
     int rc = 0;
     if (json) {
         run_ctx r = {&cfg, in, &n, &eye};
-        rc = write_atomic(json, json_writer, &r);
+        rc = cli_write_atomic(json, json_writer, &r);
     }
     p4_counts_free(&n);
     p4_link_destroy(l);
@@ -169,14 +171,14 @@ static int cmd_prbs(int argc, char **argv)
     uint64_t n = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--symbols") && i + 1 < argc) {
-            if (parse_u64("--symbols", argv[++i], &n)) return 2;
+            if (cli_parse_u64("--symbols", argv[++i], &n)) return 2;
         } else {
             fprintf(stderr, "pam4sim: prbs: unknown argument '%s'\n", argv[i]);
             return 2;
         }
     }
     p4_pattern *p = p4_pattern_create(argv[0], 1);
-    if (!p) return fail();
+    if (!p) return cli_fail();
     if (!n) n = p4_pattern_period(p) && p4_pattern_period(p) <= 65535 ? p4_pattern_period(p) : 1000;
     uint8_t buf[4096];
     char out[4097];
@@ -208,11 +210,11 @@ static int cmd_channel(int argc, char **argv)
     }
     if (!file) return usage(stderr, 2);
     p4_touchstone *ts = p4_touchstone_read(file);
-    if (!ts) return fail();
+    if (!ts) return cli_fail();
     p4_channel_summary s;
     if (p4_touchstone_summary(ts, po, &s)) {
         p4_touchstone_free(ts);
-        return fail();
+        return cli_fail();
     }
     if (json) {
         printf("{\"file\": \"%s\", \"ports\": %d, \"points\": %zu, \"fmin_ghz\": %.6g, \"fmax_ghz\": %.6g, "
@@ -261,6 +263,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "prbs")) return cmd_prbs(argc - 2, argv + 2);
     if (!strcmp(cmd, "channel")) return cmd_channel(argc - 2, argv + 2);
+    if (!strcmp(cmd, "fec")) return cmd_fec(argc - 2, argv + 2);
     if (cmd[0] == '-' || strchr(cmd, '.')) return cmd_run(argc - 1, argv + 1);
     fprintf(stderr, "pam4sim: unknown command '%s'\n", cmd);
     return usage(stderr, 2);

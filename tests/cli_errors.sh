@@ -19,6 +19,19 @@ check "truncated file"    1 "trunc.s2p:3: truncated"             $bin channel $t
 check "prbs digits"       0 "^0012322303231310010331213302202231320111" $bin prbs prbs9q --symbols 40
 check "channel IL"        0 "19.7"                               $bin channel $ch/CA_19p75dB_thru.s4p
 check "version"           0 "pam4sim 0.1.0"                      $bin --version
+# fec: encode, 15 errors decode back to the message, 16 are uncorrectable, bad tokens named
+awk 'BEGIN{for(i=0;i<514;i++) printf "%x ", (i*37+11)%1024; print ""}' > $tmp/msg.hex
+$bin fec encode < $tmp/msg.hex > $tmp/cw.hex || { echo "FAIL fec encode"; fails=$((fails+1)); }
+[ "$(wc -w < $tmp/cw.hex)" = 544 ] || { echo "FAIL fec encode: not 544 symbols"; fails=$((fails+1)); }
+corrupt() { awk -v n=$1 '{for(i=1;i<=NF;i++) printf "%s ", (i<=2*n && i%2==0 && $i!="3ff") ? "3ff" : $i; print ""}' $tmp/cw.hex; }
+corrupt 15 > $tmp/e15.hex; corrupt 16 > $tmp/e16.hex
+check "fec decode 15"     0 "corrected 15 symbols"               $bin fec decode < $tmp/e15.hex
+$bin fec decode < $tmp/e15.hex 2>/dev/null | tr ' ' '\n' | grep . | sed 's/^0*\(.\)/\1/' > $tmp/dec.txt
+tr ' ' '\n' < $tmp/msg.hex | grep . | cmp -s - $tmp/dec.txt || { echo "FAIL fec decode: message not restored"; fails=$((fails+1)); }
+check "fec decode 16"     1 "uncorrectable"                      $bin fec decode < $tmp/e16.hex
+echo "1 2 zz" > $tmp/bad.hex
+check "fec bad token"     1 "line 1: 'zz' is not a 10-bit"       $bin fec decode < $tmp/bad.hex
+check "fec short input"   1 "ends inside codeword 0: 3 of 514"   sh -c "echo 1 2 3 | $bin fec encode"
 [ -e $tmp/out.json ] && { echo "FAIL: an output file was left after an error"; fails=$((fails+1)); }
 ls $tmp | grep -q tmp && { echo "FAIL: a temporary file was left"; fails=$((fails+1)); }
 check "json written"      0 "BER"                                $bin run --symbols 20000 --json $tmp/ok.json

@@ -6,6 +6,7 @@
 #include "pam4sim/prbs.h"
 #include "pam4sim/pam4.h"
 #include "pam4sim/equalizer.h"
+#include "pam4sim/fec.h"
 #include "pam4sim/touchstone.h"
 #include "pam4sim/response.h"
 #include "pam4sim/fir.h"

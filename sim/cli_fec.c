@@ -1,0 +1,94 @@
+/* cli_fec.c - `pam4sim fec encode|decode`: KP4 RS(544,514) on hexadecimal symbols.
+ *
+ * encode: reads 514 message symbols per codeword (hexadecimal 0..3ff, separated by any whitespace)
+ * from stdin, writes the 544 codeword symbols, one codeword per line.
+ * decode: reads 544 symbols per codeword, writes the 514 corrected message symbols per line; stderr
+ * says for each codeword how many symbols were corrected; an uncorrectable codeword is written as
+ * received, named on stderr, and makes the exit status 1. Bad input (a token that is not a 10-bit
+ * hexadecimal number, or an incomplete last codeword) is an error naming the line and the token.
+ */
+#include "cli.h"
+#include "pam4sim/fec.h"
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    FILE *f;
+    long line;
+} reader;
+
+/* Next token: 1 and the value, 0 at end of input, -1 on a bad token (message printed). */
+static int next_symbol(reader *r, unsigned *v)
+{
+    int ch;
+    while ((ch = fgetc(r->f)) != EOF && isspace(ch))
+        if (ch == '\n') r->line++;
+    if (ch == EOF) return 0;
+    char tok[64];
+    size_t n = 0;
+    do {
+        if (n < sizeof tok - 1) tok[n++] = (char)ch;
+    } while ((ch = fgetc(r->f)) != EOF && !isspace(ch));
+    if (ch == '\n') ungetc(ch, r->f);
+    tok[n] = 0;
+    const char *t = tok;
+    if (t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) t += 2;
+    char *end;
+    unsigned long x = strtoul(t, &end, 16);
+    if (!*t || *end || x > 0x3FF) {
+        fprintf(stderr, "pam4sim: fec: stdin line %ld: '%s' is not a 10-bit hexadecimal symbol (0..3ff)\n", r->line,
+                tok);
+        return -1;
+    }
+    *v = (unsigned)x;
+    return 1;
+}
+
+int cmd_fec(int argc, char **argv)
+{
+    if (argc != 1 || (strcmp(argv[0], "encode") && strcmp(argv[0], "decode"))) {
+        fprintf(stderr, "usage: pam4sim fec encode|decode  < symbols.hex > out.hex\n"
+                        "  encode: 514 hexadecimal message symbols per codeword in, 544 out\n"
+                        "  decode: 544 in, 514 corrected out; exit 1 if a codeword is uncorrectable\n");
+        return 2;
+    }
+    int enc = !strcmp(argv[0], "encode");
+    int nin = enc ? P4_RS_K : P4_RS_N, nout = enc ? P4_RS_N : P4_RS_K;
+    reader r = {stdin, 1};
+    uint16_t w[P4_RS_N];
+    long cw = 0, bad = 0, corrected = 0;
+    for (;;) {
+        int got = 0, rc = 0;
+        unsigned v;
+        while (got < nin && (rc = next_symbol(&r, &v)) == 1) w[got++] = (uint16_t)v;
+        if (rc < 0) return 1;
+        if (got == 0) break;
+        if (got < nin) {
+            fprintf(stderr, "pam4sim: fec %s: stdin ends inside codeword %ld: %d of %d symbols\n", argv[0], cw, got,
+                    nin);
+            return 1;
+        }
+        if (enc) p4_rs_encode(w, w);
+        else {
+            int n = p4_rs_decode(w);
+            if (n < 0) {
+                fprintf(stderr, "codeword %ld: uncorrectable (more than %d symbol errors)\n", cw, P4_RS_T);
+                bad++;
+            } else {
+                fprintf(stderr, "codeword %ld: corrected %d symbol%s\n", cw, n, n == 1 ? "" : "s");
+                corrected += n;
+            }
+        }
+        for (int i = 0; i < nout; i++) printf("%03x%c", w[i], i + 1 < nout ? ' ' : '\n');
+        cw++;
+    }
+    if (!enc)
+        fprintf(stderr, "%ld codeword%s, %ld symbols corrected, %ld uncorrectable\n", cw, cw == 1 ? "" : "s",
+                corrected, bad);
+    if (fflush(stdout) || ferror(stdout)) {
+        fprintf(stderr, "pam4sim: fec: cannot write stdout\n");
+        return 1;
+    }
+    return bad ? 1 : 0;
+}
