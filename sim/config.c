@@ -88,9 +88,46 @@ static const kdef keys[] = {
     INT("rx.ffe.taps", ffe_taps, 1, 64, "24", "RX FFE taps, symbol-spaced (1: gain only)"),
     INT("rx.ffe.precursors", ffe_precursors, 0, 63, "4", "RX FFE taps before the main tap"),
     DLIST("rx.ffe.coefficients", ffe_coef, n_ffe_coef, P4_MAX_TAPS, -100, 100, "[]", "given RX FFE taps (mode given; scaled so the main cursor is 1)"),
+    DBL("rx.ffe.lms_step", ffe_lms_step, 0, 0.1, "1e-5", "FFE LMS tracking step, relative (fraction of the error removed per UI; keep the LMS slower than the CDR; 0: frozen; DSP only)"),
+    DBL("rx.ffe.train_step", ffe_train_step, 0, 0.1, "1e-3", "FFE LMS step during training (0: no training)"),
+    INT("rx.ffe.train_symbols", train_symbols, 0, 1000000, "4096", "LMS training on the known symbols, then decision-directed [UI]"),
     INT("rx.dfe.taps", dfe_taps, 0, 64, "1", "DFE taps"),
     DLIST("rx.dfe.coefficients", dfe_coef, n_dfe_coef, P4_MAX_TAPS, -2, 2, "[]", "given DFE taps ([] = from the MMSE design)"),
+    DBL("rx.dfe.lms_step", dfe_lms_step, 0, 0.1, "0", "DFE LMS tracking step, relative (0: frozen after training; tracking both FFE and DFE can drift with the CDR; DSP only)"),
+    DBL("rx.dfe.train_step", dfe_train_step, 0, 0.1, "1e-3", "DFE LMS step during training"),
     DBLA("rx.sample_phase_ui", sample_phase_ui, 0, 0.9999, "auto", "sampling phase within the UI (auto: the phase of best MMSE SNR)"),
+    BOOL("rx.dsp.enable", dsp_enable, "false", "bit-true DSP receiver: AGC, ADC at the recovered clock, CDR, fixed-point FFE/DFE with LMS, MLSE"),
+    ENUM("rx.dsp.arith", dsp_arith, "fixed float", "fixed", "DSP arithmetic: fixed (bit-true integers) or float (the reference)"),
+    INT("rx.dsp.coef_bits", coef_bits, 4, 24, "10", "FFE tap width [bits, signed]"),
+    INT("rx.dsp.acc_bits", acc_bits, 8, 48, "24", "FFE accumulator width [bits, signed, saturating]"),
+    INT("rx.dsp.out_bits", out_bits, 4, 16, "10", "FFE/DFE output width [bits, signed; round half up, saturate]"),
+    DBL("rx.dsp.out_level_fraction", out_level_fraction, 0.1, 0.9, "0.5", "outer PAM4 level as a fraction of the output full scale"),
+    INT("rx.adc.bits", adc_bits, 3, 16, "8", "ADC resolution [bits]"),
+    DBLA("rx.adc.enob", adc_enob, 1, 16, "6.0", "ADC effective number of bits (noise added to reach it; auto: = bits) [U]"),
+    DBL("rx.adc.agc_rms_fraction", agc_rms_fraction, 0.05, 1, "0.3", "AGC target: signal rms at the ADC as a fraction of half its full scale"),
+    ENUM("rx.cdr.detector", cdr_detector, "mm bangbang none", "mm", "timing detector: baud-rate Mueller-Mueller, bang-bang (edge samples), or none (fixed phase)"),
+    DBL("rx.cdr.bandwidth_mhz", cdr_bandwidth_mhz, 0.001, 2000, "4", "CDR -3 dB jitter-transfer bandwidth [MHz] [U]"),
+    DBL("rx.cdr.damping", cdr_damping, 0.1, 10, "0.707", "CDR loop damping factor"),
+    DBLA("rx.cdr.kp", cdr_kp, 0, 1, "auto", "proportional gain [UI per unit error] (auto: from bandwidth and damping)"),
+    DBLA("rx.cdr.ki", cdr_ki, 0, 1, "auto", "integral gain [UI per unit error per UI] (auto: from bandwidth and damping)"),
+    INT("rx.cdr.latency_symbols", cdr_latency, 0, 65536, "64", "loop latency: a timing error acts this many UI later [U]"),
+    DBL("rx.cdr.offset_ppm", cdr_offset_ppm, -1000, 1000, "0", "RX clock frequency minus TX clock frequency [ppm]"),
+    DBL("rx.cdr.initial_phase_ui", cdr_initial_phase_ui, -0.5, 0.5, "0", "CDR phase at the start of acquisition, from the nominal sampling phase [UI]"),
+    INT("rx.cdr.acquire_symbols", cdr_acquire, 0, 1000000, "16384", "acquisition (before counting) with the bandwidth raised by rx.cdr.acquire_gear [UI]"),
+    DBL("rx.cdr.acquire_gear", cdr_gear, 1, 64, "8", "bandwidth multiplier during acquisition"),
+    INT("rx.mlse.memory", mlse_memory, 0, 2, "0", "MLSE memory in symbols (0: off; needs rx.dfe.taps = memory: the 1 + aD (+ bD^2) target; DSP only)"),
+    INT("rx.mlse.traceback_symbols", mlse_traceback, 1, 256, "32", "MLSE traceback depth [UI]"),
+    ENUM("fec.mode", fec_mode, "none kp4 kp4_inner", "none", "FEC on real encoded data: none (tx.pattern), KP4 RS(544,514), or KP4 + Clause 177 inner code"),
+    INT("fec.interleave", fec_interleave, 1, 4, "2", "KP4 codewords interleaved symbol by symbol (200G/lane: 2)"),
+    INT("fec.inner_flips", fec_inner_flips, 0, 8, "4", "inner code Chase-II: least reliable bits tried (2^n patterns; 0: hard decoding)"),
+    INT("fec.burst_gap_symbols", burst_gap, 0, 1000, "8", "errors closer than this many correct UI belong to one error event"),
+    DBL("dsp.clock_ghz", dsp_clock_ghz, 0.1, 10, "1.0", "DSP core clock [GHz] (parallelism = baud / clock) [S]"),
+    DBL("dsp.latency.adc_ns", lat_adc_ns, 0, 100, "3.0", "ADC, deserializer and AGC latency [ns] [U]"),
+    INT("dsp.latency.ffe_cycles", lat_ffe_cycles, 0, 10000, "10", "FFE/DFE pipeline depth [clock cycles] (vendor claim ~10 ns) [S]"),
+    INT("dsp.latency.mlse_cycles", lat_mlse_cycles, 0, 10000, "8", "MLSE pipeline depth besides the traceback [cycles] [U]"),
+    INT("dsp.latency.fec_encode_cycles", lat_fec_enc_cycles, 0, 10000, "6", "RS(544,514) encode [cycles] (3 + 3 ns at 1 GHz) [S]"),
+    INT("dsp.latency.fec_decode_cycles", lat_fec_dec_cycles, 0, 10000, "31", "RS(544,514) decode [cycles] (31 ns at 1 GHz) [S]"),
+    INT("dsp.latency.inner_cycles", lat_inner_cycles, 0, 10000, "4", "inner-code decode [cycles] [U]"),
     DBL("measure.target_ber", target_ber, 1e-15, 0.5, "2.4e-4", "pre-FEC BER the link must meet (KP4 threshold)"),
     DBL("measure.eye_ber", eye_ber, 1e-15, 0.5, "1e-4", "BER at which eye heights and widths are measured"),
     INT("measure.eye_symbols", eye_symbols, 0, 1e15, "1000000", "symbols in the eye histogram (0: all)"),
@@ -353,6 +390,11 @@ p4_status p4_config_validate(const p4_config *c)
     if (c->n_xt_amplitude && c->n_xt_amplitude != c->n_xt_files)
         return p4_error(P4_EINVAL, "key 'crosstalk.amplitudes_v' has %lld values for %lld files",
                         (long long)c->n_xt_amplitude, (long long)c->n_xt_files);
+    if (c->mlse_memory && c->dfe_taps != c->mlse_memory)
+        return p4_error(P4_EINVAL, "key 'rx.mlse.memory' = %lld needs rx.dfe.taps = %lld (the MLSE target taps; %lld given)",
+                        (long long)c->mlse_memory, (long long)c->mlse_memory, (long long)c->dfe_taps);
+    if (c->mlse_memory && !c->dsp_enable)
+        return p4_error(P4_EINVAL, "key 'rx.mlse.memory' needs rx.dsp.enable = true");
     if (!strcmp(c->tx_filter, "bessel") && c->tx_bandwidth_ghz <= 0)
         return p4_error(P4_EINVAL, "key 'tx.bandwidth_ghz' must be > 0 for tx.filter bessel");
     return P4_OK;

@@ -10,6 +10,9 @@
  */
 #include "pam4sim/link.h"
 #include "pam4sim/driver.h"
+#include "pam4sim/dsprx.h"
+#include "pam4sim/fec.h"
+#include "pam4sim/framer.h"
 #include "pam4sim/equalizer.h"
 #include "pam4sim/fir.h"
 #include "pam4sim/pam4.h"
@@ -24,6 +27,8 @@
 #define TAIL_REL 1e-9 /* energy left out of a truncated impulse response */
 
 static p4_status p4_link_measure_delay(p4_link *l);
+static p4_status dsp_setup(p4_link *l);
+static void dsp_latency(p4_link *l);
 
 struct p4_link {
     p4_config cfg;
@@ -38,8 +43,14 @@ struct p4_link {
     int pulse_len;
     int phase, cursor;
     size_t fir_len;
+    double noise_var;  /* noise variance at the sampler (V^2), for the AGC */
+    /* DSP receiver and FEC */
+    p4_dsprx *dsp;
+    int fec, inner;
+    size_t frame;      /* symbols per (super)frame, 1 without FEC */
     /* unit geometry */
     size_t warm, tail;
+    uint64_t count_off; /* global index of the first counted symbol */
 };
 
 const p4_link_info *p4_link_info_get(const p4_link *l) { return &l->info; }
@@ -56,6 +67,7 @@ void p4_link_destroy(p4_link *l)
     p4_impulse_free(&l->noise);
     for (int i = 0; i < P4_MAX_XTALK; i++) p4_impulse_free(&l->xt[i]);
     free(l->pulse);
+    p4_dsprx_destroy(l->dsp);
     free(l);
 }
 
@@ -292,6 +304,7 @@ p4_link *p4_link_create(const p4_config *cfg)
                 imp.h = NULL;
                 p4_fresp_free(best_ctle);
                 best_ctle = p4_fresp_copy(ctle);
+                l->noise_var = rn_full[0];
                 l->info.g_dc_db = c->ctle_enable ? gdc_list[a] : NAN;
                 l->info.g_dc_hp_db = c->ctle_enable ? ghp_list[b] : NAN;
             }
@@ -363,10 +376,11 @@ p4_link *p4_link_create(const p4_config *cfg)
         return NULL;
     }
     /* the delay from TX symbols to decisions, measured by correlation on a probe unit */
-    if (p4_link_measure_delay(l)) {
+    if (p4_link_measure_delay(l) || dsp_setup(l)) {
         p4_link_destroy(l);
         return NULL;
     }
+    dsp_latency(l);
     return l;
 }
 
@@ -384,7 +398,9 @@ typedef struct {
     uint8_t *tx, *line;               /* Gray symbols sent; precoded symbols on the line */
     double *lev, *ffe_out, *delta, *wave, *noise, *rx;
     double *xs, *y, *z, *fb;
-    uint8_t *dec, *xsym;
+    uint8_t *dec, *xsym, *dec_dfe;
+    p4_framer *fr;
+    p4_dsprx_out dout;
     double *xlev[P4_MAX_XTALK], *xwave[P4_MAX_XTALK];
     p4_fir *fir;
     p4_ffe *txffe, *rxffe;
@@ -395,6 +411,8 @@ static void unit_free(unit_state *u, int nxt)
 {
     free(u->tx), free(u->line), free(u->lev), free(u->ffe_out), free(u->delta), free(u->wave);
     free(u->noise), free(u->rx), free(u->xs), free(u->y), free(u->z), free(u->fb), free(u->dec), free(u->xsym);
+    free(u->dec_dfe);
+    p4_framer_destroy(u->fr);
     for (int i = 0; i < nxt; i++) free(u->xlev[i]), free(u->xwave[i]), p4_pattern_destroy(u->xpat[i]);
     p4_fir_destroy(u->fir);
     p4_ffe_destroy(u->txffe);
@@ -423,13 +441,16 @@ static p4_status unit_alloc(const p4_link *l, size_t counted, unit_state *u)
     u->nsamp = u->nsym * l->sps;
     size_t cs = u->chunk * l->sps;
     u->tx = malloc(u->nsym), u->line = malloc(u->nsym), u->dec = malloc(u->nsym), u->xsym = malloc(u->chunk);
+    u->dec_dfe = malloc(u->nsym);
+    if (l->fec && !(u->fr = p4_framer_create(l->inner, (int)c->fec_interleave, (uint64_t)c->seed)))
+        return p4_error(P4_ENOMEM, "out of memory for a work unit");
     u->lev = malloc(u->chunk * sizeof(double)), u->ffe_out = malloc(u->chunk * sizeof(double));
     u->delta = malloc(u->chunk * sizeof(double));
     u->wave = malloc(cs * sizeof(double)), u->noise = malloc(cs * sizeof(double));
     u->rx = malloc(u->nsamp * sizeof(double));
     u->xs = malloc(u->nsym * sizeof(double)), u->y = malloc(u->nsym * sizeof(double));
     u->z = malloc(u->nsym * sizeof(double)), u->fb = malloc(u->nsym * sizeof(double));
-    int ok = u->tx && u->line && u->dec && u->xsym && u->lev && u->ffe_out && u->delta && u->wave && u->noise &&
+    int ok = u->tx && u->line && u->dec && u->dec_dfe && u->xsym && u->lev && u->ffe_out && u->delta && u->wave && u->noise &&
              u->rx && u->xs && u->y && u->z && u->fb;
     for (int i = 0; i < l->nxt; i++) {
         u->xlev[i] = malloc(u->chunk * sizeof(double));
@@ -444,8 +465,10 @@ static p4_status unit_alloc(const p4_link *l, size_t counted, unit_state *u)
     return P4_OK;
 }
 
-/* Simulate unit `unit` whose counted symbols start at global symbol index k0: fills u->rx, u->dec. */
-static void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0)
+/* Simulate unit `unit` whose counted symbols start at global symbol index k0: fills u->rx, u->dec
+ * (and u->z, u->fb, u->dec_dfe). use_dsp: the DSP receiver (when configured) instead of the ideal
+ * sampler and floating-point equalizer. */
+static void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, int use_dsp)
 {
     const p4_config *c = &l->cfg;
     const int sps = l->sps;
@@ -455,8 +478,9 @@ static void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64
     p4_rng_seed(&rn, (uint64_t)c->seed, unit, P4_STREAM_NOISE);
     p4_pattern_seek(u->pat, !strcmp(c->pattern, "random") ? unit : start);
     for (int i = 0; i < l->nxt; i++) p4_pattern_seek(u->xpat[i], unit);
-    p4_jitter jit = {c->rj_ps * 1e-12 / l->ui_s, c->sj_ps * 1e-12 / l->ui_s, c->sj_mhz * 1e6 * l->ui_s,
-                     c->dcd_ps * 1e-12 / l->ui_s};
+    /* with the DSP receiver, SJ is a delay of the received waveform (dsprx.h), not an edge shift */
+    double sj_edges = c->dsp_enable ? 0 : c->sj_ps * 1e-12 / l->ui_s;
+    p4_jitter jit = {c->rj_ps * 1e-12 / l->ui_s, sj_edges, c->sj_mhz * 1e6 * l->ui_s, c->dcd_ps * 1e-12 / l->ui_s};
     int jon = p4_jitter_active(&jit);
     p4_render rend, xrend[P4_MAX_XTALK];
     p4_render_init(&rend, sps);
@@ -467,7 +491,8 @@ static void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64
     const size_t ch = u->chunk, cs = ch * sps;
     for (size_t s0 = 0; s0 < u->nsym; s0 += ch) {
         uint8_t *tx = u->tx + s0, *line = u->line + s0;
-        p4_pattern_run(u->pat, tx, ch);
+        if (u->fr) p4_framer_fill(u->fr, start + s0, ch, tx);
+        else p4_pattern_run(u->pat, tx, ch);
         memcpy(line, tx, ch);
         if (c->precode) p4_precode(line, ch, &pstate);
         for (size_t k = 0; k < ch; k++) u->lev[k] = l->lvA[line[k]];
@@ -492,16 +517,28 @@ static void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64
         }
         p4_fir_run(u->fir, in, cs, dst);
     }
-    /* RX digital: sample, FFE, DFE + slicer */
-    for (size_t m = 0; m < u->nsym; m++) u->xs[m] = u->rx[m * sps + l->phase];
-    p4_ffe_reset(u->rxffe);
-    p4_ffe_run(u->rxffe, u->xs, u->nsym, u->y);
-    p4_dfe dfe;
-    p4_dfe_init(&dfe, l->info.dfe, l->info.ndfe, l->lv);
-    p4_dfe_run(&dfe, u->y, u->nsym, u->z, u->fb, u->dec);
+    if (use_dsp && l->dsp) {
+        p4_rng ra;
+        p4_rng_seed(&ra, (uint64_t)c->seed, unit, P4_STREAM_ADC);
+        p4_dsprx_out *o = &u->dout;
+        memset(o, 0, sizeof *o);
+        o->z = u->z, o->fb = u->fb, o->dec = u->dec, o->dec_dfe = u->dec_dfe, o->y = u->y;
+        p4_dsprx_run(l->dsp, u->rx, u->nsamp, u->nsym, u->line, l->info.delay_symbols, (double)start, &ra, o);
+    } else {
+        /* RX digital: sample, FFE, DFE + slicer */
+        for (size_t m = 0; m < u->nsym; m++) u->xs[m] = u->rx[m * sps + l->phase];
+        p4_ffe_reset(u->rxffe);
+        p4_ffe_run(u->rxffe, u->xs, u->nsym, u->y);
+        p4_dfe dfe;
+        p4_dfe_init(&dfe, l->info.dfe, l->info.ndfe, l->lv);
+        p4_dfe_run(&dfe, u->y, u->nsym, u->z, u->fb, u->dec);
+        memcpy(u->dec_dfe, u->dec, u->nsym);
+    }
     if (c->precode) {
         uint8_t st = 0;
         p4_precode_decode(u->dec, u->nsym, &st);
+        st = 0;
+        p4_precode_decode(u->dec_dfe, u->nsym, &st);
     }
 }
 
@@ -511,7 +548,7 @@ static p4_status p4_link_measure_delay(p4_link *l)
     size_t probe = 4096;
     p4_status st = unit_alloc(l, probe, &u);
     if (!st) {
-        unit_simulate(l, &u, 0, l->warm);
+        unit_simulate(l, &u, 0, l->warm, 0);
         long best = 0, maxlag = (long)l->tail - 8;
         double bc = -INFINITY;
         for (long lag = 0; lag <= maxlag; lag++) {
@@ -531,7 +568,12 @@ p4_status p4_link_run(p4_link *l, uint64_t symbols, p4_counts *out)
 {
     const p4_config *c = &l->cfg;
     if (!symbols) symbols = (uint64_t)c->symbols;
-    size_t L = (size_t)c->unit_symbols;
+    size_t L = (size_t)c->unit_symbols, F = l->frame;
+    if (F > 1) { /* whole frames: units and the run start and end on frame boundaries */
+        L = L / F * F;
+        if (L < F) L = F;
+        symbols = (symbols + F - 1) / F * F;
+    }
     unit_state u;
     p4_status st = unit_alloc(l, L, &u);
     if (!st) st = p4_counts_init(out, l->sps, 1);
@@ -541,13 +583,35 @@ p4_status p4_link_run(p4_link *l, uint64_t symbols, p4_counts *out)
     uint64_t eye_budget = c->eye_symbols ? (uint64_t)c->eye_symbols : UINT64_MAX;
     for (uint64_t unit = 0, done = 0; !st && done < symbols; unit++) {
         size_t n = symbols - done < L ? (size_t)(symbols - done) : L;
-        unit_simulate(l, &u, unit, l->warm + done);
+        unit_simulate(l, &u, unit, l->count_off + done, 1);
         uint64_t se = 0, be = 0;
+        p4_fec_counts *fc = &out->fec;
+        size_t run = 0, ev = 0, gap = 0;
+        const size_t maxgap = (size_t)c->burst_gap;
         for (size_t t = l->warm; t < l->warm + n; t++) {
             uint8_t a = u.tx[t], b = u.dec[t + D];
-            if (a != b) se++, be += (uint64_t)p4_bit_errors(a, b);
+            if (a != b) {
+                se++, be += (uint64_t)p4_bit_errors(a, b);
+                run++, ev++, gap = 0;
+            } else {
+                if (run) fc->run_hist[run < P4_HIST - 1 ? run : P4_HIST - 1]++, run = 0;
+                if (ev && ++gap > maxgap) fc->event_hist[ev < P4_HIST - 1 ? ev : P4_HIST - 1]++, ev = 0, gap = 0;
+            }
         }
+        if (run) fc->run_hist[run < P4_HIST - 1 ? run : P4_HIST - 1]++;
+        if (ev) fc->event_hist[ev < P4_HIST - 1 ? ev : P4_HIST - 1]++;
         out->symbols += n, out->symbol_errors += se, out->bits += 2 * n, out->bit_errors += be;
+        if (l->dsp) {
+            for (size_t t = l->warm; t < l->warm + n; t++) {
+                uint8_t a = u.tx[t], b = u.dec_dfe[t + D];
+                if (a != b) fc->dfe_symbol_errors++, fc->dfe_bit_errors += (uint64_t)p4_bit_errors(a, b);
+            }
+            fc->adc_clips += u.dout.clips, fc->cdr_slips += u.dout.slips, fc->dsp_units++;
+            fc->cdr_freq_ppm_sum += u.dout.freq_ppm;
+        }
+        if (u.fr)
+            p4_framer_receive(u.fr, u.tx + l->warm, u.dec + l->warm + D, u.z + l->warm + D, n, l->th,
+                              (int)c->fec_inner_flips, fc);
         size_t neye = out->eye_symbols >= eye_budget ? 0 : (size_t)(eye_budget - out->eye_symbols < n ? eye_budget - out->eye_symbols : n);
         for (size_t t = l->warm; t < l->warm + neye; t++) {
             size_t m = t + D;
@@ -570,3 +634,155 @@ p4_status p4_link_run(p4_link *l, uint64_t symbols, p4_counts *out)
 }
 
 const double *p4_link_thresholds(const p4_link *l) { return l->th; }
+
+/* ---- the DSP receiver's set-up and the latency model ---- */
+
+/* Detector gain dE[e]/dphi per UI of the Mueller-Mueller detector, from the equalized pulse. */
+static double mm_detector_gain(const p4_link *l)
+{
+    const p4_link_info *in = &l->info;
+    int sps = l->sps, d = l->cursor + in->npre;
+    double s2 = 0, v[2];
+    for (int i = 0; i < 4; i++) s2 += 0.25 * l->lv[i] * l->lv[i];
+    for (int side = 0; side < 2; side++) {
+        int q = l->phase + (side ? 1 : -1);
+        double h[2];
+        for (int t = 0; t < 2; t++) {
+            int k = d + (t ? 1 : -1);
+            double acc = 0;
+            for (int i = 0; i < in->nffe; i++) {
+                long idx = (long)(k - i) * sps + q;
+                if (idx >= 0 && idx < l->pulse_len) acc += in->ffe[i] * l->pulse[idx];
+            }
+            h[t] = acc;
+        }
+        v[side] = h[1] - h[0];
+    }
+    return s2 * (v[1] - v[0]) / (2.0 / sps);
+}
+
+/* Bang-bang detector gain: a sign detector on symmetric transitions (1/4 of symbols) whose edge
+ * time has rms sigma (RJ and noise over the edge slope): -(1/4) 2 / (sigma sqrt(2 pi)). */
+static double bb_detector_gain(const p4_link *l)
+{
+    double slope = 0;
+    for (int i = 0; i + 1 < l->pulse_len; i++) slope = fmax(slope, (l->pulse[i + 1] - l->pulse[i]) * l->sps);
+    slope *= l->lv[3] - l->lv[0];
+    double rj = l->cfg.rj_ps * 1e-12 / l->ui_s;
+    double sig = sqrt(rj * rj + (slope > 0 ? l->noise_var / (slope * slope) : 0.01));
+    if (sig < 0.01) sig = 0.01;
+    return -0.25 * 2 / (sig * sqrt(2 * M_PI));
+}
+
+static p4_status dsp_setup(p4_link *l)
+{
+    const p4_config *c = &l->cfg;
+    p4_link_info *in = &l->info;
+    l->fec = strcmp(c->fec_mode, "none") != 0;
+    l->inner = !strcmp(c->fec_mode, "kp4_inner");
+    l->frame = 1;
+    if (l->fec) {
+        p4_framer *f = p4_framer_create(l->inner, (int)c->fec_interleave, (uint64_t)c->seed);
+        if (!f) return p4_error(P4_ENOMEM, "out of memory for the FEC framer");
+        l->frame = p4_framer_frame_symbols(f);
+        in->fec_frame_symbols = l->frame;
+        p4_framer_destroy(f);
+        if (c->precode && l->inner)
+            warn(l, "precoding with the inner code: the soft decoder's reliabilities refer to the precoded symbols");
+    }
+    if (c->dsp_enable) {
+        in->dsp = 1;
+        double s2 = 0;
+        for (int i = 0; i < 4; i++) s2 += 0.25 * l->lv[i] * l->lv[i];
+        double ps = 0;
+        for (int k = 0; k * l->sps + l->phase < l->pulse_len; k++) {
+            double v = l->pulse[k * l->sps + l->phase];
+            ps += v * v;
+        }
+        double ms_v = s2 * ps + l->noise_var;
+        double half = ldexp(1, (int)c->adc_bits - 1);
+        p4_dsprx_setup s = {0};
+        s.sps = l->sps;
+        s.base_pos = l->phase;
+        s.fixed = !strcmp(c->dsp_arith, "fixed");
+        s.gain = c->agc_rms_fraction * half / sqrt(ms_v);
+        s.adc_bits = (int)c->adc_bits;
+        double enob = isnan(c->adc_enob) ? (double)c->adc_bits : fmin(c->adc_enob, (double)c->adc_bits);
+        s.adc_noise = sqrt((pow(4, (double)c->adc_bits - enob) - 1) / 12);
+        s.nffe = in->nffe, s.npre = in->npre, s.ndfe = in->ndfe;
+        memcpy(s.w, in->ffe, sizeof s.w);
+        memcpy(s.b, in->dfe, sizeof s.b);
+        s.coef_bits = (int)c->coef_bits, s.acc_bits = (int)c->acc_bits, s.out_bits = (int)c->out_bits;
+        s.out_level_fraction = c->out_level_fraction;
+        s.lms_step = c->ffe_lms_step, s.dfe_lms_step = c->dfe_lms_step;
+        s.train_step = c->ffe_train_step, s.dfe_train_step = c->dfe_train_step;
+        s.ms_codes = s.gain * s.gain * ms_v;
+        s.train = (long)c->train_symbols;
+        memcpy(s.lv, l->lv, sizeof s.lv);
+        s.detector = !strcmp(c->cdr_detector, "mm") ? P4_CDR_MM : !strcmp(c->cdr_detector, "bangbang") ? P4_CDR_BANGBANG
+                                                                                                         : P4_CDR_NONE;
+        s.kd = s.detector == P4_CDR_BANGBANG ? bb_detector_gain(l) : mm_detector_gain(l);
+        s.bandwidth_hz = c->cdr_bandwidth_mhz * 1e6, s.damping = c->cdr_damping, s.baud_hz = 1 / l->ui_s;
+        s.kp = c->cdr_kp, s.ki = c->cdr_ki;
+        s.latency = (int)c->cdr_latency;
+        s.offset_ppm = c->cdr_offset_ppm, s.initial_phase_ui = c->cdr_initial_phase_ui;
+        s.acquire = (long)c->cdr_acquire, s.gear = c->cdr_gear;
+        s.sj_amp_ui = c->sj_ps * 1e-12 / l->ui_s;
+        s.sj_rad_per_ui = 2 * M_PI * c->sj_mhz * 1e6 * l->ui_s;
+        s.mlse_memory = (int)c->mlse_memory, s.traceback = (int)c->mlse_traceback;
+        l->dsp = p4_dsprx_create(&s);
+        if (!l->dsp) return P4_EINVAL;
+        const p4_dsprx_info *di = p4_dsprx_info_get(l->dsp);
+        in->agc_gain_db = 20 * log10(s.gain / half); /* volts to fraction of half full scale */
+        in->adc_full_scale_v = 2 * half / s.gain;
+        in->adc_lsb_mv = 1e3 / s.gain;
+        in->cdr_kd = s.kd, in->cdr_kp = di->kp, in->cdr_ki = di->ki;
+        in->ffe_shift = di->shift, in->mu_ffe = di->mu_ffe, in->mu_dfe = di->mu_dfe;
+        in->dsp_out_level = di->out_level;
+        memcpy(in->ffe_q, di->ffe_q, sizeof in->ffe_q);
+        memcpy(in->dfe_q, di->dfe_q, sizeof in->dfe_q);
+        /* warm-up: acquisition and training happen before counting; SJ moves the sampling point */
+        size_t extra = (size_t)(c->cdr_acquire + c->train_symbols) + 64;
+        size_t sj = (size_t)ceil(s.sj_amp_ui) + 8;
+        l->warm += extra + sj;
+        l->tail += sj + (size_t)c->mlse_traceback + (size_t)c->cdr_latency;
+    }
+    l->count_off = (l->warm + l->frame - 1) / l->frame * l->frame;
+    return P4_OK;
+}
+
+static void lat_add(p4_link_info *in, const char *name, double ns, const char *src)
+{
+    if (in->nlat >= 12) return;
+    snprintf(in->lat[in->nlat].name, sizeof in->lat[0].name, "%s", name);
+    snprintf(in->lat[in->nlat].source, sizeof in->lat[0].source, "%s", src);
+    in->lat[in->nlat++].ns = ns;
+    in->lat_dsp_total_ns += ns;
+}
+
+/* Receive DSP and FEC latency, per block (SPEC 7). */
+static void dsp_latency(p4_link *l)
+{
+    const p4_config *c = &l->cfg;
+    p4_link_info *in = &l->info;
+    double clk_ns = 1 / c->dsp_clock_ghz, ui_ns = l->ui_s * 1e9;
+    if (c->dsp_enable) {
+        lat_add(in, "ADC, deserializer, AGC", c->lat_adc_ns, "dsp.latency.adc_ns [U]");
+        lat_add(in, "FFE + DFE pipeline", (double)c->lat_ffe_cycles * clk_ns, "dsp.latency.ffe_cycles [S]");
+        lat_add(in, "FFE pre-cursor taps", (double)c->ffe_precursors * ui_ns, "rx.ffe.precursors x UI");
+        if (c->mlse_memory) {
+            lat_add(in, "MLSE pipeline", (double)c->lat_mlse_cycles * clk_ns, "dsp.latency.mlse_cycles [U]");
+            lat_add(in, "MLSE traceback", (double)c->mlse_traceback * ui_ns, "rx.mlse.traceback_symbols x UI");
+        }
+    }
+    if (l->fec) {
+        double acc = (double)c->fec_interleave * P4_RS_N * 5 * ui_ns;
+        if (l->inner) {
+            acc *= 64.0 / 60;
+            lat_add(in, "inner FEC decode", (double)c->lat_inner_cycles * clk_ns, "dsp.latency.inner_cycles [U]");
+        }
+        lat_add(in, "KP4 codeword accumulation", acc, "interleave x 544 x 10 bits / line rate");
+        lat_add(in, "KP4 decode", (double)c->lat_fec_dec_cycles * clk_ns, "dsp.latency.fec_decode_cycles [S]");
+        lat_add(in, "KP4 encode (at the TX)", (double)c->lat_fec_enc_cycles * clk_ns, "dsp.latency.fec_encode_cycles [S]");
+    }
+}

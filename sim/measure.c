@@ -1,6 +1,7 @@
 /* measure.c - counts, Clopper-Pearson intervals, eye figures (see measure.h). */
 #include "pam4sim/measure.h"
 #include <gsl/gsl_cdf.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,36 @@ void p4_counts_add(p4_counts *d, const p4_counts *s)
     d->eye_symbols += s->eye_symbols;
     if (d->eye && s->eye)
         for (size_t i = 0; i < (size_t)4 * d->sps * P4_EYE_BINS; i++) d->eye[i] += s->eye[i];
+    /* every member of p4_fec_counts is a uint64_t count except the last (a double sum) */
+    const size_t nu = offsetof(p4_fec_counts, cdr_freq_ppm_sum) / sizeof(uint64_t);
+    uint64_t *du = (uint64_t *)&d->fec;
+    const uint64_t *su = (const uint64_t *)&s->fec;
+    for (size_t i = 0; i < nu; i++) du[i] += su[i];
+    d->fec.cdr_freq_ppm_sum += s->fec.cdr_freq_ppm_sum;
+}
+
+void p4_fec_extrapolate(const p4_fec_counts *f, double *flr_binomial, double *flr_compound)
+{
+    *flr_binomial = *flr_compound = NAN;
+    if (!f->codewords || !f->rs_symbol_errors || !f->rs_symbols) return;
+    double p = (double)f->rs_symbol_errors / (double)f->rs_symbols;
+    *flr_binomial = gsl_cdf_binomial_Q(15, p, 544);
+    /* compound Poisson: f(0) = exp(-lambda), f(n) = lambda/n sum_s s q(s) f(n-s) */
+    double lambda = (double)f->rs_events / (double)f->codewords, q[P4_HIST] = {0};
+    if (!f->rs_events) return;
+    for (int s = 1; s < P4_HIST; s++) q[s] = (double)f->rs_event_hist[s] / (double)f->rs_events;
+    double pmf[545] = {0}, head = 0;
+    pmf[0] = exp(-lambda);
+    for (int n = 1; n <= 544; n++) {
+        double acc = 0;
+        for (int s = 1; s < P4_HIST && s <= n; s++) acc += s * q[s] * pmf[n - s];
+        pmf[n] = lambda / n * acc;
+    }
+    for (int n = 0; n <= 15; n++) head += pmf[n];
+    double tail = 0;
+    for (int n = 544; n > 15; n--) tail += pmf[n];
+    /* the tail sum is accurate when tiny; 1 - head when the tail is large */
+    *flr_compound = tail > 1e-3 ? 1 - head : tail;
 }
 
 void p4_counts_free(p4_counts *c)

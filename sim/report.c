@@ -59,6 +59,7 @@ void p4_report_text(FILE *f, const p4_config *c, const p4_link_info *in, const p
             in->lat_tx_ffe_ns, in->lat_driver_ns, in->lat_channel_ns, in->lat_rx_analog_ns, in->lat_rx_ffe_ns);
     fprintf(f, "              modelled total %.4f; measured by correlation %.4f (%ld UI)\n", in->lat_model_ns,
             in->lat_measured_ns, in->delay_symbols);
+    p4_report_dsp_text(f, c, in, n);
 }
 
 void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye)
@@ -126,5 +127,7 @@ void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p
     fprintf(f, ", \"rx_ffe\": "), num(f, in->lat_rx_ffe_ns);
     fprintf(f, ", \"model_total\": "), num(f, in->lat_model_ns);
     fprintf(f, ", \"measured\": "), num(f, in->lat_measured_ns);
-    fprintf(f, ", \"delay_symbols\": %ld}\n  }\n}\n", in->delay_symbols);
+    fprintf(f, ", \"delay_symbols\": %ld}", in->delay_symbols);
+    p4_report_dsp_json(f, c, in, n);
+    fprintf(f, "\n  }\n}\n");
 }

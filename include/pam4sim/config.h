@@ -54,6 +54,24 @@ typedef struct {
     double dfe_coef[P4_MAX_TAPS];
     int64_t n_dfe_coef;
     double sample_phase_ui;
+    /* rx DSP (bit-true receiver) */
+    int dsp_enable;
+    char dsp_arith[16];
+    int64_t adc_bits;
+    double adc_enob, agc_rms_fraction;
+    char cdr_detector[16];
+    double cdr_bandwidth_mhz, cdr_damping, cdr_kp, cdr_ki, cdr_offset_ppm, cdr_initial_phase_ui, cdr_gear;
+    int64_t cdr_latency, cdr_acquire;
+    int64_t coef_bits, acc_bits, out_bits;
+    double out_level_fraction, ffe_lms_step, dfe_lms_step, ffe_train_step, dfe_train_step;
+    int64_t train_symbols;
+    int64_t mlse_memory, mlse_traceback;
+    /* fec */
+    char fec_mode[16];
+    int64_t fec_interleave, fec_inner_flips, burst_gap;
+    /* dsp latency model */
+    double dsp_clock_ghz, lat_adc_ns;
+    int64_t lat_ffe_cycles, lat_mlse_cycles, lat_fec_enc_cycles, lat_fec_dec_cycles, lat_inner_cycles;
     /* measure */
     double target_ber, eye_ber;
     int64_t eye_symbols;

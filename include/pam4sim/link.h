@@ -41,6 +41,16 @@ typedef struct {
     double lat_tx_ffe_ns, lat_driver_ns, lat_channel_ns, lat_rx_analog_ns, lat_rx_ffe_ns, lat_model_ns;
     double lat_measured_ns;         /* from the correlation delay     */
     long delay_symbols;
+    /* DSP receiver (rx.dsp.enable) */
+    int dsp;
+    double agc_gain_db, adc_full_scale_v, adc_lsb_mv, cdr_kd, cdr_kp, cdr_ki, dsp_out_level;
+    int ffe_shift, mu_ffe, mu_dfe;
+    int32_t ffe_q[P4_MAX_TAPS], dfe_q[P4_MAX_TAPS];
+    size_t fec_frame_symbols;     /* 0 without FEC */
+    /* latency of the receive DSP and FEC, per block (ns), with where each figure comes from */
+    int nlat;
+    struct { char name[48]; double ns; char source[48]; } lat[12];
+    double lat_dsp_total_ns;
     int nwarn;
     char warn[P4_MAX_WARN][256];
 } p4_link_info;

@@ -20,11 +20,32 @@
 #define P4_EYE_RANGE 2.0
 #define P4_EYE_MAX_SPS 128
 
+#define P4_HIST 65 /* histogram bins 0..63, and 64 = "64 or more" */
+
+/* FEC and error-structure counts (zero when unused). */
+typedef struct {
+    uint64_t codewords;
+    uint64_t cw_hist[P4_HIST];     /* RS symbol errors per codeword                          */
+    uint64_t cw_failed;            /* > t errors, detected by the decoder                     */
+    uint64_t cw_miscorrected;      /* > t errors, decoded to another codeword                  */
+    uint64_t rs_symbols, rs_symbol_errors;
+    uint64_t rs_events;            /* runs of consecutive erroneous RS symbols in a codeword   */
+    uint64_t rs_event_hist[P4_HIST]; /* their lengths                                         */
+    uint64_t msg_bits, msg_bit_errors; /* after RS decoding                                    */
+    uint64_t inner_blocks, inner_pre_sym_errors, inner_post_sym_errors, inner_detected;
+    uint64_t run_hist[P4_HIST];    /* PAM4 symbol-error runs (consecutive) by length           */
+    uint64_t event_hist[P4_HIST];  /* PAM4 error events (gap <= burst gap) by errors per event */
+    uint64_t dfe_symbol_errors, dfe_bit_errors; /* the DFE's decisions when MLSE decides      */
+    uint64_t adc_clips, cdr_slips, dsp_units;
+    double cdr_freq_ppm_sum;       /* loop integrator at each unit's end, summed              */
+} p4_fec_counts;
+
 typedef struct {
     uint64_t symbols, symbol_errors, bits, bit_errors;
     uint64_t eye_symbols;
     int sps;
     uint32_t *eye; /* [4][sps][P4_EYE_BINS], NULL if no eye */
+    p4_fec_counts fec;
 } p4_counts;
 
 p4_status p4_counts_init(p4_counts *c, int sps, int with_eye);
@@ -41,6 +62,13 @@ typedef struct {
     double vec_db;       /* worst eye */
     uint64_t min_level_samples;
 } p4_eye;
+
+/* Frame loss ratio extrapolated from the counts, for rates too low to count (NAN when no RS symbol
+ * error was seen). binomial: RS symbol errors independent with the measured ratio p,
+ * FLR = P[Bin(544, p) > 15]. compound: error events Poisson with the measured rate per codeword,
+ * each with a length drawn from the measured event-length histogram (Panjer's recursion), which
+ * keeps the burstiness of a DFE; FLR = P[total > 15]. */
+void p4_fec_extrapolate(const p4_fec_counts *f, double *flr_binomial, double *flr_compound);
 
 /* th: slicer thresholds (normalized); ber: probability per level tail. */
 void p4_eye_measure(const p4_counts *c, const double th[3], double ber, p4_eye *out);

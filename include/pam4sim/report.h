@@ -11,10 +11,16 @@
 #include "pam4sim/link.h"
 #include "pam4sim/measure.h"
 
-#define P4_VERSION "0.1.0"
-#define P4_JSON_SCHEMA 1
+#define P4_VERSION "0.2.0"
+#define P4_JSON_SCHEMA 2
 
 void p4_report_text(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye);
 void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye);
+/* The DSP receiver, MLSE, FEC, error-burst and DSP-latency parts (report_dsp.c); JSON: members
+ * "dsp", "fec", "bursts", "latency_dsp" of "results", each line starting with a comma. */
+void p4_report_dsp_text(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n);
+void p4_report_dsp_json(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n);
+/* SNR-equivalent gain in dB of going from SER a to SER b (Q-factor ratio; NAN if either is 0). */
+double p4_ser_gain_db(double ser_from, double ser_to);
 
 #endif

@@ -1,0 +1,92 @@
+/* mlse.c - Viterbi MLSE for PAM4 with 1- or 2-symbol ISI memory (see mlse.h).
+ * State s = a_m + 4 a_{m-1} (memory 2) or a_m (memory 1). The predecessors of s' are
+ * (s' >> 2) + 4^(M-1) k, k = 0..3; the branch s -> s' has yhat = L(s' & 3) + t1 L(s & 3) + t2 L(s >> 2).
+ */
+#include "pam4sim/mlse.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct p4_mlse {
+    int mem, ns, tb;
+    double yhat[16][4];   /* [new state][k]: expected output of the branch from predecessor k */
+    uint8_t *surv;        /* [(tb+1)][ns]: which k each state came from */
+};
+
+p4_mlse *p4_mlse_create(int memory, const double *taps, const double lv[4], int traceback)
+{
+    if (memory < 1 || memory > 2 || traceback < 1) return NULL;
+    p4_mlse *v = calloc(1, sizeof *v);
+    if (!v) return NULL;
+    v->mem = memory, v->ns = memory == 1 ? 4 : 16, v->tb = traceback;
+    v->surv = malloc((size_t)(traceback + 1) * v->ns);
+    if (!v->surv) {
+        free(v);
+        return NULL;
+    }
+    int stride = memory == 1 ? 1 : 4;
+    for (int s2 = 0; s2 < v->ns; s2++)
+        for (int k = 0; k < 4; k++) {
+            int s = (s2 >> 2) + stride * k;
+            double y = lv[s2 & 3] + taps[0] * lv[s & 3];
+            if (memory == 2) y += taps[1] * lv[(s >> 2) & 3];
+            v->yhat[s2][k] = y;
+        }
+    return v;
+}
+
+void p4_mlse_destroy(p4_mlse *v)
+{
+    if (!v) return;
+    free(v->surv);
+    free(v);
+}
+
+/* Trace back from state s at step m over `depth` steps; writes dec for steps m-depth+1..m if out. */
+static int traceback(const p4_mlse *v, int s, size_t m, int depth, uint8_t *dec, int write_from)
+{
+    int stride = v->mem == 1 ? 1 : 4, R = v->tb + 1;
+    for (int i = 0; i < depth; i++) {
+        size_t step = m - (size_t)i;
+        if (i >= write_from) dec[step] = (uint8_t)(s & 3);
+        int k = v->surv[(step % R) * v->ns + s];
+        s = (s >> 2) + stride * k;
+    }
+    return s;
+}
+
+void p4_mlse_run(p4_mlse *v, const double *y, size_t n, uint8_t *dec)
+{
+    double pm[16] = {0}, npm[16];
+    const int ns = v->ns, R = v->tb + 1, stride = v->mem == 1 ? 1 : 4;
+    for (size_t m = 0; m < n; m++) {
+        uint8_t *sv = v->surv + (m % R) * ns;
+        double best = INFINITY;
+        int bs = 0;
+        for (int s2 = 0; s2 < ns; s2++) {
+            double bm = INFINITY;
+            int bk = 0;
+            for (int k = 0; k < 4; k++) {
+                double d = y[m] - v->yhat[s2][k];
+                double c = pm[(s2 >> 2) + stride * k] + d * d;
+                if (c < bm) bm = c, bk = k;
+            }
+            npm[s2] = bm;
+            sv[s2] = (uint8_t)bk;
+            if (bm < best) best = bm, bs = s2;
+        }
+        for (int s2 = 0; s2 < ns; s2++) pm[s2] = npm[s2] - best;
+        if (m >= (size_t)v->tb) {
+            /* decision for step m - tb: trace back tb steps, then read the state */
+            int s = traceback(v, bs, m, v->tb, dec, v->tb);
+            dec[m - v->tb] = (uint8_t)(s & 3);
+        }
+    }
+    if (!n) return;
+    /* flush: the last min(tb, n) decisions from the final best state */
+    int bs = 0;
+    for (int s2 = 1; s2 < ns; s2++)
+        if (pm[s2] < pm[bs]) bs = s2;
+    int depth = n < (size_t)v->tb ? (int)n : v->tb;
+    traceback(v, bs, n - 1, depth, dec, 0);
+}
