@@ -1,0 +1,186 @@
+/* test_dsp.c - the DSP receiver: fixed-point FFE bound, CDR lock and SJ tracking, MLSE against the
+ * DFE, precoding and DFE bursts, FEC in the loop. */
+#include "testutil.h"
+#include <math.h>
+#include <string.h>
+
+/* The fixed-point FFE stays within its quantisation bound of the floating-point FFE:
+ * |y_fixed - y_ref| <= 1/2 output LSB (same integer taps, no saturation), and against the exact
+ * (unquantised) taps within 1/2 LSB + sum|x| * (tap LSB / 2) in output units. */
+Test(dsp, fixed_ffe_within_quantisation_bound)
+{
+    const uint64_t seed = 31;
+    p4_rng r;
+    p4_rng_seed(&r, seed, 0, 1);
+    p4_dsprx_setup s = {0};
+    s.sps = 16, s.fixed = 1, s.gain = 300, s.adc_bits = 8, s.nffe = 12, s.npre = 3, s.ndfe = 0;
+    for (int i = 0; i < 12; i++) s.w[i] = (i == 3 ? 20.0 : 0) + 3 * (p4_rng_uniform(&r) - 0.5);
+    s.coef_bits = 10, s.acc_bits = 30, s.out_bits = 12, s.out_level_fraction = 0.5;
+    s.lv[0] = -1, s.lv[1] = -1.0 / 3, s.lv[2] = 1.0 / 3, s.lv[3] = 1;
+    s.bandwidth_hz = 4e6, s.damping = 0.7, s.baud_hz = 106.25e9, s.kd = -1, s.kp = NAN, s.ki = NAN;
+    p4_dsprx *d = p4_dsprx_create(&s);
+    cr_assert_not_null(d, "%s", p4_last_error());
+    const p4_dsprx_info *in = p4_dsprx_info_get(d);
+    enum { N = 20000 };
+    static double x[N], y[N], yref[N];
+    for (int i = 0; i < N; i++) x[i] = fmax(-128, fmin(127, round(8 * p4_rng_gauss(&r))));
+    p4_dsprx_ffe_block(d, x, N, y, yref);
+    double worst = 0, worst2 = 0, L = in->out_level, cscale = L / s.gain * ldexp(1, in->shift);
+    for (int m = 0; m < N; m++) {
+        worst = fmax(worst, fabs(y[m] - yref[m]));
+        /* exact taps: y_exact = sum w x cscale / 2^shift */
+        double ex = 0, sx = 0;
+        for (int i = 0; i < 12 && i <= m; i++) ex += s.w[i] * cscale * x[m - i], sx += fabs(x[m - i]);
+        ex *= ldexp(1, -in->shift);
+        double bound = 0.5 + 0.5 * sx * ldexp(1, -in->shift);
+        worst2 = fmax(worst2, fabs(y[m] - ex) / bound);
+    }
+    printf("fixed FFE (seed %llu): shift %d, max |y - y_ref| %.3f LSB, max error / bound vs exact taps %.3f\n",
+           (unsigned long long)seed, in->shift, worst, worst2);
+    cr_expect_leq(worst, 0.5, "rounding bound (seed %llu)", (unsigned long long)seed);
+    cr_expect_leq(worst2, 1.0, "tap-quantisation bound (seed %llu)", (unsigned long long)seed);
+    cr_expect_gt(worst, 0.3, "the bound is approached, so the test can fail");
+    p4_dsprx_destroy(d);
+}
+
+#define DSP_LINK "rx.ctle.g_dc_db=0", "rx.ctle.g_dc_hp_db=-2", "rx.dsp.enable=true", "rx.adc.enob=auto", \
+    "sim.symbols=150000"
+
+static void cdr_case(const char *phase, const char *ppm, double want_ppm)
+{
+    char a[64], b[64];
+    snprintf(a, sizeof a, "rx.cdr.initial_phase_ui=%s", phase);
+    snprintf(b, sizeof b, "rx.cdr.offset_ppm=%s", ppm);
+    const char *sets[] = {DSP_LINK, a, b};
+    p4_counts n;
+    p4_link *l = run_link(sets, sizeof sets / sizeof *sets, &n, NULL);
+    double tracked = n.fec.cdr_freq_ppm_sum / (double)n.fec.dsp_units;
+    printf("CDR from %s UI at %s ppm: %llu errors in %llu, %llu slips, tracked %.2f ppm (seed 1)\n", phase, ppm,
+           (unsigned long long)n.symbol_errors, (unsigned long long)n.symbols, (unsigned long long)n.fec.cdr_slips,
+           tracked);
+    cr_expect_eq(n.symbol_errors, 0, "CDR from %s UI, %s ppm: errors", phase, ppm);
+    cr_expect_eq(n.fec.cdr_slips, 0, "CDR from %s UI, %s ppm: slips", phase, ppm);
+    cr_expect_lt(fabs(tracked - want_ppm), 5, "tracked %.2f ppm, offset %.0f", tracked, want_ppm);
+    p4_counts_free(&n);
+    p4_link_destroy(l);
+}
+
+Test(dsp, cdr_locks_from_initial_phases_and_offsets, .timeout = 120)
+{
+    cdr_case("0.45", "100", 100);
+    cdr_case("-0.25", "100", 100);
+    cdr_case("0.25", "-100", -100);
+}
+
+/* SJ of 1 UI at a tenth of the 4 MHz loop bandwidth is tracked without errors; the same loop
+ * cannot follow 0.3 UI at ten times its bandwidth (so the test can fail). */
+Test(dsp, cdr_tracks_sj_below_its_bandwidth, .timeout = 120)
+{
+    const char *slow[] = {DSP_LINK, "tx.jitter.sj_ps=9.41", "tx.jitter.sj_mhz=0.4"};
+    p4_counts n;
+    p4_link *l = run_link(slow, 7, &n, NULL);
+    printf("SJ 1 UI at 0.4 MHz: %llu errors in %llu\n", (unsigned long long)n.symbol_errors,
+           (unsigned long long)n.symbols);
+    cr_expect_eq(n.symbol_errors, 0, "SJ at bandwidth/10 must be tracked");
+    p4_counts_free(&n);
+    p4_link_destroy(l);
+    const char *fast[] = {DSP_LINK, "tx.jitter.sj_ps=2.8", "tx.jitter.sj_mhz=40"};
+    l = run_link(fast, 7, &n, NULL);
+    printf("SJ 0.3 UI at 40 MHz: %llu errors in %llu\n", (unsigned long long)n.symbol_errors,
+           (unsigned long long)n.symbols);
+    cr_expect_gt(n.symbol_errors, 100, "SJ at 10x the bandwidth is not tracked");
+    p4_counts_free(&n);
+    p4_link_destroy(l);
+}
+
+#define DUOBINARY "channel.type=taps", "channel.taps=[1, 0.9]", "tx.filter=none", "tx.snr_db=.inf", \
+    "tx.jitter.rj_ps=0", "tx.jitter.dcd_ps=0", "rx.noise.eta0_v2_per_ghz=0", "rx.noise.filter_ghz=0", \
+    "rx.ctle.enable=false", "rx.ffe.taps=4", "rx.ffe.precursors=1", "rx.dfe.taps=1", "tx.ffe_taps=[1]", \
+    "tx.ffe_main=0", "sim.symbols=300000"
+
+Test(dsp, mlse_beats_dfe_on_a_1_plus_d_channel)
+{
+    const char *sets[] = {DUOBINARY, "rx.noise.rms_v=0.04", "rx.dsp.enable=true", "rx.mlse.memory=1",
+                          "rx.cdr.detector=none"};
+    p4_counts n;
+    p4_link *l = run_link(sets, sizeof sets / sizeof *sets, &n, NULL);
+    printf("1 + 0.9D: MLSE %llu symbol errors, DFE %llu on the same samples (seed 1)\n",
+           (unsigned long long)n.symbol_errors, (unsigned long long)n.fec.dfe_symbol_errors);
+    cr_expect_gt(n.fec.dfe_symbol_errors, 50, "the DFE must make errors here");
+    cr_expect_lt(n.symbol_errors * 3, n.fec.dfe_symbol_errors, "MLSE at least 3x fewer errors than the DFE");
+    p4_counts_free(&n);
+    p4_link_destroy(l);
+}
+
+static double mean_event(const p4_counts *n, double *frac2)
+{
+    double s = 0, t = 0;
+    for (int i = 1; i < P4_HIST; i++) s += i * (double)n->fec.event_hist[i], t += (double)n->fec.event_hist[i];
+    *frac2 = t ? (double)n->fec.event_hist[2] / t : 0;
+    return t ? s / t : 0;
+}
+
+/* SPEC 5: with 1/(1+D) precoding a DFE error burst leaves two symbol errors (at its ends). */
+Test(dsp, precoding_shrinks_dfe_bursts_to_pairs)
+{
+    const char *off[] = {DUOBINARY, "rx.noise.rms_v=0.05", "fec.burst_gap_symbols=64"};
+    const char *on[] = {DUOBINARY, "rx.noise.rms_v=0.05", "fec.burst_gap_symbols=64", "tx.precode=true"};
+    p4_counts a, b;
+    p4_link *la = run_link(off, sizeof off / sizeof *off, &a, NULL), *lb = run_link(on, sizeof on / sizeof *on, &b, NULL);
+    double f2a, f2b, ma = mean_event(&a, &f2a), mb = mean_event(&b, &f2b);
+    printf("errors per event: %.2f without precoding, %.2f with (%.0f %% pairs) (seed 1)\n", ma, mb, 100 * f2b);
+    cr_expect_gt(ma, 2.5, "DFE error propagation makes bursts");
+    int mode = 1;
+    for (int i = 1; i < P4_HIST; i++)
+        if (b.fec.event_hist[i] > b.fec.event_hist[mode]) mode = i;
+    cr_expect_eq(mode, 2, "with precoding the usual event is a pair");
+    cr_expect_gt(f2b, 0.6, "with precoding, most events are pairs");
+    cr_expect_lt(mb, 0.5 * ma, "precoding at least halves the errors per event");
+    p4_counts_free(&a), p4_counts_free(&b);
+    p4_link_destroy(la), p4_link_destroy(lb);
+}
+
+/* KP4 in the loop: the counts hold together, and post-FEC errors come only from frames lost. */
+Test(dsp, kp4_in_the_loop_counts)
+{
+    const char *sets[] = {IDEAL_LINK, "rx.noise.rms_v=0.052", "fec.mode=kp4", "sim.symbols=500000"};
+    p4_counts n;
+    p4_link *l = run_link(sets, sizeof sets / sizeof *sets, &n, NULL);
+    const p4_fec_counts *f = &n.fec;
+    uint64_t over = 0, tot = 0;
+    for (int i = 0; i < P4_HIST; i++) tot += f->cw_hist[i], over += i > P4_RS_T ? f->cw_hist[i] : 0;
+    double flr_b, flr_c;
+    p4_fec_extrapolate(f, &flr_b, &flr_c);
+    printf("KP4: %llu codewords, %llu over t, SER %.3g, FLR %.3g, extrapolated %.3g / %.3g (seed 1)\n",
+           (unsigned long long)f->codewords, (unsigned long long)over, (double)n.symbol_errors / n.symbols,
+           (double)over / f->codewords, flr_b, flr_c);
+    cr_expect_eq(n.symbols % 5440, 0, "whole frames");
+    cr_expect_eq(f->codewords, n.symbols / 2720);
+    cr_expect_eq(tot, f->codewords);
+    cr_expect_eq(f->cw_failed + f->cw_miscorrected, over, "frames lost = codewords over t");
+    cr_expect_eq(over == 0, f->msg_bit_errors == 0, "post-FEC errors only from lost frames");
+    cr_expect_gt(over, 5, "this noise must lose some frames");
+    /* independent Gaussian noise: the binomial extrapolation matches the count within its CI */
+    double lo, hi;
+    p4_clopper_pearson(over, f->codewords, &lo, &hi);
+    cr_expect(flr_b > lo / 2 && flr_b < hi * 2, "binomial FLR %.3g vs counted CI %.3g..%.3g", flr_b, lo, hi);
+    p4_counts_free(&n);
+    p4_link_destroy(l);
+}
+
+/* The inner code at 113.4375 GBd in the loop: Chase-II lowers the symbol error ratio. */
+Test(dsp, inner_code_in_the_loop)
+{
+    const char *sets[] = {IDEAL_LINK, "sim.baud_gbd=113.4375", "rx.noise.rms_v=0.058", "fec.mode=kp4_inner",
+                          "sim.symbols=200000"};
+    p4_counts n;
+    p4_link *l = run_link(sets, sizeof sets / sizeof *sets, &n, NULL);
+    const p4_fec_counts *f = &n.fec;
+    printf("inner: %llu blocks, SER %.3g -> %.3g\n", (unsigned long long)f->inner_blocks,
+           (double)f->inner_pre_sym_errors / (f->inner_blocks * 64.0), (double)f->inner_post_sym_errors / (f->inner_blocks * 64.0));
+    cr_expect_gt(f->inner_pre_sym_errors, 200);
+    cr_expect_lt(f->inner_post_sym_errors * 3, f->inner_pre_sym_errors, "the inner code removes most errors");
+    cr_expect_eq(n.symbols % 17408, 0, "whole superframes");
+    p4_counts_free(&n);
+    p4_link_destroy(l);
+}
