@@ -56,7 +56,7 @@ static const kdef keys[] = {
     DBL("tx.rise_time_ps", tx_rise_time_ps, 0, 100, "4.0", "driver 20-80 % rise time [ps] (Gaussian; COM T_r)"),
     DBL("tx.snr_db", tx_snr_db, 10, INFINITY, "33", "TX SNR [dB]: level power / white noise power in the Nyquist band (.inf: off)"),
     DBL("tx.jitter.rj_ps", rj_ps, 0, 5, "0.094", "random jitter, rms [ps] (COM sigma_RJ 0.01 UI)"),
-    DBL("tx.jitter.sj_ps", sj_ps, 0, 50, "0", "sinusoidal jitter amplitude, peak [ps]"),
+    DBL("tx.jitter.sj_ps", sj_ps, 0, 1000, "0", "sinusoidal jitter amplitude, peak [ps] (above 0.49 UI only with rx.dsp.enable, as a delay)"),
     DBL("tx.jitter.sj_mhz", sj_mhz, 0, 1e6, "0", "sinusoidal jitter frequency [MHz]"),
     DBL("tx.jitter.dcd_ps", dcd_ps, 0, 4, "0.376", "even/odd duty-cycle distortion, peak-to-peak [ps] (2 x COM A_DD)"),
     ENUM("channel.type", ch_type, "none touchstone model taps", "model", "none, a Touchstone file, the analytic loss model, or symbol-spaced taps"),
@@ -393,6 +393,9 @@ p4_status p4_config_validate(const p4_config *c)
     if (c->mlse_memory && c->dfe_taps != c->mlse_memory)
         return p4_error(P4_EINVAL, "key 'rx.mlse.memory' = %lld needs rx.dfe.taps = %lld (the MLSE target taps; %lld given)",
                         (long long)c->mlse_memory, (long long)c->mlse_memory, (long long)c->dfe_taps);
+    if (!c->dsp_enable && c->sj_ps * 1e-3 * c->baud_gbd > 0.49)
+        return p4_error(P4_EINVAL, "key 'tx.jitter.sj_ps' = %g is above 0.49 UI (%.3g ps): larger SJ needs rx.dsp.enable = true",
+                        c->sj_ps, 0.49e3 / c->baud_gbd);
     if (c->mlse_memory && !c->dsp_enable)
         return p4_error(P4_EINVAL, "key 'rx.mlse.memory' needs rx.dsp.enable = true");
     if (!strcmp(c->tx_filter, "bessel") && c->tx_bandwidth_ghz <= 0)

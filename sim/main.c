@@ -32,6 +32,8 @@ static int usage(FILE *f, int rc)
             "      insertion/return loss at 13.28, 26.56, 53.125 GHz, passivity and causality\n"
             "  pam4sim fec encode|decode < IN > OUT\n"
             "      KP4 RS(544,514) on hexadecimal symbols: 514 in, 544 out (encode) or back (decode)\n"
+            "  pam4sim jtol [FILE.yaml] [--set k=v]... [--freqs-mhz f1,f2,...] [--symbols N] [--json OUT]\n"
+            "      jitter tolerance of the DSP receiver: tolerated SJ (UI) at each frequency\n"
             "  pam4sim --help | --version\n",
             P4_VERSION, p4_pattern_names());
     return rc;
@@ -264,6 +266,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "prbs")) return cmd_prbs(argc - 2, argv + 2);
     if (!strcmp(cmd, "channel")) return cmd_channel(argc - 2, argv + 2);
     if (!strcmp(cmd, "fec")) return cmd_fec(argc - 2, argv + 2);
+    if (!strcmp(cmd, "jtol")) return cmd_jtol(argc - 2, argv + 2);
     if (cmd[0] == '-' || strchr(cmd, '.')) return cmd_run(argc - 1, argv + 1);
     fprintf(stderr, "pam4sim: unknown command '%s'\n", cmd);
     return usage(stderr, 2);

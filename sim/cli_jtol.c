@@ -1,0 +1,121 @@
+/* cli_jtol.c - `pam4sim jtol`: a jitter-tolerance curve of the DSP receiver.
+ *
+ *   pam4sim jtol [FILE.yaml] [--set key=value]... [--freqs-mhz f1,f2,...] [--symbols N] [--json OUT]
+ *
+ * For each SJ frequency, the largest SJ amplitude (UI, peak) at which the link still meets
+ * measure.target_ber, found by bisection on a log scale between 0.01 and 8 UI (8 steps, so the
+ * answer is good to about 10 %). A point passes when its measured BER (bit errors / bits over
+ * --symbols symbols, default 2e5) is at or below the target. The DSP receiver is switched on (its
+ * CDR is what tracks the jitter); SJ is applied as a delay of the received waveform (dsprx.h).
+ */
+#include "cli.h"
+#include "pam4sim/pam4sim.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int n;
+    double f[32], a[32];
+    const p4_config *c;
+    uint64_t symbols;
+} jtol_result;
+
+static int point_passes(const p4_config *base, double f_mhz, double a_ui, uint64_t symbols, int *err)
+{
+    p4_config c = *base;
+    c.sj_mhz = f_mhz;
+    c.sj_ps = a_ui * 1e3 / c.baud_gbd;
+    p4_link *l = p4_link_create(&c);
+    if (!l) {
+        *err = 1;
+        return 0;
+    }
+    p4_counts n;
+    int ok = 0;
+    if (!p4_link_run(l, symbols, &n)) {
+        ok = (double)n.bit_errors <= c.target_ber * (double)n.bits;
+        p4_counts_free(&n);
+    } else
+        *err = 1;
+    p4_link_destroy(l);
+    return ok;
+}
+
+static void json_out(FILE *f, void *v)
+{
+    jtol_result *r = v;
+    fprintf(f, "{\n  \"program\": \"pam4sim\", \"version\": \"%s\", \"command\": \"jtol\", \"seed\": %lld,\n",
+            P4_VERSION, (long long)r->c->seed);
+    fprintf(f, "  \"target_ber\": %g, \"symbols_per_point\": %llu,\n  \"config\": ", r->c->target_ber,
+            (unsigned long long)r->symbols);
+    p4_config_write_json(r->c, f, 2);
+    fprintf(f, ",\n  \"points\": [");
+    for (int i = 0; i < r->n; i++)
+        fprintf(f, "%s\n    {\"sj_mhz\": %g, \"tolerated_ui\": %.6g}", i ? "," : "", r->f[i], r->a[i]);
+    fprintf(f, "\n  ]\n}\n");
+}
+
+int cmd_jtol(int argc, char **argv)
+{
+    p4_config cfg;
+    p4_config_default(&cfg);
+    const char *file = NULL, *json = NULL, *freqs = "0.4,1,2,4,10,40";
+    uint64_t symbols = 200000;
+    for (int i = 0; i < argc; i++)
+        if (argv[i][0] != '-') file = argv[i];
+        else if (i + 1 < argc) i++;
+    if (file && p4_config_load(&cfg, file)) return cli_fail();
+    if (p4_config_set(&cfg, "rx.dsp.enable=true")) return cli_fail();
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (a[0] != '-') continue;
+        if (!v) {
+            fprintf(stderr, "pam4sim: jtol: option '%s' needs a value\n", a);
+            return 2;
+        }
+        if (!strcmp(a, "--set")) {
+            if (p4_config_set(&cfg, v)) return cli_fail();
+        } else if (!strcmp(a, "--symbols")) {
+            if (cli_parse_u64(a, v, &symbols)) return 2;
+        } else if (!strcmp(a, "--freqs-mhz")) freqs = v;
+        else if (!strcmp(a, "--json")) json = v;
+        else {
+            fprintf(stderr, "pam4sim: jtol: unknown option '%s'\n", a);
+            return 2;
+        }
+        i++;
+    }
+    if (p4_config_validate(&cfg)) return cli_fail();
+    jtol_result r = {.c = &cfg, .symbols = symbols};
+    for (const char *p = freqs; *p && r.n < 32;) {
+        char *end;
+        double f = strtod(p, &end);
+        if (end == p || f <= 0 || f > 1e5) {
+            fprintf(stderr, "pam4sim: jtol: --freqs-mhz: '%s' is not a list of frequencies in (0, 1e5] MHz\n", freqs);
+            return 2;
+        }
+        r.f[r.n++] = f;
+        p = *end == ',' ? end + 1 : end;
+    }
+    printf("jitter tolerance at BER %.2e (%llu symbols per point; CDR %s, %.3g MHz)\n", cfg.target_ber,
+           (unsigned long long)symbols, cfg.cdr_detector, cfg.cdr_bandwidth_mhz);
+    printf("%12s %14s\n", "SJ [MHz]", "tolerated [UI]");
+    for (int i = 0; i < r.n; i++) {
+        double lo = log(0.01), hi = log(8.0);
+        int err = 0;
+        if (!point_passes(&cfg, r.f[i], 0.01, symbols, &err)) hi = lo;
+        else if (point_passes(&cfg, r.f[i], 8.0, symbols, &err)) lo = hi;
+        else
+            for (int k = 0; k < 8 && !err; k++) {
+                double mid = 0.5 * (lo + hi);
+                if (point_passes(&cfg, r.f[i], exp(mid), symbols, &err)) lo = mid;
+                else hi = mid;
+            }
+        if (err) return cli_fail();
+        r.a[i] = hi == log(0.01) && lo == hi ? 0 : exp(lo);
+        printf("%12g %14.3f%s\n", r.f[i], r.a[i], r.a[i] == 0 ? "  (fails without SJ)" : lo == log(8.0) ? "  (or more)" : "");
+        fflush(stdout);
+    }
+    return json ? cli_write_atomic(json, json_out, &r) : 0;
+}
