@@ -44,6 +44,16 @@ void p4_dsprx_destroy(p4_dsprx *d)
 static inline double sat(double v, double m) { return v > m ? m : v < -m ? -m : v; }
 static inline double rnd(double v) { return floor(v + 0.5); }
 
+/* A relative LMS step mu, with p the step per unit mu, as a register increment per (e * x): in
+ * fixed point the power of two 2^-e nearest mu p, shifted into the REG_FRAC fraction bits. */
+static double lms_increment(double mu, double p, int fx, int *e)
+{
+    if (!(mu > 0 && p > 0)) return 0;
+    if (!fx) return mu * p;
+    *e = (int)lround(-log2(mu * p));
+    return ldexp(1, REG_FRAC - *e);
+}
+
 p4_dsprx *p4_dsprx_create(const p4_dsprx_setup *s)
 {
     if (s->nffe < 1 || s->nffe > 64 || s->ndfe < 0 || s->ndfe > 64 || s->npre < 0 || s->npre >= s->nffe ||
@@ -86,7 +96,6 @@ p4_dsprx *p4_dsprx_create(const p4_dsprx_setup *s)
         d->c0[i] = fx ? sat(rnd(c), d->cmax) : c;
         in->ffe_q[i] = (int32_t)d->c0[i];
     }
-    in->coef_lsb = fx ? 1.0 / (cscale * ldexp(1, shift)) * s->gain : 0; /* normalized-tap LSB x gain */
     for (int j = 0; j < s->ndfe; j++) {
         double b = s->b[j] * (fx ? DFE_Q : 1.0);
         d->b0[j] = fx ? rnd(b) : b;
@@ -98,14 +107,11 @@ p4_dsprx *p4_dsprx_create(const p4_dsprx_setup *s)
     double pf = ldexp(1, shift) / (s->nffe * fmax(s->ms_codes, 1e-30)), pl = 0; /* E[L(a)^2], output units */
     for (int i = 0; i < 4; i++) pl += 0.25 * d->lvq[i] * d->lvq[i];
     double pd = s->ndfe ? (fx ? DFE_Q : 1.0) / pl : 0;
-    /* a relative step mu as a register increment: a power of two in fixed point */
-#define STEP(mu, p, e) ((mu) > 0 && (p) > 0 ? (fx ? ldexp(1, REG_FRAC - ((e) = (int)lround(-log2((mu) * (p))))) : (mu) * (p)) : 0)
-    int dummy;
-    d->step_ffe = STEP(s->lms_step, pf, in->mu_ffe);
-    d->tstep_ffe = STEP(s->train_step, pf, dummy);
-    d->step_dfe = STEP(s->dfe_lms_step, pd, in->mu_dfe);
-    d->tstep_dfe = STEP(s->dfe_train_step, pd, dummy);
-#undef STEP
+    int unused;
+    d->step_ffe = lms_increment(s->lms_step, pf, fx, &in->mu_ffe);
+    d->tstep_ffe = lms_increment(s->train_step, pf, fx, &unused);
+    d->step_dfe = lms_increment(s->dfe_lms_step, pd, fx, &in->mu_dfe);
+    d->tstep_dfe = lms_increment(s->dfe_train_step, pd, fx, &unused);
     /* CDR gains */
     p4_cdr_gains(s->bandwidth_hz, s->damping, s->baud_hz, s->kd, &d->kp, &d->ki);
     if (!isnan(s->kp)) d->kp = s->kp;
@@ -161,7 +167,11 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
     const p4_dsprx_setup *s = &d->s;
     const int N = s->nffe, ND = s->ndfe, fx = s->fixed, sps = s->sps, main_tap = s->npre;
     const double eps = s->offset_ppm * 1e-6;
-    double creg[64], c[64], breg[64], b[64], xh[64] = {0}, ph[64] = {0}; /* codes and their positions */
+    double creg[64], c[64], breg[64], b[64];
+    /* the last N codes and their positions, newest first: each value is stored twice (at k and
+     * k + N) so that xh = xbuf + k is always a contiguous window, without moving data per step */
+    double xbuf[128] = {0}, pbuf[128] = {0}, *xh = xbuf + N, *ph = pbuf + N;
+    int k = N;
     uint8_t past[64] = {0}; /* decisions, most recent first */
     for (int i = 0; i < N; i++) c[i] = d->c0[i], creg[i] = fx ? ldexp(d->c0[i], REG_FRAC) : d->c0[i];
     for (int j = 0; j < ND; j++) b[j] = d->b0[j], breg[j] = fx ? ldexp(d->b0[j], REG_FRAC) : d->b0[j];
@@ -189,9 +199,9 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
             else if (x <= d->adcmin) x = d->adcmin, clips++;
         } else
             x = v;
-        memmove(xh + 1, xh, (size_t)(N - 1) * sizeof *xh);
-        memmove(ph + 1, ph, (size_t)(N - 1) * sizeof *ph);
-        xh[0] = x, ph[0] = pos;
+        k = k ? k - 1 : N - 1;
+        xbuf[k] = xbuf[k + N] = x, pbuf[k] = pbuf[k + N] = pos;
+        xh = xbuf + k, ph = pbuf + k;
         /* FFE */
         double acc = 0;
         for (int i = 0; i < N; i++) acc += c[i] * xh[i];
@@ -259,7 +269,6 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
             if (slip_ref == LONG_MIN) slip_ref = r;
             else if (r != slip_ref) slips++, slip_ref = r;
         }
-        if (o->phase_ui) o->phase_ui[m] = psi;
         memmove(past + 1, past, (size_t)(ND > 1 ? ND - 1 : 0));
         if (ND) past[0] = dec;
         zprev = z, dprev = dec;

@@ -92,7 +92,6 @@ typedef struct {
     uint8_t *dec;         /* final decisions (MLSE when on, else DFE) */
     uint8_t *dec_dfe;     /* the DFE's own decisions */
     double *y;            /* FFE output, normalized */
-    double *phase_ui;     /* optional (NULL): residual phase phi - m eps - tau per step */
     uint64_t clips;       /* ADC samples at a rail */
     uint64_t slips;       /* changes of the residual phase's nearest whole UI after acquisition */
     double freq_ppm;      /* the loop integrator at the end, as a frequency offset */
@@ -113,7 +112,6 @@ typedef struct {
     double out_level;     /* output units of the outer level */
     double kp, ki;        /* loop gains used after acquisition */
     int mu_ffe, mu_dfe;   /* LMS step exponents (2^-mu) */
-    double coef_lsb;      /* FFE tap LSB in normalized units (for the quantisation bound) */
     int32_t ffe_q[64], dfe_q[64];
 } p4_dsprx_info;
 const p4_dsprx_info *p4_dsprx_info_get(const p4_dsprx *d);
