@@ -22,6 +22,8 @@ struct p4_framer {
     uint8_t *buf;
     uint16_t *rs, *cw;   /* scratch: il*544 RS symbols */
     uint8_t *kp4;        /* scratch: KP4 PAM4 symbols of a superframe */
+    uint8_t *rk, *sk;    /* receive scratch: received and sent KP4 symbols of a superframe */
+    uint16_t *ws, *wr;   /* receive scratch: sent and received codewords of a frame */
 };
 
 p4_framer *p4_framer_create(int inner, int interleave, uint64_t seed)
@@ -39,7 +41,10 @@ p4_framer *p4_framer_create(int inner, int interleave, uint64_t seed)
     f->rs = malloc((size_t)interleave * P4_RS_N * sizeof *f->rs);
     f->cw = malloc((size_t)interleave * P4_RS_N * sizeof *f->cw);
     f->kp4 = malloc(kp4_total);
-    if (!f->buf || !f->rs || !f->cw || !f->kp4) {
+    f->rk = malloc(kp4_total), f->sk = malloc(kp4_total);
+    f->ws = malloc((size_t)interleave * P4_RS_N * sizeof *f->ws);
+    f->wr = malloc((size_t)interleave * P4_RS_N * sizeof *f->wr);
+    if (!f->buf || !f->rs || !f->cw || !f->kp4 || !f->rk || !f->sk || !f->ws || !f->wr) {
         p4_framer_destroy(f);
         return NULL;
     }
@@ -49,7 +54,7 @@ p4_framer *p4_framer_create(int inner, int interleave, uint64_t seed)
 void p4_framer_destroy(p4_framer *f)
 {
     if (!f) return;
-    free(f->buf), free(f->rs), free(f->cw), free(f->kp4);
+    free(f->buf), free(f->rs), free(f->cw), free(f->kp4), free(f->rk), free(f->sk), free(f->ws), free(f->wr);
     free(f);
 }
 
@@ -121,12 +126,8 @@ void p4_framer_receive(p4_framer *f, const uint8_t *sent, const uint8_t *rx, con
                        const double th[3], int inner_flips, p4_fec_counts *c)
 {
     size_t F = f->frame_syms, kt = f->kp4_syms * f->kp4_per_frame;
-    uint8_t *rk = malloc(kt), *sk = malloc(kt), blk[64];
-    uint16_t *ws = malloc((size_t)f->il * P4_RS_N * sizeof *ws), *wr = malloc((size_t)f->il * P4_RS_N * sizeof *wr);
-    if (!rk || !sk || !ws || !wr) {
-        free(rk), free(sk), free(ws), free(wr);
-        return;
-    }
+    uint8_t *rk = f->rk, *sk = f->sk, blk[64];
+    uint16_t *ws = f->ws, *wr = f->wr;
     for (size_t fr = 0; fr + F <= n; fr += F) {
         const uint8_t *s = sent + fr, *r = rx + fr;
         if (f->inner) {
@@ -173,5 +174,4 @@ void p4_framer_receive(p4_framer *f, const uint8_t *sent, const uint8_t *rx, con
             }
         }
     }
-    free(rk), free(sk), free(ws), free(wr);
 }

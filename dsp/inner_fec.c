@@ -6,6 +6,7 @@
  */
 #include "pam4sim/fec.h"
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 static const uint8_t rows[60] = {
@@ -16,17 +17,13 @@ static const uint8_t rows[60] = {
 
 /* syndrome byte -> code bit index 0..67 of a single error, or -1 */
 static int8_t single[256];
-static int single_ready;
+static pthread_once_t single_once = PTHREAD_ONCE_INIT;
 
 static void build_single(void)
 {
-    if (single_ready) return;
-    int8_t t[256];
-    memset(t, -1, sizeof t);
-    for (int j = 0; j < 60; j++) t[rows[j]] = (int8_t)j;
-    for (int i = 0; i < 8; i++) t[0x80 >> i] = (int8_t)(60 + i);
-    memcpy(single, t, sizeof t);
-    __atomic_store_n(&single_ready, 1, __ATOMIC_RELEASE);
+    memset(single, -1, sizeof single);
+    for (int j = 0; j < 60; j++) single[rows[j]] = (int8_t)j;
+    for (int i = 0; i < 8; i++) single[0x80 >> i] = (int8_t)(60 + i);
 }
 
 uint8_t p4_inner_parity(const uint8_t *bits)
@@ -99,7 +96,7 @@ int p4_inner_decode_hard(uint8_t *sym, const double *z, const double th[3])
 
 int p4_inner_decode_soft(uint8_t *sym, const double *z, const double th[3], int nflip)
 {
-    build_single();
+    pthread_once(&single_once, build_single);
     uint8_t s0 = p4_inner_syndrome(sym);
     if (nflip < 0) nflip = 0;
     if (nflip > 8) nflip = 8;

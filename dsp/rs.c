@@ -84,13 +84,14 @@ void p4_rs_encode(const uint16_t *msg, uint16_t *cw)
 int p4_rs_syndromes(const uint16_t *cw, uint16_t s[P4_RS_NPAR])
 {
     p4_gf_init();
-    int zero = 1;
-    for (int j = 0; j < P4_RS_NPAR; j++) {
-        unsigned acc = 0;
-        for (int i = 0; i < P4_RS_N; i++) acc = (acc ? gf_exp[gf_log[acc] + j] : 0) ^ (cw[i] & 0x3FF);
-        s[j] = (uint16_t)acc;
-        zero &= acc == 0;
+    /* Horner for all 30 syndromes at once: the chains are independent, so the CPU overlaps them */
+    unsigned acc[P4_RS_NPAR] = {0};
+    for (int i = 0; i < P4_RS_N; i++) {
+        unsigned r = cw[i] & 0x3FF;
+        for (int j = 0; j < P4_RS_NPAR; j++) acc[j] = (acc[j] ? gf_exp[gf_log[acc[j]] + j] : 0) ^ r;
     }
+    int zero = 1;
+    for (int j = 0; j < P4_RS_NPAR; j++) s[j] = (uint16_t)acc[j], zero &= acc[j] == 0;
     return zero;
 }
 
@@ -127,13 +128,19 @@ int p4_rs_decode(uint16_t *cw)
     uint16_t om[P4_RS_NPAR] = {0};
     for (int i = 0; i < P4_RS_NPAR; i++)
         for (int j = 0; j <= L && j <= i; j++) om[i] ^= p4_gf_mul(lam[j], S[i - j]);
-    /* Chien: position with power p is an error if Lambda(alpha^-p) = 0 */
-    int pos[P4_RS_T], npos = 0;
+    /* Chien: position with power p is an error if Lambda(alpha^-p) = 0; term i is lam[i] alpha^(-p i),
+     * kept as a log and stepped by -i per position */
+    int pos[P4_RS_T], npos = 0, lt[P4_RS_T + 1];
     uint16_t val[P4_RS_T];
+    for (int i = 0; i <= L; i++) lt[i] = lam[i] ? gf_log[lam[i]] : -1;
     for (int p = 0; p < P4_RS_N; p++) {
         unsigned v = 0;
         for (int i = 0; i <= L; i++)
-            if (lam[i]) v ^= gf_exp[(gf_log[lam[i]] + (GF_N - p) * i % GF_N) % GF_N];
+            if (lt[i] >= 0) {
+                v ^= gf_exp[lt[i]];
+                lt[i] -= i;
+                if (lt[i] < 0) lt[i] += GF_N;
+            }
         if (v) continue;
         if (npos == L) return -1;
         /* Forney: e = X Omega(X^-1) / Lambda'(X^-1), X = alpha^p */

@@ -532,13 +532,12 @@ static void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64
         p4_dfe dfe;
         p4_dfe_init(&dfe, l->info.dfe, l->info.ndfe, l->lv);
         p4_dfe_run(&dfe, u->y, u->nsym, u->z, u->fb, u->dec);
-        memcpy(u->dec_dfe, u->dec, u->nsym);
     }
-    if (c->precode) {
+    if (c->precode) { /* dec_dfe is only read when the DSP decides (its MLSE comparison) */
         uint8_t st = 0;
         p4_precode_decode(u->dec, u->nsym, &st);
         st = 0;
-        p4_precode_decode(u->dec_dfe, u->nsym, &st);
+        if (use_dsp && l->dsp) p4_precode_decode(u->dec_dfe, u->nsym, &st);
     }
 }
 
