@@ -56,7 +56,7 @@ $(B)/tests/%: tests/%.c tests/testutil.h $(B)/libpam4sim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(B)/libpam4sim.a $(LDLIBS) -lcriterion
 
-$(B)/bench/%: bench/%.c $(B)/libpam4sim.a
+$(B)/bench/%: bench/%.c bench/bench.h $(B)/libpam4sim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O3 -o $@ $< $(B)/libpam4sim.a $(LDLIBS)
 

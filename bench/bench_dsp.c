@@ -2,37 +2,19 @@
  * receiver and KP4 in the loop, and KP4 codewords/s decoded on the fast path (count against what
  * was sent) and on the full path (Berlekamp-Massey, Chien, Forney). Prints figures; never fails on time.
  */
-#include "pam4sim/pam4sim.h"
+#include "bench.h"
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static void link_case(const char *name, const char *const *sets, int nsets, uint64_t symbols)
 {
-    p4_config c;
-    p4_config_default(&c);
-    for (int i = 0; i < nsets; i++)
-        if (p4_config_set(&c, sets[i])) {
-            printf("%s: %s\n", name, p4_last_error());
-            return;
-        }
-    double t0 = now();
-    p4_link *l = p4_link_create(&c);
-    if (!l) {
-        printf("%s: %s\n", name, p4_last_error());
-        return;
-    }
-    double t1 = now();
+    double t0 = bench_now();
+    p4_link *l = bench_link(name, sets, nsets);
+    if (!l) return;
+    double t1 = bench_now();
     p4_counts n;
     p4_link_run(l, symbols, &n);
-    double t2 = now();
+    double t2 = bench_now();
     printf("%-40s %9.0e symbols  set-up %5.2f s  run %6.2f s  %6.2f M symbols/s/core  BER %.2e\n", name,
            (double)n.symbols, t1 - t0, t2 - t1, (double)n.symbols / (t2 - t1) * 1e-6,
            (double)n.bit_errors / (double)n.bits);
@@ -65,7 +47,7 @@ int main(void)
         memcpy(rx[k], sent[k], sizeof rx[k]);
         for (int e = 0; e < 8; e++) rx[k][p4_rng_u64(&r) % P4_RS_N] ^= (uint16_t)(1 + p4_rng_u64(&r) % 1023);
     }
-    double t0 = now();
+    double t0 = bench_now();
     long bad = 0;
     for (int rep = 0; rep < 20; rep++)
         for (int k = 0; k < NCW; k++) {
@@ -73,9 +55,9 @@ int main(void)
             for (int i = 0; i < P4_RS_N; i++) ne += sent[k][i] != rx[k][i];
             bad += ne > P4_RS_T;
         }
-    double t1 = now();
+    double t1 = bench_now();
     for (int k = 0; k < NCW; k++) bad += p4_rs_decode(rx[k]) < 0;
-    double t2 = now();
+    double t2 = bench_now();
     printf("KP4 fast path (count vs sent)            %9.0f codewords/s\n", 20 * NCW / (t1 - t0));
     printf("KP4 full decoder (8 errors per codeword) %9.0f codewords/s (%.1f us each)%s\n", NCW / (t2 - t1),
            (t2 - t1) / NCW * 1e6, bad ? "  (unexpected failures)" : "");

@@ -5,37 +5,19 @@
  * 1-tap DFE with the eye off. Peak RSS after each case shows that memory does not grow with the
  * symbol count (work units of fixed size). One thread: figures are per core.
  */
-#include "pam4sim/pam4sim.h"
+#include "bench.h"
 #include <stdio.h>
 #include <sys/resource.h>
-#include <time.h>
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static void run(const char *name, const char *const *sets, int nsets, uint64_t symbols)
 {
-    p4_config c;
-    p4_config_default(&c);
-    for (int i = 0; i < nsets; i++)
-        if (p4_config_set(&c, sets[i])) {
-            printf("%s: %s\n", name, p4_last_error());
-            return;
-        }
-    double t0 = now();
-    p4_link *l = p4_link_create(&c);
-    if (!l) {
-        printf("%s: %s\n", name, p4_last_error());
-        return;
-    }
-    double t1 = now();
+    double t0 = bench_now();
+    p4_link *l = bench_link(name, sets, nsets);
+    if (!l) return;
+    double t1 = bench_now();
     p4_counts n;
     p4_link_run(l, symbols, &n);
-    double t2 = now();
+    double t2 = bench_now();
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("%-34s %9.0e symbols  set-up %5.2f s  run %6.2f s  %6.2f M symbols/s/core  FIR %4.0f taps  peak RSS %5.1f MiB  BER %.2e\n",

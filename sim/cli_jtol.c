@@ -102,19 +102,22 @@ int cmd_jtol(int argc, char **argv)
            (unsigned long long)symbols, cfg.cdr_detector, cfg.cdr_bandwidth_mhz);
     printf("%12s %14s\n", "SJ [MHz]", "tolerated [UI]");
     for (int i = 0; i < r.n; i++) {
+        /* tolerated amplitude: 0 if even 0.01 UI fails, 8 (or more) if 8 UI passes, else bisect */
         double lo = log(0.01), hi = log(8.0);
         int err = 0;
-        if (!point_passes(&cfg, r.f[i], 0.01, symbols, &err)) hi = lo;
-        else if (point_passes(&cfg, r.f[i], 8.0, symbols, &err)) lo = hi;
-        else
+        const char *tag = "";
+        if (!point_passes(&cfg, r.f[i], 0.01, symbols, &err)) r.a[i] = 0, tag = "  (fails at 0.01 UI)";
+        else if (point_passes(&cfg, r.f[i], 8.0, symbols, &err)) r.a[i] = 8, tag = "  (or more)";
+        else {
             for (int k = 0; k < 8 && !err; k++) {
                 double mid = 0.5 * (lo + hi);
                 if (point_passes(&cfg, r.f[i], exp(mid), symbols, &err)) lo = mid;
                 else hi = mid;
             }
+            r.a[i] = exp(lo);
+        }
         if (err) return cli_fail();
-        r.a[i] = hi == log(0.01) && lo == hi ? 0 : exp(lo);
-        printf("%12g %14.3f%s\n", r.f[i], r.a[i], r.a[i] == 0 ? "  (fails without SJ)" : lo == log(8.0) ? "  (or more)" : "");
+        printf("%12g %14.3f%s\n", r.f[i], r.a[i], tag);
         fflush(stdout);
     }
     return json ? cli_write_atomic(json, json_out, &r) : 0;

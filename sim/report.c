@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-static void num(FILE *f, double v)
+void p4_json_num(FILE *f, double v)
 {
     if (isnan(v) || isinf(v)) fprintf(f, "null");
     else fprintf(f, "%.9g", v);
@@ -72,61 +72,61 @@ void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p
     fprintf(f, "  \"config\": ");
     p4_config_write_json(c, f, 2);
     fprintf(f, ",\n  \"link\": {\n    \"channel_il_nyquist_db\": ");
-    num(f, in->channel_il_nyquist_db);
+    p4_json_num(f, in->channel_il_nyquist_db);
     fprintf(f, ",\n    \"ctle_g_dc_db\": ");
-    num(f, in->g_dc_db);
+    p4_json_num(f, in->g_dc_db);
     fprintf(f, ",\n    \"ctle_g_dc_hp_db\": ");
-    num(f, in->g_dc_hp_db);
+    p4_json_num(f, in->g_dc_hp_db);
     fprintf(f, ",\n    \"sample_phase_ui\": ");
-    num(f, in->sample_phase_ui);
+    p4_json_num(f, in->sample_phase_ui);
     fprintf(f, ",\n    \"mmse_snr_db\": ");
-    num(f, in->mmse_snr_db);
+    p4_json_num(f, in->mmse_snr_db);
     fprintf(f, ",\n    \"rx_ffe\": [");
-    for (int i = 0; i < in->nffe; i++) fprintf(f, "%s", i ? ", " : ""), num(f, in->ffe[i]);
+    for (int i = 0; i < in->nffe; i++) fprintf(f, "%s", i ? ", " : ""), p4_json_num(f, in->ffe[i]);
     fprintf(f, "],\n    \"dfe\": [");
-    for (int i = 0; i < in->ndfe; i++) fprintf(f, "%s", i ? ", " : ""), num(f, in->dfe[i]);
+    for (int i = 0; i < in->ndfe; i++) fprintf(f, "%s", i ? ", " : ""), p4_json_num(f, in->dfe[i]);
     fprintf(f, "],\n    \"pulse\": {\"main_cursor_v\": ");
-    num(f, in->main_cursor_v);
+    p4_json_num(f, in->main_cursor_v);
     fprintf(f, ", \"pre\": [");
-    for (int i = 0; i < P4_PULSE_PRE; i++) fprintf(f, "%s", i ? ", " : ""), num(f, in->pre[i]);
+    for (int i = 0; i < P4_PULSE_PRE; i++) fprintf(f, "%s", i ? ", " : ""), p4_json_num(f, in->pre[i]);
     fprintf(f, "], \"post\": [");
-    for (int i = 0; i < P4_PULSE_POST; i++) fprintf(f, "%s", i ? ", " : ""), num(f, in->post[i]);
+    for (int i = 0; i < P4_PULSE_POST; i++) fprintf(f, "%s", i ? ", " : ""), p4_json_num(f, in->post[i]);
     fprintf(f, "]},\n    \"warnings\": [");
     for (int i = 0; i < in->nwarn; i++) fprintf(f, "%s\"%s\"", i ? ", " : "", in->warn[i]);
     fprintf(f, "]\n  },\n  \"results\": {\n");
     fprintf(f, "    \"symbols\": %llu,\n    \"symbol_errors\": %llu,\n    \"bit_errors\": %llu,\n",
             (unsigned long long)n->symbols, (unsigned long long)n->symbol_errors, (unsigned long long)n->bit_errors);
     fprintf(f, "    \"ser\": ");
-    num(f, n->symbols ? (double)n->symbol_errors / n->symbols : 0);
+    p4_json_num(f, n->symbols ? (double)n->symbol_errors / n->symbols : 0);
     fprintf(f, ", \"ser_ci95\": [");
-    num(f, slo), fprintf(f, ", "), num(f, shi);
+    p4_json_num(f, slo), fprintf(f, ", "), p4_json_num(f, shi);
     fprintf(f, "],\n    \"ber\": ");
-    num(f, n->bits ? (double)n->bit_errors / n->bits : 0);
+    p4_json_num(f, n->bits ? (double)n->bit_errors / n->bits : 0);
     fprintf(f, ", \"ber_ci95\": [");
-    num(f, lo), fprintf(f, ", "), num(f, hi);
+    p4_json_num(f, lo), fprintf(f, ", "), p4_json_num(f, hi);
     fprintf(f, "],\n    \"target_ber_met\": %s,\n", hi < c->target_ber ? "true" : lo > c->target_ber ? "false" : "null");
     fprintf(f, "    \"eye\": {\"ber\": ");
-    num(f, c->eye_ber);
+    p4_json_num(f, c->eye_ber);
     fprintf(f, ", \"symbols\": %llu", (unsigned long long)n->eye_symbols);
     for (int e = 0; e < 3; e++) {
         fprintf(f, ", \"%s\": {\"height\": ", eye_name[e]);
-        num(f, eye->height[e]);
+        p4_json_num(f, eye->height[e]);
         fprintf(f, ", \"height_mv\": ");
-        num(f, 1e3 * eye->height[e] * in->main_cursor_v);
+        p4_json_num(f, 1e3 * eye->height[e] * in->main_cursor_v);
         fprintf(f, ", \"width_ui\": ");
-        num(f, eye->width_ui[e]);
+        p4_json_num(f, eye->width_ui[e]);
         fprintf(f, "}");
     }
     fprintf(f, ", \"vec_db\": ");
-    num(f, eye->vec_db);
+    p4_json_num(f, eye->vec_db);
     fprintf(f, "},\n    \"latency_ns\": {\"tx_ffe\": ");
-    num(f, in->lat_tx_ffe_ns);
-    fprintf(f, ", \"driver\": "), num(f, in->lat_driver_ns);
-    fprintf(f, ", \"channel\": "), num(f, in->lat_channel_ns);
-    fprintf(f, ", \"rx_analog\": "), num(f, in->lat_rx_analog_ns);
-    fprintf(f, ", \"rx_ffe\": "), num(f, in->lat_rx_ffe_ns);
-    fprintf(f, ", \"model_total\": "), num(f, in->lat_model_ns);
-    fprintf(f, ", \"measured\": "), num(f, in->lat_measured_ns);
+    p4_json_num(f, in->lat_tx_ffe_ns);
+    fprintf(f, ", \"driver\": "), p4_json_num(f, in->lat_driver_ns);
+    fprintf(f, ", \"channel\": "), p4_json_num(f, in->lat_channel_ns);
+    fprintf(f, ", \"rx_analog\": "), p4_json_num(f, in->lat_rx_analog_ns);
+    fprintf(f, ", \"rx_ffe\": "), p4_json_num(f, in->lat_rx_ffe_ns);
+    fprintf(f, ", \"model_total\": "), p4_json_num(f, in->lat_model_ns);
+    fprintf(f, ", \"measured\": "), p4_json_num(f, in->lat_measured_ns);
     fprintf(f, ", \"delay_symbols\": %ld}", in->delay_symbols);
     p4_report_dsp_json(f, c, in, n);
     fprintf(f, "\n  }\n}\n");

@@ -4,11 +4,6 @@
 #include <math.h>
 #include <string.h>
 
-static void num(FILE *f, double v)
-{
-    if (isnan(v) || isinf(v)) fprintf(f, "null");
-    else fprintf(f, "%.9g", v);
-}
 
 static double q_of_ser(double ser) { return ser > 0 && ser < 1.5 ? gsl_cdf_ugaussian_Qinv(ser / 1.5) : NAN; }
 
@@ -126,19 +121,19 @@ void p4_report_dsp_json(FILE *f, const p4_config *c, const p4_link_info *in, con
     const p4_fec_counts *fc = &n->fec;
     if (in->dsp) {
         fprintf(f, ",\n    \"dsp\": {\"arith\": \"%s\", \"adc_full_scale_v\": ", c->dsp_arith);
-        num(f, in->adc_full_scale_v);
+        p4_json_num(f, in->adc_full_scale_v);
         fprintf(f, ", \"adc_clips\": %llu, \"ffe_shift\": %d, \"out_level\": ", (unsigned long long)fc->adc_clips,
                 in->ffe_shift);
-        num(f, in->dsp_out_level);
+        p4_json_num(f, in->dsp_out_level);
         fprintf(f, ", \"ffe_q\": [");
         for (int i = 0; i < in->nffe; i++) fprintf(f, "%s%d", i ? ", " : "", in->ffe_q[i]);
         fprintf(f, "], \"dfe_q\": [");
         for (int i = 0; i < in->ndfe; i++) fprintf(f, "%s%d", i ? ", " : "", in->dfe_q[i]);
-        fprintf(f, "], \"cdr_kp\": "), num(f, in->cdr_kp);
-        fprintf(f, ", \"cdr_ki\": "), num(f, in->cdr_ki);
-        fprintf(f, ", \"cdr_kd\": "), num(f, in->cdr_kd);
+        fprintf(f, "], \"cdr_kp\": "), p4_json_num(f, in->cdr_kp);
+        fprintf(f, ", \"cdr_ki\": "), p4_json_num(f, in->cdr_ki);
+        fprintf(f, ", \"cdr_kd\": "), p4_json_num(f, in->cdr_kd);
         fprintf(f, ", \"cdr_slips\": %llu, \"cdr_tracked_ppm\": ", (unsigned long long)fc->cdr_slips);
-        num(f, fc->dsp_units ? fc->cdr_freq_ppm_sum / (double)fc->dsp_units : NAN);
+        p4_json_num(f, fc->dsp_units ? fc->cdr_freq_ppm_sum / (double)fc->dsp_units : NAN);
         fprintf(f, ", \"dfe_symbol_errors\": %llu, \"dfe_bit_errors\": %llu}", (unsigned long long)fc->dfe_symbol_errors,
                 (unsigned long long)fc->dfe_bit_errors);
     }
@@ -153,20 +148,20 @@ void p4_report_dsp_json(FILE *f, const p4_config *c, const p4_link_info *in, con
         p4_fec_extrapolate(fc, &flr_b, &flr_c);
         fprintf(f, ",\n    \"fec\": {\"mode\": \"%s\", \"codewords\": %llu, ", c->fec_mode, (unsigned long long)fc->codewords);
         hist_json(f, "symbol_errors_per_codeword", fc->cw_hist);
-        fprintf(f, ", \"rs_symbol_error_ratio\": "), num(f, ratio(fc->rs_symbol_errors, fc->rs_symbols));
+        fprintf(f, ", \"rs_symbol_error_ratio\": "), p4_json_num(f, ratio(fc->rs_symbol_errors, fc->rs_symbols));
         fprintf(f, ", \"failed\": %llu, \"miscorrected\": %llu, \"flr\": ", (unsigned long long)fc->cw_failed,
                 (unsigned long long)fc->cw_miscorrected);
-        num(f, ratio(fc->cw_failed + fc->cw_miscorrected, fc->codewords));
+        p4_json_num(f, ratio(fc->cw_failed + fc->cw_miscorrected, fc->codewords));
         fprintf(f, ", \"post_fec_bit_errors\": %llu, \"post_fec_ber\": ", (unsigned long long)fc->msg_bit_errors);
-        num(f, ratio(fc->msg_bit_errors, fc->msg_bits));
-        fprintf(f, ", \"post_fec_ber_ci95\": ["), num(f, lo), fprintf(f, ", "), num(f, hi);
-        fprintf(f, "], \"flr_extrapolated_binomial\": "), num(f, flr_b);
-        fprintf(f, ", \"flr_extrapolated_compound_poisson\": "), num(f, flr_c);
+        p4_json_num(f, ratio(fc->msg_bit_errors, fc->msg_bits));
+        fprintf(f, ", \"post_fec_ber_ci95\": ["), p4_json_num(f, lo), fprintf(f, ", "), p4_json_num(f, hi);
+        fprintf(f, "], \"flr_extrapolated_binomial\": "), p4_json_num(f, flr_b);
+        fprintf(f, ", \"flr_extrapolated_compound_poisson\": "), p4_json_num(f, flr_c);
         if (fc->inner_blocks) {
             fprintf(f, ", \"inner_blocks\": %llu, \"inner_ser_before\": ", (unsigned long long)fc->inner_blocks);
-            num(f, ratio(fc->inner_pre_sym_errors, fc->inner_blocks * 64));
+            p4_json_num(f, ratio(fc->inner_pre_sym_errors, fc->inner_blocks * 64));
             fprintf(f, ", \"inner_ser_after\": ");
-            num(f, ratio(fc->inner_post_sym_errors, fc->inner_blocks * 64));
+            p4_json_num(f, ratio(fc->inner_post_sym_errors, fc->inner_blocks * 64));
         }
         fprintf(f, "}");
     }
@@ -174,9 +169,9 @@ void p4_report_dsp_json(FILE *f, const p4_config *c, const p4_link_info *in, con
         fprintf(f, ",\n    \"latency_dsp_ns\": {");
         for (int i = 0; i < in->nlat; i++) {
             fprintf(f, "%s\"%s\": ", i ? ", " : "", in->lat[i].name);
-            num(f, in->lat[i].ns);
+            p4_json_num(f, in->lat[i].ns);
         }
-        fprintf(f, ", \"total\": "), num(f, in->lat_dsp_total_ns);
+        fprintf(f, ", \"total\": "), p4_json_num(f, in->lat_dsp_total_ns);
         fprintf(f, "}");
     }
 }

@@ -20,6 +20,8 @@ void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p
  * "dsp", "fec", "bursts", "latency_dsp" of "results", each line starting with a comma. */
 void p4_report_dsp_text(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n);
 void p4_report_dsp_json(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n);
+/* A number in JSON (null for NAN and infinities). */
+void p4_json_num(FILE *f, double v);
 /* SNR-equivalent gain in dB of going from SER a to SER b (Q-factor ratio; NAN if either is 0). */
 double p4_ser_gain_db(double ser_from, double ser_to);
 
