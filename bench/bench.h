@@ -1,0 +1,31 @@
+/* bench.h - what the benchmark programs share: a monotonic clock and building a link from --set
+ * style overrides of the default. */
+#ifndef P4_BENCH_H
+#define P4_BENCH_H
+#include "pam4sim/pam4sim.h"
+#include <stdio.h>
+#include <time.h>
+
+static inline double bench_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* The default with the overrides applied, created; NULL (and a printed message) on error. */
+static inline p4_link *bench_link(const char *name, const char *const *sets, int nsets)
+{
+    p4_config c;
+    p4_config_default(&c);
+    for (int i = 0; i < nsets; i++)
+        if (p4_config_set(&c, sets[i])) {
+            printf("%s: %s\n", name, p4_last_error());
+            return NULL;
+        }
+    p4_link *l = p4_link_create(&c);
+    if (!l) printf("%s: %s\n", name, p4_last_error());
+    return l;
+}
+
+#endif
