@@ -1,6 +1,6 @@
 /* cli_jtol.c - `pam4sim jtol`: a jitter-tolerance curve of the DSP receiver.
  *
- *   pam4sim jtol [FILE.yaml] [--set key=value]... [--freqs-mhz f1,f2,...] [--symbols N] [--json OUT]
+ *   pam4sim jtol [FILE.yaml] [--set key=value]... [--freqs-mhz f1,f2,...] [--symbols N] [-j N] [--json OUT]
  *
  * For each SJ frequency, the largest SJ amplitude (UI, peak) at which the link still meets
  * measure.target_ber, found by bisection on a log scale between 0.01 and 8 UI (8 steps, so the
@@ -78,6 +78,12 @@ int cmd_jtol(int argc, char **argv)
             if (p4_config_set(&cfg, v)) return cli_fail();
         } else if (!strcmp(a, "--symbols")) {
             if (cli_parse_u64(a, v, &symbols)) return 2;
+        } else if (!strcmp(a, "-j") || !strcmp(a, "--threads")) {
+            uint64_t t;
+            char kv[64];
+            if (cli_parse_u64(a, v, &t)) return 2;
+            snprintf(kv, sizeof kv, "sim.threads=%llu", (unsigned long long)t);
+            if (p4_config_set(&cfg, kv)) return cli_fail();
         } else if (!strcmp(a, "--freqs-mhz")) freqs = v;
         else if (!strcmp(a, "--json")) json = v;
         else {

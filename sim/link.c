@@ -21,8 +21,10 @@
 #include "pam4sim/rng.h"
 #include "pam4sim/touchstone.h"
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TAIL_REL 1e-9 /* energy left out of a truncated impulse response */
 
@@ -45,7 +47,8 @@ struct p4_link {
     size_t fir_len;
     double noise_var;  /* noise variance at the sampler (V^2), for the AGC */
     /* DSP receiver and FEC */
-    p4_dsprx *dsp;
+    p4_dsprx *dsp;     /* the receiver set-up chose (its info); each worker runs its own copy */
+    p4_dsprx_setup dsp_setup;
     int fec, inner;
     size_t frame;      /* symbols per (super)frame, 1 without FEC */
     /* unit geometry */
@@ -405,6 +408,7 @@ typedef struct {
     p4_fir *fir;
     p4_ffe *txffe, *rxffe;
     p4_pattern *pat, *xpat[P4_MAX_XTALK];
+    p4_dsprx *dsp;                    /* this unit state's own DSP receiver (NULL without) */
 } unit_state;
 
 static void unit_free(unit_state *u, int nxt)
@@ -418,6 +422,7 @@ static void unit_free(unit_state *u, int nxt)
     p4_ffe_destroy(u->txffe);
     p4_ffe_destroy(u->rxffe);
     p4_pattern_destroy(u->pat);
+    p4_dsprx_destroy(u->dsp);
 }
 
 static p4_status unit_alloc(const p4_link *l, size_t counted, unit_state *u)
@@ -461,6 +466,7 @@ static p4_status unit_alloc(const p4_link *l, size_t counted, unit_state *u)
     u->txffe = p4_ffe_create(c->tx_ffe, (int)c->n_tx_ffe);
     u->rxffe = p4_ffe_create(l->info.ffe, l->info.nffe);
     u->pat = p4_pattern_create(c->pattern, (uint64_t)c->seed);
+    if (l->dsp) ok = ok && (u->dsp = p4_dsprx_create(&l->dsp_setup));
     if (!ok || !u->txffe || !u->rxffe || !u->pat) return p4_error(P4_ENOMEM, "out of memory for a work unit");
     return P4_OK;
 }
@@ -517,13 +523,13 @@ static void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64
         }
         p4_fir_run(u->fir, in, cs, dst);
     }
-    if (use_dsp && l->dsp) {
+    if (use_dsp && u->dsp) {
         p4_rng ra;
         p4_rng_seed(&ra, (uint64_t)c->seed, unit, P4_STREAM_ADC);
         p4_dsprx_out *o = &u->dout;
         memset(o, 0, sizeof *o);
         o->z = u->z, o->fb = u->fb, o->dec = u->dec, o->dec_dfe = u->dec_dfe, o->y = u->y;
-        p4_dsprx_run(l->dsp, u->rx, u->nsamp, u->nsym, u->line, l->info.delay_symbols, (double)start, &ra, o);
+        p4_dsprx_run(u->dsp, u->rx, u->nsamp, u->nsym, u->line, l->info.delay_symbols, (double)start, &ra, o);
     } else {
         /* RX digital: sample, FFE, DFE + slicer */
         for (size_t m = 0; m < u->nsym; m++) u->xs[m] = u->rx[m * sps + l->phase];
@@ -537,7 +543,7 @@ static void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64
         uint8_t st = 0;
         p4_precode_decode(u->dec, u->nsym, &st);
         st = 0;
-        if (use_dsp && l->dsp) p4_precode_decode(u->dec_dfe, u->nsym, &st);
+        if (use_dsp && u->dsp) p4_precode_decode(u->dec_dfe, u->nsym, &st);
     }
 }
 
@@ -563,6 +569,86 @@ static p4_status p4_link_measure_delay(p4_link *l)
     return st;
 }
 
+/* Count one simulated unit (n counted symbols, the first neye of them into the eye) into c. */
+static void unit_count(const p4_link *l, const unit_state *u, size_t n, size_t neye, p4_counts *out)
+{
+    const p4_config *c = &l->cfg;
+    const int sps = l->sps, half = sps / 2, nffe = l->info.nffe;
+    const size_t D = (size_t)l->info.delay_symbols;
+    const double *w = l->info.ffe;
+    uint64_t se = 0, be = 0;
+    p4_fec_counts *fc = &out->fec;
+    size_t run = 0, ev = 0, gap = 0;
+    const size_t maxgap = (size_t)c->burst_gap;
+    for (size_t t = l->warm; t < l->warm + n; t++) {
+        uint8_t a = u->tx[t], b = u->dec[t + D];
+        if (a != b) {
+            se++, be += (uint64_t)p4_bit_errors(a, b);
+            run++, ev++, gap = 0;
+        } else {
+            if (run) fc->run_hist[run < P4_HIST - 1 ? run : P4_HIST - 1]++, run = 0;
+            if (ev && ++gap > maxgap) fc->event_hist[ev < P4_HIST - 1 ? ev : P4_HIST - 1]++, ev = 0, gap = 0;
+        }
+    }
+    if (run) fc->run_hist[run < P4_HIST - 1 ? run : P4_HIST - 1]++;
+    if (ev) fc->event_hist[ev < P4_HIST - 1 ? ev : P4_HIST - 1]++;
+    out->symbols += n, out->symbol_errors += se, out->bits += 2 * n, out->bit_errors += be;
+    if (u->dsp) {
+        for (size_t t = l->warm; t < l->warm + n; t++) {
+            uint8_t a = u->tx[t], b = u->dec_dfe[t + D];
+            if (a != b) fc->dfe_symbol_errors++, fc->dfe_bit_errors += (uint64_t)p4_bit_errors(a, b);
+        }
+        fc->adc_clips += u->dout.clips, fc->cdr_slips += u->dout.slips, fc->dsp_units++;
+        fc->cdr_freq_ppm_sum += u->dout.freq_ppm;
+    }
+    if (u->fr)
+        p4_framer_receive(u->fr, u->tx + l->warm, u->dec + l->warm + D, u->z + l->warm + D, n, l->th,
+                          (int)c->fec_inner_flips, fc);
+    for (size_t t = l->warm; t < l->warm + neye; t++) {
+        size_t m = t + D;
+        uint32_t *hl = out->eye + (size_t)u->line[t] * sps * P4_EYE_BINS;
+        for (int q = 0; q < sps; q++) {
+            long base = (long)m * sps + l->phase + q - half;
+            double acc = 0;
+            for (int i = 0; i < nffe; i++) acc += w[i] * u->rx[base - (long)i * sps];
+            double v = acc - u->fb[m];
+            int bin = (int)floor((v + P4_EYE_RANGE) * (P4_EYE_BINS / (2 * P4_EYE_RANGE)));
+            bin = bin < 0 ? 0 : bin >= P4_EYE_BINS ? P4_EYE_BINS - 1 : bin;
+            hl[(size_t)q * P4_EYE_BINS + bin]++;
+        }
+    }
+    out->eye_symbols += neye;
+}
+
+/* One worker: its own unit state (FIR, receiver, framer, patterns) and the counts of its current
+ * unit, which the caller merges in unit order. */
+typedef struct {
+    const p4_link *l;
+    unit_state u;
+    p4_counts c;
+    uint64_t unit, k0;
+    size_t n, neye;
+} worker;
+
+static void *worker_unit(void *arg)
+{
+    worker *w = arg;
+    unit_simulate(w->l, &w->u, w->unit, w->k0, 1);
+    unit_count(w->l, &w->u, w->n, w->neye, &w->c);
+    return NULL;
+}
+
+int p4_default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+/* Units are independent (their random streams come from (seed, unit, stream)) and each one's counts
+ * are merged in unit order, integers and the one floating-point sum alike, so the result does not
+ * depend on the number of threads. Workers run in rounds of one unit each; the FFTW plans are all
+ * made here, in the calling thread, before any worker starts (planning is not thread-safe;
+ * executing distinct plans is). */
 p4_status p4_link_run(p4_link *l, uint64_t symbols, p4_counts *out)
 {
     const p4_config *c = &l->cfg;
@@ -573,62 +659,47 @@ p4_status p4_link_run(p4_link *l, uint64_t symbols, p4_counts *out)
         if (L < F) L = F;
         symbols = (symbols + F - 1) / F * F;
     }
-    unit_state u;
-    p4_status st = unit_alloc(l, L, &u);
-    if (!st) st = p4_counts_init(out, l->sps, 1);
-    const int sps = l->sps, half = sps / 2, nffe = l->info.nffe;
-    const size_t D = (size_t)l->info.delay_symbols;
-    const double *w = l->info.ffe;
-    uint64_t eye_budget = c->eye_symbols ? (uint64_t)c->eye_symbols : UINT64_MAX;
-    for (uint64_t unit = 0, done = 0; !st && done < symbols; unit++) {
-        size_t n = symbols - done < L ? (size_t)(symbols - done) : L;
-        unit_simulate(l, &u, unit, l->count_off + done, 1);
-        uint64_t se = 0, be = 0;
-        p4_fec_counts *fc = &out->fec;
-        size_t run = 0, ev = 0, gap = 0;
-        const size_t maxgap = (size_t)c->burst_gap;
-        for (size_t t = l->warm; t < l->warm + n; t++) {
-            uint8_t a = u.tx[t], b = u.dec[t + D];
-            if (a != b) {
-                se++, be += (uint64_t)p4_bit_errors(a, b);
-                run++, ev++, gap = 0;
-            } else {
-                if (run) fc->run_hist[run < P4_HIST - 1 ? run : P4_HIST - 1]++, run = 0;
-                if (ev && ++gap > maxgap) fc->event_hist[ev < P4_HIST - 1 ? ev : P4_HIST - 1]++, ev = 0, gap = 0;
-            }
-        }
-        if (run) fc->run_hist[run < P4_HIST - 1 ? run : P4_HIST - 1]++;
-        if (ev) fc->event_hist[ev < P4_HIST - 1 ? ev : P4_HIST - 1]++;
-        out->symbols += n, out->symbol_errors += se, out->bits += 2 * n, out->bit_errors += be;
-        if (l->dsp) {
-            for (size_t t = l->warm; t < l->warm + n; t++) {
-                uint8_t a = u.tx[t], b = u.dec_dfe[t + D];
-                if (a != b) fc->dfe_symbol_errors++, fc->dfe_bit_errors += (uint64_t)p4_bit_errors(a, b);
-            }
-            fc->adc_clips += u.dout.clips, fc->cdr_slips += u.dout.slips, fc->dsp_units++;
-            fc->cdr_freq_ppm_sum += u.dout.freq_ppm;
-        }
-        if (u.fr)
-            p4_framer_receive(u.fr, u.tx + l->warm, u.dec + l->warm + D, u.z + l->warm + D, n, l->th,
-                              (int)c->fec_inner_flips, fc);
-        size_t neye = out->eye_symbols >= eye_budget ? 0 : (size_t)(eye_budget - out->eye_symbols < n ? eye_budget - out->eye_symbols : n);
-        for (size_t t = l->warm; t < l->warm + neye; t++) {
-            size_t m = t + D;
-            uint32_t *hl = out->eye + (size_t)u.line[t] * sps * P4_EYE_BINS;
-            for (int q = 0; q < sps; q++) {
-                long base = (long)m * sps + l->phase + q - half;
-                double acc = 0;
-                for (int i = 0; i < nffe; i++) acc += w[i] * u.rx[base - (long)i * sps];
-                double v = acc - u.fb[m];
-                int bin = (int)floor((v + P4_EYE_RANGE) * (P4_EYE_BINS / (2 * P4_EYE_RANGE)));
-                bin = bin < 0 ? 0 : bin >= P4_EYE_BINS ? P4_EYE_BINS - 1 : bin;
-                hl[(size_t)q * P4_EYE_BINS + bin]++;
-            }
-        }
-        out->eye_symbols += neye;
-        done += n;
+    uint64_t nunits = (symbols + L - 1) / L;
+    int nw = c->threads > 0 ? (int)c->threads : p4_default_threads();
+    if ((uint64_t)nw > nunits) nw = (int)nunits;
+    if (nw < 1) nw = 1;
+    worker *ws = calloc((size_t)nw, sizeof *ws);
+    p4_status st = ws ? p4_counts_init(out, l->sps, 1) : p4_error(P4_ENOMEM, "out of memory for %d workers", nw);
+    int made = 0;
+    while (!st && made < nw) { /* a half-made worker is counted: unit_free and p4_counts_free take it */
+        worker *w = &ws[made++];
+        w->l = l;
+        st = unit_alloc(l, L, &w->u);
+        if (!st) st = p4_counts_init(&w->c, l->sps, 1);
     }
-    unit_free(&u, l->nxt);
+    const uint64_t eye_budget = c->eye_symbols ? (uint64_t)c->eye_symbols : UINT64_MAX;
+    pthread_t tid[256];
+    uint64_t unit = 0, done = 0, eye_done = 0;
+    while (!st && done < symbols) {
+        int nr = 0;
+        for (; nr < nw && done < symbols; nr++, unit++) {
+            worker *w = &ws[nr];
+            w->unit = unit, w->k0 = l->count_off + done;
+            w->n = symbols - done < L ? (size_t)(symbols - done) : L;
+            w->neye = eye_done >= eye_budget ? 0 : (size_t)(eye_budget - eye_done < w->n ? eye_budget - eye_done : w->n);
+            done += w->n, eye_done += w->neye;
+        }
+        int started = 0;
+        if (nr > 1)
+            for (; started < nr; started++)
+                if (pthread_create(&tid[started], NULL, worker_unit, &ws[started])) break;
+        for (int i = started; i < nr; i++) worker_unit(&ws[i]); /* one unit, or threads refused */
+        for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
+        for (int i = 0; i < nr; i++) {
+            p4_counts_add(out, &ws[i].c);
+            p4_counts_clear(&ws[i].c, ws[i].neye > 0);
+        }
+    }
+    for (int i = 0; i < made; i++) {
+        unit_free(&ws[i].u, l->nxt);
+        p4_counts_free(&ws[i].c);
+    }
+    free(ws);
     return st;
 }
 
@@ -729,6 +800,7 @@ static p4_status dsp_setup(p4_link *l)
         s.sj_amp_ui = c->sj_ps * 1e-12 / l->ui_s;
         s.sj_rad_per_ui = 2 * M_PI * c->sj_mhz * 1e6 * l->ui_s;
         s.mlse_memory = (int)c->mlse_memory, s.traceback = (int)c->mlse_traceback;
+        l->dsp_setup = s;
         l->dsp = p4_dsprx_create(&s);
         if (!l->dsp) return P4_EINVAL;
         const p4_dsprx_info *di = p4_dsprx_info_get(l->dsp);

@@ -1,6 +1,6 @@
 /* main.c - the pam4sim command line: a thin layer over libpam4sim.
  *
- *   pam4sim [run] [FILE.yaml] [--set key=value]... [--symbols N] [--seed S] [--json OUT]
+ *   pam4sim [run] [FILE.yaml] [--set key=value]... [--symbols N] [--seed S] [-j N] [--json OUT]
  *   pam4sim config                 the full default, with comments and units
  *   pam4sim prbs NAME [--symbols N]
  *   pam4sim channel FILE.sNp [--json] [--port-order a,b,c,d]
@@ -23,8 +23,9 @@ static int usage(FILE *f, int rc)
     fprintf(f,
             "pam4sim %s - sample-level simulator of 200 Gb/s-per-lane PAM4 links\n\n"
             "usage:\n"
-            "  pam4sim [run] [FILE.yaml] [--set key=value]... [--symbols N] [--seed S] [--json OUT]\n"
-            "      simulate the link (the built-in default 200G/lane electrical link without FILE)\n"
+            "  pam4sim [run] [FILE.yaml] [--set key=value]... [--symbols N] [--seed S] [-j N] [--json OUT]\n"
+            "      simulate the link (the built-in default 200G/lane electrical link without FILE);\n"
+            "      -j N: worker threads (default one per core; the result does not depend on N)\n"
             "  pam4sim config            print the full default configuration with units and ranges\n"
             "  pam4sim prbs NAME [--symbols N]\n"
             "      print a pattern as digits 0-3 (%s)\n"
@@ -32,7 +33,7 @@ static int usage(FILE *f, int rc)
             "      insertion/return loss at 13.28, 26.56, 53.125 GHz, passivity and causality\n"
             "  pam4sim fec encode|decode < IN > OUT\n"
             "      KP4 RS(544,514) on hexadecimal symbols: 514 in, 544 out (encode) or back (decode)\n"
-            "  pam4sim jtol [FILE.yaml] [--set k=v]... [--freqs-mhz f1,f2,...] [--symbols N] [--json OUT]\n"
+            "  pam4sim jtol [FILE.yaml] [--set k=v]... [--freqs-mhz f1,f2,...] [--symbols N] [-j N] [--json OUT]\n"
             "      jitter tolerance of the DSP receiver: tolerated SJ (UI) at each frequency\n"
             "  pam4sim --help | --version\n",
             P4_VERSION, p4_pattern_names());
@@ -128,6 +129,12 @@ static int cmd_run(int argc, char **argv)
             if (cli_parse_u64(a, val, &v)) return 2;
             char s[64];
             snprintf(s, sizeof s, "sim.seed=%llu", (unsigned long long)v);
+            if (p4_config_set(&cfg, s)) return cli_fail();
+            i++;
+        } else if (!strcmp(a, "-j") || !strcmp(a, "--threads")) {
+            if (cli_parse_u64(a, val, &v)) return 2;
+            char s[64];
+            snprintf(s, sizeof s, "sim.threads=%llu", (unsigned long long)v);
             if (p4_config_set(&cfg, s)) return cli_fail();
             i++;
         } else if (!strcmp(a, "--json")) {

@@ -24,7 +24,7 @@ void p4_counts_add(p4_counts *d, const p4_counts *s)
     d->bits += s->bits;
     d->bit_errors += s->bit_errors;
     d->eye_symbols += s->eye_symbols;
-    if (d->eye && s->eye)
+    if (d->eye && s->eye && s->eye_symbols)
         for (size_t i = 0; i < (size_t)4 * d->sps * P4_EYE_BINS; i++) d->eye[i] += s->eye[i];
     /* every member of p4_fec_counts is a uint64_t count except the last (a double sum) */
     const size_t nu = offsetof(p4_fec_counts, cdr_freq_ppm_sum) / sizeof(uint64_t);
@@ -56,6 +56,15 @@ void p4_fec_extrapolate(const p4_fec_counts *f, double *flr_binomial, double *fl
     for (int n = 544; n > 15; n--) tail += pmf[n];
     /* the tail sum is accurate when tiny; 1 - head when the tail is large */
     *flr_compound = tail > 1e-3 ? 1 - head : tail;
+}
+
+void p4_counts_clear(p4_counts *c, int eye_too)
+{
+    uint32_t *eye = c->eye;
+    int sps = c->sps;
+    if (eye && eye_too) memset(eye, 0, (size_t)4 * sps * P4_EYE_BINS * sizeof *eye);
+    memset(c, 0, sizeof *c);
+    c->eye = eye, c->sps = sps;
 }
 
 void p4_counts_free(p4_counts *c)

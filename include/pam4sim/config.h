@@ -18,7 +18,7 @@
 typedef struct {
     /* sim */
     double baud_gbd;
-    int64_t sps, symbols, seed, unit_symbols;
+    int64_t sps, symbols, seed, unit_symbols, threads;
     /* tx */
     char pattern[32];
     int precode;

@@ -61,6 +61,8 @@ const p4_link_info *p4_link_info_get(const p4_link *l);
 p4_status p4_link_run(p4_link *l, uint64_t symbols, p4_counts *out);
 void p4_link_destroy(p4_link *l);
 
+/* Worker threads p4_link_run uses when sim.threads is 0: the number of online cores. */
+int p4_default_threads(void);
 /* The symbol-spaced pulse response at phase index phase (0..sps-1), for tests: fills p[0..n). */
 int p4_link_pulse(const p4_link *l, int phase, double *p, int n);
 /* The slicer thresholds (normalized, outer levels at +-1). */

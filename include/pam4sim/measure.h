@@ -50,6 +50,8 @@ typedef struct {
 
 p4_status p4_counts_init(p4_counts *c, int sps, int with_eye);
 void p4_counts_add(p4_counts *dst, const p4_counts *src);
+/* Zero every count, keeping the eye buffer (zeroed too when eye_too). */
+void p4_counts_clear(p4_counts *c, int eye_too);
 void p4_counts_free(p4_counts *c);
 
 /* 95 % Clopper-Pearson interval for k events in n trials. */
