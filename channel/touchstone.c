@@ -19,10 +19,35 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#define P4_TS_PATH 4096
 
+static int ends_with_xz(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 3 && !strcmp(path + n - 3, ".xz");
+}
+
+/* The whole file; a name ending in .xz is read through `xz -dc` (the channels ship compressed). */
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f;
+    int piped = ends_with_xz(path);
+    if (piped) {
+        if (access(path, R_OK)) {
+            p4_error(P4_EIO, "%s: cannot open: %s", path, strerror(errno));
+            return NULL;
+        }
+        char cmd[3 * P4_TS_PATH + 32], *q = cmd + sprintf(cmd, "xz -dc -- '");
+        for (const char *c = path; *c && q < cmd + sizeof cmd - 8; c++) {
+            if (*c == '\'') q += sprintf(q, "'\\''");
+            else *q++ = *c;
+        }
+        strcpy(q, "'");
+        f = popen(cmd, "r");
+    } else
+        f = fopen(path, "rb");
     if (!f) {
         p4_error(P4_EIO, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
@@ -39,7 +64,13 @@ static char *slurp(const char *path, size_t *len)
             cap *= 2;
         }
     }
-    fclose(f);
+    int rc = piped ? pclose(f) : fclose(f);
+    if (piped && rc) {
+        free(buf);
+        p4_error(P4_EIO, "%s: cannot decompress with 'xz -dc' (exit status %d; is xz installed?)", path,
+                 WIFEXITED(rc) ? WEXITSTATUS(rc) : -1);
+        return NULL;
+    }
     if (!buf) {
         p4_error(P4_ENOMEM, "%s: out of memory", path);
         return NULL;
@@ -51,7 +82,10 @@ static char *slurp(const char *path, size_t *len)
 
 static int ports_from_name(const char *path)
 {
-    const char *dot = strrchr(path, '.');
+    char name[P4_TS_PATH];
+    snprintf(name, sizeof name, "%s", path);
+    if (ends_with_xz(name)) name[strlen(name) - 3] = 0;
+    const char *dot = strrchr(name, '.');
     int n = 0;
     if (dot && (dot[1] == 's' || dot[1] == 'S') && sscanf(dot + 2, "%d", &n) == 1) {
         const char *p = dot + 2;
