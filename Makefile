@@ -1,6 +1,7 @@
 # pam4sim - build, run, test, bench, install.
 #   make run     set up (installs missing Debian packages when root), build, run the default link
 #   make test    set up, build, run every test
+#   make regress the reference test vectors, bit-exact (also part of make test)
 #   make bench   throughput and memory of the default link
 #   make install PREFIX=/usr/local DESTDIR=
 CC      ?= cc
@@ -18,7 +19,7 @@ TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 CHANNELS := $(patsubst vectors/channels/%.xz,$(B)/channels/%,$(wildcard vectors/channels/*.s4p.xz))
 
-.PHONY: all setup run test bench install clean channels
+.PHONY: all setup run test regress bench install clean channels
 all: $(B)/.setup $(B)/libpam4sim.a $(B)/libpam4sim.so $(B)/pam4sim
 
 # Set-up: every library must be known to pkg-config; as root, apt-get installs what is missing.
@@ -66,6 +67,12 @@ run: all
 test: all channels $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; P4_BIN=$(B)/pam4sim P4_CHANNELS=$(B)/channels $$t --jobs 2; done
 	@sh tests/cli_errors.sh $(B)/pam4sim $(B)/channels
+	@$(MAKE) --no-print-directory regress
+
+# The reference vectors: every block the manifest lists, regenerated in memory and compared
+# (integers bit-exact). Regenerating the files is deliberate: ./build/pam4sim vectors generate vectors
+regress: all
+	./$(B)/pam4sim vectors check vectors
 
 bench: all $(BENCHES)
 	@for b in $(BENCHES); do $$b; done

@@ -199,6 +199,7 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
             else if (x <= d->adcmin) x = d->adcmin, clips++;
         } else
             x = v;
+        if (o->x) o->x[m] = x;
         k = k ? k - 1 : N - 1;
         xbuf[k] = xbuf[k + N] = x, pbuf[k] = pbuf[k + N] = pos;
         xh = xbuf + k, ph = pbuf + k;

@@ -26,6 +26,8 @@ static void build_single(void)
     for (int i = 0; i < 8; i++) single[0x80 >> i] = (int8_t)(60 + i);
 }
 
+void p4_inner_init(void) { pthread_once(&single_once, build_single); }
+
 uint8_t p4_inner_parity(const uint8_t *bits)
 {
     uint8_t p = 0;

@@ -12,5 +12,6 @@ int cli_write_atomic(const char *path, cli_writer_fn fn, void *ctx); /* temporar
 
 int cmd_fec(int argc, char **argv);  /* pam4sim fec encode|decode */
 int cmd_jtol(int argc, char **argv); /* pam4sim jtol */
+int cmd_vectors(int argc, char **argv); /* pam4sim vectors check|generate|export|list */
 
 #endif

@@ -35,6 +35,8 @@ static int usage(FILE *f, int rc)
             "      KP4 RS(544,514) on hexadecimal symbols: 514 in, 544 out (encode) or back (decode)\n"
             "  pam4sim jtol [FILE.yaml] [--set k=v]... [--freqs-mhz f1,f2,...] [--symbols N] [-j N] [--json OUT]\n"
             "      jitter tolerance of the DSP receiver: tolerated SJ (UI) at each frequency\n"
+            "  pam4sim vectors check [DIR] | generate [DIR] [--block NAME] | export --block NAME --out DIR | list\n"
+            "      reference test vectors: bit-exact regression check, deliberate regeneration, RTL export\n"
             "  pam4sim --help | --version\n",
             P4_VERSION, p4_pattern_names());
     return rc;
@@ -274,6 +276,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "channel")) return cmd_channel(argc - 2, argv + 2);
     if (!strcmp(cmd, "fec")) return cmd_fec(argc - 2, argv + 2);
     if (!strcmp(cmd, "jtol")) return cmd_jtol(argc - 2, argv + 2);
+    if (!strcmp(cmd, "vectors")) return cmd_vectors(argc - 2, argv + 2);
     if (cmd[0] == '-' || strchr(cmd, '.')) return cmd_run(argc - 1, argv + 1);
     fprintf(stderr, "pam4sim: unknown command '%s'\n", cmd);
     return usage(stderr, 2);

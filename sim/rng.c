@@ -1,6 +1,8 @@
 /* rng.c - seeding and the ziggurat Gaussian (see rng.h for the design). */
 #include "pam4sim/rng.h"
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 static uint64_t splitmix64(uint64_t *x)
 {
@@ -26,7 +28,8 @@ void p4_rng_seed(p4_rng *r, uint64_t seed, uint64_t unit, uint64_t stream)
 #define ZIG_R 3.442619855899
 #define ZIG_V 9.91256303526217e-3
 static double zig_x[ZIG_C + 1], zig_r[ZIG_C];
-static int zig_ready;
+static atomic_int zig_ready;
+static pthread_once_t zig_once = PTHREAD_ONCE_INIT;
 
 static void zig_init(void)
 {
@@ -39,7 +42,14 @@ static void zig_init(void)
         f = exp(-0.5 * zig_x[i] * zig_x[i]);
     }
     for (int i = 0; i < ZIG_C; i++) zig_r[i] = zig_x[i + 1] / zig_x[i];
-    zig_ready = 1;
+    atomic_store_explicit(&zig_ready, 1, memory_order_release);
+}
+
+void p4_rng_init(void) { pthread_once(&zig_once, zig_init); }
+
+static inline void zig_need(void)
+{
+    if (!atomic_load_explicit(&zig_ready, memory_order_acquire)) p4_rng_init();
 }
 
 static double uniform_open(p4_rng *r) /* (0, 1] */
@@ -75,7 +85,7 @@ static double zig_slow(p4_rng *r, double u, unsigned i)
 
 double p4_rng_gauss(p4_rng *r)
 {
-    if (!zig_ready) zig_init(); /* idempotent: every thread computes the same table */
+    zig_need();
     uint64_t b = p4_rng_u64(r);
     double u = 2.0 * ((double)(b >> 11) * 0x1p-53) - 1.0;
     unsigned i = (unsigned)(b & 0x7F);
@@ -85,7 +95,7 @@ double p4_rng_gauss(p4_rng *r)
 
 void p4_rng_gauss_fill(p4_rng *r, double *out, size_t n, double sigma)
 {
-    if (!zig_ready) zig_init();
+    zig_need();
     for (size_t k = 0; k < n; k++) {
         uint64_t b = p4_rng_u64(r);
         double u = 2.0 * ((double)(b >> 11) * 0x1p-53) - 1.0;

@@ -1,5 +1,7 @@
 /* status.c - the thread-local last-error message and library set-up (see status.h). */
 #include "pam4sim/status.h"
+#include "pam4sim/fec.h"
+#include "pam4sim/rng.h"
 #include <gsl/gsl_errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,4 +19,11 @@ p4_status p4_error(p4_status st, const char *fmt, ...)
 
 const char *p4_last_error(void) { return err_buf; }
 
-void p4_init(void) { gsl_set_error_handler_off(); }
+/* Every table built on first use is built here too, so that threads started later only read them. */
+void p4_init(void)
+{
+    gsl_set_error_handler_off();
+    p4_rng_init();
+    p4_gf_init();
+    p4_inner_init();
+}

@@ -92,6 +92,7 @@ typedef struct {
     uint8_t *dec;         /* final decisions (MLSE when on, else DFE) */
     uint8_t *dec_dfe;     /* the DFE's own decisions */
     double *y;            /* FFE output, normalized */
+    double *x;            /* ADC codes (fixed) or scaled samples (float); may be NULL */
     uint64_t clips;       /* ADC samples at a rail */
     uint64_t slips;       /* changes of the residual phase's nearest whole UI after acquisition */
     double freq_ppm;      /* the loop integrator at the end, as a frequency offset */

@@ -51,6 +51,8 @@ int p4_rs_syndromes(const uint16_t *cw, uint16_t s[P4_RS_NPAR]);
 #define P4_INNER_BITS 128
 #define P4_INNER_SYMS 64
 
+/* Build the decoder's syndrome table (once; p4_init() does it). */
+void p4_inner_init(void);
 /* bits[0..120) message -> bits[120..128) parity (bits are 0/1 bytes). */
 void p4_inner_encode(uint8_t *bits);
 /* Parity byte (bit 7 = codeword bit 120) of a 120-bit message. */

@@ -18,4 +18,5 @@
 #include "pam4sim/measure.h"
 #include "pam4sim/link.h"
 #include "pam4sim/report.h"
+#include "pam4sim/vectors.h"
 #endif

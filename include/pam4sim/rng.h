@@ -18,6 +18,8 @@ typedef struct { uint64_t s[4]; } p4_rng;
 enum { P4_STREAM_DATA = 1, P4_STREAM_NOISE = 2, P4_STREAM_JITTER = 3, P4_STREAM_ADC = 4, P4_STREAM_XTALK = 16 };
 
 /* Seed a stream from (seed, unit, stream). */
+/* Build the Gaussian sampler's tables (once; p4_init() does it; later calls are free). */
+void p4_rng_init(void);
 void p4_rng_seed(p4_rng *r, uint64_t seed, uint64_t unit, uint64_t stream);
 
 static inline uint64_t p4_rng_u64(p4_rng *r)

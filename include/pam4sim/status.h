@@ -21,7 +21,8 @@ typedef enum {
 p4_status p4_error(p4_status st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The message of the last error on this thread ("" if none). */
 const char *p4_last_error(void);
-/* One-time library set-up: turns GSL's abort-on-error handler off. Safe to call many times. */
+/* Library set-up: turns GSL's abort-on-error handler off and builds the shared tables (GF(2^10),
+ * inner code, Gaussian sampler) so worker threads only read them. Safe to call many times. */
 void p4_init(void);
 
 #endif
