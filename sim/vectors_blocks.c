@@ -284,7 +284,7 @@ static p4_status blk_dsp_datapath(p4_vset *s, uint64_t seed, const char *chdir, 
     const char *blk = "dsp_datapath";
     enum { N = 4096, NFFE = 8, NPRE = 2, NDFE = 1 };
     static const double h[] = {0.12, 1.0, 0.45, 0.18, 0.07, 0.03}; /* symbol-spaced channel, cursor 1 */
-    const double sigma = 0.035, gain = 70.0;                        /* V rms; ADC codes per volt */
+    const double sigma = 0.1, gain = 55.0, hot = 1.8;              /* V rms; ADC codes per volt */
     p4_config dc;
     p4_config_default(&dc); /* the product's default widths */
     double lv[4];
@@ -322,7 +322,7 @@ static p4_status blk_dsp_datapath(p4_vset *s, uint64_t seed, const char *chdir, 
         double v = sigma * p4_rng_gauss(&r);
         for (int j = 0; j < (int)(sizeof h / sizeof *h); j++)
             if (m + 1 - j >= 0 && m + 1 - j < N) v += h[j] * lv[a[m + 1 - j]];
-        wave[1 + m] = v;
+        wave[1 + m] = m >= N - 512 ? hot * v : v; /* the last 512 steps overdrive the ADC */
     }
     if (!st) {
         p4_dsprx_out o = {.z = z, .dec = dec, .dec_dfe = dfe, .y = y, .x = x};
@@ -332,7 +332,8 @@ static p4_status blk_dsp_datapath(p4_vset *s, uint64_t seed, const char *chdir, 
     const int ob = su.out_bits;
     snprintf(what, sizeof what,
              "ADC input at each symbol instant [V]: sample m = sum_j h(j) L(a(m + 1 - j)) + noise, with levels L = -1, -1/3,\n"
-             "1/3, 1 V, h = 0.12 1 0.45 0.18 0.07 0.03 (main cursor h(1)), Gaussian noise sigma %.3g V", sigma);
+             "1/3, 1 V, h = 0.12 1 0.45 0.18 0.07 0.03 (main cursor h(1)), Gaussian noise sigma %.3g V; the last 512\n"
+             "samples are multiplied by %.3g (an overdriven ADC: codes and FFE output saturate)", sigma, hot);
     p4_vfile *fa = ADD("dsp_datapath/adc_in.hex", "stimulus", P4_VF_DOUBLE, 64, 1e-12, what);
     p4_vfile *ft = ADD("dsp_datapath/tx_symbols.hex", "parameter", P4_VF_UINT, 2, 0,
                        "the symbols sent, a(m) (level index 0..3); the decisions at step m are a(m - 2): sample m\n"
@@ -348,6 +349,7 @@ static p4_status blk_dsp_datapath(p4_vset *s, uint64_t seed, const char *chdir, 
     p4_vfile *fc = ADD("dsp_datapath/ffe_coef.hex", "parameter", P4_VF_INT, su.coef_bits, 0, what);
     snprintf(what, sizeof what,
              "DFE tap b(0) in Q10: feedback = round-half-up(b(0) * L(d(m-1)) / 1024), with the levels L in output units\n"
+             "and d(-1) = 0 (the decision register starts at level index 0)\n"
              "levels %.0f %.0f %.0f %.0f (round-half-up of L x -1, -1/3, 1/3, 1), thresholds floor((L(i) + L(i+1)) / 2)",
              floor(-L + 0.5), floor(-L / 3 + 0.5), floor(L / 3 + 0.5), floor(L + 0.5));
     p4_vfile *fb = ADD("dsp_datapath/dfe_coef.hex", "parameter", P4_VF_INT, 16, 0, what);

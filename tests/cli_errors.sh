@@ -36,5 +36,18 @@ check "fec short input"   1 "ends inside codeword 0: 3 of 514"   sh -c "echo 1 2
 ls $tmp | grep -q tmp && { echo "FAIL: a temporary file was left"; fails=$((fails+1)); }
 check "json written"      0 "BER"                                $bin run --symbols 20000 --json $tmp/ok.json
 grep -q '"ber"' $tmp/ok.json || { echo "FAIL: JSON lacks ber"; fails=$((fails+1)); }
+# determinism: -j 1 and -j 2 write the same result (only the recorded thread count differs)
+$bin run --symbols 60000 --set sim.unit_symbols=8192 --set channel.il_nyquist_db=34 --set rx.noise.rms_v=0.0016 -j 1 --json $tmp/j1.json >/dev/null
+$bin run --symbols 60000 --set sim.unit_symbols=8192 --set channel.il_nyquist_db=34 --set rx.noise.rms_v=0.0016 -j 2 --json $tmp/j2.json >/dev/null
+grep -v '"threads"' $tmp/j1.json > $tmp/j1.txt; grep -v '"threads"' $tmp/j2.json > $tmp/j2.txt
+if [ -s $tmp/j1.txt ] && grep -q '"symbols"' $tmp/j1.txt && cmp -s $tmp/j1.txt $tmp/j2.txt; then echo "ok   -j1 = -j2"
+else echo "FAIL -j1 and -j2 results differ"; fails=$((fails+1)); fi
+# vectors: a corrupted word fails the check and is named; an unknown block is refused
+cp -r vectors $tmp/vec && rm -rf $tmp/vec/channels
+sed -i '12s/^0/1/; 12s/^3/2/' $tmp/vec/kp4_decode/decoded.hex
+check "vectors corrupt"   1 "vec/kp4_decode/decoded.hex:12: word 0: expected" $bin vectors check $tmp/vec
+check "vectors bad block" 2 "unknown block 'fft' (allowed: patterns"       $bin vectors export --block fft --out $tmp/x
+check "vectors export"    0 "wrote 4 files"                                $bin vectors export --block kp4_encode --out $tmp/ex
+check "export checks"     0 "1 blocks, 4 files"                            $bin vectors check $tmp/ex
 rm -rf $tmp
 [ $fails = 0 ] || { echo "$fails CLI checks failed"; exit 1; }
