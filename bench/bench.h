@@ -1,5 +1,5 @@
 /* bench.h - what the benchmark programs share: a monotonic clock and building a link from --set
- * style overrides of the default. */
+ * style overrides of the default (on one thread unless an override says otherwise). */
 #ifndef P4_BENCH_H
 #define P4_BENCH_H
 #include "pam4sim/pam4sim.h"
@@ -13,11 +13,13 @@ static inline double bench_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* The default with the overrides applied, created; NULL (and a printed message) on error. */
+/* The default on one thread (figures per core) with the overrides applied, created; NULL (and a
+ * printed message) on error. */
 static inline p4_link *bench_link(const char *name, const char *const *sets, int nsets)
 {
     p4_config c;
     p4_config_default(&c);
+    c.threads = 1;
     for (int i = 0; i < nsets; i++)
         if (p4_config_set(&c, sets[i])) {
             printf("%s: %s\n", name, p4_last_error());

@@ -3,10 +3,14 @@
  * Cases: the default link (eye histogram on for its first 1e6 symbols) at 1e6 and 1e7 symbols, and
  * the hot path of TX FFE + 1024-tap channel (64 UI at 16 samples/UI) + CTLE + noise + 24-tap FFE +
  * 1-tap DFE with the eye off. Peak RSS after each case shows that memory does not grow with the
- * symbol count (work units of fixed size). One thread: figures are per core.
+ * symbol count (work units of fixed size). These run on one thread: figures are per core.
+ * Then the thread scaling: the same run on 1 thread and on every core, with the speed-up and whether
+ * the two results are identical (they must be: units have their own streams, merged in order).
  */
 #include "bench.h"
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 
 static void run(const char *name, const char *const *sets, int nsets, uint64_t symbols)
@@ -27,6 +31,36 @@ static void run(const char *name, const char *const *sets, int nsets, uint64_t s
     p4_link_destroy(l);
 }
 
+static double timed(const char *name, const char *const *sets, int nsets, int threads, uint64_t symbols, p4_counts *n)
+{
+    const char *all[16];
+    char th[32];
+    for (int i = 0; i < nsets; i++) all[i] = sets[i];
+    snprintf(th, sizeof th, "sim.threads=%d", threads);
+    all[nsets] = th;
+    p4_link *l = bench_link(name, all, nsets + 1);
+    if (!l) return NAN;
+    double t0 = bench_now();
+    p4_link_run(l, symbols, n);
+    double t = bench_now() - t0;
+    p4_link_destroy(l);
+    return t;
+}
+
+static void scaling(const char *name, const char *const *sets, int nsets, uint64_t symbols)
+{
+    int nt = p4_default_threads();
+    p4_counts a, b;
+    double t1 = timed(name, sets, nsets, 1, symbols, &a), tn = timed(name, sets, nsets, nt, symbols, &b);
+    if (isnan(t1) || isnan(tn)) return;
+    int same = a.symbol_errors == b.symbol_errors && a.bit_errors == b.bit_errors &&
+               !memcmp(&a.fec, &b.fec, sizeof a.fec) && !memcmp(a.eye, b.eye, (size_t)4 * a.sps * P4_EYE_BINS * sizeof *a.eye);
+    printf("%-34s %9.0e symbols  1 thread %6.2f s  %d threads %6.2f s  speed-up %.2fx  results identical: %s\n", name,
+           (double)symbols, t1, nt, tn, t1 / tn, same ? "yes" : "NO");
+    p4_counts_free(&a);
+    p4_counts_free(&b);
+}
+
 int main(void)
 {
     p4_init();
@@ -37,5 +71,11 @@ int main(void)
                          "rx.ffe.taps=24", "rx.dfe.taps=1", "rx.ctle.g_dc_db=-6", "rx.ctle.g_dc_hp_db=0"};
     run("hot path (1024-tap FIR, no eye)", hot, 8, 1000000);
     run("hot path (1024-tap FIR, no eye)", hot, 8, 10000000);
+    printf("\nthread scaling (run only, set-up excluded):\n");
+    scaling("default link", def, 1, 4000000);
+    scaling("hot path (1024-tap FIR, no eye)", hot, 8, 10000000);
+    const char *dsp[] = {"sim.sps=16", "rx.dsp.enable=true", "fec.mode=kp4", "sim.unit_symbols=65280",
+                         "rx.ctle.g_dc_db=0", "rx.ctle.g_dc_hp_db=-2"};
+    scaling("DSP receiver + KP4", dsp, 6, 2000000);
     return 0;
 }

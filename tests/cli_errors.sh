@@ -18,7 +18,10 @@ check "missing channel"   1 "nofile.s4p: cannot open"            $bin run --set 
 check "truncated file"    1 "trunc.s2p:3: truncated"             $bin channel $tmp/trunc.s2p
 check "prbs digits"       0 "^0012322303231310010331213302202231320111" $bin prbs prbs9q --symbols 40
 check "channel IL"        0 "19.7"                               $bin channel $ch/CA_19p75dB_thru.s4p
-check "version"           0 "pam4sim 0.2.0"                      $bin --version
+check "channel xz"        0 "26.560 GHz       19.75 dB"          $bin channel vectors/channels/CA_19p75dB_thru.s4p.xz
+echo garbage > $tmp/bad.s4p.xz
+check "channel bad xz"    1 "bad.s4p.xz: cannot decompress"      $bin channel $tmp/bad.s4p.xz
+check "version"           0 "pam4sim 0.3.0"                      $bin --version
 # fec: encode, 15 errors decode back to the message, 16 are uncorrectable, bad tokens named
 awk 'BEGIN{for(i=0;i<514;i++) printf "%x ", (i*37+11)%1024; print ""}' > $tmp/msg.hex
 $bin fec encode < $tmp/msg.hex > $tmp/cw.hex || { echo "FAIL fec encode"; fails=$((fails+1)); }

@@ -11,7 +11,7 @@
 #include "pam4sim/link.h"
 #include "pam4sim/measure.h"
 
-#define P4_VERSION "0.2.0"
+#define P4_VERSION "0.3.0"
 #define P4_JSON_SCHEMA 2
 
 void p4_report_text(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye);
