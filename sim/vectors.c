@@ -203,7 +203,7 @@ typedef struct {
 static void manifest_body(FILE *o, const void *v)
 {
     const manifest_ctx *m = v;
-    fprintf(o, "# pam4sim reference vectors: one line per file (format and meaning: README.md here).\n"
+    fprintf(o, "# pam4sim reference vectors: one line per file (format: vectors/README.md in pam4sim).\n"
                "# Check: pam4sim vectors check DIR. Regenerate (deliberately): pam4sim vectors generate DIR.\n"
                "# file block seed role format width words tolerance\n");
     for (int i = 0; i < m->n; i++) {
