@@ -128,6 +128,9 @@ int cmd_vectors(int argc, char **argv)
         fprintf(stderr, "pam4sim: vectors check takes no --block or --out (it checks what the manifest lists)\n");
         return 2;
     }
+    p4_vset man;
+    if (p4_vectors_manifest(dir, &man)) return cli_fail(); /* no manifest: one clear line */
+    p4_vset_free(&man);
     p4_vcheck_summary sum;
     int failed = p4_vectors_check(dir, chdir, (int)threads, stdout, &sum);
     fflush(stdout);
