@@ -173,7 +173,6 @@ static double *conv_pulse(const double *h, size_t hl, const double *rp, int rl, 
 p4_link *p4_link_create(const p4_config *cfg)
 {
     p4_init(); /* shared tables built before any worker thread reads them */
-    p4_init();
     if (p4_config_validate(cfg)) return NULL;
     p4_link *l = calloc(1, sizeof *l);
     if (!l) return NULL;

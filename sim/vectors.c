@@ -389,13 +389,6 @@ static int compare_file(const p4_vfile *f, const char *dir, FILE *log, uint64_t 
     return bad || ndiff;
 }
 
-int p4_vectors_compare(const p4_vset *s, const char *dir, FILE *log, uint64_t *words, double *max_dev)
-{
-    int failed = 0;
-    for (int i = 0; i < s->n; i++) failed += compare_file(s->f[i], dir, log, words, max_dev);
-    return failed;
-}
-
 /* ---- the whole check: manifest against model, then contents ---- */
 
 static const p4_vfile *find_file(const p4_vset *s, const char *name)

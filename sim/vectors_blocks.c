@@ -375,6 +375,13 @@ static p4_status blk_dsp_datapath(p4_vset *s, uint64_t seed, const char *chdir, 
 
 /* ---- responses ---- */
 
+/* The cable assembly's thru file in chdir: unpacked if there, else as it ships (.xz). */
+static void ca_thru_path(const char *chdir, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/CA_19p75dB_thru.s4p", chdir);
+    if (access(buf, R_OK)) snprintf(buf, n, "%s/CA_19p75dB_thru.s4p.xz", chdir);
+}
+
 /* Impulse (window of `len` samples from `start`) and the 1-UI pulse of r, sps samples per UI. */
 static p4_status push_response(p4_vset *s, const char *blk, uint64_t seed, const p4_fresp *r, int sps,
                                const char *stem, const char *desc, size_t len)
@@ -433,8 +440,7 @@ static p4_status blk_responses(p4_vset *s, uint64_t seed, const char *chdir, int
     if (st) return st;
     /* the cable assembly, SDD21 with the ports (1,3) in, (2,4) out */
     char path[4096];
-    snprintf(path, sizeof path, "%s/CA_19p75dB_thru.s4p", chdir);
-    if (access(path, R_OK)) snprintf(path, sizeof path, "%s/CA_19p75dB_thru.s4p.xz", chdir);
+    ca_thru_path(chdir, path, sizeof path);
     p4_touchstone *ts = p4_touchstone_read(path);
     if (!ts) return P4_EIO;
     double complex *h = malloc(ts->nfreq * sizeof *h);
@@ -517,8 +523,7 @@ static p4_status blk_link(p4_vset *s, uint64_t seed, const char *chdir, int thre
                              hot, 3, threads);
     if (st) return st;
     char file[4200];
-    snprintf(file, sizeof file, "%s/CA_19p75dB_thru.s4p", chdir);
-    if (access(file, R_OK)) snprintf(file, sizeof file, "%s/CA_19p75dB_thru.s4p.xz", chdir);
+    ca_thru_path(chdir, file, sizeof file);
     char kv[4300];
     snprintf(kv, sizeof kv, "channel.file=%s", file);
     const char *ca[] = {"sim.symbols=100000", "channel.type=touchstone", kv};

@@ -68,12 +68,6 @@ p4_status p4_vectors_write(const p4_vset *s, const char *dir, const char *versio
 /* The manifest of dir: its lines as files without words (block, seed, name, format, width, n, tol). */
 p4_status p4_vectors_manifest(const char *dir, p4_vset *out);
 
-/* Compare the files of s with those in dir. Every mismatch is one line on `log` naming the file, the
- * line, the word index, the expected (file) and the got (model) value; returns the number of files
- * that failed (0: all bit-exact or within tolerance). *words and *max_dev (largest deviation of a
- * double word) summarise. */
-int p4_vectors_compare(const p4_vset *s, const char *dir, FILE *log, uint64_t *words, double *max_dev);
-
 typedef struct {
     int blocks, files, failed; /* failed: files (or manifest lines) that did not match */
     uint64_t words;
