@@ -30,4 +30,18 @@ static inline p4_link *bench_link(const char *name, const char *const *sets, int
     return l;
 }
 
+/* Create the link (bench_link) and run `symbols`: counts into n, set-up and run seconds. Returns the
+ * link for the caller's report (caller destroys it and frees n), or NULL. */
+static inline p4_link *bench_run(const char *name, const char *const *sets, int nsets, uint64_t symbols, p4_counts *n,
+                                 double *setup_s, double *run_s)
+{
+    double t0 = bench_now();
+    p4_link *l = bench_link(name, sets, nsets);
+    if (!l) return NULL;
+    double t1 = bench_now();
+    p4_link_run(l, symbols, n);
+    *setup_s = t1 - t0, *run_s = bench_now() - t1;
+    return l;
+}
+
 #endif

@@ -8,15 +8,12 @@
 
 static void link_case(const char *name, const char *const *sets, int nsets, uint64_t symbols)
 {
-    double t0 = bench_now();
-    p4_link *l = bench_link(name, sets, nsets);
-    if (!l) return;
-    double t1 = bench_now();
     p4_counts n;
-    p4_link_run(l, symbols, &n);
-    double t2 = bench_now();
+    double ts, tr;
+    p4_link *l = bench_run(name, sets, nsets, symbols, &n, &ts, &tr);
+    if (!l) return;
     printf("%-40s %9.0e symbols  set-up %5.2f s  run %6.2f s  %6.2f M symbols/s/core  BER %.2e\n", name,
-           (double)n.symbols, t1 - t0, t2 - t1, (double)n.symbols / (t2 - t1) * 1e-6,
+           (double)n.symbols, ts, tr, (double)n.symbols / tr * 1e-6,
            (double)n.bit_errors / (double)n.bits);
     p4_counts_free(&n);
     p4_link_destroy(l);

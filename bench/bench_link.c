@@ -15,17 +15,14 @@
 
 static void run(const char *name, const char *const *sets, int nsets, uint64_t symbols)
 {
-    double t0 = bench_now();
-    p4_link *l = bench_link(name, sets, nsets);
-    if (!l) return;
-    double t1 = bench_now();
     p4_counts n;
-    p4_link_run(l, symbols, &n);
-    double t2 = bench_now();
+    double ts, tr;
+    p4_link *l = bench_run(name, sets, nsets, symbols, &n, &ts, &tr);
+    if (!l) return;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("%-34s %9.0e symbols  set-up %5.2f s  run %6.2f s  %6.2f M symbols/s/core  FIR %4.0f taps  peak RSS %5.1f MiB  BER %.2e\n",
-           name, (double)symbols, t1 - t0, t2 - t1, (double)symbols / (t2 - t1) * 1e-6, p4_link_info_get(l)->fir_taps,
+           name, (double)symbols, ts, tr, (double)symbols / tr * 1e-6, p4_link_info_get(l)->fir_taps,
            ru.ru_maxrss / 1024.0, (double)n.bit_errors / (double)n.bits);
     p4_counts_free(&n);
     p4_link_destroy(l);
@@ -38,13 +35,11 @@ static double timed(const char *name, const char *const *sets, int nsets, int th
     for (int i = 0; i < nsets; i++) all[i] = sets[i];
     snprintf(th, sizeof th, "sim.threads=%d", threads);
     all[nsets] = th;
-    p4_link *l = bench_link(name, all, nsets + 1);
+    double ts, tr;
+    p4_link *l = bench_run(name, all, nsets + 1, symbols, n, &ts, &tr);
     if (!l) return NAN;
-    double t0 = bench_now();
-    p4_link_run(l, symbols, n);
-    double t = bench_now() - t0;
     p4_link_destroy(l);
-    return t;
+    return tr;
 }
 
 static void scaling(const char *name, const char *const *sets, int nsets, uint64_t symbols)

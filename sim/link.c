@@ -425,7 +425,8 @@ static void unit_free(unit_state *u, int nxt)
     p4_dsprx_destroy(u->dsp);
 }
 
-static p4_status unit_alloc(const p4_link *l, size_t counted, unit_state *u)
+/* with_dsp: give the unit its own DSP receiver (when the link has one). */
+static p4_status unit_alloc(const p4_link *l, size_t counted, int with_dsp, unit_state *u)
 {
     memset(u, 0, sizeof *u);
     const p4_config *c = &l->cfg;
@@ -466,7 +467,7 @@ static p4_status unit_alloc(const p4_link *l, size_t counted, unit_state *u)
     u->txffe = p4_ffe_create(c->tx_ffe, (int)c->n_tx_ffe);
     u->rxffe = p4_ffe_create(l->info.ffe, l->info.nffe);
     u->pat = p4_pattern_create(c->pattern, (uint64_t)c->seed);
-    if (l->dsp) ok = ok && (u->dsp = p4_dsprx_create(&l->dsp_setup));
+    if (with_dsp && l->dsp) ok = ok && (u->dsp = p4_dsprx_create(&l->dsp_setup));
     if (!ok || !u->txffe || !u->rxffe || !u->pat) return p4_error(P4_ENOMEM, "out of memory for a work unit");
     return P4_OK;
 }
@@ -551,7 +552,7 @@ static p4_status p4_link_measure_delay(p4_link *l)
 {
     unit_state u;
     size_t probe = 4096;
-    p4_status st = unit_alloc(l, probe, &u);
+    p4_status st = unit_alloc(l, probe, 0, &u); /* the delay is measured on the float receiver */
     if (!st) {
         unit_simulate(l, &u, 0, l->warm, 0);
         long best = 0, maxlag = (long)l->tail - 8;
@@ -669,7 +670,7 @@ p4_status p4_link_run(p4_link *l, uint64_t symbols, p4_counts *out)
     while (!st && made < nw) { /* a half-made worker is counted: unit_free and p4_counts_free take it */
         worker *w = &ws[made++];
         w->l = l;
-        st = unit_alloc(l, L, &w->u);
+        st = unit_alloc(l, L, 1, &w->u);
         if (!st) st = p4_counts_init(&w->c, l->sps, 1);
     }
     const uint64_t eye_budget = c->eye_symbols ? (uint64_t)c->eye_symbols : UINT64_MAX;
