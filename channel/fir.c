@@ -2,6 +2,7 @@
 #include "pam4sim/fir.h"
 #include <complex.h>
 #include <fftw3.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,4 +109,100 @@ static void run_one(p4_fir *f, const double *const *in, size_t off, size_t n, do
 void p4_fir_run(p4_fir *f, const double *const *in, size_t n, double *out)
 {
     for (size_t off = 0; off < n; off += f->hop) run_one(f, in, off, n - off < f->hop ? n - off : f->hop, out);
+}
+
+/* ---- complex overlap-save ---- */
+
+#define CFIR_DIRECT 32 /* up to this many taps a direct loop beats two c2c transforms per hop */
+
+struct p4_cfir {
+    size_t L, N, hop;
+    double complex *h;        /* direct form: the taps, and hist holds the last L-1 inputs */
+    double complex *H, *hist, *buf;
+    fftw_plan fwd, inv;
+};
+
+void p4_cfir_destroy(p4_cfir *f)
+{
+    if (!f) return;
+    if (f->fwd) fftw_destroy_plan(f->fwd);
+    if (f->inv) fftw_destroy_plan(f->inv);
+    fftw_free(f->H);
+    fftw_free(f->buf);
+    free(f->hist);
+    free(f->h);
+    free(f);
+}
+
+p4_cfir *p4_cfir_create(const double complex *h, size_t len)
+{
+    if (len < 1) {
+        p4_error(P4_EINVAL, "p4_cfir_create: the response needs at least one tap");
+        return NULL;
+    }
+    p4_cfir *f = calloc(1, sizeof *f);
+    if (!f) return NULL;
+    f->L = len;
+    if (len <= CFIR_DIRECT) {
+        f->h = malloc(len * sizeof *f->h);
+        f->hist = calloc(len, sizeof *f->hist);
+        if (!f->h || !f->hist) {
+            p4_cfir_destroy(f);
+            p4_error(P4_ENOMEM, "p4_cfir_create: out of memory");
+            return NULL;
+        }
+        memcpy(f->h, h, len * sizeof *h);
+        f->hop = SIZE_MAX;
+        return f;
+    }
+    f->N = 4096;
+    while (f->N < 4 * len) f->N *= 2;
+    f->hop = f->N - len + 1;
+    f->H = fftw_alloc_complex(f->N);
+    f->buf = fftw_alloc_complex(f->N);
+    f->hist = calloc(len, sizeof *f->hist);
+    if (!f->H || !f->buf || !f->hist) {
+        p4_cfir_destroy(f);
+        p4_error(P4_ENOMEM, "p4_cfir_create: out of memory");
+        return NULL;
+    }
+    f->fwd = fftw_plan_dft_1d((int)f->N, f->buf, f->buf, FFTW_FORWARD, FFTW_ESTIMATE);
+    f->inv = fftw_plan_dft_1d((int)f->N, f->buf, f->buf, FFTW_BACKWARD, FFTW_ESTIMATE);
+    memset(f->buf, 0, f->N * sizeof *f->buf);
+    memcpy(f->buf, h, len * sizeof *h);
+    fftw_execute_dft(f->fwd, f->buf, f->H);
+    for (size_t k = 0; k < f->N; k++) f->H[k] /= (double)f->N;
+    return f;
+}
+
+size_t p4_cfir_hop(const p4_cfir *f) { return f->hop; }
+void p4_cfir_reset(p4_cfir *f) { memset(f->hist, 0, f->L * sizeof *f->hist); }
+
+void p4_cfir_run(p4_cfir *f, const double complex *in, size_t n, double complex *out)
+{
+    size_t h = f->L - 1;
+    if (f->h) { /* direct form: out[t] = sum_j h[j] x[t - j]; hist[0..h) holds the h inputs before
+                 * the block, oldest first. Backwards in t, so that in == out is allowed. */
+        const double complex *hh = f->h;
+        double complex next[CFIR_DIRECT];
+        for (size_t j = 0; j < h; j++) next[j] = n + j < h ? f->hist[n + j] : in[n + j - h];
+        for (size_t t = n; t-- > 0;) {
+            double complex acc = hh[0] * in[t];
+            for (size_t j = 1; j <= h; j++) acc += hh[j] * (t >= j ? in[t - j] : f->hist[h + t - j]);
+            out[t] = acc;
+        }
+        memcpy(f->hist, next, h * sizeof *next);
+        return;
+    }
+    for (size_t off = 0; off < n; off += f->hop) {
+        size_t m = n - off < f->hop ? n - off : f->hop;
+        memcpy(f->buf, f->hist, h * sizeof *f->buf);
+        memcpy(f->buf + h, in + off, m * sizeof *f->buf);
+        memset(f->buf + h + m, 0, (f->N - h - m) * sizeof *f->buf);
+        memcpy(f->hist, f->buf + m, h * sizeof *f->buf);
+        fftw_execute_dft(f->fwd, f->buf, f->buf);
+        for (size_t k = 0; k < f->N; k++) f->buf[k] *= f->H[k];
+        fftw_execute_dft(f->inv, f->buf, f->buf);
+        memcpy(out + off, f->buf + h, m * sizeof *f->buf);
+    }
 }

@@ -75,6 +75,45 @@ static const kdef keys[] = {
     DBL("channel.reference_ohm", reference_ohm, 1, 1000, "50", "reference resistance the S-parameters are renormalized to [ohm]"),
     SLIST("crosstalk.files", xt_files, n_xt_files, P4_MAX_XTALK, "[]", "FEXT/NEXT aggressor Touchstone files, each driven by an independent random pattern"),
     DLIST("crosstalk.amplitudes_v", xt_amplitude_v, n_xt_amplitude, P4_MAX_XTALK, 0, 5, "[]", "aggressor peak amplitudes [V] ([] = tx.amplitude_v; COM: A_fe 0.413, A_ne 0.45)"),
+    BOOL("optics.enable", optics_enable, "false", "optical line: channel -> driver -> laser + modulator -> fiber -> PD -> TIA -> rx (channel.* is the electrical path before the driver)"),
+    DBL("optics.driver.swing_vpp", drv_swing_vpp, 0.01, 10, "1.8", "driver output swing between the outer levels [Vpp] (tx.amplitude_v maps to half of it) [V]"),
+    DBL("optics.driver.bandwidth_ghz", drv_bandwidth_ghz, 0, 1000, "0", "driver 3-dB bandwidth, 2nd-order Butterworth [GHz] (0: none)"),
+    DBL("optics.driver.sat_vpp", drv_sat_vpp, 0.01, INFINITY, ".inf", "driver compression: tanh saturating at this output swing [Vpp] (.inf: linear)"),
+    DBL("optics.laser.power_dbm", laser_power_dbm, -20, 30, "10", "CW laser power into the modulator [dBm]"),
+    DBL("optics.laser.rin_db_hz", laser_rin_db_hz, -INFINITY, -100, "-150", "laser relative intensity noise, one-sided [dB/Hz] (-.inf: off) [S]"),
+    DBL("optics.laser.linewidth_mhz", laser_linewidth_mhz, 0, 1000, "1", "laser linewidth [MHz]: phase noise, seen through dispersion and MPI"),
+    DBL("optics.laser.wavelength_nm", wavelength_nm, 700, 1700, "1311", "laser wavelength [nm] (200GBASE-DR1: 1304.5-1317.5)"),
+    ENUM("optics.modulator.type", mod_type, "eml mzm", "eml", "electro-absorption modulated laser, or Mach-Zehnder (sinusoidal field transfer, chirp-free push-pull)"),
+    DBL("optics.modulator.bandwidth_ghz", mod_bandwidth_ghz, 0, 1000, "70", "modulator 3-dB bandwidth on the drive voltage, 2nd-order Butterworth [GHz] (0: none)"),
+    DBL("optics.modulator.insertion_loss_db", mod_il_db, 0, 30, "3", "loss at the modulator's transmission peak (EML: at the level-3 drive) [dB]"),
+    DBL("optics.eml.er_db", eml_er_db, 0.5, 20, "4.5", "EML static extinction ratio between the outer levels [dB] [V: 3.8-5.2]"),
+    DBL("optics.eml.rlm", eml_rlm, 0.5, 1, "0.95", "EML static RLM for equally spaced drive levels: the curvature of its exponential absorption (1: linear) [U]"),
+    DBL("optics.eml.chirp_alpha", eml_alpha, -5, 5, "0.5", "EML chirp (Henry) factor: optical phase = alpha/2 ln(P) [U]"),
+    DBL("optics.mzm.vpi_v", mzm_vpi_v, 0.1, 20, "3.0", "MZM half-wave voltage (push-pull) [V]"),
+    DBL("optics.mzm.bias_vpi", mzm_bias_vpi, 0, 1, "0.5", "MZM bias point as a fraction of Vpi (0.5: quadrature)"),
+    ENUM("optics.fiber.type", fiber_type, "smf mmf", "smf", "single-mode, or multimode (adds the modal bandwidth on the detected power)"),
+    DBL("optics.fiber.length_m", fiber_length_m, 0, 200000, "500", "fiber length [m]"),
+    DBL("optics.fiber.attenuation_db_km", fiber_atten_db_km, 0, 10, "0.4", "fiber attenuation [dB/km] (SMF 1310 nm: 0.35-0.5; MMF 850 nm: ~3) [U]"),
+    DBLA("optics.fiber.dispersion_ps_nm_km", fiber_d_ps_nm_km, -200, 200, "auto", "chromatic dispersion D [ps/(nm km)] (auto: (S0/4)(lambda - lambda0^4/lambda^3))"),
+    DBL("optics.fiber.lambda0_nm", fiber_lambda0_nm, 700, 1700, "1310", "zero-dispersion wavelength [nm] (G.652: 1300-1324) [U]"),
+    DBL("optics.fiber.s0_ps_nm2_km", fiber_s0_ps_nm2_km, 0, 1, "0.092", "dispersion slope at lambda0 [ps/(nm^2 km)] (G.652: <= 0.092) [U]"),
+    DBL("optics.fiber.group_index", fiber_group_index, 1, 2, "1.467", "group index: flight time = length x group index / c (1.467: 4.89 ns/m) [U]"),
+    DBL("optics.fiber.modal_bandwidth_mhz_km", fiber_emb_mhz_km, 1, 1e6, "4700", "MMF effective modal bandwidth [MHz km] (OM4 4700, OM3 2000 at 850 nm) [V]"),
+    INT("optics.connectors.count", n_connectors, 0, 100, "2", "connectors in the fiber link"),
+    DBL("optics.connectors.loss_db", connector_loss_db, 0, 5, "0.5", "loss per connector [dB] [U]"),
+    DBL("optics.extra_loss_db", extra_loss_db, 0, 40, "0", "further link loss (splices, attenuator) [dB]"),
+    DBL("optics.mpi.crosstalk_db", mpi_db, -INFINITY, -10, "-.inf", "multipath interference: power of the doubly reflected copy relative to the signal [dB] (-.inf: off; SPEC -35..-45) [U]"),
+    DBL("optics.mpi.delay_ns", mpi_delay_ns, 0.01, 100, "1.0", "MPI: delay of the reflected copy [ns]"),
+    DBLA("optics.rx.power_dbm", rx_power_dbm, -40, 20, "auto", "received average power [dBm] (auto: launch minus fiber, connector and extra loss)"),
+    DBLA("optics.rx.oma_dbm", rx_oma_dbm, -40, 20, "auto", "received OMA (outer) [dBm], instead of optics.rx.power_dbm (auto: from the losses)"),
+    DBL("optics.pd.responsivity_a_w", pd_responsivity_a_w, 0.01, 2, "0.85", "photodiode responsivity [A/W] (PIN 0.8-0.9) [U]"),
+    DBL("optics.pd.dark_current_na", pd_dark_na, 0, 1e6, "5", "dark current [nA] [U]"),
+    BOOL("optics.pd.shot_noise", pd_shot, "true", "shot noise of the photocurrent (one-sided PSD 2 q I)"),
+    DBL("optics.tia.gain_ohm", tia_gain_ohm, 1, 1e6, "2000", "transimpedance [ohm]"),
+    DBL("optics.tia.bandwidth_ghz", tia_bandwidth_ghz, 1, 1000, "55", "TIA 3-dB bandwidth, 2nd-order Butterworth [GHz] [V/U: >= 50-60]"),
+    DBL("optics.tia.noise_pa_rthz", tia_noise_pa_rthz, 0, 1000, "17", "input-referred noise current density [pA/sqrt(Hz)] [V: 15-20]"),
+    DBL("optics.tia.agc_vpp", tia_agc_vpp, 0, 10, "0", "AGC: output swing between the outer levels [Vpp] (0: fixed transimpedance)"),
+    DBL("optics.tia.sat_vpp", tia_sat_vpp, 0.01, INFINITY, ".inf", "receiver output compression: tanh saturating at this swing [Vpp] (.inf: linear)"),
     DBL("rx.noise.eta0_v2_per_ghz", eta0_v2_per_ghz, 0, 1e-3, "6e-9", "one-sided noise PSD at the CTLE input [V^2/GHz] (COM eta0)"),
     DBL("rx.noise.rms_v", noise_rms_v, 0, 1, "0", "white Gaussian noise at the sampler, rms [V]"),
     DBL("rx.noise.filter_ghz", noise_filter_ghz, 0, 1000, "61.625", "4th-order Butterworth RX filter 3-dB frequency [GHz] (COM f_r = 0.58 f_b; 0: off)"),
@@ -132,6 +171,13 @@ static const kdef keys[] = {
     DBL("measure.target_ber", target_ber, 1e-15, 0.5, "2.4e-4", "pre-FEC BER the link must meet (KP4 threshold)"),
     DBL("measure.eye_ber", eye_ber, 1e-15, 0.5, "1e-4", "BER at which eye heights and widths are measured"),
     INT("measure.eye_symbols", eye_symbols, 0, 1e15, "1000000", "symbols in the eye histogram (0: all)"),
+    BOOL("tdecq.in_run", tdecq_in_run, "true", "with optics.enable, run also measures the transmitter's TDECQ"),
+    BOOL("tdecq.through_fiber", tdecq_through_fiber, "false", "measure after the configured fiber (dispersion, MPI) instead of at the transmitter"),
+    BOOL("tdecq.optimize", tdecq_optimize, "true", "refine the MMSE equalizer by minimising TDECQ itself (Nelder-Mead)"),
+    INT("tdecq.taps", tdecq_taps, 1, 31, "15", "reference equalizer taps, T-spaced, summing to 1 (802.3dj: 15; 100G PMDs: 5)"),
+    DBL("tdecq.target_ser", tdecq_target_ser, 1e-8, 0.1, "4.8e-4", "symbol error ratio defining Qt (106.25 GBd: 4.8e-4 [U]; 113.4375 GBd: 9.6e-3 [V])"),
+    DBL("tdecq.scope_noise_uw", tdecq_scope_noise_uw, 0, 1e4, "0", "instrument noise sigma_S, rms [uW]"),
+    DBLA("tdecq.reference_ghz", tdecq_ref_ghz, 1, 1000, "auto", "4th-order Bessel-Thomson reference receiver [GHz] (auto: baud/2)"),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -399,6 +445,8 @@ p4_status p4_config_validate(const p4_config *c)
                         c->sj_ps, 0.49e3 / c->baud_gbd);
     if (c->mlse_memory && !c->dsp_enable)
         return p4_error(P4_EINVAL, "key 'rx.mlse.memory' needs rx.dsp.enable = true");
+    if (!isnan(c->rx_power_dbm) && !isnan(c->rx_oma_dbm))
+        return p4_error(P4_EINVAL, "keys 'optics.rx.power_dbm' and 'optics.rx.oma_dbm' both set: give one (the other auto)");
     if (!strcmp(c->tx_filter, "bessel") && c->tx_bandwidth_ghz <= 0)
         return p4_error(P4_EINVAL, "key 'tx.bandwidth_ghz' must be > 0 for tx.filter bessel");
     return P4_OK;

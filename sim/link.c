@@ -15,11 +15,15 @@
 #include "pam4sim/framer.h"
 #include "pam4sim/equalizer.h"
 #include "pam4sim/fir.h"
+#include "pam4sim/optics.h"
 #include "pam4sim/pam4.h"
 #include "pam4sim/prbs.h"
 #include "pam4sim/response.h"
 #include "pam4sim/rng.h"
 #include "pam4sim/touchstone.h"
+#include "link_optics.h"
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_linalg.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -51,6 +55,11 @@ struct p4_link {
     p4_dsprx_setup dsp_setup;
     int fec, inner;
     size_t frame;      /* symbols per (super)frame, 1 without FEC */
+    /* optical line */
+    p4_optics_model *optm; /* NULL for an electrical link */
+    long opt_lead;         /* samples: the optical line's output index n is time n + opt_lead */
+    long pulse_lead;       /* samples: pulse index i is time i + sig.lead + pulse_lead */
+    double tia_sat_half;   /* receiver output tanh half swing [V], INFINITY: linear */
     /* unit geometry */
     size_t warm, tail;
     uint64_t count_off; /* global index of the first counted symbol */
@@ -71,6 +80,7 @@ void p4_link_destroy(p4_link *l)
     for (int i = 0; i < P4_MAX_XTALK; i++) p4_impulse_free(&l->xt[i]);
     free(l->pulse);
     p4_dsprx_destroy(l->dsp);
+    p4_optics_model_free(l->optm);
     free(l);
 }
 
@@ -181,6 +191,7 @@ p4_link *p4_link_create(const p4_config *cfg)
     l->sps = (int)c->sps;
     l->ui_s = 1e-9 / c->baud_gbd;
     l->fs_hz = c->baud_gbd * 1e9 * l->sps;
+    l->tia_sat_half = INFINITY;
     p4_levels(c->rlm, l->lv);
     p4_thresholds(l->lv, l->th);
     for (int i = 0; i < 4; i++) l->lvA[i] = l->lv[i] * c->amplitude_v;
@@ -224,6 +235,41 @@ p4_link *p4_link_create(const p4_config *cfg)
         double t = (double)(pk < n / 2 ? (long)pk : (long)pk - (long)n) / l->fs_hz;
         l->info.lat_channel_ns = t * 1e9;
     }
+    /* the optical line: the electrical path so far (TX filter x channel) drives it, and the receive
+     * side becomes transimpedance x TIA x RX filter x CTLE on the photocurrent */
+    double *opt_pulse = NULL, opt_var_design = 0, opt_var_th = 0;
+    int opt_len = 0;
+    if (!st && c->optics_enable) {
+        p4_fresp *elec = p4_fresp_copy(txf);
+        p4_optics_params op;
+        if (!elec) st = p4_error(P4_ENOMEM, "out of memory");
+        if (!st) {
+            p4_fresp_mul(elec, ch);
+            p4_lo_params(c, l->fs_hz, n, max_len, l->lvA, creal(elec->H[0]), &op);
+            if (!(l->optm = p4_optics_model_create(&op, elec))) st = P4_EINVAL;
+        }
+        if (!st && c->tdecq_in_run) {
+            st = p4_lo_tdecq(c, &op, elec, l->sps, l->lvA, &l->info.tdecq);
+            l->info.has_tdecq = !st;
+        }
+        p4_fresp_free(elec);
+        int kpre = 0;
+        if (!st) st = p4_lo_identify(c, l->optm, l->sps, l->lv, l->lvA, &opt_pulse, &opt_len, &kpre, &l->info.opt_sndr_db);
+        if (!st) {
+            const p4_optics_info *oi = p4_optics_model_info(l->optm);
+            l->info.optical = 1;
+            l->info.opt = *oi;
+            l->info.lat_fiber_ns = oi->flight_ns;
+            opt_var_design = p4_lo_noise_var(c, oi, l->fs_hz, &opt_var_th);
+            double z = c->tia_agc_vpp > 0 ? c->tia_agc_vpp / (c->pd_responsivity_a_w * oi->rx_oma_w) : c->tia_gain_ohm;
+            l->info.tia_z_ohm = z;
+            for (size_t k = 0; k <= n / 2; k++) txf->H[k] = 1, ch->H[k] = z;
+            p4_fresp_butterworth(ch, 2, c->tia_bandwidth_ghz * 1e9);
+            l->opt_lead = oi->lead;
+            l->pulse_lead = oi->lead - (long)kpre * l->sps;
+            l->tia_sat_half = c->tia_sat_vpp / 2;
+        }
+    }
     /* crosstalk responses (before the CTLE, which multiplies in later) */
     p4_fresp *xt[P4_MAX_XTALK] = {0};
     l->nxt = (int)c->n_xt_files;
@@ -239,7 +285,11 @@ p4_link *p4_link_create(const p4_config *cfg)
     double var_tx = isinf(c->tx_snr_db) ? 0 : psig * pow(10, -c->tx_snr_db / 10) / fN * (l->fs_hz / 2);
     double var_rx = c->eta0_v2_per_ghz * l->fs_hz * 1e-9 / 2;
     double var_rms = c->noise_rms_v * c->noise_rms_v;
-    l->has_noise = var_tx > 0 || var_rx > 0 || var_rms > 0;
+    /* optical: the TIA's input noise is the one signal-independent source the noise FIR shapes; the
+     * design also counts shot, RIN and MPI (the line draws those itself, per sample) */
+    double var_tx_fir = var_tx;
+    if (l->optm) var_tx = opt_var_design, var_tx_fir = opt_var_th;
+    l->has_noise = var_tx_fir > 0 || var_rx > 0 || var_rms > 0;
     /* rendered pulse and its spectrum for the crosstalk PSD */
     int rl;
     rp = render_pulse(l, &rl);
@@ -294,7 +344,8 @@ p4_link *p4_link_create(const p4_config *cfg)
             st = p4_impulse_truncate(full, n, TAIL_REL, 2 * (size_t)l->sps, max_len, &imp);
             if (st) break;
             int np;
-            pulse = conv_pulse(imp.h, imp.len, rp, rl, c->amplitude_v, &np);
+            pulse = l->optm ? conv_pulse(imp.h, imp.len, opt_pulse, opt_len, 1.0, &np)
+                            : conv_pulse(imp.h, imp.len, rp, rl, c->amplitude_v, &np);
             st = choose_eq(l, pulse, np, rn_full, &e);
             if (!st && e.snr > best.snr) {
                 best = e;
@@ -321,7 +372,7 @@ p4_link *p4_link_create(const p4_config *cfg)
         tmp = p4_fresp_create(n, l->fs_hz);
         for (size_t k = 0; k <= n / 2; k++) {
             double hr = cabs(rxf->H[k] * best_ctle->H[k]), hc = cabs(ch->H[k]);
-            tmp->H[k] = sqrt(var_tx * hr * hr * hc * hc + var_rx * hr * hr + var_rms);
+            tmp->H[k] = sqrt(var_tx_fir * hr * hr * hc * hc + var_rx * hr * hr + var_rms);
         }
         p4_fresp_impulse(tmp, full);
         st = p4_impulse_truncate(full, n, TAIL_REL, 0, max_len, &l->noise);
@@ -358,22 +409,38 @@ p4_link *p4_link_create(const p4_config *cfg)
         for (int i = 0; i < l->nxt; i++)
             if (l->xt[i].len > l->fir_len) l->fir_len = l->xt[i].len;
         in->fir_taps = (double)l->fir_len;
-        l->passthrough = !l->has_noise && l->nxt == 0 && l->sig.len == 1 && l->sig.lead == 0 && l->sig.h[0] == 1;
+        l->passthrough = !l->optm && !l->has_noise && l->nxt == 0 && l->sig.len == 1 && l->sig.lead == 0 && l->sig.h[0] == 1;
         /* latency model: times of the pulse's main cursor, from the symbol's own edge */
         double ui_ns = l->ui_s * 1e9;
         in->lat_tx_ffe_ns = c->tx_ffe_main * ui_ns;
         in->lat_driver_ns = 0.5 * ui_ns; /* edges sit mid-UI in the render */
-        double t_cursor_ns = ((double)(best.cursor * l->sps + best.phase) + (double)l->sig.lead) / l->fs_hz * 1e9;
+        double t_cursor_ns =
+            ((double)(best.cursor * l->sps + best.phase) + (double)l->sig.lead + (double)l->pulse_lead) / l->fs_hz * 1e9;
         in->lat_rx_analog_ns = t_cursor_ns - in->lat_tx_ffe_ns - in->lat_driver_ns - in->lat_channel_ns;
         in->lat_rx_ffe_ns = c->ffe_precursors * ui_ns;
-        in->lat_model_ns = t_cursor_ns + in->lat_rx_ffe_ns;
+        in->lat_model_ns = t_cursor_ns + in->lat_rx_ffe_ns + in->lat_fiber_ns;
         l->warm = l->fir_len / l->sps + (size_t)c->ffe_taps + (size_t)c->dfe_taps + 16;
+        if (l->optm) {
+            l->warm += in->opt.memory / (size_t)l->sps + 2;
+            /* receiver noise bandwidth (TIA x RX filter x CTLE, relative to DC) and the
+             * thermal-noise sensitivity 6 Qt i_n sqrt(B) / R (SPEC 6) */
+            double b = 0, h0 = cabs(ch->H[0] * rxf->H[0] * best_ctle->H[0]);
+            for (size_t k = 1; k < n / 2; k++) {
+                double h = cabs(ch->H[k] * rxf->H[k] * best_ctle->H[k]) / h0;
+                b += h * h;
+            }
+            b *= l->fs_hz / (double)n;
+            double i_n = c->tia_noise_pa_rthz * 1e-12, qt = gsl_cdf_ugaussian_Qinv(2 * c->target_ber / 1.5);
+            in->rx_noise_bw_ghz = b * 1e-9;
+            in->tia_noise_ua = i_n * sqrt(b) * 1e6;
+            in->sens_thermal_oma_dbm = 10 * log10(6 * qt * i_n * sqrt(b) / c->pd_responsivity_a_w / 1e-3);
+        }
         l->tail = (size_t)best.cursor + (size_t)c->ffe_taps + 32;
     }
     p4_fresp_free(txf), p4_fresp_free(ch), p4_fresp_free(rxf), p4_fresp_free(tmp);
     p4_fresp_free(sig), p4_fresp_free(ctle), p4_fresp_free(best_ctle);
     for (int i = 0; i < P4_MAX_XTALK; i++) p4_fresp_free(xt[i]);
-    free(full), free(rp), free(pulse), free(best_pulse), free(rn_full);
+    free(full), free(rp), free(pulse), free(best_pulse), free(rn_full), free(opt_pulse);
     if (st) {
         p4_link_destroy(l);
         return NULL;
@@ -409,6 +476,8 @@ typedef struct {
     p4_ffe *txffe, *rxffe;
     p4_pattern *pat, *xpat[P4_MAX_XTALK];
     p4_dsprx *dsp;                    /* this unit state's own DSP receiver (NULL without) */
+    p4_optics *opt;                   /* this unit state's optical line (NULL without) */
+    double *owave;                    /* the line's photocurrent for one chunk */
 } unit_state;
 
 static void unit_free(unit_state *u, int nxt)
@@ -423,6 +492,8 @@ static void unit_free(unit_state *u, int nxt)
     p4_ffe_destroy(u->rxffe);
     p4_pattern_destroy(u->pat);
     p4_dsprx_destroy(u->dsp);
+    p4_optics_destroy(u->opt);
+    free(u->owave);
 }
 
 /* with_dsp: give the unit its own DSP receiver (when the link has one). */
@@ -468,6 +539,7 @@ static p4_status unit_alloc(const p4_link *l, size_t counted, int with_dsp, unit
     u->rxffe = p4_ffe_create(l->info.ffe, l->info.nffe);
     u->pat = p4_pattern_create(c->pattern, (uint64_t)c->seed);
     if (with_dsp && l->dsp) ok = ok && (u->dsp = p4_dsprx_create(&l->dsp_setup));
+    if (l->optm) ok = ok && (u->opt = p4_optics_create(l->optm)) && (u->owave = malloc(cs * sizeof(double)));
     if (!ok || !u->txffe || !u->rxffe || !u->pat) return p4_error(P4_ENOMEM, "out of memory for a work unit");
     return P4_OK;
 }
@@ -483,6 +555,9 @@ static void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64
     p4_rng rj, rn;
     p4_rng_seed(&rj, (uint64_t)c->seed, unit, P4_STREAM_JITTER);
     p4_rng_seed(&rn, (uint64_t)c->seed, unit, P4_STREAM_NOISE);
+    p4_rng ro;
+    p4_rng_seed(&ro, (uint64_t)c->seed, unit, P4_STREAM_OPTICS);
+    if (u->opt) p4_optics_reset(u->opt, &ro);
     p4_pattern_seek(u->pat, !strcmp(c->pattern, "random") ? unit : start);
     for (int i = 0; i < l->nxt; i++) p4_pattern_seek(u->xpat[i], unit);
     /* with the DSP receiver, SJ is a delay of the received waveform (dsprx.h), not an edge shift */
@@ -510,7 +585,11 @@ static void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64
         if (!u->fir) continue;
         const double *in[2 + P4_MAX_XTALK];
         int nin = 0;
-        in[nin++] = u->wave;
+        if (u->opt) {
+            p4_optics_run(u->opt, u->wave, cs, &ro, P4_OPT_CURRENT, u->owave);
+            in[nin++] = u->owave;
+        } else
+            in[nin++] = u->wave;
         if (l->has_noise) {
             p4_rng_gauss_fill(&rn, u->noise, cs, 1.0);
             in[nin++] = u->noise;
@@ -523,6 +602,8 @@ static void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64
             in[nin++] = u->xwave[i];
         }
         p4_fir_run(u->fir, in, cs, dst);
+        if (!isinf(l->tia_sat_half))
+            for (size_t k = 0; k < cs; k++) dst[k] = l->tia_sat_half * tanh(dst[k] / l->tia_sat_half);
     }
     if (use_dsp && u->dsp) {
         p4_rng ra;
@@ -564,7 +645,8 @@ static p4_status p4_link_measure_delay(p4_link *l)
             if (acc > bc) bc = acc, best = lag;
         }
         l->info.delay_symbols = best;
-        l->info.lat_measured_ns = ((double)best * l->sps + l->phase + (double)l->sig.lead) / l->fs_hz * 1e9;
+        l->info.lat_measured_ns =
+            ((double)best * l->sps + l->phase + (double)l->sig.lead + (double)l->opt_lead) / l->fs_hz * 1e9 + l->info.lat_fiber_ns;
     }
     unit_free(&u, l->nxt);
     return st;

@@ -17,8 +17,8 @@ void p4_report_text(FILE *f, const p4_config *c, const p4_link_info *in, const p
     p4_clopper_pearson(n->bit_errors, n->bits, &lo, &hi);
     p4_clopper_pearson(n->symbol_errors, n->symbols, &slo, &shi);
     double ber = n->bits ? (double)n->bit_errors / n->bits : 0, ser = n->symbols ? (double)n->symbol_errors / n->symbols : 0;
-    fprintf(f, "pam4sim %s  electrical link, %.4g GBd PAM4 (%.4g Gb/s), %lld samples/UI, seed %lld\n", P4_VERSION,
-            c->baud_gbd, 2 * c->baud_gbd, (long long)c->sps, (long long)c->seed);
+    fprintf(f, "pam4sim %s  %s link, %.4g GBd PAM4 (%.4g Gb/s), %lld samples/UI, seed %lld\n", P4_VERSION,
+            in->optical ? "optical" : "electrical", c->baud_gbd, 2 * c->baud_gbd, (long long)c->sps, (long long)c->seed);
     if (!strcmp(c->ch_type, "touchstone"))
         fprintf(f, "channel      %s: IL %.2f dB at %.4g GHz\n", c->ch_file, in->channel_il_nyquist_db, c->baud_gbd / 2);
     else if (!strcmp(c->ch_type, "model"))
@@ -27,6 +27,7 @@ void p4_report_text(FILE *f, const p4_config *c, const p4_link_info *in, const p
     else
         fprintf(f, "channel      %s (IL %.2f dB at %.4g GHz)\n", c->ch_type, in->channel_il_nyquist_db, c->baud_gbd / 2);
     if (c->n_xt_files) fprintf(f, "crosstalk    %lld aggressors\n", (long long)c->n_xt_files);
+    p4_report_optics_text(f, c, in);
     for (int i = 0; i < in->nwarn; i++) fprintf(f, "warning      %s\n", in->warn[i]);
     if (!isnan(in->g_dc_db)) fprintf(f, "ctle         g_dc %.0f dB, g_dc_hp %.0f dB\n", in->g_dc_db, in->g_dc_hp_db);
     else fprintf(f, "ctle         off\n");
@@ -55,8 +56,10 @@ void p4_report_text(FILE *f, const p4_config *c, const p4_link_info *in, const p
                     1e3 * eye->height[e] * in->main_cursor_v, eye->width_ui[e], eye->width_ui[e] * 1e3 / c->baud_gbd);
     }
     fprintf(f, "  VEC        %.2f dB\n", eye->vec_db);
-    fprintf(f, "\nlatency (ns)  tx ffe %.4f  driver %.4f  channel %.4f  rx analog %.4f  rx ffe %.4f\n",
+    fprintf(f, "\nlatency (ns)  tx ffe %.4f  driver %.4f  channel %.4f  rx analog %.4f  rx ffe %.4f",
             in->lat_tx_ffe_ns, in->lat_driver_ns, in->lat_channel_ns, in->lat_rx_analog_ns, in->lat_rx_ffe_ns);
+    if (in->optical) fprintf(f, "  fiber flight %.4f", in->lat_fiber_ns);
+    fprintf(f, "\n");
     fprintf(f, "              modelled total %.4f; measured by correlation %.4f (%ld UI)\n", in->lat_model_ns,
             in->lat_measured_ns, in->delay_symbols);
     p4_report_dsp_text(f, c, in, n);
@@ -91,7 +94,9 @@ void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p
     for (int i = 0; i < P4_PULSE_PRE; i++) fprintf(f, "%s", i ? ", " : ""), p4_json_num(f, in->pre[i]);
     fprintf(f, "], \"post\": [");
     for (int i = 0; i < P4_PULSE_POST; i++) fprintf(f, "%s", i ? ", " : ""), p4_json_num(f, in->post[i]);
-    fprintf(f, "]},\n    \"warnings\": [");
+    fprintf(f, "]}");
+    p4_report_optics_json(f, c, in);
+    fprintf(f, ",\n    \"warnings\": [");
     for (int i = 0; i < in->nwarn; i++) fprintf(f, "%s\"%s\"", i ? ", " : "", in->warn[i]);
     fprintf(f, "]\n  },\n  \"results\": {\n");
     fprintf(f, "    \"symbols\": %llu,\n    \"symbol_errors\": %llu,\n    \"bit_errors\": %llu,\n",
@@ -125,6 +130,7 @@ void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p
     fprintf(f, ", \"channel\": "), p4_json_num(f, in->lat_channel_ns);
     fprintf(f, ", \"rx_analog\": "), p4_json_num(f, in->lat_rx_analog_ns);
     fprintf(f, ", \"rx_ffe\": "), p4_json_num(f, in->lat_rx_ffe_ns);
+    fprintf(f, ", \"fiber_flight\": "), p4_json_num(f, in->lat_fiber_ns);
     fprintf(f, ", \"model_total\": "), p4_json_num(f, in->lat_model_ns);
     fprintf(f, ", \"measured\": "), p4_json_num(f, in->lat_measured_ns);
     fprintf(f, ", \"delay_symbols\": %ld}", in->delay_symbols);

@@ -42,6 +42,21 @@ typedef struct {
     int64_t n_xt_files;
     double xt_amplitude_v[P4_MAX_XTALK];
     int64_t n_xt_amplitude;
+    /* optics (channel/optics.c): driver, laser, modulator, fiber, PD, TIA */
+    int optics_enable;
+    double drv_swing_vpp, drv_bandwidth_ghz, drv_sat_vpp;
+    double laser_power_dbm, laser_rin_db_hz, laser_linewidth_mhz, wavelength_nm;
+    char mod_type[16];
+    double mod_bandwidth_ghz, mod_il_db, eml_er_db, eml_rlm, eml_alpha, mzm_vpi_v, mzm_bias_vpi;
+    char fiber_type[16];
+    double fiber_length_m, fiber_atten_db_km, fiber_d_ps_nm_km, fiber_lambda0_nm, fiber_s0_ps_nm2_km;
+    double fiber_group_index, fiber_emb_mhz_km;
+    int64_t n_connectors;
+    double connector_loss_db, extra_loss_db, mpi_db, mpi_delay_ns;
+    double rx_power_dbm, rx_oma_dbm;
+    double pd_responsivity_a_w, pd_dark_na;
+    int pd_shot;
+    double tia_gain_ohm, tia_bandwidth_ghz, tia_noise_pa_rthz, tia_agc_vpp, tia_sat_vpp;
     /* rx */
     double eta0_v2_per_ghz, noise_rms_v, noise_filter_ghz;
     int ctle_enable;
@@ -75,6 +90,10 @@ typedef struct {
     /* measure */
     double target_ber, eye_ber;
     int64_t eye_symbols;
+    /* TDECQ (sim/tdecq.c) */
+    int tdecq_in_run, tdecq_through_fiber, tdecq_optimize;
+    int64_t tdecq_taps;
+    double tdecq_target_ser, tdecq_scope_noise_uw, tdecq_ref_ghz;
 } p4_config;
 
 /* Fill with the built-in default. */

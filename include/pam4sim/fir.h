@@ -27,4 +27,13 @@ void p4_fir_run(p4_fir *f, const double *const *in, size_t n, double *out);
 void p4_fir_reset(p4_fir *f);
 void p4_fir_destroy(p4_fir *f);
 
+/* One complex input through one complex response (the optical field through fiber dispersion):
+ * the same overlap-save with c2c transforms. */
+typedef struct p4_cfir p4_cfir;
+p4_cfir *p4_cfir_create(const double _Complex *h, size_t len);
+size_t p4_cfir_hop(const p4_cfir *f);
+void p4_cfir_run(p4_cfir *f, const double _Complex *in, size_t n, double _Complex *out);
+void p4_cfir_reset(p4_cfir *f);
+void p4_cfir_destroy(p4_cfir *f);
+
 #endif

@@ -8,6 +8,12 @@
  * at the sampler) is one Gaussian input shaped by sqrt(total noise PSD): the phase of a noise filter
  * does not change the statistics, so all sources cost one FFT.
  *
+ * With optics.enable the transmitter's rendered waveform drives the optical line (optics.h) and the
+ * receive FIR is TIA x RX filter x CTLE on the photocurrent. The equalizer design needs the pulse
+ * response of a nonlinear line: it is identified by least squares from a noiseless periodic probe
+ * of balanced random levels (the best linear approximation; the residual is reported as the line's
+ * SNDR), and noise design terms (TIA, shot, RIN, MPI at the average power) are white at the PD.
+ *
  * p4_link_run() simulates sim.symbols symbols in work units of sim.unit_symbols. Each unit starts
  * with a warm-up that fills every filter's history, has its own random streams from (seed, unit,
  * stream), and is counted after its decisions are aligned to the TX symbols by the delay measured by
@@ -18,6 +24,8 @@
 #include <stdint.h>
 #include "pam4sim/config.h"
 #include "pam4sim/measure.h"
+#include "pam4sim/optics.h"
+#include "pam4sim/tdecq.h"
 
 typedef struct p4_link p4_link;
 
@@ -51,6 +59,17 @@ typedef struct {
     int nlat;
     struct { char name[48]; double ns; char source[48]; } lat[12];
     double lat_dsp_total_ns;
+    /* optical line (optics.enable) */
+    int optical;
+    p4_optics_info opt;
+    double tia_z_ohm;               /* transimpedance used (AGC or fixed)                    */
+    double rx_noise_bw_ghz;         /* noise-equivalent bandwidth of TIA x RX filter x CTLE  */
+    double tia_noise_ua;            /* input-referred rms noise current in that bandwidth    */
+    double sens_thermal_oma_dbm;    /* 6 Qt i_n sqrt(B) / R at measure.target_ber            */
+    double opt_sndr_db;             /* linear fit of the optical line: signal / residual     */
+    double lat_fiber_ns;            /* flight time, added to the modelled and measured delay */
+    int has_tdecq;                  /* tdecq.in_run                                          */
+    p4_tdecq_result tdecq;
     int nwarn;
     char warn[P4_MAX_WARN][256];
 } p4_link_info;

@@ -20,6 +20,11 @@ void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p
  * "dsp", "fec", "bursts", "latency_dsp" of "results", each line starting with a comma. */
 void p4_report_dsp_text(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n);
 void p4_report_dsp_json(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n);
+/* The optical line and TDECQ (report_optics.c); JSON: member "optics" of "link", with a leading comma. */
+void p4_report_optics_text(FILE *f, const p4_config *c, const p4_link_info *in);
+void p4_report_optics_json(FILE *f, const p4_config *c, const p4_link_info *in);
+void p4_report_tdecq_text(FILE *f, const p4_config *c, const p4_tdecq_result *t);
+void p4_report_tdecq_json(FILE *f, const p4_tdecq_result *t);
 /* A number in JSON (null for NAN and infinities). */
 void p4_json_num(FILE *f, double v);
 /* SNR-equivalent gain in dB of going from SER a to SER b (Q-factor ratio; NAN if either is 0). */

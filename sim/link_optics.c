@@ -1,0 +1,208 @@
+/* link_optics.c - the optical line's part of a link's set-up (see link_optics.h).
+ *
+ * Identification: a square-law detector after a chirped, dispersive field and a curved modulator is
+ * not linear, so the equalizer design (which needs a pulse response) uses the least-squares linear
+ * fit from the TX levels to the photocurrent. The probe is periodic (period P symbols with P/4 of
+ * each level in a fixed random order), simulated until the line is in its periodic steady state; on
+ * the last period the normal equations are circulant-exact: R[k][k'] = r(k - k') is the probe's
+ * circular autocorrelation (one Cholesky for all phases) and b_q[k] the cross-correlation with
+ * phase q. The fit's residual power (the line's nonlinear distortion) is reported as SNDR.
+ */
+#include "link_optics.h"
+#include "pam4sim/driver.h"
+#include "pam4sim/equalizer.h"
+#include "pam4sim/prbs.h"
+#include "pam4sim/rng.h"
+#include <gsl/gsl_linalg.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define Q_E 1.602176634e-19
+
+void p4_lo_params(const p4_config *c, double fs_hz, size_t grid_n, size_t max_len, const double lvA[4],
+                  double dc_gain, p4_optics_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->fs_hz = fs_hz, p->baud_hz = c->baud_gbd * 1e9, p->grid_n = grid_n, p->max_len = max_len;
+    p->drive_gain = c->drv_swing_vpp / (2 * c->amplitude_v);
+    p->drv_bandwidth_hz = c->drv_bandwidth_ghz * 1e9;
+    p->drv_sat_vpp = c->drv_sat_vpp;
+    p->laser_w = 1e-3 * pow(10, c->laser_power_dbm / 10);
+    p->rin_per_hz = isinf(c->laser_rin_db_hz) ? 0 : pow(10, c->laser_rin_db_hz / 10);
+    p->linewidth_hz = c->laser_linewidth_mhz * 1e6;
+    p->wavelength_m = c->wavelength_nm * 1e-9;
+    p->mod_type = !strcmp(c->mod_type, "mzm") ? P4_MOD_MZM : P4_MOD_EML;
+    p->mod_bandwidth_hz = c->mod_bandwidth_ghz * 1e9;
+    p->il = pow(10, -c->mod_il_db / 10);
+    p->swing_vpp = c->drv_swing_vpp;
+    p->eml_er = pow(10, c->eml_er_db / 10), p->eml_rlm = c->eml_rlm, p->alpha = c->eml_alpha;
+    p->vpi_v = c->mzm_vpi_v, p->bias_vpi = c->mzm_bias_vpi;
+    p->mmf = !strcmp(c->fiber_type, "mmf");
+    p->length_m = c->fiber_length_m, p->atten_db_km = c->fiber_atten_db_km;
+    p->d_ps_nm_km = isnan(c->fiber_d_ps_nm_km)
+                        ? p4_fiber_dispersion(c->wavelength_nm, c->fiber_lambda0_nm, c->fiber_s0_ps_nm2_km)
+                        : c->fiber_d_ps_nm_km;
+    p->group_index = c->fiber_group_index, p->emb_mhz_km = c->fiber_emb_mhz_km;
+    p->connectors_db = (double)c->n_connectors * c->connector_loss_db + c->extra_loss_db;
+    p->mpi_rel = isinf(c->mpi_db) ? 0 : pow(10, c->mpi_db / 10);
+    p->mpi_delay_s = c->mpi_delay_ns * 1e-9;
+    p->rx_power_dbm = c->rx_power_dbm, p->rx_oma_dbm = c->rx_oma_dbm;
+    double ffe_sum = 0;
+    for (int i = 0; i < c->n_tx_ffe; i++) ffe_sum += c->tx_ffe[i];
+    for (int k = 0; k < 4; k++) p->level_drive_v[k] = lvA[k] * ffe_sum * dc_gain;
+    p->responsivity = c->pd_responsivity_a_w, p->dark_a = c->pd_dark_na * 1e-9, p->shot = c->pd_shot;
+}
+
+double p4_lo_noise_var(const p4_config *c, const p4_optics_info *oi, double fs_hz, double *thermal)
+{
+    double in = c->tia_noise_pa_rthz * 1e-12, R = c->pd_responsivity_a_w;
+    double var_th = in * in * fs_hz / 2, p2 = 0;
+    for (int k = 0; k < 4; k++) p2 += 0.25 * oi->rx_p[k] * oi->rx_p[k];
+    double i_avg = R * oi->rx_avg_w + c->pd_dark_na * 1e-9;
+    double var_shot = c->pd_shot ? Q_E * i_avg * fs_hz : 0;
+    double var_rin = isinf(c->laser_rin_db_hz) ? 0 : pow(10, c->laser_rin_db_hz / 10) * fs_hz / 2 * R * R * p2;
+    double var_mpi = isinf(c->mpi_db) ? 0 : 2 * pow(10, c->mpi_db / 10) * R * R * oi->rx_avg_w * oi->rx_avg_w;
+    *thermal = var_th;
+    return var_th + var_shot + var_rin + var_mpi;
+}
+
+p4_status p4_lo_identify(const p4_config *c, p4_optics_model *m, int sps, const double lv[4], const double lvA[4],
+                         double **pulse, int *len, int *kpre_out, double *sndr_db)
+{
+    const p4_optics_info *oi = p4_optics_model_info(m);
+    int kpre = 4 + (int)((oi->lead < 0 ? -oi->lead : 0) / sps) + (int)c->n_tx_ffe;
+    int kpost = 12 + (int)(oi->memory / (size_t)sps) + (int)c->n_tx_ffe;
+    int K = kpre + kpost + 1;
+    if (K > 1024) return p4_error(P4_EINVAL, "optics: the line's memory (%d UI) is too long to identify", K);
+    size_t P = 4096;
+    while (P < 8 * (size_t)K) P *= 2;
+    size_t periods = 2 + (oi->memory / (size_t)sps + (size_t)c->n_tx_ffe) / P + 1, S = periods * P, N = P * (size_t)sps;
+    uint8_t *sym = malloc(P);
+    double *lev = malloc(S * sizeof *lev), *ffe = malloc(S * sizeof *ffe), *wave = malloc(S * sps * sizeof *wave);
+    double *y = malloc(S * sps * sizeof *y), *a = malloc(P * sizeof *a);
+    double *p = calloc((size_t)K * sps, sizeof *p);
+    gsl_matrix *A = gsl_matrix_alloc(K, K);
+    gsl_vector *b = gsl_vector_alloc(K), *x = gsl_vector_alloc(K);
+    p4_ffe *tf = p4_ffe_create(c->tx_ffe, (int)c->n_tx_ffe);
+    p4_optics *o = p4_optics_create(m);
+    p4_status st = sym && lev && ffe && wave && y && a && p && A && b && x && tf && o
+                       ? P4_OK : p4_error(P4_ENOMEM, "optics: out of memory for the identification");
+    if (!st) {
+        /* a balanced random order, fixed (the design must not depend on sim.seed) */
+        p4_rng r;
+        p4_rng_seed(&r, 0x0971CA1ull, 0, 0);
+        for (size_t i = 0; i < P; i++) sym[i] = (uint8_t)(i & 3);
+        for (size_t i = P - 1; i > 0; i--) {
+            size_t j = (size_t)(p4_rng_uniform(&r) * (double)(i + 1));
+            uint8_t t = sym[i];
+            sym[i] = sym[j], sym[j] = t;
+        }
+        for (size_t i = 0; i < S; i++) lev[i] = lvA[sym[i % P]];
+        for (size_t i = 0; i < P; i++) a[i] = lv[sym[i]];
+        p4_ffe_run(tf, lev, S, ffe);
+        p4_render rd;
+        p4_render_init(&rd, sps);
+        p4_render_run(&rd, ffe, NULL, S, wave);
+        p4_optics_set_dc(m, 0);
+        p4_optics_reset(o, NULL);
+        p4_optics_run(o, wave, S * sps, NULL, P4_OPT_CURRENT, y);
+        const double *yl = y + (S - P) * sps; /* the last period: symbol index i mod P */
+        double dc = 0;
+        for (size_t j = 0; j < N; j++) dc += yl[j];
+        dc /= (double)N;
+        double *ac = wave; /* the render is consumed: its buffer holds the autocorrelation */
+        for (int d = 0; d < K; d++) {
+            double r0 = 0;
+            for (size_t mm = 0; mm < P; mm++) r0 += a[mm] * a[(mm + (size_t)d) % P];
+            ac[d] = r0;
+        }
+        for (int i = 0; i < K; i++)
+            for (int j = 0; j < K; j++) gsl_matrix_set(A, i, j, ac[abs(i - j)]);
+        if (gsl_linalg_cholesky_decomp1(A)) st = p4_error(P4_ENUM, "optics: the identification probe is singular");
+        for (int q = 0; !st && q < sps; q++) {
+            for (int i = 0; i < K; i++) {
+                long k = i - kpre;
+                double acc = 0;
+                for (size_t mm = 0; mm < P; mm++) acc += (yl[mm * sps + q] - dc) * a[((long)mm - k + (long)P * 4) % (long)P];
+                gsl_vector_set(b, i, acc);
+            }
+            gsl_linalg_cholesky_solve(A, b, x);
+            for (int i = 0; i < K; i++) p[i * sps + q] = gsl_vector_get(x, i);
+        }
+        /* residual of the fit */
+        double ps = 0, pe = 0;
+        for (size_t mm = 0; !st && mm < P; mm++)
+            for (int q = 0; q < sps; q++) {
+                double fit = 0;
+                for (int i = 0; i < K; i++) fit += p[i * sps + q] * a[((long)mm - (i - kpre) + (long)P * 4) % (long)P];
+                double e = yl[mm * sps + q] - dc - fit;
+                ps += fit * fit, pe += e * e;
+            }
+        *sndr_db = pe > 0 ? 10 * log10(ps / pe) : INFINITY;
+        p4_optics_set_dc(m, dc);
+    }
+    free(sym), free(lev), free(ffe), free(wave), free(y), free(a);
+    gsl_matrix_free(A), gsl_vector_free(b), gsl_vector_free(x);
+    p4_ffe_destroy(tf);
+    p4_optics_destroy(o);
+    if (st) {
+        free(p);
+        return st;
+    }
+    *pulse = p, *len = K * sps, *kpre_out = kpre;
+    return P4_OK;
+}
+
+p4_status p4_lo_tdecq(const p4_config *c, const p4_optics_params *op, const p4_fresp *elec, int sps, const double lvA[4],
+                      p4_tdecq_result *r)
+{
+    p4_optics_params q = *op;
+    if (!c->tdecq_through_fiber) { /* at the transmitter: no fiber, no link loss */
+        q.length_m = 0, q.connectors_db = 0, q.mpi_rel = 0;
+        q.rx_power_dbm = q.rx_oma_dbm = NAN;
+    }
+    if (sps < 16 || sps % 2)
+        return p4_error(P4_EINVAL, "TDECQ needs an even sim.sps >= 16 (it is %d): set sim.sps or tdecq.in_run = false", sps);
+    p4_optics_model *m = p4_optics_model_create(&q, elec);
+    if (!m) return P4_EINVAL;
+    const p4_optics_info *oi = p4_optics_model_info(m);
+    const size_t per = 65535, warm = oi->memory / (size_t)sps + (size_t)c->n_tx_ffe + 64;
+    const size_t S = (1 + (warm + per - 1) / per) * per, N = S * (size_t)sps;
+    uint8_t *sym = malloc(per);
+    double *lev = malloc(S * sizeof *lev), *ffe = malloc(S * sizeof *ffe), *delta = malloc(S * sizeof *delta);
+    double *wave = malloc(N * sizeof *wave), *pw = malloc(N * sizeof *pw);
+    p4_pattern *pat = p4_pattern_create("ssprq", 0);
+    p4_ffe *tf = p4_ffe_create(c->tx_ffe, (int)c->n_tx_ffe);
+    p4_optics *o = p4_optics_create(m);
+    p4_status st = sym && lev && ffe && delta && wave && pw && pat && tf && o
+                       ? P4_OK : p4_error(P4_ENOMEM, "TDECQ: out of memory for the capture");
+    if (!st) {
+        p4_pattern_run(pat, sym, per);
+        for (size_t i = 0; i < S; i++) lev[i] = lvA[sym[i % per]];
+        p4_ffe_run(tf, lev, S, ffe);
+        double ui = 1e-9 / c->baud_gbd;
+        p4_jitter jit = {c->rj_ps * 1e-12 / ui, c->sj_ps * 1e-12 / ui, c->sj_mhz * 1e6 * ui, c->dcd_ps * 1e-12 / ui};
+        p4_rng rj, rn;
+        p4_rng_seed(&rj, (uint64_t)c->seed, 0, P4_STREAM_JITTER);
+        p4_rng_seed(&rn, (uint64_t)c->seed, 0, P4_STREAM_OPTICS);
+        int jon = p4_jitter_active(&jit);
+        if (jon) p4_jitter_edges(&jit, &rj, 0, S, delta);
+        p4_render rd;
+        p4_render_init(&rd, sps);
+        p4_render_run(&rd, ffe, jon ? delta : NULL, S, wave);
+        p4_optics_reset(o, &rn);
+        p4_optics_run(o, wave, N, &rn, P4_OPT_POWER, pw);
+        p4_tdecq_params tp = {.sps = sps, .ntaps = (int)c->tdecq_taps, .optimize = c->tdecq_optimize,
+                              .baud_hz = c->baud_gbd * 1e9,
+                              .ref_hz = isnan(c->tdecq_ref_ghz) ? c->baud_gbd * 1e9 / 2 : c->tdecq_ref_ghz * 1e9,
+                              .target_ser = c->tdecq_target_ser, .scope_noise_w = c->tdecq_scope_noise_uw * 1e-6};
+        st = p4_tdecq_measure(pw + N - per * (size_t)sps, sym, per, &tp, r);
+    }
+    free(sym), free(lev), free(ffe), free(delta), free(wave), free(pw);
+    p4_pattern_destroy(pat);
+    p4_ffe_destroy(tf);
+    p4_optics_destroy(o);
+    p4_optics_model_free(m);
+    return st;
+}
