@@ -28,6 +28,7 @@ typedef struct {
     double *y;             /* equalizer output, nsym */
     double th[3], lo, bw;  /* thresholds; histogram origin and bin width */
     double target, qt, oma, sig_s;
+    double rho[P4_TDECQ_MAX_TAPS]; /* autocorrelation of reference-filtered white noise at k UI */
     double hist[NBIN];
     int evals;
 } ctx;
@@ -78,11 +79,18 @@ static double window_sigma(ctx *c, int win, const double *w, double ceq)
     return exp(lo);
 }
 
+/* Noise enhancement of the taps for noise white at the reference receiver's input. */
+static double ceq_of(const ctx *c, const double *w)
+{
+    double acc = 0;
+    for (int i = 0; i < c->T; i++)
+        for (int j = 0; j < c->T; j++) acc += w[i] * w[j] * c->rho[abs(i - j)];
+    return sqrt(acc);
+}
+
 static double tdecq_of(ctx *c, const double *w, double *sl, double *sr)
 {
-    double ceq = 0;
-    for (int i = 0; i < c->T; i++) ceq += w[i] * w[i];
-    ceq = sqrt(ceq);
+    double ceq = ceq_of(c, w);
     double a = window_sigma(c, 0, w, ceq), b = window_sigma(c, 1, w, ceq), s = fmin(a, b);
     if (sl) *sl = a, *sr = b;
     c->evals++;
@@ -166,6 +174,15 @@ p4_status p4_tdecq_measure(const double *P, const uint8_t *sym, size_t nsym, con
         fftw_execute(f);
         for (size_t k = 0; k <= N / 2; k++) X[k] *= ref->H[k] / (double)N;
         fftw_execute(b);
+        /* rho(d) = sum |H|^2 cos(2 pi f d T) / sum |H|^2 over the one-sided spectrum */
+        double den = 0;
+        for (int d = 0; d < T; d++) c.rho[d] = 0;
+        for (size_t k = 0; k <= N / 2; k++) {
+            double wk = (k == 0 || 2 * k == N ? 1 : 2) * creal(ref->H[k] * conj(ref->H[k]));
+            den += wk;
+            for (int d = 0; d < T; d++) c.rho[d] += wk * cos(2 * M_PI * (double)k * d * sps / (double)N);
+        }
+        for (int d = 0; d < T; d++) c.rho[d] /= den;
         fftw_destroy_plan(f), fftw_destroy_plan(b);
         /* 2. average power; the symbols' delay by correlation (up to 64 UI) */
         double pave = 0;
@@ -270,9 +287,8 @@ p4_status p4_tdecq_measure(const double *P, const uint8_t *sym, size_t nsym, con
             }
             r->tdecq_db = tdecq_of(&c, w0, &r->sigma_left_w, &r->sigma_right_w);
             r->sigma_g_w = fmin(r->sigma_left_w, r->sigma_right_w);
-            double ceq = 0;
-            for (int i = 0; i < T; i++) ceq += w0[i] * w0[i], r->taps[i] = w0[i];
-            r->ceq = sqrt(ceq);
+            for (int i = 0; i < T; i++) r->taps[i] = w0[i];
+            r->ceq = ceq_of(&c, w0);
             r->ntaps = T;
             r->qt = c.qt;
             r->evaluations = c.evals;

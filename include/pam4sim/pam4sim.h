@@ -16,6 +16,8 @@
 #include "pam4sim/driver.h"
 #include "pam4sim/config.h"
 #include "pam4sim/measure.h"
+#include "pam4sim/optics.h"
+#include "pam4sim/tdecq.h"
 #include "pam4sim/link.h"
 #include "pam4sim/report.h"
 #include "pam4sim/vectors.h"

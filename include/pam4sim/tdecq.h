@@ -16,7 +16,10 @@
  *     lies in: Q((y - lower)/s) + Q((upper - y)/s) with one term for the outer regions, averaged.
  *     sigma_G: the largest sigma for which SER <= target, the smaller of the two windows.
  *  6. TDECQ = 10 log10((OMAouter / 6) / (Qt sqrt(sigma_G^2 + sigma_S^2))), Qt from 1.5 Q(Qt) =
- *     target SER; Ceq = sqrt(sum c_i^2) (the white-noise enhancement of the FFE) [U].
+ *     target SER. Ceq: the FFE's noise enhancement for noise white at the reference receiver's input,
+ *     sqrt(sum_ij c_i c_j rho(i - j)), rho the autocorrelation of that noise after the receiver at
+ *     lags of whole UI [U: SPEC 3 gives sqrt(sum c_i^2), which is the same only for noise white at
+ *     the equalizer's input; the noise the method adds is seen through the reference receiver].
  */
 #ifndef PAM4SIM_TDECQ_H
 #define PAM4SIM_TDECQ_H

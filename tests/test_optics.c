@@ -1,0 +1,264 @@
+/* test_optics.c - the optical line against physics outside the code: dispersion fading notches
+ * |cos(pi lambda^2 D L f^2 / c)| (and cos - alpha sin with chirp), exact attenuation and flight time,
+ * MZM compression from its cosine transfer, shot / RIN / MPI noise against their formulas, and the
+ * TDECQ search against the analytic TDECQ of a clean eye with known noise. */
+#include "testutil.h"
+#include <complex.h>
+#include <fftw3.h>
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <string.h>
+
+#define C_M_S 299792458.0
+#define FS (106.25e9 * 16)
+
+/* An ideal line: no bandwidth limits, linear EML (ER 20 dB), no fiber, no noise sources. */
+static p4_optics_params ideal_line(void)
+{
+    p4_optics_params p;
+    memset(&p, 0, sizeof p);
+    p.fs_hz = FS, p.baud_hz = 106.25e9, p.grid_n = 65536, p.max_len = 16384;
+    p.drive_gain = 1, p.drv_sat_vpp = INFINITY, p.laser_w = 10e-3, p.wavelength_m = 1311e-9;
+    p.mod_type = P4_MOD_EML, p.il = 1, p.swing_vpp = 2, p.eml_er = 100, p.eml_rlm = 1;
+    p.vpi_v = 3, p.bias_vpi = 0.5, p.group_index = 1.467, p.emb_mhz_km = 4700;
+    p.rx_power_dbm = NAN, p.rx_oma_dbm = NAN, p.responsivity = 0.85;
+    const double lv[4] = {-1, -1 / 3.0, 1 / 3.0, 1};
+    memcpy(p.level_drive_v, lv, sizeof lv);
+    return p;
+}
+
+static p4_optics_model *make(const p4_optics_params *p)
+{
+    p4_optics_model *m = p4_optics_model_create(p, NULL);
+    cr_assert_not_null(m, "%s", p4_last_error());
+    return m;
+}
+
+/* |H(f)| / g0 of the small-signal intensity response, for f up to fmax: a periodic random drive of
+ * 65536 samples, two periods through the line, the second one's spectrum over the input's. The
+ * drive is applied as +x and -x and the outputs halved-differenced, which cancels the even-order
+ * terms of square-law detection exactly (they would show near the notches). */
+static void small_signal_response(const p4_optics_params *p, double *mag, double fmax, size_t *nbins)
+{
+    const size_t N = 65536;
+    p4_optics_model *m = make(p);
+    p4_optics *o = p4_optics_create(m);
+    double *x = malloc(2 * N * sizeof *x), *y = malloc(2 * N * sizeof *y), *ym = malloc(2 * N * sizeof *ym);
+    p4_rng r;
+    p4_rng_seed(&r, 11, 0, 0);
+    p4_rng_gauss_fill(&r, x, N, 0.002); /* small signal: distortion ~ 1e-3 of the response */
+    memcpy(x + N, x, N * sizeof *x);
+    p4_optics_reset(o, NULL);
+    p4_optics_run(o, x, 2 * N, NULL, P4_OPT_POWER, y);
+    for (size_t k = 0; k < 2 * N; k++) x[k] = -x[k];
+    p4_optics_reset(o, NULL);
+    p4_optics_run(o, x, 2 * N, NULL, P4_OPT_POWER, ym);
+    for (size_t k = 0; k < 2 * N; k++) x[k] = -x[k], y[k] = (y[k] - ym[k]) / 2;
+    fftw_complex *X = fftw_alloc_complex(N / 2 + 1), *Y = fftw_alloc_complex(N / 2 + 1);
+    fftw_plan a = fftw_plan_dft_r2c_1d((int)N, x, X, FFTW_ESTIMATE), b = fftw_plan_dft_r2c_1d((int)N, y + N, Y, FFTW_ESTIMATE);
+    fftw_execute(a), fftw_execute(b);
+    double g0 = p4_optics_model_info(m)->rx_oma_w / 2; /* dP/dv at DC: OMA over the 2 V swing */
+    size_t k = 1;
+    for (; k <= N / 2 && k * FS / N <= fmax; k++) mag[k] = cabs(Y[k] / X[k]) / g0;
+    *nbins = k;
+    fftw_destroy_plan(a), fftw_destroy_plan(b), fftw_free(X), fftw_free(Y);
+    free(x), free(y), free(ym);
+    p4_optics_destroy(o);
+    p4_optics_model_free(m);
+}
+
+Test(optics, dispersion_fading_notches)
+{
+    for (int chirp = 0; chirp < 2; chirp++) {
+        p4_optics_params p = ideal_line();
+        p.wavelength_m = 1550e-9, p.d_ps_nm_km = 17, p.length_m = 20000, p.alpha = chirp ? 1.0 : 0;
+        double theta = M_PI * p.wavelength_m * p.wavelength_m * 17e-6 * p.length_m / C_M_S; /* rad/Hz^2 */
+        double f1 = sqrt(M_PI / 2 / theta); /* first notch of the chirp-free response */
+        static double mag[65536];
+        size_t nb;
+        small_signal_response(&p, mag, 60e9, &nb);
+        double worst = 0, wf = 0;
+        for (size_t k = 1; k < nb; k++) {
+            double f = k * FS / 65536, th = theta * f * f;
+            double expect = fabs(cos(th) - p.alpha * sin(th));
+            if (fabs(mag[k] - expect) > worst) worst = fabs(mag[k] - expect), wf = f;
+        }
+        cr_log_info("alpha %.0f: first chirp-free notch %.3f GHz; largest |H| error %.4f at %.2f GHz (%zu bins to 60 GHz)",
+                    p.alpha, f1 * 1e-9, worst, wf * 1e-9, nb);
+        cr_assert(worst < 0.01, "alpha %.0f: |H(f)| differs from the fading formula by %.4f at %.2f GHz", p.alpha, worst,
+                  wf * 1e-9);
+    }
+}
+
+/* OM4 at 850 nm: the intensity response falls to 1/2 at EMB / L (the effective modal bandwidth is
+ * the fiber's optical 3-dB bandwidth), with the Gaussian shape exp(-ln2 (f L / EMB)^2). */
+Test(optics, mmf_modal_bandwidth)
+{
+    p4_optics_params p = ideal_line();
+    p.mmf = 1, p.emb_mhz_km = 4700, p.length_m = 100, p.wavelength_m = 850e-9;
+    const double b = 4700e6 / 0.1; /* 47 GHz */
+    static double mag[65536];
+    size_t nb;
+    small_signal_response(&p, mag, 60e9, &nb);
+    double worst = 0;
+    for (size_t k = 1; k < nb; k++) {
+        double f = k * FS / 65536, expect = exp(-M_LN2 * (f / b) * (f / b));
+        worst = fmax(worst, fabs(mag[k] - expect));
+    }
+    size_t kb = (size_t)lround(b / (FS / 65536));
+    cr_log_info("OM4 100 m: |H| %.4f at %.2f GHz (expected 0.5); largest deviation from the Gaussian %.2e", mag[kb],
+                kb * FS / 65536 * 1e-9, worst);
+    cr_assert(worst < 1e-3, "MMF response differs from exp(-ln2 (f/B)^2) by %.2e", worst);
+}
+
+Test(optics, attenuation_and_flight_time_are_exact)
+{
+    p4_optics_params p = ideal_line();
+    p.length_m = 2000, p.atten_db_km = 0.4, p.connectors_db = 3 * 0.3 + 1.0, p.eml_er = 10;
+    p4_optics_model *m = make(&p);
+    const p4_optics_info *in = p4_optics_model_info(m);
+    cr_assert(fabs(in->fiber_loss_db - 0.8) < 1e-12, "fiber loss %.15g", in->fiber_loss_db);
+    cr_assert(fabs(in->applied_loss_db - 2.7) < 1e-12, "link loss %.15g", in->applied_loss_db);
+    double expect_ns = 2000 * 1.467 / C_M_S * 1e9;
+    cr_assert(fabs(in->flight_ns - expect_ns) < 1e-9 * expect_ns, "flight %.9f ns vs %.9f", in->flight_ns, expect_ns);
+    /* static levels: laser x (1/ER + (1 - 1/ER)(u + 1)/2), then the loss */
+    for (int k = 0; k < 4; k++) {
+        double u = -1 + 2 * k / 3.0, t = 0.1 + 0.9 * (u + 1) / 2, expect = 10e-3 * t * pow(10, -0.27);
+        cr_assert(fabs(in->rx_p[k] - expect) < 1e-12 * expect, "level %d: %.12g W vs %.12g W", k, in->rx_p[k], expect);
+    }
+    /* the simulated photocurrent of a balanced random pattern has mean R P_avg (no filters: exact
+     * up to the render's averaging at edges, linear here) */
+    const size_t nsym = 4096, sps = 16;
+    double *v = malloc(nsym * sps * sizeof *v), *i = malloc(nsym * sps * sizeof *i);
+    for (size_t s = 0; s < nsym; s++) {
+        int lvl = (int)(s & 3);
+        for (size_t q = 0; q < sps; q++) v[s * sps + q] = p.level_drive_v[lvl];
+    }
+    p4_optics *o = p4_optics_create(m);
+    p4_optics_reset(o, NULL);
+    p4_optics_run(o, v, nsym * sps, NULL, P4_OPT_CURRENT, i);
+    double mean = 0; /* whole 4-symbol periods, after the FIR has filled */
+    const size_t k0 = 64 * sps, k1 = (nsym - 64) * sps;
+    for (size_t k = k0; k < k1; k++) mean += i[k];
+    mean /= (double)(k1 - k0);
+    cr_assert(fabs(mean - 0.85 * in->rx_avg_w) < 1e-9 * mean, "mean photocurrent %.9g A vs R Pavg %.9g A", mean,
+              0.85 * in->rx_avg_w);
+    free(v), free(i);
+    p4_optics_destroy(o);
+    p4_optics_model_free(m);
+}
+
+Test(optics, mzm_is_linear_small_and_compresses_large)
+{
+    double rlm[2];
+    const double swing[2] = {0.3, 3.0}; /* Vpi 3 V: 0.1 Vpi and Vpi */
+    for (int s = 0; s < 2; s++) {
+        p4_optics_params p = ideal_line();
+        p.mod_type = P4_MOD_MZM, p.swing_vpp = swing[s], p.drive_gain = swing[s] / 2;
+        p4_optics_model *m = make(&p);
+        const p4_optics_info *in = p4_optics_model_info(m);
+        double lv[4];
+        for (int k = 0; k < 4; k++) { /* cos^2((pi/2)(1 - bias - v/Vpi)), v the drive at the modulator */
+            double v = swing[s] / 2 * (-1 + 2 * k / 3.0), c = cos(M_PI / 2 * (0.5 - v / 3.0));
+            lv[k] = 10e-3 * c * c;
+            cr_assert(fabs(in->launch_p[k] - lv[k]) < 1e-12, "swing %.1f level %d: %.12g vs %.12g", swing[s], k,
+                      in->launch_p[k], lv[k]);
+        }
+        double mid = (lv[0] + lv[3]) / 2, es1 = (lv[1] - mid) / (lv[0] - mid), es2 = (lv[2] - mid) / (lv[3] - mid);
+        double expect = fmin(fmin(3 * es1, 3 * es2), fmin(2 - 3 * es1, 2 - 3 * es2));
+        rlm[s] = in->launch_rlm;
+        cr_assert(fabs(rlm[s] - expect) < 1e-12, "RLM %.12f vs %.12f", rlm[s], expect);
+        p4_optics_model_free(m);
+    }
+    cr_log_info("MZM RLM: %.5f at 0.1 Vpi, %.5f at Vpi", rlm[0], rlm[1]);
+    cr_assert(rlm[0] > 0.995, "small swing should be linear: RLM %.5f", rlm[0]);
+    cr_assert(rlm[1] < 0.9, "a full Vpi swing compresses the outer levels: RLM %.5f", rlm[1]);
+}
+
+/* Variance of the photocurrent at a constant drive (mid level), n samples per reset. */
+static double current_variance(const p4_optics_params *p, size_t n, int resets, double *mean)
+{
+    p4_optics_model *m = make(p);
+    p4_optics *o = p4_optics_create(m);
+    double *v = calloc(n, sizeof *v), *i = malloc(n * sizeof *i), s = 0, s2 = 0;
+    p4_rng r;
+    for (int k = 0; k < resets; k++) {
+        p4_rng_seed(&r, 5, (uint64_t)k, 9);
+        p4_optics_reset(o, &r);
+        p4_optics_run(o, v, n, &r, P4_OPT_CURRENT, i);
+        for (size_t t = 4096; t < n; t++) s += i[t], s2 += i[t] * i[t]; /* after the MPI delay line fills */
+    }
+    double cnt = (double)(n - 4096) * resets;
+    *mean = s / cnt;
+    free(v), free(i);
+    p4_optics_destroy(o);
+    p4_optics_model_free(m);
+    return s2 / cnt - *mean * *mean;
+}
+
+Test(optics, shot_rin_and_mpi_noise_follow_theory)
+{
+    const double q = 1.602176634e-19;
+    double var[2], snr[2], mean;
+    for (int k = 0; k < 2; k++) { /* shot noise: variance q i fs, proportional to the power */
+        p4_optics_params p = ideal_line();
+        p.shot = 1, p.rx_power_dbm = k ? 0 : -3;
+        var[k] = current_variance(&p, 1 << 20, 1, &mean);
+        double expect = q * mean * FS;
+        cr_log_info("shot: %.1f dBm: variance %.4e A^2, q i fs %.4e (seed 5)", p.rx_power_dbm, var[k], expect);
+        cr_assert(fabs(var[k] / expect - 1) < 0.01, "shot variance %.4e vs %.4e (seed 5)", var[k], expect);
+    }
+    cr_assert(fabs(var[1] / var[0] / pow(10, 0.3) - 1) < 0.02, "shot variance ratio %.4f for +3 dB", var[1] / var[0]);
+    for (int k = 0; k < 2; k++) { /* RIN: variance RIN fs/2 i^2: SNR independent of the received power */
+        p4_optics_params p = ideal_line();
+        p.rin_per_hz = pow(10, -14.5), p.rx_power_dbm = k ? 0 : -10;
+        var[k] = current_variance(&p, 1 << 20, 1, &mean);
+        snr[k] = mean * mean / var[k];
+        double expect = 2 / (p.rin_per_hz * FS);
+        cr_log_info("RIN: %.1f dBm: SNR %.2f dB, 2/(RIN fs) %.2f dB (seed 5)", p.rx_power_dbm, 10 * log10(snr[k]),
+                    10 * log10(expect));
+        cr_assert(fabs(snr[k] / expect - 1) < 0.01, "RIN-limited SNR %.4e vs %.4e (seed 5)", snr[k], expect);
+    }
+    cr_assert(fabs(snr[1] / snr[0] - 1) < 0.02, "RIN-limited SNR moved with the received power: %.4f", snr[1] / snr[0]);
+    /* MPI: a reflected copy at eps beats with a random phase: variance 2 eps (R P)^2 */
+    p4_optics_params p = ideal_line();
+    p.mpi_rel = 1e-3, p.mpi_delay_s = 1e-9;
+    double v = current_variance(&p, 8192, 400, &mean), ip = 0.85 * p4_optics_static_power(make(&p), 0);
+    double expect = 2 * p.mpi_rel * ip * ip;
+    cr_log_info("MPI -30 dB: variance %.4e A^2, 2 eps (R P)^2 %.4e (400 draws of the phase, seed 5)", v, expect);
+    cr_assert(fabs(v / expect - 1) < 0.15, "MPI beat variance %.4e vs %.4e (seed 5)", v, expect);
+}
+
+/* A clean SSPRQ eye (rectangular levels) plus Gaussian noise held over each UI, so that at the window
+ * instants (mid-UI, where the 4 x baud reference receiver has settled) the noise has exactly the rms
+ * drawn: with an ideal FFE sigma_G^2 + sigma_n^2 = sigma_ideal^2 = (OMA / (6 Qt))^2, so
+ * TDECQ = 10 log10(Ceq) - 5 log10(1 - (sigma_n / sigma_ideal)^2). */
+Test(optics, tdecq_of_a_noisy_clean_eye_matches_its_formula)
+{
+    const size_t nsym = 65535, sps = 16, N = nsym * sps;
+    uint8_t *sym = malloc(nsym);
+    double *w = malloc(N * sizeof *w), *g = malloc(nsym * sizeof *g);
+    p4_pattern *pat = p4_pattern_create("ssprq", 0);
+    p4_pattern_run(pat, sym, nsym);
+    p4_pattern_destroy(pat);
+    const double p0 = 0.2e-3, oma = 1e-3, qt = gsl_cdf_ugaussian_Qinv(4.8e-4 / 1.5), sig_ideal = oma / (6 * qt);
+    p4_rng r;
+    p4_rng_seed(&r, 21, 0, 0);
+    p4_rng_gauss_fill(&r, g, nsym, 1.0);
+    const double frac[3] = {0.0, 0.5, 0.7};
+    for (int t = 0; t < 3; t++) {
+        double sn = frac[t] * sig_ideal;
+        for (size_t k = 0; k < N; k++) w[k] = p0 + oma * sym[k / sps] / 3.0 + sn * g[k / sps];
+        p4_tdecq_params tp = {.sps = (int)sps, .ntaps = 15, .optimize = 0, .baud_hz = 106.25e9,
+                              .ref_hz = 4 * 106.25e9, .target_ser = 4.8e-4, .scope_noise_w = 0};
+        p4_tdecq_result res;
+        cr_assert_eq(p4_tdecq_measure(w, sym, nsym, &tp, &res), P4_OK, "%s", p4_last_error());
+        double expect = 10 * log10(res.ceq) - 5 * log10(1 - frac[t] * frac[t]);
+        cr_log_info("noise %.2f sigma_ideal: TDECQ %.3f dB, formula %.3f dB (Ceq %.4f, OMA %.5g W, seed 21)", frac[t],
+                    res.tdecq_db, expect, res.ceq, res.oma_outer_w);
+        cr_assert(fabs(res.oma_outer_w - oma) < 0.01 * oma, "OMAouter %.4g W vs %.4g W", res.oma_outer_w, oma);
+        cr_assert(fabs(res.ceq - 1) < 0.02, "the equalizer of a clean eye should be nearly a delta: Ceq %.4f", res.ceq);
+        cr_assert(fabs(res.tdecq_db - expect) < 0.1, "TDECQ %.3f dB vs formula %.3f dB (seed 21)", res.tdecq_db, expect);
+    }
+    free(sym), free(w), free(g);
+}
