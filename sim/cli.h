@@ -4,14 +4,24 @@
 #define PAM4SIM_CLI_H
 #include <stdio.h>
 #include <stdint.h>
+#include "pam4sim/config.h"
 
 int cli_fail(void);                                           /* print p4_last_error(), return 1 */
 int cli_parse_u64(const char *opt, const char *v, uint64_t *out); /* 0, or -1 with a message */
 typedef void (*cli_writer_fn)(FILE *f, void *ctx);
 int cli_write_atomic(const char *path, cli_writer_fn fn, void *ctx); /* temporary file + rename */
 
+/* The options every simulating command shares: the one configuration FILE (loaded first, so the
+ * options override it wherever they appear), --set key=value, --symbols N, --seed S, -j N. Any
+ * other option (with its value; NULL if none follows) goes to other(), which returns 0 if it took
+ * the value, 1 if it took none, or 2 for a usage error. Returns 0, 1 (an error, printed) or 2. */
+typedef int (*cli_other_fn)(const char *opt, const char *val, void *ctx);
+int cli_config(const char *cmd, int argc, char **argv, p4_config *cfg, cli_other_fn other, void *ctx);
+
 int cmd_fec(int argc, char **argv);  /* pam4sim fec encode|decode */
 int cmd_jtol(int argc, char **argv); /* pam4sim jtol */
 int cmd_vectors(int argc, char **argv); /* pam4sim vectors check|generate|export|list */
+int cmd_tdecq(int argc, char **argv);   /* pam4sim tdecq */
+int cmd_sensitivity(int argc, char **argv); /* pam4sim sensitivity */
 
 #endif

@@ -56,43 +56,34 @@ static void json_out(FILE *f, void *v)
     fprintf(f, "\n  ]\n}\n");
 }
 
+typedef struct {
+    const char *json, *freqs;
+} jtol_opts;
+
+static int jtol_other(const char *opt, const char *val, void *ctx)
+{
+    jtol_opts *o = ctx;
+    if (!val) return 2;
+    if (!strcmp(opt, "--freqs-mhz")) o->freqs = val;
+    else if (!strcmp(opt, "--json")) o->json = val;
+    else return 2;
+    return 0;
+}
+
 int cmd_jtol(int argc, char **argv)
 {
     p4_config cfg;
     p4_config_default(&cfg);
-    const char *file = NULL, *json = NULL, *freqs = "0.4,1,2,4,10,40";
+    jtol_opts o = {.freqs = "0.4,1,2,4,10,40"};
+    if (p4_config_set(&cfg, "rx.dsp.enable=true")) return cli_fail();
+    int rc = cli_config("jtol", argc, argv, &cfg, jtol_other, &o);
+    if (rc) return rc;
+    if (p4_config_set(&cfg, "rx.dsp.enable=true")) return cli_fail(); /* the file cannot switch it off */
+    const char *json = o.json, *freqs = o.freqs;
+    /* symbols per point: --symbols (which cli_config put in sim.symbols), else 2e5 */
     uint64_t symbols = 200000;
     for (int i = 0; i < argc; i++)
-        if (argv[i][0] != '-') file = argv[i];
-        else if (i + 1 < argc) i++;
-    if (file && p4_config_load(&cfg, file)) return cli_fail();
-    if (p4_config_set(&cfg, "rx.dsp.enable=true")) return cli_fail();
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (a[0] != '-') continue;
-        if (!v) {
-            fprintf(stderr, "pam4sim: jtol: option '%s' needs a value\n", a);
-            return 2;
-        }
-        if (!strcmp(a, "--set")) {
-            if (p4_config_set(&cfg, v)) return cli_fail();
-        } else if (!strcmp(a, "--symbols")) {
-            if (cli_parse_u64(a, v, &symbols)) return 2;
-        } else if (!strcmp(a, "-j") || !strcmp(a, "--threads")) {
-            uint64_t t;
-            char kv[64];
-            if (cli_parse_u64(a, v, &t)) return 2;
-            snprintf(kv, sizeof kv, "sim.threads=%llu", (unsigned long long)t);
-            if (p4_config_set(&cfg, kv)) return cli_fail();
-        } else if (!strcmp(a, "--freqs-mhz")) freqs = v;
-        else if (!strcmp(a, "--json")) json = v;
-        else {
-            fprintf(stderr, "pam4sim: jtol: unknown option '%s'\n", a);
-            return 2;
-        }
-        i++;
-    }
-    if (p4_config_validate(&cfg)) return cli_fail();
+        if (!strcmp(argv[i], "--symbols")) symbols = (uint64_t)cfg.symbols;
     jtol_result r = {.c = &cfg, .symbols = symbols};
     for (const char *p = freqs; *p && r.n < 32;) {
         char *end;

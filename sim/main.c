@@ -35,6 +35,10 @@ static int usage(FILE *f, int rc)
             "      KP4 RS(544,514) on hexadecimal symbols: 514 in, 544 out (encode) or back (decode)\n"
             "  pam4sim jtol [FILE.yaml] [--set k=v]... [--freqs-mhz f1,f2,...] [--symbols N] [-j N] [--json OUT]\n"
             "      jitter tolerance of the DSP receiver: tolerated SJ (UI) at each frequency\n"
+            "  pam4sim tdecq [FILE.yaml] [--set k=v]... [--json OUT]\n"
+            "      TDECQ, OMAouter and ER of the configured optical transmitter (SSPRQ, 802.3 method)\n"
+            "  pam4sim sensitivity [FILE.yaml] [--set k=v]... [--symbols N] [-j N] [--json OUT]\n"
+            "      BER against received OMA (optics.rx.oma_dbm) and the OMA at measure.target_ber\n"
             "  pam4sim vectors check [DIR] | generate [DIR] [--block NAME] | export --block NAME --out DIR | list\n"
             "      reference test vectors: bit-exact regression check, deliberate regeneration, RTL export\n"
             "  pam4sim --help | --version\n",
@@ -95,61 +99,73 @@ static void json_writer(FILE *f, void *v)
     p4_report_json(f, r->c, r->in, r->n, r->eye);
 }
 
-static int cmd_run(int argc, char **argv)
+int cli_config(const char *cmd, int argc, char **argv, p4_config *cfg, cli_other_fn other, void *ctx)
 {
-    p4_config cfg;
-    p4_config_default(&cfg);
-    const char *json = NULL, *file = NULL;
-    uint64_t v;
-    /* the file first, so --set and options override it wherever they appear */
+    const char *file = NULL;
     for (int i = 0; i < argc; i++) {
         if (argv[i][0] != '-') {
             if (file) {
-                fprintf(stderr, "pam4sim: run takes one configuration file ('%s' and '%s' given)\n", file, argv[i]);
+                fprintf(stderr, "pam4sim: %s takes one configuration file ('%s' and '%s' given)\n", cmd, file, argv[i]);
                 return 2;
             }
             file = argv[i];
         } else if (i + 1 < argc && strcmp(argv[i], "--help"))
             i++;
     }
-    if (file && p4_config_load(&cfg, file)) return cli_fail();
+    if (file && p4_config_load(cfg, file)) return cli_fail();
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (a[0] != '-') continue;
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *key = !strcmp(a, "--symbols") ? "sim.symbols" : !strcmp(a, "--seed") ? "sim.seed"
+                        : !strcmp(a, "-j") || !strcmp(a, "--threads") ? "sim.threads" : NULL;
         if (!strcmp(a, "--set")) {
-            if (!val) return usage(stderr, 2);
-            if (p4_config_set(&cfg, val)) return cli_fail();
+            if (!val) {
+                fprintf(stderr, "pam4sim: %s: --set needs key=value\n", cmd);
+                return 2;
+            }
+            if (p4_config_set(cfg, val)) return cli_fail();
             i++;
-        } else if (!strcmp(a, "--symbols")) {
+        } else if (key) {
+            uint64_t v;
+            char kv[96];
             if (cli_parse_u64(a, val, &v)) return 2;
-            char s[64];
-            snprintf(s, sizeof s, "sim.symbols=%llu", (unsigned long long)v);
-            if (p4_config_set(&cfg, s)) return cli_fail();
+            snprintf(kv, sizeof kv, "%s=%llu", key, (unsigned long long)v);
+            if (p4_config_set(cfg, kv)) return cli_fail();
             i++;
-        } else if (!strcmp(a, "--seed")) {
-            if (cli_parse_u64(a, val, &v)) return 2;
-            char s[64];
-            snprintf(s, sizeof s, "sim.seed=%llu", (unsigned long long)v);
-            if (p4_config_set(&cfg, s)) return cli_fail();
-            i++;
-        } else if (!strcmp(a, "-j") || !strcmp(a, "--threads")) {
-            if (cli_parse_u64(a, val, &v)) return 2;
-            char s[64];
-            snprintf(s, sizeof s, "sim.threads=%llu", (unsigned long long)v);
-            if (p4_config_set(&cfg, s)) return cli_fail();
-            i++;
-        } else if (!strcmp(a, "--json")) {
-            if (!val) return usage(stderr, 2);
-            json = val;
-            i++;
-        } else if (!strcmp(a, "--help")) {
-            return usage(stdout, 0);
         } else {
-            fprintf(stderr, "pam4sim: unknown option '%s'\n", a);
-            return usage(stderr, 2);
+            int rc = other ? other(a, val, ctx) : 2;
+            if (rc == 2) {
+                fprintf(stderr, "pam4sim: %s: unknown option '%s'%s\n", cmd, a, val ? "" : " (or it needs a value)");
+                return 2;
+            }
+            if (rc == 0) i++;
         }
     }
+    return p4_config_validate(cfg) ? cli_fail() : 0;
+}
+
+typedef struct {
+    const char *json;
+    int help;
+} run_opts;
+
+static int run_other(const char *opt, const char *val, void *ctx)
+{
+    run_opts *o = ctx;
+    if (!strcmp(opt, "--help")) return o->help = 1, 1;
+    if (!strcmp(opt, "--json") && val) return o->json = val, 0;
+    return 2;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    p4_config cfg;
+    p4_config_default(&cfg);
+    run_opts o = {0};
+    int rc0 = cli_config("run", argc, argv, &cfg, run_other, &o);
+    if (o.help) return usage(stdout, 0);
+    if (rc0) return rc0 == 2 ? usage(stderr, 2) : rc0;
+    const char *json = o.json;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     p4_link *l = p4_link_create(&cfg);
@@ -277,6 +293,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "fec")) return cmd_fec(argc - 2, argv + 2);
     if (!strcmp(cmd, "jtol")) return cmd_jtol(argc - 2, argv + 2);
     if (!strcmp(cmd, "vectors")) return cmd_vectors(argc - 2, argv + 2);
+    if (!strcmp(cmd, "tdecq")) return cmd_tdecq(argc - 2, argv + 2);
+    if (!strcmp(cmd, "sensitivity")) return cmd_sensitivity(argc - 2, argv + 2);
     if (cmd[0] == '-' || strchr(cmd, '.')) return cmd_run(argc - 1, argv + 1);
     fprintf(stderr, "pam4sim: unknown command '%s'\n", cmd);
     return usage(stderr, 2);

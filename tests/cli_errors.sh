@@ -35,9 +35,18 @@ check "fec decode 16"     1 "uncorrectable"                      $bin fec decode
 echo "1 2 zz" > $tmp/bad.hex
 check "fec bad token"     1 "line 1: 'zz' is not a 10-bit"       $bin fec decode < $tmp/bad.hex
 check "fec short input"   1 "ends inside codeword 0: 3 of 514"   sh -c "echo 1 2 3 | $bin fec encode"
+# optics: conflicting or impossible powers, ranges, commands that need an optical link
+check "optics two powers" 1 "'optics.rx.power_dbm' and 'optics.rx.oma_dbm' both set" $bin run --set optics.enable=true --set optics.rx.power_dbm=0 --set optics.rx.oma_dbm=0 --json $tmp/out.json
+check "optics above launch" 1 "above the launch power"          $bin run examples/dr1.yaml --set optics.rx.oma_dbm=15 --json $tmp/out.json
+check "optics rin range"  1 "'optics.laser.rin_db_hz' = -90 is out of range" $bin run examples/dr1.yaml --set optics.laser.rin_db_hz=-90 --json $tmp/out.json
+check "tdecq electrical"  1 "optics.enable is false"            $bin tdecq --json $tmp/out.json
+check "sensitivity electrical" 1 "optics.enable is false"       $bin sensitivity --json $tmp/out.json
+check "jtol unknown option" 2 "jtol: unknown option '--bogus'"  $bin jtol --bogus 1
 [ -e $tmp/out.json ] && { echo "FAIL: an output file was left after an error"; fails=$((fails+1)); }
 ls $tmp | grep -q tmp && { echo "FAIL: a temporary file was left"; fails=$((fails+1)); }
 check "json written"      0 "BER"                                $bin run --symbols 20000 --json $tmp/ok.json
+check "tdecq dr1"         0 "OMAouter - TDECQ"                   $bin tdecq examples/dr1.yaml --set tdecq.optimize=false --json $tmp/tq.json
+grep -q '"tdecq_db"' $tmp/tq.json || { echo "FAIL: tdecq JSON lacks tdecq_db"; fails=$((fails+1)); }
 grep -q '"ber"' $tmp/ok.json || { echo "FAIL: JSON lacks ber"; fails=$((fails+1)); }
 # determinism: -j 1 and -j 2 write the same result (only the recorded thread count differs)
 $bin run --symbols 60000 --set sim.unit_symbols=8192 --set channel.il_nyquist_db=34 --set rx.noise.rms_v=0.0016 -j 1 --json $tmp/j1.json >/dev/null
