@@ -112,7 +112,7 @@ static const kdef keys[] = {
     DBL("optics.tia.gain_ohm", tia_gain_ohm, 1, 1e6, "2000", "transimpedance [ohm]"),
     DBL("optics.tia.bandwidth_ghz", tia_bandwidth_ghz, 1, 1000, "55", "TIA 3-dB bandwidth, 2nd-order Butterworth [GHz] [V/U: >= 50-60]"),
     DBL("optics.tia.noise_pa_rthz", tia_noise_pa_rthz, 0, 1000, "17", "input-referred noise current density [pA/sqrt(Hz)] [V: 15-20]"),
-    DBL("optics.tia.agc_vpp", tia_agc_vpp, 0, 10, "0", "AGC: output swing between the outer levels [Vpp] (0: fixed transimpedance)"),
+    DBL("optics.tia.agc_vpp", tia_agc_vpp, 0, 10, "0.5", "AGC: output swing between the outer levels [Vpp] (0: off, the fixed optics.tia.gain_ohm)"),
     DBL("optics.tia.sat_vpp", tia_sat_vpp, 0.01, INFINITY, ".inf", "receiver output compression: tanh saturating at this swing [Vpp] (.inf: linear)"),
     DBL("rx.noise.eta0_v2_per_ghz", eta0_v2_per_ghz, 0, 1e-3, "6e-9", "one-sided noise PSD at the CTLE input [V^2/GHz] (COM eta0)"),
     DBL("rx.noise.rms_v", noise_rms_v, 0, 1, "0", "white Gaussian noise at the sampler, rms [V]"),

@@ -366,7 +366,10 @@ static int compare_file(const p4_vfile *f, const char *dir, FILE *log, uint64_t 
             double e;
             memcpy(&e, &v, sizeof e);
             double dev = fabs(e - f->d[i]);
-            differ = f->tol > 0 ? !(dev <= f->tol) : (uint64_t)v != got;
+            /* NAN stands for "not applicable" (a CTLE that is off): it matches NAN only */
+            differ = isnan(e) || isnan(f->d[i]) ? isnan(e) != isnan(f->d[i])
+                     : f->tol > 0             ? !(dev <= f->tol)
+                                              : (uint64_t)v != got;
             if (!differ && dev > *max_dev) *max_dev = dev;
         } else
             differ = (uint64_t)v != got;

@@ -509,6 +509,21 @@ static p4_status link_case(p4_vset *s, uint64_t seed, const char *stem, const ch
                           eye.width_ui[2]};
     for (size_t i = 0; !st && i < sizeof fig / sizeof *fig; i++) st = p4_vfile_push_d(fg, fig[i]);
     for (int i = 0; !st && i < in->nffe; i++) st = p4_vfile_push_d(fg, in->ffe[i]);
+    if (!st && in->optical) {
+        const p4_optics_info *o = &in->opt;
+        snprintf(name, sizeof name, "link/%s_optics.hex", stem);
+        snprintf(what, sizeof what,
+                 "%s\nwords [W, dB]: launch_avg launch_oma launch_er_db launch_rlm rx_avg rx_oma applied_loss_db\n"
+                 "dc_current_a sndr_db tdecq_db tdecq_ceq tdecq_oma_outer (TDECQ: NAN when not measured)", desc);
+        p4_vfile *fo = p4_vset_add(s, blk, seed, name, "response", P4_VF_DOUBLE, 64, 1e-9, what);
+        const int t = in->has_tdecq;
+        const double ofig[] = {o->launch_avg_w, o->launch_oma_w, o->launch_er_db,  o->launch_rlm,
+                               o->rx_avg_w,     o->rx_oma_w,     o->applied_loss_db, o->dc_current_a,
+                               in->opt_sndr_db, t ? in->tdecq.tdecq_db : NAN, t ? in->tdecq.ceq : NAN,
+                               t ? in->tdecq.oma_outer_w : NAN};
+        if (!fo) st = p4_error(P4_ENOMEM, "out of memory making vectors");
+        for (size_t i = 0; !st && i < sizeof ofig / sizeof *ofig; i++) st = p4_vfile_push_d(fo, ofig[i]);
+    }
     p4_counts_free(&n);
     p4_link_destroy(l);
     return st;
@@ -533,10 +548,23 @@ static p4_status blk_link(p4_vset *s, uint64_t seed, const char *chdir, int thre
     static const char *dsp[] = {"sim.symbols=120000", "sim.unit_symbols=65536", "channel.il_nyquist_db=32",
                                 "rx.dsp.enable=true", "rx.cdr.offset_ppm=50", "rx.mlse.memory=1", "fec.mode=kp4",
                                 "rx.noise.rms_v=0.0018"};
-    return link_case(s, seed, "dsp_kp4",
-                     "bit-true DSP receiver (CDR at +50 ppm, fixed-point FFE, MLSE memory 1) with KP4 on the loss model\n"
-                     "at 32 dB with 1.8 mV rms white noise at the sampler, 120000 symbols (whole frames)",
-                     dsp, 8, threads);
+    st = link_case(s, seed, "dsp_kp4",
+                   "bit-true DSP receiver (CDR at +50 ppm, fixed-point FFE, MLSE memory 1) with KP4 on the loss model\n"
+                   "at 32 dB with 1.8 mV rms white noise at the sampler, 120000 symbols (whole frames)",
+                   dsp, 8, threads);
+    if (st) return st;
+    /* examples/dr1.yaml near its sensitivity, with the link's dispersion raised to the DR band edge
+     * and MPI on, so that every optical path (chirp, field FIR, phase noise, MPI, RIN, shot) is used */
+    static const char *dr1[] = {
+        "sim.symbols=120000", "sim.unit_symbols=65536", "tx.amplitude_v=0.5", "tx.rlm=1", "tx.ffe_taps=[0, 1, 0]",
+        "tx.filter=none", "tx.snr_db=.inf", "tx.jitter.dcd_ps=0.2", "channel.type=none", "optics.enable=true",
+        "optics.driver.bandwidth_ghz=70", "optics.laser.power_dbm=8", "optics.fiber.dispersion_ps_nm_km=-1.84",
+        "optics.mpi.crosstalk_db=-35", "optics.rx.oma_dbm=-9", "rx.noise.eta0_v2_per_ghz=0", "rx.noise.filter_ghz=0",
+        "rx.ctle.enable=false", "rx.ffe.precursors=6", "rx.dsp.enable=true", "fec.mode=kp4", "tdecq.optimize=false"};
+    return link_case(s, seed, "dr1_oma_m9",
+                     "examples/dr1.yaml (EML 70 GHz, ER 4.5 dB, chirp 0.5; 500 m SMF at D -1.84 ps/(nm km); MPI -35 dB;\n"
+                     "PIN + TIA 17 pA/sqrt(Hz) 55 GHz; DSP receiver, KP4) at -9 dBm received OMA, 120000 symbols",
+                     dr1, (int)(sizeof dr1 / sizeof *dr1), threads);
 }
 
 /* ---- the registry ---- */

@@ -11,8 +11,8 @@
 #include "pam4sim/link.h"
 #include "pam4sim/measure.h"
 
-#define P4_VERSION "0.3.0"
-#define P4_JSON_SCHEMA 2
+#define P4_VERSION "0.4.0"
+#define P4_JSON_SCHEMA 3
 
 void p4_report_text(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye);
 void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye);
