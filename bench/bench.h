@@ -4,6 +4,7 @@
 #define P4_BENCH_H
 #include "pam4sim/pam4sim.h"
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static inline double bench_now(void)
@@ -14,14 +15,14 @@ static inline double bench_now(void)
 }
 
 /* The default on one thread (figures per core) with the overrides applied, created; NULL (and a
- * printed message) on error. */
+ * printed message) on error. An override "file=PATH" loads that configuration file at its place. */
 static inline p4_link *bench_link(const char *name, const char *const *sets, int nsets)
 {
     p4_config c;
     p4_config_default(&c);
     c.threads = 1;
     for (int i = 0; i < nsets; i++)
-        if (p4_config_set(&c, sets[i])) {
+        if (!strncmp(sets[i], "file=", 5) ? p4_config_load(&c, sets[i] + 5) : p4_config_set(&c, sets[i])) {
             printf("%s: %s\n", name, p4_last_error());
             return NULL;
         }

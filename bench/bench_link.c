@@ -6,6 +6,7 @@
  * symbol count (work units of fixed size). These run on one thread: figures are per core.
  * Then the thread scaling: the same run on 1 thread and on every core, with the speed-up and whether
  * the two results are identical (they must be: units have their own streams, merged in order).
+ * Last the optical lane of examples/dr1.yaml (run from the repository root, as make bench does).
  */
 #include "bench.h"
 #include <math.h>
@@ -72,5 +73,14 @@ int main(void)
     const char *dsp[] = {"sim.sps=16", "rx.dsp.enable=true", "fec.mode=kp4", "sim.unit_symbols=65280",
                          "rx.ctle.g_dc_db=0", "rx.ctle.g_dc_hp_db=-2"};
     scaling("DSP receiver + KP4", dsp, 6, 2000000);
+    /* the optical lane of examples/dr1.yaml 2 dB above its thermal-noise limit, without TDECQ */
+    printf("\noptical lane (examples/dr1.yaml, received OMA -8 dBm):\n");
+    const char *dr1f[] = {"file=examples/dr1.yaml", "sim.threads=1", "tdecq.in_run=false", "optics.rx.oma_dbm=-8",
+                          "rx.dsp.enable=false", "fec.mode=none"};
+    run("DR1 lane, float receiver", dr1f, 6, 1000000);
+    const char *dr1d[] = {"file=examples/dr1.yaml", "sim.threads=1", "tdecq.in_run=false", "optics.rx.oma_dbm=-8",
+                          "sim.unit_symbols=65280"};
+    run("DR1 lane, DSP receiver + KP4", dr1d, 5, 1000000);
+    scaling("DR1 lane, DSP receiver + KP4", dr1d, 5, 2000000);
     return 0;
 }

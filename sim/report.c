@@ -24,6 +24,8 @@ void p4_report_text(FILE *f, const p4_config *c, const p4_link_info *in, const p
     else if (!strcmp(c->ch_type, "model"))
         fprintf(f, "channel      loss model: IL %.2f dB at %.4g GHz (%.0f %% skin), %.0f mm\n", in->channel_il_nyquist_db,
                 c->baud_gbd / 2, 100 * c->skin_fraction, c->length_mm);
+    else if (!strcmp(c->ch_type, "none"))
+        fprintf(f, "channel      none%s\n", in->optical ? " (the transmitter drives the optical driver directly)" : "");
     else
         fprintf(f, "channel      %s (IL %.2f dB at %.4g GHz)\n", c->ch_type, in->channel_il_nyquist_db, c->baud_gbd / 2);
     if (c->n_xt_files) fprintf(f, "crosstalk    %lld aggressors\n", (long long)c->n_xt_files);

@@ -47,7 +47,7 @@ void p4_report_optics_text(FILE *f, const p4_config *c, const p4_link_info *in)
     fprintf(f, "pd + tia     %.2f A/W; %.0f ohm, %.0f GHz, %.1f pA/sqrt(Hz): %.2f uA rms in the %.1f GHz noise bandwidth\n",
             c->pd_responsivity_a_w, in->tia_z_ohm, c->tia_bandwidth_ghz, c->tia_noise_pa_rthz, in->tia_noise_ua,
             in->rx_noise_bw_ghz);
-    fprintf(f, "sensitivity  thermal-noise limit 6 Qt i_n sqrt(B) / R = %.2f dBm OMA at BER %.2g (margin %.2f dB)\n",
+    fprintf(f, "sensitivity  thermal-noise limit 6 Qt i_n sqrt(B) / R = %.2f dBm OMA at BER %.2e (margin %.2f dB)\n",
             in->sens_thermal_oma_dbm, c->target_ber, dbm(o->rx_oma_w) - in->sens_thermal_oma_dbm);
     fprintf(f, "linearity    the line's best linear fit: SNDR %.1f dB\n", in->opt_sndr_db);
     if (in->has_tdecq) p4_report_tdecq_text(f, c, &in->tdecq);
