@@ -55,7 +55,7 @@ static const kdef keys[] = {
     ENUM("tx.filter", tx_filter, "none gaussian bessel", "gaussian", "driver bandwidth shape: Gaussian or 4th-order Bessel-Thomson"),
     DBL("tx.bandwidth_ghz", tx_bandwidth_ghz, 0, 1000, "0", "driver 3-dB bandwidth [GHz] (0: from tx.rise_time_ps)"),
     DBL("tx.rise_time_ps", tx_rise_time_ps, 0, 100, "4.0", "driver 20-80 % rise time [ps] (Gaussian; COM T_r)"),
-    DBL("tx.snr_db", tx_snr_db, 10, INFINITY, "33", "TX SNR [dB]: level power / white noise power in the Nyquist band (.inf: off)"),
+    DBL("tx.snr_db", tx_snr_db, 10, INFINITY, "33", "TX SNR [dB]: level power / white noise power in the Nyquist band (.inf: off; electrical links: with optics the laser RIN and the TIA are the noise)"),
     DBL("tx.jitter.rj_ps", rj_ps, 0, 5, "0.094", "random jitter, rms [ps] (COM sigma_RJ 0.01 UI)"),
     DBL("tx.jitter.sj_ps", sj_ps, 0, 1000, "0", "sinusoidal jitter amplitude, peak [ps] (above 0.49 UI only with rx.dsp.enable, as a delay)"),
     DBL("tx.jitter.sj_mhz", sj_mhz, 0, 1e6, "0", "sinusoidal jitter frequency [MHz]"),

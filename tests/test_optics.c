@@ -223,7 +223,9 @@ Test(optics, shot_rin_and_mpi_noise_follow_theory)
     /* MPI: a reflected copy at eps beats with a random phase: variance 2 eps (R P)^2 */
     p4_optics_params p = ideal_line();
     p.mpi_rel = 1e-3, p.mpi_delay_s = 1e-9;
-    double v = current_variance(&p, 8192, 400, &mean), ip = 0.85 * p4_optics_static_power(make(&p), 0);
+    p4_optics_model *m = make(&p);
+    double v = current_variance(&p, 8192, 400, &mean), ip = 0.85 * p4_optics_static_power(m, 0);
+    p4_optics_model_free(m);
     double expect = 2 * p.mpi_rel * ip * ip;
     cr_log_info("MPI -30 dB: variance %.4e A^2, 2 eps (R P)^2 %.4e (400 draws of the phase, seed 5)", v, expect);
     cr_assert(fabs(v / expect - 1) < 0.15, "MPI beat variance %.4e vs %.4e (seed 5)", v, expect);
