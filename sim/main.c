@@ -11,6 +11,7 @@
 #include "pam4sim/pam4sim.h"
 #include "cli.h"
 #include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,9 @@ static int usage(FILE *f, int rc)
             "  pam4sim [run] [FILE.yaml] [--set key=value]... [--symbols N] [--seed S] [-j N] [--json OUT]\n"
             "      simulate the link (the built-in default 200G/lane electrical link without FILE);\n"
             "      -j N: worker threads (default one per core; the result does not depend on N)\n"
+            "      long runs: [--until-errors N] [--max-seconds S] (--symbols is the most to run)\n"
+            "                 [--checkpoint FILE [--checkpoint-every UNITS]] [--resume FILE];\n"
+            "                 SIGINT/SIGTERM print the partial result (and write the checkpoint), exit 128+signal\n"
             "  pam4sim config            print the full default configuration with units and ranges\n"
             "  pam4sim prbs NAME [--symbols N]\n"
             "      print a pattern as digits 0-3 (%s)\n"
@@ -146,15 +150,46 @@ int cli_config(const char *cmd, int argc, char **argv, p4_config *cfg, cli_other
 
 typedef struct {
     const char *json;
-    int help;
+    int help, bad;
+    p4_run_control rc;
 } run_opts;
+
+static volatile sig_atomic_t g_stop, g_signal;
+
+static void on_signal(int sig)
+{
+    g_stop = 1;
+    g_signal = sig;
+}
 
 static int run_other(const char *opt, const char *val, void *ctx)
 {
     run_opts *o = ctx;
+    uint64_t v;
     if (!strcmp(opt, "--help")) return o->help = 1, 1;
-    if (!strcmp(opt, "--json") && val) return o->json = val, 0;
-    return 2;
+    if (!val) return 2;
+    if (!strcmp(opt, "--json")) o->json = val;
+    else if (!strcmp(opt, "--checkpoint")) o->rc.checkpoint = val;
+    else if (!strcmp(opt, "--resume")) o->rc.resume = val;
+    else if (!strcmp(opt, "--until-errors") || !strcmp(opt, "--checkpoint-every")) {
+        if (cli_parse_u64(opt, val, &v)) return o->bad = 1, 0;
+        *(opt[2] == 'u' ? &o->rc.until_errors : &o->rc.checkpoint_every) = v;
+    } else if (!strcmp(opt, "--max-seconds")) {
+        char *end;
+        o->rc.max_seconds = strtod(val, &end);
+        if (end == val || *end || !(o->rc.max_seconds > 0)) {
+            fprintf(stderr, "pam4sim: --max-seconds needs a number of seconds > 0 (got '%s')\n", val);
+            return o->bad = 1, 0;
+        }
+    } else
+        return 2;
+    return 0;
+}
+
+static const char *end_text(p4_run_end e)
+{
+    return e == P4_RUN_ERRORS ? "stopped at --until-errors" : e == P4_RUN_TIME ? "stopped at --max-seconds"
+         : e == P4_RUN_STOPPED ? "interrupted" : "complete";
 }
 
 static int cmd_run(int argc, char **argv)
@@ -164,14 +199,24 @@ static int cmd_run(int argc, char **argv)
     run_opts o = {0};
     int rc0 = cli_config("run", argc, argv, &cfg, run_other, &o);
     if (o.help) return usage(stdout, 0);
+    if (o.bad) return 2;
     if (rc0) return rc0 == 2 ? usage(stderr, 2) : rc0;
     const char *json = o.json;
+    /* SIGINT and SIGTERM stop the run after the current round: the partial result is printed (and
+     * a checkpoint written with --checkpoint) */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    o.rc.stop = &g_stop;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     p4_link *l = p4_link_create(&cfg);
     if (!l) return cli_fail();
     p4_counts n;
-    if (p4_link_run(l, 0, &n)) {
+    p4_run_info ri;
+    if (p4_link_run_ctl(l, 0, &o.rc, &n, &ri)) {
         p4_link_destroy(l);
         return cli_fail();
     }
@@ -182,6 +227,11 @@ static int cmd_run(int argc, char **argv)
     p4_report_text(stdout, &cfg, in, &n, &eye);
     double sec = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     printf("\nrun time     %.2f s (%.2f M symbols/s)\n", sec, (double)n.symbols / sec * 1e-6);
+    printf("run end      %s after %llu work units (%llu symbols)", end_text(ri.end), (unsigned long long)ri.units,
+           (unsigned long long)n.symbols);
+    if (ri.resumed) printf("; resumed at unit %llu from %s", (unsigned long long)ri.resumed_units, o.rc.resume);
+    if (o.rc.checkpoint && ri.checkpoints) printf("; checkpoint %s (continue with --resume %s)", o.rc.checkpoint, o.rc.checkpoint);
+    printf("\n");
     int rc = 0;
     if (json) {
         run_ctx r = {&cfg, in, &n, &eye};
@@ -189,6 +239,7 @@ static int cmd_run(int argc, char **argv)
     }
     p4_counts_free(&n);
     p4_link_destroy(l);
+    if (!rc && ri.end == P4_RUN_STOPPED) rc = 128 + (g_signal ? (int)g_signal : SIGINT);
     return rc;
 }
 

@@ -26,12 +26,12 @@ void p4_counts_add(p4_counts *d, const p4_counts *s)
     d->eye_symbols += s->eye_symbols;
     if (d->eye && s->eye && s->eye_symbols)
         for (size_t i = 0; i < (size_t)4 * d->sps * P4_EYE_BINS; i++) d->eye[i] += s->eye[i];
-    /* every member of p4_fec_counts is a uint64_t count except the last (a double sum) */
-    const size_t nu = offsetof(p4_fec_counts, cdr_freq_ppm_sum) / sizeof(uint64_t);
+    /* every member of p4_fec_counts is a 64-bit integer (the one signed sum adds the same way in
+     * two's complement), so the struct adds as an array */
+    const size_t nu = P4_FEC_WORDS;
     uint64_t *du = (uint64_t *)&d->fec;
     const uint64_t *su = (const uint64_t *)&s->fec;
     for (size_t i = 0; i < nu; i++) du[i] += su[i];
-    d->fec.cdr_freq_ppm_sum += s->fec.cdr_freq_ppm_sum;
 }
 
 void p4_fec_extrapolate(const p4_fec_counts *f, double *flr_binomial, double *flr_compound)
@@ -65,6 +65,24 @@ void p4_counts_clear(p4_counts *c, int eye_too)
     if (eye && eye_too) memset(eye, 0, (size_t)4 * sps * P4_EYE_BINS * sizeof *eye);
     memset(c, 0, sizeof *c);
     c->eye = eye, c->sps = sps;
+}
+
+size_t p4_counts_pack(const p4_counts *c, uint64_t *w)
+{
+    size_t ne = c->eye ? (size_t)4 * c->sps * P4_EYE_BINS : 0, n = 5 + P4_FEC_WORDS + ne;
+    if (!w) return n;
+    w[0] = c->symbols, w[1] = c->symbol_errors, w[2] = c->bits, w[3] = c->bit_errors, w[4] = c->eye_symbols;
+    memcpy(w + 5, &c->fec, sizeof c->fec);
+    for (size_t i = 0; i < ne; i++) w[5 + P4_FEC_WORDS + i] = c->eye[i];
+    return n;
+}
+
+void p4_counts_unpack(p4_counts *c, const uint64_t *w)
+{
+    c->symbols = w[0], c->symbol_errors = w[1], c->bits = w[2], c->bit_errors = w[3], c->eye_symbols = w[4];
+    memcpy(&c->fec, w + 5, sizeof c->fec);
+    if (c->eye)
+        for (size_t i = 0; i < (size_t)4 * c->sps * P4_EYE_BINS; i++) c->eye[i] = (uint32_t)w[5 + P4_FEC_WORDS + i];
 }
 
 void p4_counts_free(p4_counts *c)

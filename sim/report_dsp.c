@@ -49,7 +49,7 @@ void p4_report_dsp_text(FILE *f, const p4_config *c, const p4_link_info *in, con
                    "offset %+.1f ppm; %llu cycle slips; tracked %+.2f ppm\n",
                 c->cdr_detector, c->cdr_bandwidth_mhz, c->cdr_damping, in->cdr_kp, in->cdr_ki, in->cdr_kd,
                 (long long)c->cdr_latency, c->cdr_offset_ppm, (unsigned long long)fc->cdr_slips,
-                fc->dsp_units ? fc->cdr_freq_ppm_sum / (double)fc->dsp_units : NAN);
+                fc->dsp_units ? 1e-9 * (double)fc->cdr_freq_nppm_sum / (double)fc->dsp_units : NAN);
         if (c->mlse_memory) {
             double sd = ratio(fc->dfe_symbol_errors, n->symbols), sm = ratio(n->symbol_errors, n->symbols);
             fprintf(f, "mlse         memory %lld, traceback %lld UI: SER %.3e against %.3e for the DFE on the same "
@@ -133,7 +133,7 @@ void p4_report_dsp_json(FILE *f, const p4_config *c, const p4_link_info *in, con
         fprintf(f, ", \"cdr_ki\": "), p4_json_num(f, in->cdr_ki);
         fprintf(f, ", \"cdr_kd\": "), p4_json_num(f, in->cdr_kd);
         fprintf(f, ", \"cdr_slips\": %llu, \"cdr_tracked_ppm\": ", (unsigned long long)fc->cdr_slips);
-        p4_json_num(f, fc->dsp_units ? fc->cdr_freq_ppm_sum / (double)fc->dsp_units : NAN);
+        p4_json_num(f, fc->dsp_units ? 1e-9 * (double)fc->cdr_freq_nppm_sum / (double)fc->dsp_units : NAN);
         fprintf(f, ", \"dfe_symbol_errors\": %llu, \"dfe_bit_errors\": %llu}", (unsigned long long)fc->dfe_symbol_errors,
                 (unsigned long long)fc->dfe_bit_errors);
     }

@@ -54,7 +54,7 @@ static void cdr_case(const char *phase, const char *ppm, double want_ppm)
     const char *sets[] = {DSP_LINK, a, b};
     p4_counts n;
     p4_link *l = run_link(sets, sizeof sets / sizeof *sets, &n, NULL);
-    double tracked = n.fec.cdr_freq_ppm_sum / (double)n.fec.dsp_units;
+    double tracked = 1e-9 * (double)n.fec.cdr_freq_nppm_sum / (double)n.fec.dsp_units;
     printf("CDR from %s UI at %s ppm: %llu errors in %llu, %llu slips, tracked %.2f ppm (seed 1)\n", phase, ppm,
            (unsigned long long)n.symbol_errors, (unsigned long long)n.symbols, (unsigned long long)n.fec.cdr_slips,
            tracked);

@@ -78,6 +78,40 @@ p4_link *p4_link_create(const p4_config *cfg);
 const p4_link_info *p4_link_info_get(const p4_link *l);
 /* Run the configured number of symbols (or `symbols` if > 0). */
 p4_status p4_link_run(p4_link *l, uint64_t symbols, p4_counts *out);
+
+/* How a run ended. */
+typedef enum { P4_RUN_DONE = 0, P4_RUN_ERRORS, P4_RUN_TIME, P4_RUN_STOPPED } p4_run_end;
+
+/* Control of a long run. Stops are decided between rounds of work units; until_errors cuts at the
+ * unit (in unit order) where the bit errors reach it, so its result does not depend on -j or on the
+ * number of processes. A stop by time or by *stop is at a round's end (where depends on timing;
+ * what was merged is exact, and a checkpoint taken there resumes to the uninterrupted result). */
+typedef struct {
+    uint64_t until_errors;            /* stop once the bit errors reach this (0: off)                */
+    double max_seconds;               /* stop after the round in which this wall time passes (0: off) */
+    const volatile int *stop;         /* nonzero: stop after the current round (a signal handler)    */
+    const char *checkpoint;           /* checkpoint file (checkpoint.h), or NULL                     */
+    uint64_t checkpoint_every;        /* units between checkpoints (0: only when the run stops early) */
+    const char *resume;               /* go on from this checkpoint, or NULL                         */
+    /* several processes (MPI): this one's rank of nranks, and sum_u64, which must sum n words over
+     * all processes in place (MPI_Allreduce with MPI_SUM); NULL / 1 for one process */
+    int rank, nranks;
+    p4_status (*sum_u64)(void *ctx, uint64_t *v, size_t n);
+    void *ctx;
+} p4_run_control;
+
+typedef struct {
+    p4_run_end end;
+    uint64_t units;                   /* work units merged (from unit 0, resumed ones included) */
+    int resumed;
+    uint64_t resumed_units;
+    int checkpoints;                  /* checkpoints written */
+    double seconds;                   /* wall time of this call's rounds */
+} p4_run_info;
+
+/* As p4_link_run, under control (rc may be NULL); ri (may be NULL) says how it ended. Every process
+ * of a multi-process run returns the total counts. */
+p4_status p4_link_run_ctl(p4_link *l, uint64_t symbols, const p4_run_control *rc, p4_counts *out, p4_run_info *ri);
 void p4_link_destroy(p4_link *l);
 
 /* Worker threads p4_link_run uses when sim.threads is 0: the number of online cores. */

@@ -13,6 +13,7 @@
  */
 #ifndef PAM4SIM_MEASURE_H
 #define PAM4SIM_MEASURE_H
+#include <stddef.h>
 #include <stdint.h>
 #include "pam4sim/status.h"
 
@@ -37,8 +38,13 @@ typedef struct {
     uint64_t event_hist[P4_HIST];  /* PAM4 error events (gap <= burst gap) by errors per event */
     uint64_t dfe_symbol_errors, dfe_bit_errors; /* the DFE's decisions when MLSE decides      */
     uint64_t adc_clips, cdr_slips, dsp_units;
-    double cdr_freq_ppm_sum;       /* loop integrator at each unit's end, summed              */
+    int64_t cdr_freq_nppm_sum;     /* loop integrator at each unit's end [1e-9 ppm], summed:
+                                    * an integer, so that any merge order gives the same bits */
 } p4_fec_counts;
+
+/* p4_fec_counts as an array of 64-bit words (merging, checkpoints, MPI reductions). */
+#define P4_FEC_WORDS (sizeof(p4_fec_counts) / sizeof(uint64_t))
+_Static_assert(sizeof(p4_fec_counts) % sizeof(uint64_t) == 0, "p4_fec_counts must be whole 64-bit words");
 
 typedef struct {
     uint64_t symbols, symbol_errors, bits, bit_errors;
@@ -53,6 +59,10 @@ void p4_counts_add(p4_counts *dst, const p4_counts *src);
 /* Zero every count, keeping the eye buffer (zeroed too when eye_too). */
 void p4_counts_clear(p4_counts *c, int eye_too);
 void p4_counts_free(p4_counts *c);
+/* The counts as 64-bit words: the five totals, p4_fec_counts, then the eye histogram (if any), one
+ * word per bin. Returns the number of words (w NULL: only count them). Unpack adds nothing: it sets. */
+size_t p4_counts_pack(const p4_counts *c, uint64_t *w);
+void p4_counts_unpack(p4_counts *c, const uint64_t *w);
 
 /* 95 % Clopper-Pearson interval for k events in n trials. */
 void p4_clopper_pearson(uint64_t k, uint64_t n, double *lo, double *hi);
