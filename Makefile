@@ -9,7 +9,8 @@ PREFIX  ?= /usr/local
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -fPIC
 PKGS    := fftw3 gsl libfyaml
-DEBS    := build-essential pkg-config libfftw3-dev libgsl-dev libfyaml-dev libcriterion-dev xz-utils
+DEBS    := build-essential pkg-config libfftw3-dev libgsl-dev libfyaml-dev libcriterion-dev xz-utils \
+           libopenmpi-dev openmpi-bin
 B       := build
 
 LIB_SRC := $(wildcard dsp/*.c) $(wildcard channel/*.c) $(filter-out sim/main.c sim/cli_%.c,$(wildcard sim/*.c))
@@ -25,7 +26,7 @@ all: $(B)/.setup $(B)/libpam4sim.a $(B)/libpam4sim.so $(B)/pam4sim
 # Set-up: every library must be known to pkg-config; as root, apt-get installs what is missing.
 $(B)/.setup:
 	@mkdir -p $(B)
-	@if pkg-config --exists $(PKGS) criterion 2>/dev/null && command -v xz >/dev/null; then :; \
+	@if pkg-config --exists $(PKGS) criterion 2>/dev/null && command -v xz >/dev/null && command -v mpicc >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 	  echo "setup: installing $(DEBS)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS) >/dev/null || exit 1; \
@@ -37,16 +38,28 @@ setup: $(B)/.setup
 
 LDLIBS = $(shell pkg-config --libs $(PKGS)) -lm -lpthread
 
+# MPI: the command line is built with mpicc when there is one (the library never needs MPI).
+MPICC   := $(shell command -v mpicc 2>/dev/null)
+CLI_CC  := $(if $(MPICC),$(MPICC),$(CC))
+CLI_DEF := $(if $(MPICC),-DP4_MPI,)
+
 $(B)/%.o: %.c $(wildcard include/pam4sim/*.h) sim/cli.h | $(B)/.setup
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(PKGS)) -c $< -o $@
+
+# the command line's objects: with mpicc and -DP4_MPI when MPI is there
+$(CLI_OBJ): $(B)/sim/%.o: sim/%.c $(wildcard include/pam4sim/*.h) sim/cli.h $(B)/.mpi-$(if $(MPICC),on,off) | $(B)/.setup
+	@mkdir -p $(dir $@)
+	$(CLI_CC) $(CFLAGS) $(CLI_DEF) $(shell pkg-config --cflags $(PKGS)) -c $< -o $@
+$(B)/.mpi-on $(B)/.mpi-off: | $(B)/.setup
+	@rm -f $(B)/.mpi-on $(B)/.mpi-off; touch $@
 
 $(B)/libpam4sim.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 $(B)/libpam4sim.so: $(LIB_OBJ)
 	$(CC) -shared -o $@ $^ $(LDLIBS)
 $(B)/pam4sim: $(CLI_OBJ) $(B)/libpam4sim.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CLI_CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/channels/%: vectors/channels/%.xz | $(B)/.setup
 	@mkdir -p $(dir $@)
@@ -67,6 +80,7 @@ run: all
 test: all channels $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; P4_BIN=$(B)/pam4sim P4_CHANNELS=$(B)/channels $$t --jobs 2; done
 	@sh tests/cli_errors.sh $(B)/pam4sim $(B)/channels
+	@sh tests/mpi.sh $(B)/pam4sim
 	@$(MAKE) --no-print-directory regress
 
 # The reference vectors: every block the manifest lists, regenerated in memory and compared
@@ -76,6 +90,7 @@ regress: all
 
 bench: all $(BENCHES)
 	@for b in $(BENCHES); do $$b; done
+	@sh bench/bench_mpi.sh $(B)/pam4sim
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/pam4sim $(DESTDIR)$(PREFIX)/lib/pkgconfig

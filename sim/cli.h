@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include "pam4sim/config.h"
+#include "pam4sim/link.h"
 
 int cli_fail(void);                                           /* print p4_last_error(), return 1 */
 int cli_parse_u64(const char *opt, const char *v, uint64_t *out); /* 0, or -1 with a message */
@@ -17,6 +18,14 @@ int cli_write_atomic(const char *path, cli_writer_fn fn, void *ctx); /* temporar
  * the value, 1 if it took none, or 2 for a usage error. Returns 0, 1 (an error, printed) or 2. */
 typedef int (*cli_other_fn)(const char *opt, const char *val, void *ctx);
 int cli_config(const char *cmd, int argc, char **argv, p4_config *cfg, cli_other_fn other, void *ctx);
+
+/* Several processes (cli_mpi.c): MPI when built with it, else one process. */
+void cli_mpi_init(int *argc, char ***argv);
+void cli_mpi_finalize(void);
+int cli_mpi_rank(void);
+int cli_mpi_size(void);
+const char *cli_mpi_build(void);
+void cli_mpi_control(p4_run_control *rc); /* this process's rank, the ranks and the sum */
 
 int cmd_fec(int argc, char **argv);  /* pam4sim fec encode|decode */
 int cmd_jtol(int argc, char **argv); /* pam4sim jtol */

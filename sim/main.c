@@ -210,6 +210,8 @@ static int cmd_run(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     o.rc.stop = &g_stop;
+    cli_mpi_control(&o.rc);
+    const int lead = cli_mpi_rank() == 0; /* the report and the files come from rank 0 */
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     p4_link *l = p4_link_create(&cfg);
@@ -224,16 +226,21 @@ static int cmd_run(int argc, char **argv)
     p4_eye eye;
     p4_eye_measure(&n, p4_link_thresholds(l), cfg.eye_ber, &eye);
     const p4_link_info *in = p4_link_info_get(l);
-    p4_report_text(stdout, &cfg, in, &n, &eye);
     double sec = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    printf("\nrun time     %.2f s (%.2f M symbols/s)\n", sec, (double)n.symbols / sec * 1e-6);
-    printf("run end      %s after %llu work units (%llu symbols)", end_text(ri.end), (unsigned long long)ri.units,
-           (unsigned long long)n.symbols);
-    if (ri.resumed) printf("; resumed at unit %llu from %s", (unsigned long long)ri.resumed_units, o.rc.resume);
-    if (o.rc.checkpoint && ri.checkpoints) printf("; checkpoint %s (continue with --resume %s)", o.rc.checkpoint, o.rc.checkpoint);
-    printf("\n");
+    if (lead) {
+        p4_report_text(stdout, &cfg, in, &n, &eye);
+        printf("\nrun time     %.2f s (%.2f M symbols/s)", sec, (double)n.symbols / sec * 1e-6);
+        if (cli_mpi_size() > 1)
+            printf(", %d processes x %d threads", cli_mpi_size(), cfg.threads ? (int)cfg.threads : p4_default_threads());
+        printf("\nrun end      %s after %llu work units (%llu symbols)", end_text(ri.end), (unsigned long long)ri.units,
+               (unsigned long long)n.symbols);
+        if (ri.resumed) printf("; resumed at unit %llu from %s", (unsigned long long)ri.resumed_units, o.rc.resume);
+        if (o.rc.checkpoint && ri.checkpoints)
+            printf("; checkpoint %s (continue with --resume %s)", o.rc.checkpoint, o.rc.checkpoint);
+        printf("\n");
+    }
     int rc = 0;
-    if (json) {
+    if (json && lead) {
         run_ctx r = {&cfg, in, &n, &eye};
         rc = cli_write_atomic(json, json_writer, &r);
     }
@@ -322,17 +329,32 @@ static int cmd_channel(int argc, char **argv)
     return 0;
 }
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
     p4_init();
+    cli_mpi_init(&argc, &argv);
+    int rc = dispatch(argc, argv);
+    cli_mpi_finalize();
+    return rc;
+}
+
+static int dispatch(int argc, char **argv)
+{
     if (argc < 2) return cmd_run(0, argv + 1);
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) return usage(stdout, 0);
     if (!strcmp(cmd, "--version")) {
-        printf("pam4sim %s\n", P4_VERSION);
+        printf("pam4sim %s (MPI: %s)\n", P4_VERSION, cli_mpi_build());
         return 0;
     }
     if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
+    if (cmd[0] == '-' || strchr(cmd, '.')) return cmd_run(argc - 1, argv + 1);
+    if (cli_mpi_size() > 1) {
+        if (!cli_mpi_rank()) fprintf(stderr, "pam4sim: %s: only run splits its work over MPI processes; start it without mpirun\n", cmd);
+        return 2;
+    }
     if (!strcmp(cmd, "config")) {
         p4_config c;
         p4_config_default(&c);
@@ -346,7 +368,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "vectors")) return cmd_vectors(argc - 2, argv + 2);
     if (!strcmp(cmd, "tdecq")) return cmd_tdecq(argc - 2, argv + 2);
     if (!strcmp(cmd, "sensitivity")) return cmd_sensitivity(argc - 2, argv + 2);
-    if (cmd[0] == '-' || strchr(cmd, '.')) return cmd_run(argc - 1, argv + 1);
     fprintf(stderr, "pam4sim: unknown command '%s'\n", cmd);
     return usage(stderr, 2);
 }

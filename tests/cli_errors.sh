@@ -42,6 +42,12 @@ check "optics rin range"  1 "'optics.laser.rin_db_hz' = -90 is out of range" $bi
 check "tdecq electrical"  1 "optics.enable is false"            $bin tdecq --json $tmp/out.json
 check "sensitivity electrical" 1 "optics.enable is false"       $bin sensitivity --json $tmp/out.json
 check "jtol unknown option" 2 "jtol: unknown option '--bogus'"  $bin jtol --bogus 1
+# long runs: checkpoints that cannot be used are refused with the reason
+check "resume missing"    1 "nock.bin: cannot open the checkpoint" $bin run --resume $tmp/nock.bin --json $tmp/out.json
+$bin run --symbols 20000 --set sim.unit_symbols=4096 --checkpoint $tmp/ck.bin --checkpoint-every 1 > /dev/null
+check "resume other config" 1 "written for another configuration" $bin run --symbols 20000 --set sim.unit_symbols=4096 --seed 2 --resume $tmp/ck.bin --json $tmp/out.json
+check "max-seconds value" 2 "max-seconds needs a number"         $bin run --max-seconds -1
+check "until-errors value" 2 "until-errors needs a whole number" $bin run --until-errors x
 [ -e $tmp/out.json ] && { echo "FAIL: an output file was left after an error"; fails=$((fails+1)); }
 ls $tmp | grep -q tmp && { echo "FAIL: a temporary file was left"; fails=$((fails+1)); }
 check "json written"      0 "BER"                                $bin run --symbols 20000 --json $tmp/ok.json
