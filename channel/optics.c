@@ -52,6 +52,8 @@ struct p4_optics {
     double phase;
 };
 
+double p4_w_to_dbm(double w) { return w > 0 ? 10 * log10(w / 1e-3) : -INFINITY; }
+
 double p4_fiber_dispersion(double lambda_nm, double lambda0_nm, double s0)
 {
     return s0 / 4 * (lambda_nm - pow(lambda0_nm, 4) / pow(lambda_nm, 3));
@@ -211,7 +213,7 @@ p4_optics_model *p4_optics_model_create(const p4_optics_params *p, const p4_fres
     in->launch_rlm = p4_rlm_of_levels(in->launch_p);
     in->fiber_loss_db = p->atten_db_km * p->length_m * 1e-3;
     in->link_loss_db = in->fiber_loss_db + p->connectors_db;
-    double dbm_avg = 10 * log10(in->launch_avg_w / 1e-3), dbm_oma = 10 * log10(in->launch_oma_w / 1e-3);
+    double dbm_avg = p4_w_to_dbm(in->launch_avg_w), dbm_oma = p4_w_to_dbm(in->launch_oma_w);
     if (!isnan(p->rx_power_dbm)) in->applied_loss_db = dbm_avg - p->rx_power_dbm;
     else if (!isnan(p->rx_oma_dbm)) in->applied_loss_db = dbm_oma - p->rx_oma_dbm;
     else in->applied_loss_db = in->link_loss_db;

@@ -57,7 +57,7 @@ static int point(sens_run *s, const p4_config *base, double oma_dbm, int i)
     }
     const p4_link_info *in = p4_link_info_get(l);
     s->oma[i] = oma_dbm;
-    s->avg[i] = 10 * log10(in->opt.rx_avg_w / 1e-3);
+    s->avg[i] = p4_w_to_dbm(in->opt.rx_avg_w);
     s->ber[i] = n.bits ? (double)n.bit_errors / (double)n.bits : 0;
     p4_clopper_pearson(n.bit_errors, n.bits, &s->lo[i], &s->hi[i]);
     if (i == 0) s->thermal_dbm = in->sens_thermal_oma_dbm;

@@ -50,11 +50,9 @@ int cmd_tdecq(int argc, char **argv)
     p4_link *l = p4_link_create(&cfg);
     if (!l) return cli_fail();
     o.in = p4_link_info_get(l);
-    const p4_optics_info *oi = &o.in->opt;
     printf("pam4sim %s  TDECQ of the transmitter, %.4g GBd, SSPRQ, reference receiver %.4g GHz, seed %lld\n",
            P4_VERSION, cfg.baud_gbd, isnan(cfg.tdecq_ref_ghz) ? cfg.baud_gbd / 2 : cfg.tdecq_ref_ghz, (long long)cfg.seed);
-    printf("launch       Pavg %.2f dBm, OMAouter %.2f dBm, ER %.2f dB, RLM %.3f (static levels)\n",
-           10 * log10(oi->launch_avg_w / 1e-3), 10 * log10(oi->launch_oma_w / 1e-3), oi->launch_er_db, oi->launch_rlm);
+    p4_report_launch_text(stdout, &o.in->opt);
     p4_report_tdecq_text(stdout, &cfg, &o.in->tdecq);
     rc = o.json ? cli_write_atomic(o.json, json_out, &o) : 0;
     p4_link_destroy(l);

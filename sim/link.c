@@ -435,7 +435,7 @@ p4_link *p4_link_create(const p4_config *cfg)
             double i_n = c->tia_noise_pa_rthz * 1e-12, qt = gsl_cdf_ugaussian_Qinv(2 * c->target_ber / 1.5);
             in->rx_noise_bw_ghz = b * 1e-9;
             in->tia_noise_ua = i_n * sqrt(b) * 1e6;
-            in->sens_thermal_oma_dbm = 10 * log10(6 * qt * i_n * sqrt(b) / c->pd_responsivity_a_w / 1e-3);
+            in->sens_thermal_oma_dbm = p4_w_to_dbm(6 * qt * i_n * sqrt(b) / c->pd_responsivity_a_w);
         }
         l->tail = (size_t)best.cursor + (size_t)c->ffe_taps + 32;
     }

@@ -105,6 +105,8 @@ enum { P4_OPT_CURRENT = 0, P4_OPT_POWER = 1 };
  * stream (NULL: noiseless - no RIN, phase noise or shot noise). Any n. */
 void p4_optics_run(p4_optics *o, const double *v_in, size_t n, p4_rng *rng, int what, double *out);
 
+/* Power in dBm (-INFINITY for 0 W). */
+double p4_w_to_dbm(double w);
 /* D(lambda) = (S0/4)(lambda - lambda0^4/lambda^3) [ps/(nm km)], lambdas in nm. */
 double p4_fiber_dispersion(double lambda_nm, double lambda0_nm, double s0_ps_nm2_km);
 /* 802.3 RLM of four levels: min(3 ES1, 3 ES2, 2 - 3 ES1, 2 - 3 ES2). */

@@ -24,6 +24,7 @@ void p4_report_dsp_json(FILE *f, const p4_config *c, const p4_link_info *in, con
 void p4_report_optics_text(FILE *f, const p4_config *c, const p4_link_info *in);
 void p4_report_optics_json(FILE *f, const p4_config *c, const p4_link_info *in);
 void p4_report_tdecq_text(FILE *f, const p4_config *c, const p4_tdecq_result *t);
+void p4_report_launch_text(FILE *f, const p4_optics_info *o); /* the "launch" line: Pavg, OMA, ER, RLM */
 void p4_report_tdecq_json(FILE *f, const p4_tdecq_result *t);
 /* A number in JSON (null for NAN and infinities). */
 void p4_json_num(FILE *f, double v);
