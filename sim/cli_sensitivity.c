@@ -72,11 +72,8 @@ static int point(sens_run *s, const p4_config *base, double oma_dbm, int i)
 static void json_out(FILE *f, void *v)
 {
     sens_run *s = v;
-    fprintf(f, "{\n  \"program\": \"pam4sim\",\n  \"version\": \"%s\",\n  \"schema\": %d,\n  \"command\": \"sensitivity\",\n"
-               "  \"seed\": %lld,\n  \"target_ber\": %g,\n  \"config\": ", P4_VERSION, P4_JSON_SCHEMA, (long long)s->c->seed,
-            s->c->target_ber);
-    p4_config_write_json(s->c, f, 2);
-    fprintf(f, ",\n  \"thermal_limit_oma_dbm\": ");
+    cli_json_head(f, "sensitivity", s->c);
+    fprintf(f, ",\n  \"target_ber\": %g,\n  \"thermal_limit_oma_dbm\": ", s->c->target_ber);
     p4_json_num(f, s->thermal_dbm);
     fprintf(f, ",\n  \"sensitivity_oma_dbm\": ");
     p4_json_num(f, s->sens_dbm);

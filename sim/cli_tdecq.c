@@ -26,9 +26,7 @@ static int tdecq_other(const char *opt, const char *val, void *ctx)
 static void json_out(FILE *f, void *v)
 {
     tdecq_out *o = v;
-    fprintf(f, "{\n  \"program\": \"pam4sim\",\n  \"version\": \"%s\",\n  \"schema\": %d,\n  \"command\": \"tdecq\",\n"
-               "  \"seed\": %lld,\n  \"config\": ", P4_VERSION, P4_JSON_SCHEMA, (long long)o->c->seed);
-    p4_config_write_json(o->c, f, 2);
+    cli_json_head(f, "tdecq", o->c);
     fprintf(f, ",\n  \"tdecq\": ");
     p4_report_tdecq_json(f, &o->in->tdecq);
     fprintf(f, "\n}\n");

@@ -90,6 +90,13 @@ int cli_write_atomic(const char *path, cli_writer_fn fn, void *ctx)
     return 0;
 }
 
+void cli_json_head(FILE *f, const char *command, const p4_config *c)
+{
+    fprintf(f, "{\n  \"program\": \"pam4sim\",\n  \"version\": \"%s\",\n  \"schema\": %d,\n  \"command\": \"%s\",\n"
+               "  \"seed\": %lld,\n  \"config\": ", P4_VERSION, P4_JSON_SCHEMA, command, (long long)c->seed);
+    p4_config_write_json(c, f, 2);
+}
+
 typedef struct {
     const p4_config *c;
     const p4_link_info *in;
