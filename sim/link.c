@@ -251,7 +251,7 @@ p4_link *p4_link_create(const p4_config *cfg)
             if (!(l->optm = p4_optics_model_create(&op, elec))) st = P4_EINVAL;
         }
         if (!st && c->tdecq_in_run) {
-            st = p4_lo_tdecq(c, &op, elec, l->sps, l->lvA, &l->info.tdecq);
+            st = p4_lo_tdecq(c, &op, elec, l->optm, l->sps, l->lvA, &l->info.tdecq);
             l->info.has_tdecq = !st;
         }
         p4_fresp_free(elec);

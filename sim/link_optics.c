@@ -154,21 +154,27 @@ p4_status p4_lo_identify(const p4_config *c, p4_optics_model *m, int sps, const 
     return P4_OK;
 }
 
-p4_status p4_lo_tdecq(const p4_config *c, const p4_optics_params *op, const p4_fresp *elec, int sps, const double lvA[4],
-                      p4_tdecq_result *r)
+p4_status p4_lo_tdecq(const p4_config *c, const p4_optics_params *op, const p4_fresp *elec, const p4_optics_model *line,
+                      int sps, const double lvA[4], p4_tdecq_result *r)
 {
-    p4_optics_params q = *op;
-    if (!c->tdecq_through_fiber) { /* at the transmitter: no fiber, no link loss */
-        q.length_m = 0, q.connectors_db = 0, q.mpi_rel = 0;
-        q.rx_power_dbm = q.rx_oma_dbm = NAN;
-    }
     if (sps < 16 || sps % 2)
         return p4_error(P4_EINVAL, "TDECQ needs an even sim.sps >= 16 (it is %d): set sim.sps or tdecq.in_run = false", sps);
-    p4_optics_model *m = p4_optics_model_create(&q, elec);
-    if (!m) return P4_EINVAL;
+    p4_optics_model *own = NULL; /* at the transmitter: the same line without fiber or link loss */
+    if (!c->tdecq_through_fiber) {
+        p4_optics_params q = *op;
+        q.length_m = 0, q.connectors_db = 0, q.mpi_rel = 0;
+        q.rx_power_dbm = q.rx_oma_dbm = NAN;
+        if (!(own = p4_optics_model_create(&q, elec))) return P4_EINVAL;
+    }
+    const p4_optics_model *m = own ? own : line;
     const p4_optics_info *oi = p4_optics_model_info(m);
-    const size_t per = 65535, warm = oi->memory / (size_t)sps + (size_t)c->n_tx_ffe + 64;
-    const size_t S = (1 + (warm + per - 1) / per) * per, N = S * (size_t)sps;
+    /* the line's output at index n is the waveform at time n + lead: symbol j shows at j sps - lead.
+     * The period measured starts at a pattern start delayed by that much, after the warm-up, so the
+     * measurement's own delay search (up to 64 UI) only has to find the filters' group delay. */
+    const size_t per = 65535, Np = per * (size_t)sps, warm = oi->memory / (size_t)sps + (size_t)c->n_tx_ffe + 64;
+    const size_t lag = oi->lead < 0 ? (size_t)(-oi->lead) : 0, lag_periods = (lag + Np - 1) / Np;
+    const size_t S = (1 + lag_periods + (warm + per - 1) / per) * per, N = S * (size_t)sps;
+    const size_t first = (S - per * (1 + lag_periods)) * (size_t)sps + lag; /* first sample measured */
     uint8_t *sym = malloc(per);
     double *lev = malloc(S * sizeof *lev), *ffe = malloc(S * sizeof *ffe), *delta = malloc(S * sizeof *delta);
     double *wave = malloc(N * sizeof *wave), *pw = malloc(N * sizeof *pw);
@@ -197,12 +203,12 @@ p4_status p4_lo_tdecq(const p4_config *c, const p4_optics_params *op, const p4_f
                               .baud_hz = c->baud_gbd * 1e9,
                               .ref_hz = isnan(c->tdecq_ref_ghz) ? c->baud_gbd * 1e9 / 2 : c->tdecq_ref_ghz * 1e9,
                               .target_ser = c->tdecq_target_ser, .scope_noise_w = c->tdecq_scope_noise_uw * 1e-6};
-        st = p4_tdecq_measure(pw + N - per * (size_t)sps, sym, per, &tp, r);
+        st = p4_tdecq_measure(pw + first, sym, per, &tp, r);
     }
     free(sym), free(lev), free(ffe), free(delta), free(wave), free(pw);
     p4_pattern_destroy(pat);
     p4_ffe_destroy(tf);
     p4_optics_destroy(o);
-    p4_optics_model_free(m);
+    p4_optics_model_free(own);
     return st;
 }

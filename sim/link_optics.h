@@ -28,9 +28,10 @@ double p4_lo_noise_var(const p4_config *c, const p4_optics_info *oi, double fs_h
 
 /* TDECQ of the configured transmitter: SSPRQ through the TX FFE, the render with the TX jitter and
  * the optical line with its noise (RIN; MPI and dispersion with tdecq.through_fiber), one steady
- * period captured at sps and measured (tdecq.h). op: the link's line parameters; elec as for
- * p4_optics_model_create. */
-p4_status p4_lo_tdecq(const p4_config *c, const p4_optics_params *op, const p4_fresp *elec, int sps, const double lvA[4],
-                      p4_tdecq_result *r);
+ * period captured at sps and measured (tdecq.h). line: the link's own line, used as it is through
+ * the fiber; at the transmitter a line without fiber is built from op (the link's parameters) and
+ * elec (as for p4_optics_model_create). */
+p4_status p4_lo_tdecq(const p4_config *c, const p4_optics_params *op, const p4_fresp *elec, const p4_optics_model *line,
+                      int sps, const double lvA[4], p4_tdecq_result *r);
 
 #endif
