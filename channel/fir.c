@@ -186,9 +186,14 @@ void p4_cfir_run(p4_cfir *f, const double complex *in, size_t n, double complex 
         const double complex *hh = f->h;
         double complex next[CFIR_DIRECT];
         for (size_t j = 0; j < h; j++) next[j] = n + j < h ? f->hist[n + j] : in[n + j - h];
-        for (size_t t = n; t-- > 0;) {
-            double complex acc = hh[0] * in[t];
-            for (size_t j = 1; j <= h; j++) acc += hh[j] * (t >= j ? in[t - j] : f->hist[h + t - j]);
+        for (size_t t = n; t-- > h;) { /* all taps inside the block */
+            double complex acc = 0;
+            for (size_t j = 0; j <= h; j++) acc += hh[j] * in[t - j];
+            out[t] = acc;
+        }
+        for (size_t t = n < h ? n : h; t-- > 0;) { /* the first h outputs reach into the history */
+            double complex acc = 0;
+            for (size_t j = 0; j <= h; j++) acc += hh[j] * (t >= j ? in[t - j] : f->hist[h + t - j]);
             out[t] = acc;
         }
         memcpy(f->hist, next, h * sizeof *next);

@@ -139,9 +139,10 @@ Test(run, bad_checkpoints_are_refused)
     v[8] = v[8] == '9' ? '8' : '9';
     f = fopen(bad, "wb"), fwrite(buf, 1, (size_t)len, f), fclose(f);
     refused(bad, "sim.threads=1", "checkpoints do not carry across versions");
+    v[8] = P4_VERSION[0]; /* back to this version */
     /* truncated */
     f = fopen(bad, "wb"), fwrite(buf, 1, (size_t)len / 3, f), fclose(f);
-    refused(bad, "sim.threads=1", "");
+    refused(bad, "sim.threads=1", "the checkpoint is truncated");
     /* not a checkpoint */
     f = fopen(bad, "wb"), fputs("hello\n", f), fclose(f);
     refused(bad, "sim.threads=1", "not a pam4sim checkpoint");
