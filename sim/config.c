@@ -76,7 +76,7 @@ static const kdef keys[] = {
     SLIST("crosstalk.files", xt_files, n_xt_files, P4_MAX_XTALK, "[]", "FEXT/NEXT aggressor Touchstone files, each driven by an independent random pattern"),
     DLIST("crosstalk.amplitudes_v", xt_amplitude_v, n_xt_amplitude, P4_MAX_XTALK, 0, 5, "[]", "aggressor peak amplitudes [V] ([] = tx.amplitude_v; COM: A_fe 0.413, A_ne 0.45)"),
     BOOL("optics.enable", optics_enable, "false", "optical line: channel -> driver -> laser + modulator -> fiber -> PD -> TIA -> rx (channel.* is the electrical path before the driver)"),
-    DBL("optics.driver.swing_vpp", drv_swing_vpp, 0.01, 10, "1.8", "driver output swing between the outer levels [Vpp] (tx.amplitude_v maps to half of it) [V]"),
+    DBL("optics.driver.swing_vpp", drv_swing_vpp, 0.01, 10, "1.8", "driver output swing between the outer levels [Vpp]: tx.amplitude_v maps to half of it (at DC the swing is this x the sum of tx.ffe_taps)"),
     DBL("optics.driver.bandwidth_ghz", drv_bandwidth_ghz, 0, 1000, "0", "driver 3-dB bandwidth, 2nd-order Butterworth [GHz] (0: none)"),
     DBL("optics.driver.sat_vpp", drv_sat_vpp, 0.01, INFINITY, ".inf", "driver compression: tanh saturating at this output swing [Vpp] (.inf: linear)"),
     DBL("optics.laser.power_dbm", laser_power_dbm, -20, 30, "10", "CW laser power into the modulator [dBm]"),
