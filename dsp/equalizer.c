@@ -127,18 +127,23 @@ p4_status p4_mmse_evaluate(const double *p, int np, int cursor, const double *rn
 p4_status p4_mmse_design(const double *p, int np, int cursor, const double *rn, double s2, int nffe, int npre,
                          int ndfe, double *w, double *b, double *snr)
 {
-    if (nffe < 1 || npre < 0 || npre >= nffe)
-        return p4_error(P4_EINVAL, "p4_mmse_design: taps must be >= 1 and pre-cursor taps 0..taps-1");
-    int d = cursor + npre, nm = np + nffe - 1;
+    if (nffe < 1 || nffe > 64 || npre < 0 || npre >= nffe)
+        return p4_error(P4_EINVAL, "p4_mmse_design: taps must be 1..64 and pre-cursor taps 0..taps-1");
+    int d = cursor + npre;
     gsl_matrix *R = gsl_matrix_alloc(nffe, nffe);
     gsl_vector *r = gsl_vector_alloc(nffe), *x = gsl_vector_alloc(nffe);
+    /* sum over every m of p[m-i] p[m-j] is the pulse's autocorrelation at lag i-j; the DFE's
+     * post-cursors are then taken out: O(np nffe + nffe^2 ndfe) instead of O(np nffe^2) */
+    double ac[64];
+    for (int k = 0; k < nffe; k++) {
+        double a = 0;
+        for (int m = 0; m + k < np; m++) a += p[m] * p[m + k];
+        ac[k] = a;
+    }
     for (int i = 0; i < nffe; i++)
         for (int j = 0; j <= i; j++) {
-            double acc = 0;
-            for (int m = 0; m < nm; m++) {
-                if (m > d && m <= d + ndfe) continue;
-                acc += pulse_at(p, np, m - i) * pulse_at(p, np, m - j);
-            }
+            double acc = ac[i - j];
+            for (int m = d + 1; m <= d + ndfe; m++) acc -= pulse_at(p, np, m - i) * pulse_at(p, np, m - j);
             acc = s2 * acc + rn[i - j];
             gsl_matrix_set(R, i, j, acc);
             gsl_matrix_set(R, j, i, acc);

@@ -35,5 +35,7 @@ int cmd_jtol(int argc, char **argv); /* pam4sim jtol */
 int cmd_vectors(int argc, char **argv); /* pam4sim vectors check|generate|export|list */
 int cmd_tdecq(int argc, char **argv);   /* pam4sim tdecq */
 int cmd_sensitivity(int argc, char **argv); /* pam4sim sensitivity */
+int cmd_stat(int argc, char **argv);        /* pam4sim stat */
+void cli_stat_config(p4_config *c);         /* the statistical engine's link: stat.sps, no TDECQ */
 
 #endif

@@ -178,6 +178,11 @@ static const kdef keys[] = {
     DBL("tdecq.target_ser", tdecq_target_ser, 1e-8, 0.1, "4.8e-4", "symbol error ratio defining Qt (106.25 GBd: 4.8e-4 [U]; 113.4375 GBd: 9.6e-3 [V])"),
     DBL("tdecq.scope_noise_uw", tdecq_scope_noise_uw, 0, 1e4, "0", "instrument noise sigma_S, rms [uW]"),
     DBLA("tdecq.reference_ghz", tdecq_ref_ghz, 1, 1000, "auto", "4th-order Bessel-Thomson reference receiver [GHz] (auto: baud/2)"),
+    INT("stat.sps", stat_sps, 8, 128, "32", "samples per UI of the pulse response the statistical engine uses (stat and sweep --engine stat build the link at this rate)"),
+    INT("stat.bins", stat_bins, 256, 16384, "2048", "amplitude bins of the statistical eye over +-2 (normalized: outer levels at +-1)"),
+    DBL("stat.eye_ber", stat_eye_ber, 1e-18, 0.1, "1e-12", "BER at which the statistical eye's heights and widths are reported"),
+    DBL("stat.der0", stat_der0, 1e-12, 0.1, "2e-4", "detector error ratio of the COM-style margin 20 log10(A_s/A_ni) (COM DER0)"),
+    BOOL("stat.dfe_propagation", stat_dfe_prop, "true", "scale the statistical BER by the DFE's estimated error-propagation burst length"),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

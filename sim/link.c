@@ -52,6 +52,9 @@ struct p4_link {
     int phase, cursor;
     size_t fir_len;
     double noise_var;  /* noise variance at the sampler (V^2), for the AGC */
+    double rn_sym[P4_MAX_TAPS]; /* Gaussian noise autocorrelation at the sampler, symbol lags (stat.h) */
+    double *xpulse[P4_MAX_XTALK]; /* aggressor pulse responses (one symbol of level 1 x amplitude) */
+    int xpulse_len[P4_MAX_XTALK];
     /* DSP receiver and FEC */
     p4_dsprx *dsp;     /* the receiver set-up chose (its info); each worker runs its own copy */
     p4_dsprx_setup dsp_setup;
@@ -79,7 +82,7 @@ void p4_link_destroy(p4_link *l)
     if (!l) return;
     p4_impulse_free(&l->sig);
     p4_impulse_free(&l->noise);
-    for (int i = 0; i < P4_MAX_XTALK; i++) p4_impulse_free(&l->xt[i]);
+    for (int i = 0; i < P4_MAX_XTALK; i++) p4_impulse_free(&l->xt[i]), free(l->xpulse[i]);
     free(l->pulse);
     p4_dsprx_destroy(l->dsp);
     p4_optics_model_free(l->optm);
@@ -227,6 +230,14 @@ p4_link *p4_link_create(const p4_config *cfg)
     else if (!st && !strcmp(c->ch_type, "taps"))
         p4_fresp_taps(ch, c->ch_taps, (int)c->n_ch_taps, l->ui_s);
     if (!st && strcmp(c->ch_type, "touchstone")) l->info.channel_il_nyquist_db = -p4_fresp_db_at(ch, fN);
+    if (!st) {
+        l->info.il_n = P4_IL_POINTS;
+        for (int i = 0; i < P4_IL_POINTS; i++) {
+            double f = c->baud_gbd * 1e9 * i / (P4_IL_POINTS - 1);
+            l->info.il_f_ghz[i] = f * 1e-9;
+            l->info.il_db[i] = -p4_fresp_db_at(ch, f);
+        }
+    }
     if (!st && c->noise_filter_ghz > 0) p4_fresp_butterworth(rxf, 4, c->noise_filter_ghz * 1e9);
     /* channel bulk delay: peak of the channel's own impulse response */
     if (!st) {
@@ -378,12 +389,27 @@ p4_link *p4_link_create(const p4_config *cfg)
         }
         p4_fresp_impulse(tmp, full);
         st = p4_impulse_truncate(full, n, TAIL_REL, 0, max_len, &l->noise);
+        /* the same PSD squared is the autocorrelation the statistical engine needs */
+        for (size_t k = 0; !st && k <= n / 2; k++) tmp->H[k] *= tmp->H[k];
+        if (!st) p4_fresp_impulse(tmp, full);
+        for (int i = 0; !st && i < P4_MAX_TAPS; i++) l->rn_sym[i] = full[((size_t)i * l->sps) % n];
     }
+    int rl1 = 2 * l->sps;
+    double one[2] = {1, 0}, *rect = calloc((size_t)rl1, sizeof *rect);
+    if (rect) {
+        p4_render r1;
+        p4_render_init(&r1, l->sps);
+        p4_render_run(&r1, one, NULL, 2, rect);
+    } else
+        st = p4_error(P4_ENOMEM, "out of memory");
     for (int i = 0; !st && i < l->nxt; i++) {
         p4_fresp_mul(xt[i], best_ctle);
         p4_fresp_impulse(xt[i], full);
         st = p4_impulse_truncate(full, n, TAIL_REL, 2 * (size_t)l->sps, max_len, &l->xt[i]);
+        double amp = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v;
+        if (!st) l->xpulse[i] = conv_pulse(l->xt[i].h, l->xt[i].len, rect, rl1, amp, &l->xpulse_len[i]);
     }
+    free(rect);
     if (!st) {
         l->pulse = best_pulse;
         best_pulse = NULL;
@@ -895,6 +921,18 @@ p4_status p4_link_run(p4_link *l, uint64_t symbols, p4_counts *out)
 }
 
 const double *p4_link_thresholds(const p4_link *l) { return l->th; }
+
+void p4_link_view_get(const p4_link *l, p4_link_view *v)
+{
+    memset(v, 0, sizeof *v);
+    v->sps = l->sps, v->phase = l->phase, v->cursor = l->cursor, v->info = &l->info, v->lv = l->lv, v->th = l->th;
+    v->pulse = l->pulse, v->pulse_len = l->pulse_len;
+    if (!l->optm) v->edge = l->sig.h, v->edge_len = l->sig.len;
+    v->cfg = &l->cfg;
+    v->nxt = l->nxt;
+    for (int i = 0; i < l->nxt; i++) v->xt_pulse[i] = l->xpulse[i], v->xt_len[i] = l->xpulse_len[i];
+    v->rn = l->rn_sym, v->nrn = P4_MAX_TAPS;
+}
 
 /* ---- the DSP receiver's set-up and the latency model ---- */
 

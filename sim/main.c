@@ -375,6 +375,7 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(cmd, "vectors")) return cmd_vectors(argc - 2, argv + 2);
     if (!strcmp(cmd, "tdecq")) return cmd_tdecq(argc - 2, argv + 2);
     if (!strcmp(cmd, "sensitivity")) return cmd_sensitivity(argc - 2, argv + 2);
+    if (!strcmp(cmd, "stat")) return cmd_stat(argc - 2, argv + 2);
     fprintf(stderr, "pam4sim: unknown command '%s'\n", cmd);
     return usage(stderr, 2);
 }

@@ -11,12 +11,8 @@ void p4_json_num(FILE *f, double v)
 
 static const char *eye_name[3] = {"lower", "middle", "upper"};
 
-void p4_report_text(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye)
+void p4_report_link_text(FILE *f, const p4_config *c, const p4_link_info *in)
 {
-    double lo, hi, slo, shi;
-    p4_clopper_pearson(n->bit_errors, n->bits, &lo, &hi);
-    p4_clopper_pearson(n->symbol_errors, n->symbols, &slo, &shi);
-    double ber = n->bits ? (double)n->bit_errors / n->bits : 0, ser = n->symbols ? (double)n->symbol_errors / n->symbols : 0;
     fprintf(f, "pam4sim %s  %s link, %.4g GBd PAM4 (%.4g Gb/s), %lld samples/UI, seed %lld\n", P4_VERSION,
             in->optical ? "optical" : "electrical", c->baud_gbd, 2 * c->baud_gbd, (long long)c->sps, (long long)c->seed);
     if (!strcmp(c->ch_type, "touchstone"))
@@ -42,7 +38,17 @@ void p4_report_text(FILE *f, const p4_config *c, const p4_link_info *in, const p
     for (int i = 0; i < in->nffe; i++) fprintf(f, " %.3f", in->ffe[i]);
     fprintf(f, "\ndfe          %d taps:", in->ndfe);
     for (int i = 0; i < in->ndfe; i++) fprintf(f, " %.3f", in->dfe[i]);
-    fprintf(f, "\n\nsymbols      %llu\n", (unsigned long long)n->symbols);
+    fprintf(f, "\n");
+}
+
+void p4_report_text(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye)
+{
+    double lo, hi, slo, shi;
+    p4_clopper_pearson(n->bit_errors, n->bits, &lo, &hi);
+    p4_clopper_pearson(n->symbol_errors, n->symbols, &slo, &shi);
+    double ber = n->bits ? (double)n->bit_errors / n->bits : 0, ser = n->symbols ? (double)n->symbol_errors / n->symbols : 0;
+    p4_report_link_text(f, c, in);
+    fprintf(f, "\nsymbols      %llu\n", (unsigned long long)n->symbols);
     fprintf(f, "SER          %.3e  (%llu errors; 95 %% CI %.2e .. %.2e)\n", ser, (unsigned long long)n->symbol_errors, slo, shi);
     fprintf(f, "BER          %.3e  (%llu bit errors; 95 %% CI %.2e .. %.2e)\n", ber, (unsigned long long)n->bit_errors, lo, hi);
     fprintf(f, "target       BER %.2e: %s\n", c->target_ber,

@@ -94,6 +94,10 @@ typedef struct {
     int tdecq_in_run, tdecq_through_fiber, tdecq_optimize;
     int64_t tdecq_taps;
     double tdecq_target_ser, tdecq_scope_noise_uw, tdecq_ref_ghz;
+    /* statistical engine (sim/stat.c) */
+    int64_t stat_sps, stat_bins;
+    double stat_eye_ber, stat_der0;
+    int stat_dfe_prop;
 } p4_config;
 
 /* Fill with the built-in default. */

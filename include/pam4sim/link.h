@@ -32,6 +32,7 @@ typedef struct p4_link p4_link;
 #define P4_PULSE_PRE 3
 #define P4_PULSE_POST 8
 #define P4_MAX_WARN 8
+#define P4_IL_POINTS 256
 
 typedef struct {
     /* what the link chose */
@@ -70,6 +71,9 @@ typedef struct {
     double lat_fiber_ns;            /* flight time, added to the modelled and measured delay */
     int has_tdecq;                  /* tdecq.in_run                                          */
     p4_tdecq_result tdecq;
+    /* insertion loss of the electrical channel, for plots: |H| in dB at il_f_ghz (0 .. baud) */
+    int il_n;
+    double il_f_ghz[P4_IL_POINTS], il_db[P4_IL_POINTS];
     int nwarn;
     char warn[P4_MAX_WARN][256];
 } p4_link_info;
@@ -120,5 +124,26 @@ int p4_default_threads(void);
 int p4_link_pulse(const p4_link *l, int phase, double *p, int n);
 /* The slicer thresholds (normalized, outer levels at +-1). */
 const double *p4_link_thresholds(const p4_link *l);
+
+/* What the statistical engine (stat.h) needs of a created link: its linear chain at the sampler
+ * before the RX FFE, in one index frame. Sample n of pulse, xt_pulse and edge is the response at
+ * time n (samples) to symbol 0, whose TX edge lies at sample sps/2 (driver.h); the chosen sampling
+ * phase of symbol m is sample m*sps + phase. Pointers stay valid for the link's life. */
+typedef struct {
+    int sps, phase, cursor;         /* cursor: the pulse's main cursor, in symbols             */
+    const p4_link_info *info;       /* the chosen RX FFE and DFE                                */
+    const double *lv, *th;          /* normalized levels (outer +-1) and slicer thresholds       */
+    const double *pulse;            /* V per unit level: TX FFE x amplitude x the whole chain   */
+    int pulse_len;
+    const double *edge;             /* V per sample of edge delay per V of level step: the       */
+    size_t edge_len;                /* chain's per-sample impulse (NULL for an optical line)    */
+    const p4_config *cfg;           /* the link's configuration (TX FFE, amplitude, jitter)     */
+    int nxt;                        /* aggressors: pulse of one symbol of level 1 x its amplitude */
+    const double *xt_pulse[P4_MAX_XTALK];
+    int xt_len[P4_MAX_XTALK];
+    const double *rn;               /* Gaussian noise autocorrelation at the sampler, V^2, at    */
+    int nrn;                        /* symbol lags 0..nrn-1 (crosstalk not included)            */
+} p4_link_view;
+void p4_link_view_get(const p4_link *l, p4_link_view *v);
 
 #endif

@@ -10,10 +10,13 @@
 #include "pam4sim/config.h"
 #include "pam4sim/link.h"
 #include "pam4sim/measure.h"
+#include "pam4sim/stat.h"
 
 #define P4_VERSION "0.4.0"
 #define P4_JSON_SCHEMA 3
 
+/* The link part of the text report: header, channel, optics, CTLE, phase, pulse, FFE, DFE. */
+void p4_report_link_text(FILE *f, const p4_config *c, const p4_link_info *in);
 void p4_report_text(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye);
 void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye);
 /* The DSP receiver, MLSE, FEC, error-burst and DSP-latency parts (report_dsp.c); JSON: members
@@ -26,6 +29,9 @@ void p4_report_optics_json(FILE *f, const p4_config *c, const p4_link_info *in);
 void p4_report_tdecq_text(FILE *f, const p4_config *c, const p4_tdecq_result *t);
 void p4_report_launch_text(FILE *f, const p4_optics_info *o); /* the "launch" line: Pavg, OMA, ER, RLM */
 void p4_report_tdecq_json(FILE *f, const p4_tdecq_result *t);
+/* The statistical eye (report_stat.c); JSON: member "stat", with a leading comma. */
+void p4_report_stat_text(FILE *f, const p4_config *c, const p4_link_info *in, const p4_stat_result *r);
+void p4_report_stat_json(FILE *f, const p4_stat_result *r);
 /* A number in JSON (null for NAN and infinities). */
 void p4_json_num(FILE *f, double v);
 /* SNR-equivalent gain in dB of going from SER a to SER b (Q-factor ratio; NAN if either is 0). */

@@ -1,0 +1,87 @@
+/* stat.h - the statistical eye: BER at every (sampling phase, threshold) down to 1e-15 from the
+ * link's pulse responses, without simulating symbols.
+ *
+ * For each of sps sampling phases (offsets -UI/2 .. +UI/2 around the phase the link chose, the same
+ * offsets as the Monte Carlo eye histogram), from p4_link_view:
+ *   - the victim pulse sampled at symbol spacing and equalized by the link's RX FFE; the DFE taps
+ *     (fixed, as the Monte Carlo receiver has them) remove their post-cursors from ideal decisions;
+ *   - every other cursor is a four-point distribution (the PAM4 levels, equally likely); cursors
+ *     whose largest value is below one amplitude bin join the Gaussian part with their variance,
+ *     the rest are convolved exactly on the amplitude grid. A four-point kernel is sparse, so the
+ *     convolution is a direct loop over the distribution's support: all terms are positive, and
+ *     the tails keep their relative precision down to 1e-15 and below, which an FFT convolution's
+ *     round-off (about 1e-16 of the peak in every bin) does not;
+ *   - crosstalk: each aggressor's pulse (synchronous, at the same phase, as the Monte Carlo link
+ *     sends it) through the FFE, convolved the same way;
+ *   - Gaussian: the link's noise autocorrelation through the FFE (w' Rn w), random jitter through
+ *     the slope (each TX edge k moves by its own delta_k: the sampler sees
+ *     -sum_k (y_k - y_(k-1)) delta_k G(t - t_k), G the chain's edge response through the FFE, so
+ *     sigma^2 = sigma_RJ^2 E[dy^2] sum G^2), and the small cursors;
+ *   - even/odd duty-cycle distortion (+-A_DD on alternate edges; tx.jitter.dcd_ps = 2 A_DD) is linear
+ *     in the data: it adds (-1)^n dd[r] to cursor r for a victim at even or odd index n, so the eye
+ *     is the equal mixture of the two parities' distributions, computed exactly;
+ *   - sinusoidal jitter, seen by the fixed-phase sampler as a slow timing shift, is a dual Dirac:
+ *     the BER at each phase is the mean of the BERs at +-tx.jitter.sj_ps;
+ *   - an optical line has no electrical edge response (the line is nonlinear): its jitter, RJ and
+ *     DCD together, goes through the slope of the equalized pulse as a Gaussian (COM's model).
+ * The tails P(N <= v) and P(N > v) of the zero-mean part N are computed on the grid by summing the
+ * distribution against the Gaussian's Q function (the kernel spans +-9 sigma; beyond, 0 or 1 by
+ * prefix sums), each tail from its own side so neither is 1 minus a number close to 1.
+ *
+ * Results, for level i at a_i = c0 lv_i (c0 the equalized main cursor at that phase):
+ *   - contour of eye j at probability b: v_lo where P(a_j + N > v_lo) = b and v_hi where
+ *     P(a_(j+1) + N < v_hi) = b (the Monte Carlo eye's definition, measure.h); height = v_hi - v_lo;
+ *     width = the span of phase around the nominal over which both tails at the slicer threshold
+ *     stay below b (crossings interpolated in log BER);
+ *   - BER at the slicer: SER = 1/4 sum over levels of the tail beyond their thresholds, BER = SER/2
+ *     (Gray: one bit per adjacent error), doubled with precoding, and scaled by the DFE's errors
+ *     per error event 1 + p1/(1-p): after an error of one level step the feedback is wrong by b1
+ *     times the step; p1, the first continuation, also has what caused the first error: the
+ *     noise's lag-1 correlation given N near the half spacing, and the next symbol's level, which
+ *     through the first pre-cursor helped cause it (Bayes); p, each later one, only the feedback;
+ *   - COM-style margin 20 log10(A_s / A_ni): A_s = c0 x half the smallest level spacing, A_ni the
+ *     amplitude N exceeds downward with probability stat.der0.
+ * Threads (sim.threads) share the phases; every phase is computed alone, so any count gives the
+ * same result.
+ */
+#ifndef PAM4SIM_STAT_H
+#define PAM4SIM_STAT_H
+#include "pam4sim/link.h"
+
+#define P4_STAT_DECADES 13 /* contours at 1e-3, 1e-4, ... 1e-15 */
+#define P4_STAT_RANGE 2.0  /* the output amplitude grid spans +-2 (normalized) */
+
+typedef struct {
+    int nphase;          /* phases: offset (q - nphase/2) / nphase UI around the chosen phase */
+    int nbins;           /* amplitude bins over +-P4_STAT_RANGE */
+    double dv;           /* bin width */
+    double *density;     /* [nphase][nbins] probability per bin of the slicer input (all levels) */
+    double *ber_map;     /* [nphase][nbins] conditional probability that a sample of the nearest
+                          * level(s) lies on the wrong side of v: the map the contours are drawn on */
+    double *contour_lo, *contour_hi; /* [3][P4_STAT_DECADES][nphase]; NAN where the eye is closed */
+    double *hbathtub;    /* [nphase] BER at the slicer thresholds against phase */
+    /* at the chosen phase */
+    double ber, ber_raw; /* BER at the slicer thresholds: with and without DFE propagation */
+    double dfe_prop_p1, dfe_prop_p, dfe_prop_factor; /* first and later continuation probability */
+    double noise_rho;    /* lag-1 covariance of the Gaussian noise over N's variance (FFE output) */
+    double c0;                            /* equalized main cursor                          */
+    double sigma_noise, sigma_rj, sigma_small, sigma_total; /* Gaussian parts, normalized   */
+    double isi_rms, xt_rms;               /* rms of the exactly convolved ISI and crosstalk  */
+    double a_dd_ui;                       /* dual-Dirac SJ amplitude used                    */
+    double dcd_ui;                        /* even/odd DCD, peak-to-peak                      */
+    int exact_cursors, gaussian_cursors;  /* how the cursors were treated                    */
+    double height[P4_STAT_DECADES][3], width_ui[P4_STAT_DECADES][3];
+    double eye_ber, eye_height[3], eye_width_ui[3]; /* at stat.eye_ber (interpolated)        */
+    double com_db, a_s, a_ni, der0;
+    struct p4_stat_tails *priv;           /* the tails, for p4_stat_eye_at                   */
+} p4_stat_result;
+
+/* Compute the statistical eye of a created link (its stat.* keys; sim.threads workers). */
+p4_status p4_stat_run(const p4_link *l, p4_stat_result *r);
+void p4_stat_free(p4_stat_result *r);
+/* Contour probability of decade k (0..P4_STAT_DECADES-1): 1e-3 ... 1e-15. */
+double p4_stat_decade_ber(int k);
+/* Height and width of each eye at probability b, at the chosen phase (as for the decades). */
+void p4_stat_eye_at(const p4_stat_result *r, double b, double height[3], double width_ui[3]);
+
+#endif

@@ -1,0 +1,96 @@
+/* report_stat.c - the statistical eye's report: text and the "stat" member of the JSON document. */
+#include "pam4sim/report.h"
+#include "pam4sim/stat.h"
+#include <math.h>
+
+static const char *eye_name[3] = {"lower", "middle", "upper"};
+
+void p4_report_stat_text(FILE *f, const p4_config *c, const p4_link_info *in, const p4_stat_result *r)
+{
+    fprintf(f, "\nstatistical  %d phases x %d amplitude bins; %d cursors exact, %d small ones Gaussian\n", r->nphase, r->nbins,
+            r->exact_cursors, r->gaussian_cursors);
+    fprintf(f, "interference rms (normalized): ISI %.4f, crosstalk %.4f; Gaussian: noise %.4f, RJ %.4f, small cursors %.4f\n",
+            r->isi_rms, r->xt_rms, r->sigma_noise, r->sigma_rj, r->sigma_small);
+    fprintf(f, "jitter       DCD %.4f UI p-p (exact even/odd), SJ dual Dirac +-%.4f UI\n", r->dcd_ui, r->a_dd_ui);
+    fprintf(f, "BER          %.3e at the slicer", r->ber);
+    if (r->dfe_prop_factor > 1)
+        fprintf(f, " (%.3e x DFE errors per event %.3f: next-symbol error probability %.3g first, %.3g later)", r->ber_raw,
+                r->dfe_prop_factor, r->dfe_prop_p1, r->dfe_prop_p);
+    fprintf(f, "\ntarget       BER %.2e: %s\n", c->target_ber, r->ber <= c->target_ber ? "met" : "NOT met");
+    fprintf(f, "COM-style    %.2f dB = 20 log10(A_s %.4f / A_ni %.4f) at DER0 %.1e (%.1f mV / %.1f mV at the sampler)\n",
+            r->com_db, r->a_s, r->a_ni, r->der0, 1e3 * r->a_s * in->main_cursor_v, 1e3 * r->a_ni * in->main_cursor_v);
+    fprintf(f, "\neyes (height normalized to the outer level / width UI):\n  BER     ");
+    for (int e = 2; e >= 0; e--) fprintf(f, "  %-17s", eye_name[e]);
+    fprintf(f, "\n");
+    for (int k = 0; k < P4_STAT_DECADES; k += 3) {
+        fprintf(f, "  %.0e ", p4_stat_decade_ber(k));
+        for (int e = 2; e >= 0; e--) fprintf(f, "  %6.3f / %6.3f  ", r->height[k][e], r->width_ui[k][e]);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "  %.1e (stat.eye_ber): ", r->eye_ber);
+    for (int e = 2; e >= 0; e--)
+        fprintf(f, " %s %.3f (%.1f mV) %.3f UI (%.2f ps);", eye_name[e], r->eye_height[e],
+                1e3 * r->eye_height[e] * in->main_cursor_v, r->eye_width_ui[e], r->eye_width_ui[e] * 1e3 / c->baud_gbd);
+    fprintf(f, "\n");
+}
+
+static void num_array(FILE *f, const double *v, int n, size_t stride)
+{
+    fprintf(f, "[");
+    for (int i = 0; i < n; i++) {
+        if (i) fprintf(f, ", ");
+        p4_json_num(f, v[(size_t)i * stride]);
+    }
+    fprintf(f, "]");
+}
+
+void p4_report_stat_json(FILE *f, const p4_stat_result *r)
+{
+    fprintf(f, ",\n  \"stat\": {\n    \"phases\": %d, \"bins\": %d, \"exact_cursors\": %d, \"gaussian_cursors\": %d,\n", r->nphase,
+            r->nbins, r->exact_cursors, r->gaussian_cursors);
+    const struct { const char *k; double v; } nv[] = {
+        {"ber", r->ber}, {"ber_raw", r->ber_raw}, {"dfe_propagation_p1", r->dfe_prop_p1}, {"dfe_propagation_p", r->dfe_prop_p}, {"noise_lag1_rho", r->noise_rho},
+        {"dfe_propagation_factor", r->dfe_prop_factor}, {"main_cursor", r->c0}, {"isi_rms", r->isi_rms},
+        {"crosstalk_rms", r->xt_rms}, {"sigma_noise", r->sigma_noise}, {"sigma_rj", r->sigma_rj},
+        {"sigma_small_cursors", r->sigma_small}, {"dcd_ui", r->dcd_ui}, {"sj_dual_dirac_ui", r->a_dd_ui},
+        {"com_db", r->com_db}, {"a_s", r->a_s}, {"a_ni", r->a_ni}, {"der0", r->der0}, {"eye_ber", r->eye_ber}};
+    fprintf(f, "    ");
+    for (size_t i = 0; i < sizeof nv / sizeof nv[0]; i++) {
+        fprintf(f, "\"%s\": ", nv[i].k);
+        p4_json_num(f, nv[i].v);
+        fprintf(f, i + 1 < sizeof nv / sizeof nv[0] ? (i % 4 == 3 ? ",\n    " : ", ") : ",\n");
+    }
+    fprintf(f, "    \"eye_height\": ");
+    num_array(f, r->eye_height, 3, 1);
+    fprintf(f, ", \"eye_width_ui\": ");
+    num_array(f, r->eye_width_ui, 3, 1);
+    fprintf(f, ",\n    \"decades\": [");
+    for (int k = 0; k < P4_STAT_DECADES; k++) {
+        fprintf(f, "%s\n      {\"ber\": %.0e, \"height\": ", k ? "," : "", p4_stat_decade_ber(k));
+        num_array(f, r->height[k], 3, 1);
+        fprintf(f, ", \"width_ui\": ");
+        num_array(f, r->width_ui[k], 3, 1);
+        fprintf(f, "}");
+    }
+    fprintf(f, "],\n    \"phase_ui\": [");
+    for (int q = 0; q < r->nphase; q++) fprintf(f, "%s%.6g", q ? ", " : "", (double)(q - r->nphase / 2) / r->nphase);
+    fprintf(f, "],\n    \"horizontal_bathtub\": ");
+    num_array(f, r->hbathtub, r->nphase, 1);
+    /* the vertical bathtub at the chosen phase, every step-th bin */
+    int step = r->nbins / 256 > 0 ? r->nbins / 256 : 1, nv2 = r->nbins / step;
+    fprintf(f, ",\n    \"vertical_bathtub\": {\"v\": [");
+    for (int k = 0; k < nv2; k++) fprintf(f, "%s%.5g", k ? ", " : "", -P4_STAT_RANGE + (k * step + 0.5) * r->dv);
+    fprintf(f, "], \"probability\": ");
+    num_array(f, r->ber_map + (size_t)(r->nphase / 2) * r->nbins, nv2, (size_t)step);
+    fprintf(f, "},\n    \"contours\": [");
+    for (int j = 0; j < 3; j++)
+        for (int k = 0; k < P4_STAT_DECADES; k++) {
+            size_t o = ((size_t)j * P4_STAT_DECADES + k) * r->nphase;
+            fprintf(f, "%s\n      {\"eye\": \"%s\", \"ber\": %.0e, \"low\": ", j + k ? "," : "", eye_name[j], p4_stat_decade_ber(k));
+            num_array(f, r->contour_lo + o, r->nphase, 1);
+            fprintf(f, ", \"high\": ");
+            num_array(f, r->contour_hi + o, r->nphase, 1);
+            fprintf(f, "}");
+        }
+    fprintf(f, "]\n  }");
+}
