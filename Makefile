@@ -10,7 +10,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -fPIC
 PKGS    := fftw3 gsl libfyaml
 DEBS    := build-essential pkg-config libfftw3-dev libgsl-dev libfyaml-dev libcriterion-dev xz-utils \
-           libopenmpi-dev openmpi-bin
+           libopenmpi-dev openmpi-bin libplplot-dev plplot-driver-cairo
 B       := build
 
 LIB_SRC := $(wildcard dsp/*.c) $(wildcard channel/*.c) $(filter-out sim/main.c sim/cli_%.c,$(wildcard sim/*.c))
@@ -26,7 +26,7 @@ all: $(B)/.setup $(B)/libpam4sim.a $(B)/libpam4sim.so $(B)/pam4sim
 # Set-up: every library must be known to pkg-config; as root, apt-get installs what is missing.
 $(B)/.setup:
 	@mkdir -p $(B)
-	@if pkg-config --exists $(PKGS) criterion 2>/dev/null && command -v xz >/dev/null && command -v mpicc >/dev/null; then :; \
+	@if pkg-config --exists $(PKGS) criterion plplot 2>/dev/null && ls /usr/lib/*/plplot*/drivers/cairo.so >/dev/null 2>&1 && command -v xz >/dev/null && command -v mpicc >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 	  echo "setup: installing $(DEBS)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS) >/dev/null || exit 1; \
@@ -50,7 +50,7 @@ $(B)/%.o: %.c $(wildcard include/pam4sim/*.h) sim/cli.h | $(B)/.setup
 # the command line's objects: with mpicc and -DP4_MPI when MPI is there
 $(CLI_OBJ): $(B)/sim/%.o: sim/%.c $(wildcard include/pam4sim/*.h) sim/cli.h $(B)/.mpi-$(if $(MPICC),on,off) | $(B)/.setup
 	@mkdir -p $(dir $@)
-	$(CLI_CC) $(CFLAGS) $(CLI_DEF) $(shell pkg-config --cflags $(PKGS)) -c $< -o $@
+	$(CLI_CC) $(CFLAGS) $(CLI_DEF) $(shell pkg-config --cflags $(PKGS) plplot) -c $< -o $@
 $(B)/.mpi-on $(B)/.mpi-off: | $(B)/.setup
 	@rm -f $(B)/.mpi-on $(B)/.mpi-off; touch $@
 
@@ -59,7 +59,7 @@ $(B)/libpam4sim.a: $(LIB_OBJ)
 $(B)/libpam4sim.so: $(LIB_OBJ)
 	$(CC) -shared -o $@ $^ $(LDLIBS)
 $(B)/pam4sim: $(CLI_OBJ) $(B)/libpam4sim.a
-	$(CLI_CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CLI_CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs plplot)
 
 $(B)/channels/%: vectors/channels/%.xz | $(B)/.setup
 	@mkdir -p $(dir $@)
@@ -81,6 +81,7 @@ test: all channels $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; P4_BIN=$(B)/pam4sim P4_CHANNELS=$(B)/channels $$t --jobs 2; done
 	@sh tests/cli_errors.sh $(B)/pam4sim $(B)/channels
 	@sh tests/mpi.sh $(B)/pam4sim
+	@sh tests/stat_cli.sh $(B)/pam4sim
 	@$(MAKE) --no-print-directory regress
 
 # The reference vectors: every block the manifest lists, regenerated in memory and compared

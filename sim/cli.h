@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "pam4sim/config.h"
 #include "pam4sim/link.h"
+#include "pam4sim/stat.h"
 
 int cli_fail(void);                                           /* print p4_last_error(), return 1 */
 int cli_parse_u64(const char *opt, const char *v, uint64_t *out); /* 0, or -1 with a message */
@@ -37,5 +38,13 @@ int cmd_tdecq(int argc, char **argv);   /* pam4sim tdecq */
 int cmd_sensitivity(int argc, char **argv); /* pam4sim sensitivity */
 int cmd_stat(int argc, char **argv);        /* pam4sim stat */
 void cli_stat_config(p4_config *c);         /* the statistical engine's link: stat.sps, no TDECQ */
+
+/* Plots (cli_plot.c, PLplot): PNG and SVG files in folder dir (created if missing); 0 or 1. */
+int cli_plot_dir(const char *dir);
+int cli_plot_stat(const char *dir, const p4_link *l, const p4_stat_result *r, const p4_config *c);
+int cli_plot_run(const char *dir, const p4_link *l, const p4_counts *n, const p4_config *c);
+int cli_plot_sweep(const char *dir, const char *key, int n, const double *x, const double *ber, const double *lo,
+                   const double *hi, double target);
+int cmd_sweep(int argc, char **argv); /* pam4sim sweep */
 
 #endif

@@ -24,7 +24,7 @@ static int usage(FILE *f, int rc)
     fprintf(f,
             "pam4sim %s - sample-level simulator of 200 Gb/s-per-lane PAM4 links\n\n"
             "usage:\n"
-            "  pam4sim [run] [FILE.yaml] [--set key=value]... [--symbols N] [--seed S] [-j N] [--json OUT]\n"
+            "  pam4sim [run] [FILE.yaml] [--set key=value]... [--symbols N] [--seed S] [-j N] [--json OUT] [--plot DIR]\n"
             "      simulate the link (the built-in default 200G/lane electrical link without FILE);\n"
             "      -j N: worker threads (default one per core; the result does not depend on N)\n"
             "      long runs: [--until-errors N] [--max-seconds S] (--symbols is the most to run)\n"
@@ -43,6 +43,12 @@ static int usage(FILE *f, int rc)
             "      TDECQ, OMAouter and ER of the configured optical transmitter (SSPRQ, 802.3 method)\n"
             "  pam4sim sensitivity [FILE.yaml] [--set k=v]... [--symbols N] [-j N] [--json OUT]\n"
             "      BER against received OMA (optics.rx.oma_dbm) and the OMA at measure.target_ber\n"
+            "  pam4sim stat [FILE.yaml] [--set k=v]... [-j N] [--json OUT] [--plot DIR]\n"
+            "      statistical eye to 1e-15: BER, contours, bathtubs, COM-style margin (no symbols simulated)\n"
+            "  pam4sim sweep [FILE.yaml] --vary key=start:stop:step [--vary ...] [--engine stat|mc]\n"
+            "                [--set k=v]... [--symbols N] [-j N] [--csv OUT] [--json OUT] [--plot DIR]\n"
+            "      the link over a grid of values: BER, margins, and where the BER crosses the target\n"
+            "  --plot DIR (run, stat, sweep): PNG and SVG pictures (eye, bathtubs, pulse, insertion loss, BER)\n"
             "  pam4sim vectors check [DIR] | generate [DIR] [--block NAME] | export --block NAME --out DIR | list\n"
             "      reference test vectors: bit-exact regression check, deliberate regeneration, RTL export\n"
             "  pam4sim --help | --version\n",
@@ -156,7 +162,7 @@ int cli_config(const char *cmd, int argc, char **argv, p4_config *cfg, cli_other
 }
 
 typedef struct {
-    const char *json;
+    const char *json, *plot;
     int help, bad;
     p4_run_control rc;
 } run_opts;
@@ -176,6 +182,7 @@ static int run_other(const char *opt, const char *val, void *ctx)
     if (!strcmp(opt, "--help")) return o->help = 1, 1;
     if (!val) return 2;
     if (!strcmp(opt, "--json")) o->json = val;
+    else if (!strcmp(opt, "--plot")) o->plot = val;
     else if (!strcmp(opt, "--checkpoint")) o->rc.checkpoint = val;
     else if (!strcmp(opt, "--resume")) o->rc.resume = val;
     else if (!strcmp(opt, "--until-errors") || !strcmp(opt, "--checkpoint-every")) {
@@ -251,6 +258,7 @@ static int cmd_run(int argc, char **argv)
         run_ctx r = {&cfg, in, &n, &eye};
         rc = cli_write_atomic(json, json_writer, &r);
     }
+    if (o.plot && lead) rc |= cli_plot_run(o.plot, l, &n, &cfg);
     p4_counts_free(&n);
     p4_link_destroy(l);
     if (!rc && ri.end == P4_RUN_STOPPED) rc = 128 + (g_signal ? (int)g_signal : SIGINT);
@@ -376,6 +384,7 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(cmd, "tdecq")) return cmd_tdecq(argc - 2, argv + 2);
     if (!strcmp(cmd, "sensitivity")) return cmd_sensitivity(argc - 2, argv + 2);
     if (!strcmp(cmd, "stat")) return cmd_stat(argc - 2, argv + 2);
+    if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 2, argv + 2);
     fprintf(stderr, "pam4sim: unknown command '%s'\n", cmd);
     return usage(stderr, 2);
 }

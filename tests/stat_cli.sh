@@ -1,0 +1,70 @@
+#!/bin/sh
+# stat_cli.sh - `pam4sim stat`, `sweep` and `--plot` from the command line: files written and
+# non-trivial, every plot's code path run, sweep results the same for any -j, the target crossing
+# found, Ctrl-C keeping the finished points, and bad input refused without leaving files.
+# usage: sh tests/stat_cli.sh build/pam4sim
+set -u
+BIN=${1:-build/pam4sim}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+nontrivial() { # file, at least bytes
+  [ -f "$1" ] && [ "$(wc -c < "$1")" -ge "$2" ] && ok || bad "$1 missing or under $2 bytes"
+}
+
+# stat: report, JSON, plots (eye with contours, both bathtubs, pulse, insertion loss)
+"$BIN" stat --set stat.sps=16 --json "$T/stat.json" --plot "$T/p1" > "$T/stat.txt" 2>&1 || bad "stat exit $?"
+grep -q "^COM-style" "$T/stat.txt" && ok || bad "stat: no COM line"
+grep -q '"contours"' "$T/stat.json" && grep -q '"horizontal_bathtub"' "$T/stat.json" && ok || bad "stat JSON members"
+for f in eye bathtub_vertical bathtub_horizontal pulse insertion_loss; do
+  nontrivial "$T/p1/$f.png" 10000; nontrivial "$T/p1/$f.svg" 10000
+done
+ls "$T/p1" | grep -q tmp && bad "a temporary plot file was left" || ok
+
+# run --plot: the Monte Carlo eye, pulse, insertion loss
+"$BIN" run --symbols 20000 -j 1 --plot "$T/p2" > /dev/null 2>&1 || bad "run --plot exit $?"
+for f in eye pulse insertion_loss; do nontrivial "$T/p2/$f.png" 10000; nontrivial "$T/p2/$f.svg" 10000; done
+
+# sweep, Monte Carlo: the same CSV for -j 1 and -j 2
+for j in 1 2; do
+  "$BIN" sweep --engine mc --vary rx.noise.eta0_v2_per_ghz=1e-7:2e-7:1e-7 --symbols 60000 -j $j --csv "$T/mc$j.csv" \
+    > /dev/null 2>&1 || bad "sweep mc -j $j exit $?"
+done
+cmp -s "$T/mc1.csv" "$T/mc2.csv" && ok || bad "sweep mc: -j 1 and -j 2 differ"
+[ "$(wc -l < "$T/mc1.csv")" -eq 3 ] && ok || bad "sweep mc: expected 2 points"
+
+# sweep, statistical: the loss at which the default link stops meeting the target, plots, JSON
+"$BIN" sweep --vary channel.il_nyquist_db=40:52:4 --set stat.sps=16 --json "$T/sw.json" --csv "$T/sw.csv" \
+  --plot "$T/p3" > "$T/sw.txt" 2>&1 || bad "sweep stat exit $?"
+grep -q "^crossing .*channel.il_nyquist_db = " "$T/sw.txt" && ok || bad "sweep: no crossing found: $(cat "$T/sw.txt")"
+grep -q '"crossings": \[$' "$T/sw.json" && grep -q '"closes_below": true' "$T/sw.json" && ok || bad "sweep JSON crossing"
+nontrivial "$T/p3/sweep_ber.png" 10000; nontrivial "$T/p3/sweep_ber.svg" 10000
+# two keys: a crossing per value of the first
+"$BIN" sweep --vary rx.ffe.taps=12:24:12 --vary channel.il_nyquist_db=40:52:6 --set stat.sps=16 > "$T/sw2.txt" 2>&1 \
+  || bad "sweep 2 keys exit $?"
+[ "$(grep -c '^crossing .*rx.ffe.taps=' "$T/sw2.txt")" -ge 1 ] && ok || bad "sweep 2 keys: $(cat "$T/sw2.txt")"
+
+# Ctrl-C: the finished points are reported and written, marked interrupted, exit 130
+"$BIN" sweep --engine mc --vary channel.il_nyquist_db=20:40:1 --symbols 2000000 -j 1 --json "$T/int.json" \
+  > "$T/int.txt" 2>&1 &
+pid=$!
+sleep 4
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 130 ] && ok || bad "interrupted sweep exit $rc (want 130)"
+grep -q '"interrupted": true' "$T/int.json" 2>/dev/null && ok || bad "interrupted sweep: JSON not marked"
+grep -q "^interrupted" "$T/int.txt" && ok || bad "interrupted sweep: no report line"
+
+# bad input: usage errors and a value out of range, no files left
+"$BIN" sweep --vary channel.il_nyquist_db=30:20:2 > /dev/null 2> "$T/e1"; [ $? -eq 2 ] && ok || bad "backwards step"
+"$BIN" sweep --vary nonsense > /dev/null 2> "$T/e2"; [ $? -eq 2 ] && ok || bad "--vary without ="
+"$BIN" sweep --vary channel.il_nyquist_db=10:1000:100 --csv "$T/no.csv" > /dev/null 2> "$T/e3"
+[ $? -eq 1 ] && grep -q "channel.il_nyquist_db" "$T/e3" && [ ! -f "$T/no.csv" ] && ok || bad "out-of-range sweep value: $(cat "$T/e3")"
+"$BIN" sweep --engine fast --vary sim.seed=1:2:1 > /dev/null 2>&1; [ $? -eq 2 ] && ok || bad "--engine fast"
+"$BIN" stat --plot /dev/null/x > /dev/null 2> "$T/e4"; [ $? -eq 1 ] && ok || bad "stat --plot into a bad folder"
+
+echo "stat_cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]
