@@ -30,12 +30,12 @@ static void json_out(FILE *f, void *v)
 {
     stat_out *o = v;
     cli_json_head(f, "stat", o->c);
-    fprintf(f, ",\n  \"link\": {\"sample_phase_ui\": %.6g, \"mmse_snr_db\": %.6g, \"main_cursor_v\": %.6g, \"ffe\": [",
+    fprintf(f, ",\n  \"link\": {\"sample_phase_ui\": %.6g, \"mmse_snr_db\": %.6g, \"main_cursor_v\": %.6g, \"ffe\": ",
             o->in->sample_phase_ui, o->in->mmse_snr_db, o->in->main_cursor_v);
-    for (int i = 0; i < o->in->nffe; i++) fprintf(f, "%s%.9g", i ? ", " : "", o->in->ffe[i]);
-    fprintf(f, "], \"dfe\": [");
-    for (int i = 0; i < o->in->ndfe; i++) fprintf(f, "%s%.9g", i ? ", " : "", o->in->dfe[i]);
-    fprintf(f, "], \"g_dc_db\": ");
+    p4_json_array(f, o->in->ffe, o->in->nffe, 1);
+    fprintf(f, ", \"dfe\": ");
+    p4_json_array(f, o->in->dfe, o->in->ndfe, 1);
+    fprintf(f, ", \"g_dc_db\": ");
     p4_json_num(f, o->in->g_dc_db);
     fprintf(f, ", \"g_dc_hp_db\": ");
     p4_json_num(f, o->in->g_dc_hp_db);

@@ -98,16 +98,23 @@ static int sweep_other(const char *opt, const char *val, void *ctx)
     return 0;
 }
 
-/* One point: its configuration, then the engine. Returns 0, 1 (error printed) or 3 (interrupted). */
-static int run_point(sweep *s, const p4_config *base, point *pt)
+/* A point's configuration: base with its values set, checked. 0, or 1 with the error printed. */
+static int point_config(const sweep *s, const p4_config *base, const point *pt, p4_config *c)
 {
-    p4_config c = *base;
+    *c = *base;
     for (int k = 0; k < s->nv; k++) {
         char kv[160];
         snprintf(kv, sizeof kv, "%s=%.12g", s->v[k].key, pt->val[k]);
-        if (p4_config_set(&c, kv)) return cli_fail();
+        if (p4_config_set(c, kv)) return cli_fail();
     }
-    if (p4_config_validate(&c)) return cli_fail();
+    return p4_config_validate(c) ? cli_fail() : 0;
+}
+
+/* One point: its configuration, then the engine. Returns 0, 1 (error printed) or 3 (interrupted). */
+static int run_point(sweep *s, const p4_config *base, point *pt)
+{
+    p4_config c;
+    if (point_config(s, base, pt, &c)) return 1;
     if (!s->mc) cli_stat_config(&c);
     p4_link *l = p4_link_create(&c);
     if (!l) return cli_fail();
@@ -208,19 +215,18 @@ static void json_out(FILE *f, void *v)
         const point *p = &s->pt[i];
         fprintf(f, "%s\n      {", i ? "," : "");
         for (int k = 0; k < s->nv; k++) fprintf(f, "\"%s\": %.12g, ", s->v[k].key, p->val[k]);
+        const double ci[2] = {p->lo, p->hi};
         fprintf(f, "\"ber\": ");
         p4_json_num(f, p->ber);
-        fprintf(f, ", \"ber_ci95\": [");
-        p4_json_num(f, p->lo);
-        fprintf(f, ", ");
-        p4_json_num(f, p->hi);
-        fprintf(f, "], \"com_db\": ");
+        fprintf(f, ", \"ber_ci95\": ");
+        p4_json_array(f, ci, 2, 1);
+        fprintf(f, ", \"com_db\": ");
         p4_json_num(f, p->com_db);
-        fprintf(f, ", \"eye_height\": [");
-        for (int e = 0; e < 3; e++) fprintf(f, e ? ", " : ""), p4_json_num(f, p->height[e]);
-        fprintf(f, "], \"eye_width_ui\": [");
-        for (int e = 0; e < 3; e++) fprintf(f, e ? ", " : ""), p4_json_num(f, p->width[e]);
-        fprintf(f, "], \"target_met\": %s}", p->ber <= s->c->target_ber ? "true" : "false");
+        fprintf(f, ", \"eye_height\": ");
+        p4_json_array(f, p->height, 3, 1);
+        fprintf(f, ", \"eye_width_ui\": ");
+        p4_json_array(f, p->width, 3, 1);
+        fprintf(f, ", \"target_met\": %s}", p->ber <= s->c->target_ber ? "true" : "false");
     }
     fprintf(f, "],\n    \"crossings\": [");
     if (s->npt) crossings(s, f, 1);
@@ -257,14 +263,10 @@ int cmd_sweep(int argc, char **argv)
     for (int i = 0; i < s.total; i++) {
         int rest = i;
         for (int k = s.nv - 1; k >= 0; k--) s.pt[i].val[k] = s.v[k].start + (rest % s.v[k].n) * s.v[k].step, rest /= s.v[k].n;
-        p4_config c = cfg;
-        for (int k = 0; k < s.nv; k++) {
-            char kv[160];
-            snprintf(kv, sizeof kv, "%s=%.12g", s.v[k].key, s.pt[i].val[k]);
-            if (p4_config_set(&c, kv) || p4_config_validate(&c)) {
-                free(s.pt);
-                return cli_fail();
-            }
+        p4_config c;
+        if (point_config(&s, &cfg, &s.pt[i], &c)) {
+            free(s.pt);
+            return 1;
         }
     }
     struct sigaction sa;

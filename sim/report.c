@@ -9,6 +9,16 @@ void p4_json_num(FILE *f, double v)
     else fprintf(f, "%.9g", v);
 }
 
+void p4_json_array(FILE *f, const double *v, int n, size_t stride)
+{
+    fprintf(f, "[");
+    for (int i = 0; i < n; i++) {
+        if (i) fprintf(f, ", ");
+        p4_json_num(f, v[(size_t)i * stride]);
+    }
+    fprintf(f, "]");
+}
+
 static const char *eye_name[3] = {"lower", "middle", "upper"};
 
 void p4_report_link_text(FILE *f, const p4_config *c, const p4_link_info *in)

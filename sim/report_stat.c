@@ -34,16 +34,6 @@ void p4_report_stat_text(FILE *f, const p4_config *c, const p4_link_info *in, co
     fprintf(f, "\n");
 }
 
-static void num_array(FILE *f, const double *v, int n, size_t stride)
-{
-    fprintf(f, "[");
-    for (int i = 0; i < n; i++) {
-        if (i) fprintf(f, ", ");
-        p4_json_num(f, v[(size_t)i * stride]);
-    }
-    fprintf(f, "]");
-}
-
 void p4_report_stat_json(FILE *f, const p4_stat_result *r)
 {
     fprintf(f, ",\n  \"stat\": {\n    \"phases\": %d, \"bins\": %d, \"exact_cursors\": %d, \"gaussian_cursors\": %d,\n", r->nphase,
@@ -61,35 +51,35 @@ void p4_report_stat_json(FILE *f, const p4_stat_result *r)
         fprintf(f, i + 1 < sizeof nv / sizeof nv[0] ? (i % 4 == 3 ? ",\n    " : ", ") : ",\n");
     }
     fprintf(f, "    \"eye_height\": ");
-    num_array(f, r->eye_height, 3, 1);
+    p4_json_array(f, r->eye_height, 3, 1);
     fprintf(f, ", \"eye_width_ui\": ");
-    num_array(f, r->eye_width_ui, 3, 1);
+    p4_json_array(f, r->eye_width_ui, 3, 1);
     fprintf(f, ",\n    \"decades\": [");
     for (int k = 0; k < P4_STAT_DECADES; k++) {
         fprintf(f, "%s\n      {\"ber\": %.0e, \"height\": ", k ? "," : "", p4_stat_decade_ber(k));
-        num_array(f, r->height[k], 3, 1);
+        p4_json_array(f, r->height[k], 3, 1);
         fprintf(f, ", \"width_ui\": ");
-        num_array(f, r->width_ui[k], 3, 1);
+        p4_json_array(f, r->width_ui[k], 3, 1);
         fprintf(f, "}");
     }
     fprintf(f, "],\n    \"phase_ui\": [");
     for (int q = 0; q < r->nphase; q++) fprintf(f, "%s%.6g", q ? ", " : "", (double)(q - r->nphase / 2) / r->nphase);
     fprintf(f, "],\n    \"horizontal_bathtub\": ");
-    num_array(f, r->hbathtub, r->nphase, 1);
+    p4_json_array(f, r->hbathtub, r->nphase, 1);
     /* the vertical bathtub at the chosen phase, every step-th bin */
     int step = r->nbins / 256 > 0 ? r->nbins / 256 : 1, nv2 = r->nbins / step;
     fprintf(f, ",\n    \"vertical_bathtub\": {\"v\": [");
     for (int k = 0; k < nv2; k++) fprintf(f, "%s%.5g", k ? ", " : "", -P4_STAT_RANGE + (k * step + 0.5) * r->dv);
     fprintf(f, "], \"probability\": ");
-    num_array(f, r->ber_map + (size_t)(r->nphase / 2) * r->nbins, nv2, (size_t)step);
+    p4_json_array(f, r->ber_map + (size_t)(r->nphase / 2) * r->nbins, nv2, (size_t)step);
     fprintf(f, "},\n    \"contours\": [");
     for (int j = 0; j < 3; j++)
         for (int k = 0; k < P4_STAT_DECADES; k++) {
             size_t o = ((size_t)j * P4_STAT_DECADES + k) * r->nphase;
             fprintf(f, "%s\n      {\"eye\": \"%s\", \"ber\": %.0e, \"low\": ", j + k ? "," : "", eye_name[j], p4_stat_decade_ber(k));
-            num_array(f, r->contour_lo + o, r->nphase, 1);
+            p4_json_array(f, r->contour_lo + o, r->nphase, 1);
             fprintf(f, ", \"high\": ");
-            num_array(f, r->contour_hi + o, r->nphase, 1);
+            p4_json_array(f, r->contour_hi + o, r->nphase, 1);
             fprintf(f, "}");
         }
     fprintf(f, "]\n  }");

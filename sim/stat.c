@@ -338,7 +338,7 @@ static void *worker(void *arg)
     for (int a = 0; a < v->nxt; a++) MX += v->xt_len[a] / v->sps + 2 + v->info->nffe;
     int ME = M + v->info->nffe;
     scratch s;
-    s.P = calloc((size_t)M + MX + 8, sizeof(double)), s.E = calloc((size_t)ME, sizeof(double));
+    s.P = calloc((size_t)M, sizeof(double)), s.E = calloc((size_t)ME, sizeof(double));
     s.He = calloc((size_t)M, sizeof(double)), s.G = calloc((size_t)ME, sizeof(double));
     s.He1 = calloc((size_t)M, sizeof(double)), s.G1 = calloc((size_t)ME, sizeof(double));
     s.Gq = calloc((size_t)ME, sizeof(double));

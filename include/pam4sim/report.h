@@ -34,6 +34,8 @@ void p4_report_stat_text(FILE *f, const p4_config *c, const p4_link_info *in, co
 void p4_report_stat_json(FILE *f, const p4_stat_result *r);
 /* A number in JSON (null for NAN and infinities). */
 void p4_json_num(FILE *f, double v);
+/* n numbers v[0], v[stride], ... as a JSON array (null for NAN and infinities). */
+void p4_json_array(FILE *f, const double *v, int n, size_t stride);
 /* SNR-equivalent gain in dB of going from SER a to SER b (Q-factor ratio; NAN if either is 0). */
 double p4_ser_gain_db(double ser_from, double ser_to);
 
