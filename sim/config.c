@@ -71,6 +71,7 @@ static const kdef keys[] = {
     DBL("channel.reflection_coeff", reflection_coeff, -0.9, 0.9, "0", "loss model: echo amplitude relative to the thru (0: no reflection)"),
     DBL("channel.reflection_delay_ps", reflection_delay_ps, 0, 10000, "200", "loss model: echo delay after the main arrival [ps]"),
     DBL("channel.taper_fraction", taper_fraction, 0, 0.5, "0.1", "Touchstone: raised-cosine roll-off over this top fraction of the file's band"),
+    ENUM("channel.position", ch_position, "tx rx both", "tx", "with optics.enable: the channel before the driver (tx), after the TIA (rx), or the same channel at both (a linear module between two host boards)"),
     DBL("channel.impulse_max_ui", impulse_max_ui, 8, 8192, "512", "longest impulse response kept [UI]"),
     DBL("channel.reference_ohm", reference_ohm, 1, 1000, "50", "reference resistance the S-parameters are renormalized to [ohm]"),
     SLIST("crosstalk.files", xt_files, n_xt_files, P4_MAX_XTALK, "[]", "FEXT/NEXT aggressor Touchstone files, each driven by an independent random pattern"),
@@ -79,6 +80,7 @@ static const kdef keys[] = {
     DBL("optics.driver.swing_vpp", drv_swing_vpp, 0.01, 10, "1.8", "driver output swing between the outer levels [Vpp]: tx.amplitude_v maps to half of it (at DC the swing is this x the sum of tx.ffe_taps)"),
     DBL("optics.driver.bandwidth_ghz", drv_bandwidth_ghz, 0, 1000, "0", "driver 3-dB bandwidth, 2nd-order Butterworth [GHz] (0: none)"),
     DBL("optics.driver.sat_vpp", drv_sat_vpp, 0.01, INFINITY, ".inf", "driver compression: tanh saturating at this output swing [Vpp] (.inf: linear)"),
+    DBL("optics.driver.peaking_db", drv_peaking_db, 0, 20, "0", "linear driver CTLE: high-frequency gain over DC [dB] (COM CTLE shape, zero and first pole at baud/4, second at baud; 0: flat) [S: LPO modules expose a few settings]"),
     DBL("optics.laser.power_dbm", laser_power_dbm, -20, 30, "10", "CW laser power into the modulator [dBm]"),
     DBL("optics.laser.rin_db_hz", laser_rin_db_hz, -INFINITY, -100, "-150", "laser relative intensity noise, one-sided [dB/Hz] (-.inf: off) [S]"),
     DBL("optics.laser.linewidth_mhz", laser_linewidth_mhz, 0, 1000, "1", "laser linewidth [MHz]: phase noise, seen through dispersion and MPI"),
@@ -112,6 +114,7 @@ static const kdef keys[] = {
     DBL("optics.tia.gain_ohm", tia_gain_ohm, 1, 1e6, "2000", "transimpedance [ohm]"),
     DBL("optics.tia.bandwidth_ghz", tia_bandwidth_ghz, 1, 1000, "55", "TIA 3-dB bandwidth, 2nd-order Butterworth [GHz] [V/U: >= 50-60]"),
     DBL("optics.tia.noise_pa_rthz", tia_noise_pa_rthz, 0, 1000, "17", "input-referred noise current density [pA/sqrt(Hz)] [V: 15-20]"),
+    DBL("optics.tia.peaking_db", tia_peaking_db, 0, 20, "0", "linear TIA CTLE: high-frequency gain over DC [dB] (shape as optics.driver.peaking_db; 0: flat)"),
     DBL("optics.tia.agc_vpp", tia_agc_vpp, 0, 10, "0.5", "AGC: output swing between the outer levels [Vpp] (0: off, the fixed optics.tia.gain_ohm)"),
     DBL("optics.tia.sat_vpp", tia_sat_vpp, 0.01, INFINITY, ".inf", "receiver output compression: tanh saturating at this swing [Vpp] (.inf: linear)"),
     DBL("rx.noise.eta0_v2_per_ghz", eta0_v2_per_ghz, 0, 1e-3, "6e-9", "one-sided noise PSD at the CTLE input [V^2/GHz] (COM eta0)"),
@@ -168,6 +171,7 @@ static const kdef keys[] = {
     INT("dsp.latency.fec_encode_cycles", lat_fec_enc_cycles, 0, 10000, "6", "RS(544,514) encode [cycles] (3 + 3 ns at 1 GHz) [S]"),
     INT("dsp.latency.fec_decode_cycles", lat_fec_dec_cycles, 0, 10000, "31", "RS(544,514) decode [cycles] (31 ns at 1 GHz) [S]"),
     INT("dsp.latency.inner_cycles", lat_inner_cycles, 0, 10000, "4", "inner-code decode [cycles] [U]"),
+    DBL("dsp.latency.tx_ns", lat_dsp_tx_ns, 0, 1000, "5", "module DSP transmit path (re-timing FIFO, TX FFE, serializer, DAC) [ns] [U]"),
     DBL("measure.target_ber", target_ber, 1e-15, 0.5, "2.4e-4", "pre-FEC BER the link must meet (KP4 threshold)"),
     DBL("measure.eye_ber", eye_ber, 1e-15, 0.5, "1e-4", "BER at which eye heights and widths are measured"),
     INT("measure.eye_symbols", eye_symbols, 0, 1e15, "1000000", "symbols in the eye histogram (0: all)"),
@@ -183,6 +187,26 @@ static const kdef keys[] = {
     DBL("stat.eye_ber", stat_eye_ber, 1e-18, 0.1, "1e-12", "BER at which the statistical eye's heights and widths are reported"),
     DBL("stat.der0", stat_der0, 1e-12, 0.1, "2e-4", "detector error ratio of the COM-style margin 20 log10(A_s/A_ni) (COM DER0)"),
     BOOL("stat.dfe_propagation", stat_dfe_prop, "true", "scale the statistical BER by the DFE's estimated error-propagation burst length"),
+    DBL("module.tx.amplitude_v", mod_tx_amplitude_v, 0.001, 5, "0.5", "module DSP's line-side DAC into the driver: peak amplitude of the outer levels [V] (its host-side TX is tx.*)"),
+    DLIST("module.tx.ffe_taps", mod_tx_ffe, mod_n_tx_ffe, P4_MAX_TAPS, -1, 1, "[0.0, 1.0, 0.0]", "module DSP's line-side TX FFE taps, symbol-spaced (main tap at tx.ffe_main)"),
+    INT("module.rx.ffe_taps", mod_ffe_taps, 1, 64, "32", "module DSP receivers (host side and line side): FFE taps [S: 200G optical DSPs ~30-50 taps]"),
+    INT("module.rx.ffe_precursors", mod_ffe_precursors, 0, 63, "6", "module DSP receivers: FFE taps before the main tap"),
+    INT("module.rx.dfe_taps", mod_dfe_taps, 0, 64, "1", "module DSP receivers: DFE taps (= module.rx.mlse_memory when the MLSE is on)"),
+    INT("module.rx.mlse_memory", mod_mlse_memory, 0, 2, "0", "module DSP receivers: MLSE memory [symbols] (0: DFE decisions) [S: 1-2 in 200G optical DSPs]"),
+    DLIST("lpo.driver_peaking_db", lpo_drv_peaking_db, lpo_n_drv_peaking, P4_MAX_TAPS, 0, 20, "[0, 2, 4, 6]", "linear module: the driver CTLE settings the host chooses from (best MMSE SNR) [dB]"),
+    DLIST("lpo.tia_peaking_db", lpo_tia_peaking_db, lpo_n_tia_peaking, P4_MAX_TAPS, 0, 20, "[0, 2, 4, 6]", "linear module: the TIA CTLE settings the host chooses from [dB]"),
+    INT("compare.budget_symbols", cmp_budget_symbols, 1000, 1e12, "200000", "symbols per segment at each point of a budget search"),
+    DBL("compare.host_il_max_db", cmp_host_il_max_db, 1, 80, "40", "budget search: highest host channel loss tried [dB at Nyquist]"),
+    ENUM("compare.optical_budget", cmp_optical_budget, "oma length none", "oma", "optical budget answer: smallest received OMA, longest fiber, or none"),
+    DBL("power.dsp_pj_bit", pw_dsp_pj_bit, 0, 1000, "8.75", "module DSP, both directions of a lane, per bit of lane rate [pJ/bit] [S: a DSP ~6-8 W of an 800G module: 7 W / 800 Gb/s]"),
+    DBL("power.dsp_tx_share", pw_dsp_tx_share, 0, 1, "0.5", "share of the DSP's power in its transmit path (host-side RX, line-side TX), the part LRO keeps [U]"),
+    DBL("power.retimed_analog_pj_bit", pw_retimed_analog_pj_bit, 0, 1000, "10", "retimed module besides its DSP (laser, driver, PD/TIA, control) [pJ/bit] [S: 800G DSP module 14-16 W less its DSP: 8 W / 800 Gb/s]"),
+    DBL("power.linear_analog_pj_bit", pw_linear_analog_pj_bit, 0, 1000, "10.6", "linear module (laser, linear driver and TIA with CTLE, control) [pJ/bit] [S: 800G LPO 8-9 W: 8.5 W / 800 Gb/s]"),
+    DBL("power.host_serdes_pj_bit", pw_host_serdes_pj_bit, 0, 1000, "0", "host SerDes, both ends of a lane [pJ/bit] (the same in every architecture; 0: not counted)"),
+    INT("power.lanes_per_module", pw_lanes, 1, 64, "8", "lanes per module (1.6T = 8 x 200G)"),
+    INT("power.ports", pw_ports, 0, 1e9, "32000", "ports (modules) in the deployment, for the yearly energy [S: the 32,000-port example]"),
+    DBL("power.hours_per_year", pw_hours_per_year, 0, 8784, "8766", "hours a year the ports run (365.25 x 24)"),
+    DBL("power.price_per_kwh", pw_price_per_kwh, 0, 100, "0.10", "electricity price per kWh (currency as you read it) [U]"),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -452,6 +476,17 @@ p4_status p4_config_validate(const p4_config *c)
         return p4_error(P4_EINVAL, "key 'rx.mlse.memory' needs rx.dsp.enable = true");
     if (!isnan(c->rx_power_dbm) && !isnan(c->rx_oma_dbm))
         return p4_error(P4_EINVAL, "keys 'optics.rx.power_dbm' and 'optics.rx.oma_dbm' both set: give one (the other auto)");
+    if (c->mod_mlse_memory && c->mod_dfe_taps != c->mod_mlse_memory)
+        return p4_error(P4_EINVAL, "key 'module.rx.mlse_memory' = %lld needs module.rx.dfe_taps = %lld (%lld given)",
+                        (long long)c->mod_mlse_memory, (long long)c->mod_mlse_memory, (long long)c->mod_dfe_taps);
+    if (c->mod_ffe_precursors >= c->mod_ffe_taps)
+        return p4_error(P4_EINVAL, "key 'module.rx.ffe_precursors' = %lld must be in [0, module.rx.ffe_taps - 1 = %lld]",
+                        (long long)c->mod_ffe_precursors, (long long)c->mod_ffe_taps - 1);
+    if (c->tx_ffe_main >= c->mod_n_tx_ffe)
+        return p4_error(P4_EINVAL, "key 'module.tx.ffe_taps' has %lld taps; tx.ffe_main = %lld needs more",
+                        (long long)c->mod_n_tx_ffe, (long long)c->tx_ffe_main);
+    if (c->lpo_n_drv_peaking < 1 || c->lpo_n_tia_peaking < 1)
+        return p4_error(P4_EINVAL, "keys 'lpo.driver_peaking_db' and 'lpo.tia_peaking_db' need at least one setting");
     if (!strcmp(c->tx_filter, "bessel") && c->tx_bandwidth_ghz <= 0)
         return p4_error(P4_EINVAL, "key 'tx.bandwidth_ghz' must be > 0 for tx.filter bessel");
     return P4_OK;

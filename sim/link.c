@@ -119,6 +119,21 @@ static p4_status touchstone_into(p4_link *l, p4_fresp *r, const char *path, cons
 }
 
 /* The rendered waveform of one symbol of level 1 (through the TX FFE), sps*(ntx+1) samples. */
+/* A linear driver's or TIA's CTLE (LPO modules): the COM CTLE shape with the zero and first pole
+ * at baud/4 and the second pole at baud, g_dc = -peaking, scaled to unit gain at DC, so the high
+ * frequencies gain `peaking_db` over DC (less the second pole's roll-off). */
+static p4_status peaking_into(p4_fresp *r, double peaking_db, double baud_hz)
+{
+    if (peaking_db <= 0) return P4_OK;
+    p4_fresp *p = p4_fresp_create(r->n, r->fs_hz);
+    if (!p) return p4_error(P4_ENOMEM, "out of memory");
+    p4_fresp_ctle(p, -peaking_db, 0, baud_hz / 4, baud_hz / 4, baud_hz, baud_hz / 80);
+    double g = pow(10, peaking_db / 20);
+    for (size_t k = 0; k <= r->n / 2; k++) r->H[k] *= p->H[k] * g;
+    p4_fresp_free(p);
+    return P4_OK;
+}
+
 static double *render_pulse(const p4_link *l, int *len)
 {
     const p4_config *c = &l->cfg;
@@ -251,13 +266,22 @@ p4_link *p4_link_create(const p4_config *cfg)
     /* the optical line: the electrical path so far (TX filter x channel) drives it, and the receive
      * side becomes transimpedance x TIA x RX filter x CTLE on the photocurrent */
     double *opt_pulse = NULL, opt_var_design = 0, opt_var_th = 0;
+    p4_fresp *rx_ch = NULL;
     int opt_len = 0;
     if (!st && c->optics_enable) {
+        /* channel.position: the electrical channel before the driver (tx), after the TIA (rx), or
+         * both (a linear module between two host boards); a linear driver's and TIA's CTLE peaking */
+        int ch_tx = strcmp(c->ch_position, "rx") != 0, ch_rx = strcmp(c->ch_position, "tx") != 0;
         p4_fresp *elec = p4_fresp_copy(txf);
+        rx_ch = ch_rx ? p4_fresp_copy(ch) : NULL;
         p4_optics_params op;
-        if (!elec) st = p4_error(P4_ENOMEM, "out of memory");
+        if (!elec || (ch_rx && !rx_ch)) st = p4_error(P4_ENOMEM, "out of memory");
         if (!st) {
-            p4_fresp_mul(elec, ch);
+            if (ch_tx) p4_fresp_mul(elec, ch);
+            if (ch_tx && ch_rx) l->info.lat_channel_ns *= 2;
+            st = peaking_into(elec, c->drv_peaking_db, c->baud_gbd * 1e9);
+        }
+        if (!st) {
             p4_lo_params(c, l->fs_hz, n, max_len, l->lvA, creal(elec->H[0]), &op);
             if (!(l->optm = p4_optics_model_create(&op, elec))) st = P4_EINVAL;
         }
@@ -278,6 +302,8 @@ p4_link *p4_link_create(const p4_config *cfg)
             l->info.tia_z_ohm = z;
             for (size_t k = 0; k <= n / 2; k++) txf->H[k] = 1, ch->H[k] = z;
             p4_fresp_butterworth(ch, 2, c->tia_bandwidth_ghz * 1e9);
+            st = peaking_into(ch, c->tia_peaking_db, c->baud_gbd * 1e9);
+            if (rx_ch) p4_fresp_mul(ch, rx_ch);
             l->opt_lead = oi->lead;
             l->pulse_lead = oi->lead - (long)kpre * l->sps;
             l->tia_sat_half = c->tia_sat_vpp / 2;
@@ -465,7 +491,7 @@ p4_link *p4_link_create(const p4_config *cfg)
         }
         l->tail = (size_t)best.cursor + (size_t)c->ffe_taps + 32;
     }
-    p4_fresp_free(txf), p4_fresp_free(ch), p4_fresp_free(rxf), p4_fresp_free(tmp);
+    p4_fresp_free(txf), p4_fresp_free(ch), p4_fresp_free(rxf), p4_fresp_free(tmp), p4_fresp_free(rx_ch);
     p4_fresp_free(sig), p4_fresp_free(ctle), p4_fresp_free(best_ctle);
     for (int i = 0; i < P4_MAX_XTALK; i++) p4_fresp_free(xt[i]);
     free(full), free(rp), free(pulse), free(best_pulse), free(rn_full), free(opt_pulse);
@@ -506,6 +532,7 @@ typedef struct {
     p4_dsprx *dsp;                    /* this unit state's own DSP receiver (NULL without) */
     p4_optics *opt;                   /* this unit state's optical line (NULL without) */
     double *owave;                    /* the line's photocurrent for one chunk */
+    const uint8_t *ext;               /* a segment's given TX symbols (nsym of them), or NULL */
 } unit_state;
 
 static void unit_free(unit_state *u, int nxt)
@@ -601,7 +628,8 @@ static void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64
     const size_t ch = u->chunk, cs = ch * sps;
     for (size_t s0 = 0; s0 < u->nsym; s0 += ch) {
         uint8_t *tx = u->tx + s0, *line = u->line + s0;
-        if (u->fr) p4_framer_fill(u->fr, start + s0, ch, tx);
+        if (u->ext) memcpy(tx, u->ext + s0, ch);
+        else if (u->fr) p4_framer_fill(u->fr, start + s0, ch, tx);
         else p4_pattern_run(u->pat, tx, ch);
         memcpy(line, tx, ch);
         if (c->precode) p4_precode(line, ch, &pstate);
@@ -680,9 +708,11 @@ static p4_status p4_link_measure_delay(p4_link *l)
     return st;
 }
 
-/* Count one simulated unit (n counted symbols, the first neye of them into the eye) into c. */
-static void unit_count(const p4_link *l, const unit_state *u, size_t n, size_t neye, p4_counts *out)
+/* Count one simulated unit (n counted symbols from warm-up + off, the first neye of them into the
+ * eye) into c. */
+static void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, size_t neye, p4_counts *out)
 {
+    const size_t t0 = l->warm + off;
     const p4_config *c = &l->cfg;
     const int sps = l->sps, half = sps / 2, nffe = l->info.nffe;
     const size_t D = (size_t)l->info.delay_symbols;
@@ -691,7 +721,7 @@ static void unit_count(const p4_link *l, const unit_state *u, size_t n, size_t n
     p4_fec_counts *fc = &out->fec;
     size_t run = 0, ev = 0, gap = 0;
     const size_t maxgap = (size_t)c->burst_gap;
-    for (size_t t = l->warm; t < l->warm + n; t++) {
+    for (size_t t = t0; t < t0 + n; t++) {
         uint8_t a = u->tx[t], b = u->dec[t + D];
         if (a != b) {
             se++, be += (uint64_t)p4_bit_errors(a, b);
@@ -705,7 +735,7 @@ static void unit_count(const p4_link *l, const unit_state *u, size_t n, size_t n
     if (ev) fc->event_hist[ev < P4_HIST - 1 ? ev : P4_HIST - 1]++;
     out->symbols += n, out->symbol_errors += se, out->bits += 2 * n, out->bit_errors += be;
     if (u->dsp) {
-        for (size_t t = l->warm; t < l->warm + n; t++) {
+        for (size_t t = t0; t < t0 + n; t++) {
             uint8_t a = u->tx[t], b = u->dec_dfe[t + D];
             if (a != b) fc->dfe_symbol_errors++, fc->dfe_bit_errors += (uint64_t)p4_bit_errors(a, b);
         }
@@ -713,9 +743,9 @@ static void unit_count(const p4_link *l, const unit_state *u, size_t n, size_t n
         fc->cdr_freq_nppm_sum += (int64_t)llround(u->dout.freq_ppm * 1e9);
     }
     if (u->fr)
-        p4_framer_receive(u->fr, u->tx + l->warm, u->dec + l->warm + D, u->z + l->warm + D, n, l->th,
+        p4_framer_receive(u->fr, u->tx + t0, u->dec + t0 + D, u->z + t0 + D, n, l->th,
                           (int)c->fec_inner_flips, fc);
-    for (size_t t = l->warm; t < l->warm + neye; t++) {
+    for (size_t t = t0; t < t0 + neye; t++) {
         size_t m = t + D;
         uint32_t *hl = out->eye + (size_t)u->line[t] * sps * P4_EYE_BINS;
         for (int q = 0; q < sps; q++) {
@@ -745,7 +775,7 @@ static void *worker_unit(void *arg)
 {
     worker *w = arg;
     unit_simulate(w->l, &w->u, w->unit, w->k0, 1);
-    unit_count(w->l, &w->u, w->n, w->neye, &w->c);
+    unit_count(w->l, &w->u, 0, w->n, w->neye, &w->c);
     return NULL;
 }
 
@@ -921,6 +951,52 @@ p4_status p4_link_run(p4_link *l, uint64_t symbols, p4_counts *out)
 }
 
 const double *p4_link_thresholds(const p4_link *l) { return l->th; }
+
+/* ---- the link as a segment of a chain (link.h) ---- */
+
+struct p4_link_seg {
+    const p4_link *l;
+    unit_state u;
+    size_t counted;
+};
+
+p4_link_seg *p4_link_seg_create(const p4_link *l, size_t counted)
+{
+    p4_link_seg *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->l = l, s->counted = counted;
+    if (unit_alloc(l, counted, 1, &s->u)) {
+        unit_free(&s->u, l->nxt);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+size_t p4_link_seg_span(const p4_link_seg *s) { return s->u.nsym; }
+size_t p4_link_seg_warm(const p4_link_seg *s) { return s->l->warm; }
+
+void p4_link_seg_run(p4_link_seg *s, uint64_t unit, uint64_t start, const uint8_t *tx, uint8_t *dec, double *z)
+{
+    const p4_link *l = s->l;
+    const size_t D = (size_t)l->info.delay_symbols;
+    s->u.ext = tx;
+    unit_simulate(l, &s->u, unit, start + l->warm, 1);
+    memcpy(dec, s->u.dec + l->warm + D, s->counted);
+    if (z) memcpy(z, s->u.z + l->warm + D, s->counted * sizeof *z);
+}
+
+void p4_link_seg_count(const p4_link_seg *s, size_t off, size_t n, size_t neye, p4_counts *c)
+{
+    unit_count(s->l, &s->u, off, n, neye, c);
+}
+
+void p4_link_seg_destroy(p4_link_seg *s)
+{
+    if (!s) return;
+    unit_free(&s->u, s->l->nxt);
+    free(s);
+}
 
 void p4_link_view_get(const p4_link *l, p4_link_view *v)
 {

@@ -37,6 +37,7 @@ typedef struct {
     int64_t n_ch_taps;
     double il_nyquist_db, skin_fraction, length_mm, delay_ps_per_mm, reflection_coeff, reflection_delay_ps;
     double taper_fraction, impulse_max_ui, reference_ohm;
+    char ch_position[8];            /* with optics: tx (before the driver), rx (after the TIA), both */
     /* crosstalk */
     char xt_files[P4_MAX_XTALK][P4_PATH_MAX];
     int64_t n_xt_files;
@@ -44,7 +45,7 @@ typedef struct {
     int64_t n_xt_amplitude;
     /* optics (channel/optics.c): driver, laser, modulator, fiber, PD, TIA */
     int optics_enable;
-    double drv_swing_vpp, drv_bandwidth_ghz, drv_sat_vpp;
+    double drv_swing_vpp, drv_bandwidth_ghz, drv_sat_vpp, drv_peaking_db, tia_peaking_db;
     double laser_power_dbm, laser_rin_db_hz, laser_linewidth_mhz, wavelength_nm;
     char mod_type[16];
     double mod_bandwidth_ghz, mod_il_db, eml_er_db, eml_rlm, eml_alpha, mzm_vpi_v, mzm_bias_vpi;
@@ -98,6 +99,19 @@ typedef struct {
     int64_t stat_sps, stat_bins;
     double stat_eye_ber, stat_der0;
     int stat_dfe_prop;
+    /* link architectures (sim/arch.c): the module's DSP, the linear module's settings, the comparison */
+    double mod_tx_amplitude_v, mod_tx_ffe[P4_MAX_TAPS];
+    int64_t mod_n_tx_ffe, mod_ffe_taps, mod_ffe_precursors, mod_dfe_taps, mod_mlse_memory;
+    double lpo_drv_peaking_db[P4_MAX_TAPS], lpo_tia_peaking_db[P4_MAX_TAPS];
+    int64_t lpo_n_drv_peaking, lpo_n_tia_peaking;
+    int64_t cmp_symbols, cmp_budget_symbols;
+    double cmp_host_il_max_db;
+    char cmp_optical_budget[16];
+    double lat_dsp_tx_ns;
+    /* power (sim/power.c), pJ/bit of lane rate, both directions of a lane */
+    double pw_dsp_pj_bit, pw_dsp_tx_share, pw_retimed_analog_pj_bit, pw_linear_analog_pj_bit, pw_host_serdes_pj_bit;
+    int64_t pw_lanes, pw_ports;
+    double pw_hours_per_year, pw_price_per_kwh;
 } p4_config;
 
 /* Fill with the built-in default. */

@@ -125,6 +125,22 @@ int p4_link_pulse(const p4_link *l, int phase, double *p, int n);
 /* The slicer thresholds (normalized, outer levels at +-1). */
 const double *p4_link_thresholds(const p4_link *l);
 
+/* A link as one segment of a chain (arch.h): it transmits given symbols instead of its own pattern
+ * or frames, and hands its decisions on. A segment made for `counted` decisions takes span input
+ * symbols per call (its warm-up, the counted ones, its tail, in whole chunks); the decisions come
+ * out aligned to the input: dec[i] (and the slicer input z[i]) answer tx[warm + i], i < counted.
+ * `start` is the global index of tx[0] (jitter and pattern phases), `unit` picks the random
+ * streams. p4_link_seg_count counts decisions off .. off + n (the first neye into the eye) against
+ * the input, as a run would. A segment is one thread's: make one per worker. FFTW plans are made in
+ * p4_link_seg_create: call it from one thread. */
+typedef struct p4_link_seg p4_link_seg;
+p4_link_seg *p4_link_seg_create(const p4_link *l, size_t counted);
+size_t p4_link_seg_span(const p4_link_seg *s);
+size_t p4_link_seg_warm(const p4_link_seg *s);
+void p4_link_seg_run(p4_link_seg *s, uint64_t unit, uint64_t start, const uint8_t *tx, uint8_t *dec, double *z);
+void p4_link_seg_count(const p4_link_seg *s, size_t off, size_t n, size_t neye, p4_counts *c);
+void p4_link_seg_destroy(p4_link_seg *s);
+
 /* What the statistical engine (stat.h) needs of a created link: its linear chain at the sampler
  * before the RX FFE, in one index frame. Sample n of pulse, xt_pulse and edge is the response at
  * time n (samples) to symbol 0, whose TX edge lies at sample sps/2 (driver.h); the chosen sampling
