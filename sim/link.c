@@ -23,6 +23,7 @@
 #include "pam4sim/rng.h"
 #include "pam4sim/touchstone.h"
 #include "link_optics.h"
+#include <fftw3.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_linalg.h>
 #include <math.h>
@@ -188,15 +189,43 @@ static p4_status choose_eq(const p4_link *l, const double *p, int np, const doub
     return st;
 }
 
-/* Full-rate pulse response (amplitude-scaled) of an impulse h convolved with the rendered pulse. */
+/* Full-rate pulse response (amplitude-scaled) of an impulse h convolved with the rendered pulse (or
+ * an optical line's identified pulse): a direct loop for a short pulse, FFTW for a long one (the
+ * CTLE search convolves once per candidate). NULL when out of memory. */
 static double *conv_pulse(const double *h, size_t hl, const double *rp, int rl, double amp, int *np)
 {
     int n = (int)hl + rl;
     double *p = calloc(n, sizeof *p);
-    for (int i = 0; i < rl; i++)
-        if (rp[i] != 0)
-            for (size_t j = 0; j < hl; j++) p[i + j] += amp * rp[i] * h[j];
     *np = n;
+    if (!p) return NULL;
+    if ((double)hl * rl < 1e6) {
+        for (int i = 0; i < rl; i++)
+            if (rp[i] != 0)
+                for (size_t j = 0; j < hl; j++) p[i + j] += amp * rp[i] * h[j];
+        return p;
+    }
+    size_t N = 1024;
+    while (N < (size_t)n) N *= 2;
+    double *x = fftw_alloc_real(N), *y = fftw_alloc_real(N);
+    fftw_complex *X = fftw_alloc_complex(N / 2 + 1), *Y = fftw_alloc_complex(N / 2 + 1);
+    fftw_plan fx = NULL, fy = NULL, b = NULL;
+    if (x && y && X && Y) {
+        fx = fftw_plan_dft_r2c_1d((int)N, x, X, FFTW_ESTIMATE), fy = fftw_plan_dft_r2c_1d((int)N, y, Y, FFTW_ESTIMATE);
+        b = fftw_plan_dft_c2r_1d((int)N, X, x, FFTW_ESTIMATE);
+    }
+    if (fx && fy && b) {
+        memset(x, 0, N * sizeof *x), memset(y, 0, N * sizeof *y);
+        memcpy(x, h, hl * sizeof *x), memcpy(y, rp, (size_t)rl * sizeof *y);
+        fftw_execute(fx), fftw_execute(fy);
+        for (size_t k = 0; k <= N / 2; k++) X[k] *= Y[k];
+        fftw_execute(b);
+        for (int i = 0; i < n; i++) p[i] = x[i] * amp / (double)N;
+    } else
+        free(p), p = NULL;
+    if (fx) fftw_destroy_plan(fx);
+    if (fy) fftw_destroy_plan(fy);
+    if (b) fftw_destroy_plan(b);
+    fftw_free(x), fftw_free(y), fftw_free(X), fftw_free(Y);
     return p;
 }
 
@@ -385,7 +414,7 @@ p4_link *p4_link_create(const p4_config *cfg)
             int np;
             pulse = l->optm ? conv_pulse(imp.h, imp.len, opt_pulse, opt_len, 1.0, &np)
                             : conv_pulse(imp.h, imp.len, rp, rl, c->amplitude_v, &np);
-            st = choose_eq(l, pulse, np, rn_full, &e);
+            st = pulse ? choose_eq(l, pulse, np, rn_full, &e) : p4_error(P4_ENOMEM, "out of memory");
             if (!st && e.snr > best.snr) {
                 best = e;
                 free(best_pulse);
