@@ -46,5 +46,6 @@ int cli_plot_run(const char *dir, const p4_link *l, const p4_counts *n, const p4
 int cli_plot_sweep(const char *dir, const char *key, int n, const double *x, const double *ber, const double *lo,
                    const double *hi, double target);
 int cmd_sweep(int argc, char **argv); /* pam4sim sweep */
+int cmd_compare(int argc, char **argv); /* pam4sim compare */
 
 #endif

@@ -203,6 +203,7 @@ static const kdef keys[] = {
     DBL("power.retimed_analog_pj_bit", pw_retimed_analog_pj_bit, 0, 1000, "10", "retimed module besides its DSP (laser, driver, PD/TIA, control) [pJ/bit] [S: 800G DSP module 14-16 W less its DSP: 8 W / 800 Gb/s]"),
     DBL("power.linear_analog_pj_bit", pw_linear_analog_pj_bit, 0, 1000, "10.6", "linear module (laser, linear driver and TIA with CTLE, control) [pJ/bit] [S: 800G LPO 8-9 W: 8.5 W / 800 Gb/s]"),
     DBL("power.host_serdes_pj_bit", pw_host_serdes_pj_bit, 0, 1000, "0", "host SerDes, both ends of a lane [pJ/bit] (the same in every architecture; 0: not counted)"),
+    DBL("power.lane_gbps", pw_lane_gbps, 1, 10000, "200", "data rate of a lane [Gb/s] (the pJ/bit figures are per bit of it)"),
     INT("power.lanes_per_module", pw_lanes, 1, 64, "8", "lanes per module (1.6T = 8 x 200G)"),
     INT("power.ports", pw_ports, 0, 1e9, "32000", "ports (modules) in the deployment, for the yearly energy [S: the 32,000-port example]"),
     DBL("power.hours_per_year", pw_hours_per_year, 0, 8784, "8766", "hours a year the ports run (365.25 x 24)"),

@@ -746,23 +746,8 @@ static void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t
     const int sps = l->sps, half = sps / 2, nffe = l->info.nffe;
     const size_t D = (size_t)l->info.delay_symbols;
     const double *w = l->info.ffe;
-    uint64_t se = 0, be = 0;
     p4_fec_counts *fc = &out->fec;
-    size_t run = 0, ev = 0, gap = 0;
-    const size_t maxgap = (size_t)c->burst_gap;
-    for (size_t t = t0; t < t0 + n; t++) {
-        uint8_t a = u->tx[t], b = u->dec[t + D];
-        if (a != b) {
-            se++, be += (uint64_t)p4_bit_errors(a, b);
-            run++, ev++, gap = 0;
-        } else {
-            if (run) fc->run_hist[run < P4_HIST - 1 ? run : P4_HIST - 1]++, run = 0;
-            if (ev && ++gap > maxgap) fc->event_hist[ev < P4_HIST - 1 ? ev : P4_HIST - 1]++, ev = 0, gap = 0;
-        }
-    }
-    if (run) fc->run_hist[run < P4_HIST - 1 ? run : P4_HIST - 1]++;
-    if (ev) fc->event_hist[ev < P4_HIST - 1 ? ev : P4_HIST - 1]++;
-    out->symbols += n, out->symbol_errors += se, out->bits += 2 * n, out->bit_errors += be;
+    p4_counts_compare(out, u->tx + t0, u->dec + t0 + D, n, (size_t)c->burst_gap);
     if (u->dsp) {
         for (size_t t = t0; t < t0 + n; t++) {
             uint8_t a = u->tx[t], b = u->dec_dfe[t + D];

@@ -385,6 +385,7 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(cmd, "sensitivity")) return cmd_sensitivity(argc - 2, argv + 2);
     if (!strcmp(cmd, "stat")) return cmd_stat(argc - 2, argv + 2);
     if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 2, argv + 2);
+    if (!strcmp(cmd, "compare")) return cmd_compare(argc - 2, argv + 2);
     fprintf(stderr, "pam4sim: unknown command '%s'\n", cmd);
     return usage(stderr, 2);
 }

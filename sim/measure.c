@@ -1,5 +1,6 @@
 /* measure.c - counts, Clopper-Pearson intervals, eye figures (see measure.h). */
 #include "pam4sim/measure.h"
+#include "pam4sim/pam4.h"
 #include <gsl/gsl_cdf.h>
 #include <stddef.h>
 #include <math.h>
@@ -32,6 +33,25 @@ void p4_counts_add(p4_counts *d, const p4_counts *s)
     uint64_t *du = (uint64_t *)&d->fec;
     const uint64_t *su = (const uint64_t *)&s->fec;
     for (size_t i = 0; i < nu; i++) du[i] += su[i];
+}
+
+void p4_counts_compare(p4_counts *c, const uint8_t *sent, const uint8_t *got, size_t n, size_t burst_gap)
+{
+    uint64_t se = 0, be = 0;
+    p4_fec_counts *fc = &c->fec;
+    size_t run = 0, ev = 0, gap = 0;
+    for (size_t t = 0; t < n; t++) {
+        if (sent[t] != got[t]) {
+            se++, be += (uint64_t)p4_bit_errors(sent[t], got[t]);
+            run++, ev++, gap = 0;
+        } else {
+            if (run) fc->run_hist[run < P4_HIST - 1 ? run : P4_HIST - 1]++, run = 0;
+            if (ev && ++gap > burst_gap) fc->event_hist[ev < P4_HIST - 1 ? ev : P4_HIST - 1]++, ev = 0, gap = 0;
+        }
+    }
+    if (run) fc->run_hist[run < P4_HIST - 1 ? run : P4_HIST - 1]++;
+    if (ev) fc->event_hist[ev < P4_HIST - 1 ? ev : P4_HIST - 1]++;
+    c->symbols += n, c->symbol_errors += se, c->bits += 2 * n, c->bit_errors += be;
 }
 
 void p4_fec_extrapolate(const p4_fec_counts *f, double *flr_binomial, double *flr_compound)

@@ -111,7 +111,7 @@ typedef struct {
     /* power (sim/power.c), pJ/bit of lane rate, both directions of a lane */
     double pw_dsp_pj_bit, pw_dsp_tx_share, pw_retimed_analog_pj_bit, pw_linear_analog_pj_bit, pw_host_serdes_pj_bit;
     int64_t pw_lanes, pw_ports;
-    double pw_hours_per_year, pw_price_per_kwh;
+    double pw_lane_gbps, pw_hours_per_year, pw_price_per_kwh;
 } p4_config;
 
 /* Fill with the built-in default. */

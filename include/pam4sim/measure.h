@@ -64,6 +64,10 @@ void p4_counts_free(p4_counts *c);
 size_t p4_counts_pack(const p4_counts *c, uint64_t *w);
 void p4_counts_unpack(p4_counts *c, const uint64_t *w);
 
+/* Count n decisions got[] against sent[]: symbols, symbol and bit errors, runs of consecutive symbol
+ * errors and error events (errors closer than burst_gap correct symbols belong to one event). */
+void p4_counts_compare(p4_counts *c, const uint8_t *sent, const uint8_t *got, size_t n, size_t burst_gap);
+
 /* 95 % Clopper-Pearson interval for k events in n trials. */
 void p4_clopper_pearson(uint64_t k, uint64_t n, double *lo, double *hi);
 

@@ -1,0 +1,402 @@
+/* cli_compare.c - `pam4sim compare`: the same lane as a DSP-retimed, an LPO and an LRO link, side by side.
+ *
+ *   pam4sim compare [FILE.yaml] [--set key=value]... [--symbols N] [-j N] [--json OUT] [--no-budget]
+ *
+ * The configuration starts from the comparison default (cmp_defaults below: a C2M host board at both
+ * ends, the DR1-class optical line, KP4) and then FILE and --set, as for run. For each architecture
+ * (arch.h): the linear module's CTLE settings the host picks, the chain simulated for sim.symbols
+ * host symbols (per segment and end-to-end pre-FEC BER, KP4 post-FEC BER and frame loss, eyes),
+ * the latency per block (latency.h) and the power (power.h). Then the budgets (budget.h): the
+ * largest host channel loss (loss-model channels) and the smallest received OMA or the longest
+ * fiber (compare.optical_budget) at which each architecture still meets measure.target_ber.
+ */
+#include "cli.h"
+#include "pam4sim/budget.h"
+#include "pam4sim/latency.h"
+#include "pam4sim/pam4sim.h"
+#include "pam4sim/power.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The comparison default on top of the built-in one: what `compare` with no FILE simulates. */
+static const char *const cmp_defaults[] = {
+    "channel.il_nyquist_db=12",       /* host board to the module cage at each end (C2M) */
+    "channel.length_mm=100",
+    "optics.driver.bandwidth_ghz=70", /* the DR1 line of examples/dr1.yaml */
+    "optics.laser.power_dbm=8",
+    "fec.mode=kp4",
+    "sim.symbols=400000",
+    NULL,
+};
+
+typedef struct {
+    p4_arch_plan plan;
+    p4_link *link[P4_ARCH_MAX_SEG];
+    p4_chain_counts cc;
+    p4_eye eye[P4_ARCH_MAX_SEG];
+    p4_latency lat;
+    p4_power pw;
+    double ber, lo, hi, seg_ber[P4_ARCH_MAX_SEG], sum_ber;
+    double post_ber, post_lo, post_hi, flr, flr_lo, flr_hi, flr_bin, flr_cmp;
+    p4_budget il, opt;
+    int have_il, have_opt;
+    double setup_s;
+} arch_res;
+
+typedef struct {
+    const char *json;
+    int budget;
+    p4_config *c;
+    arch_res r[P4_ARCH_COUNT];
+    double nominal_oma_dbm;
+    const char *opt_key;
+    double seconds;
+} cmp_run;
+
+static int cmp_other(const char *opt, const char *val, void *ctx)
+{
+    cmp_run *s = ctx;
+    if (!strcmp(opt, "--no-budget")) return s->budget = 0, 1;
+    if (!val) return 2;
+    if (!strcmp(opt, "--json")) return s->json = val, 0;
+    return 2;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static double ratio(uint64_t k, uint64_t n) { return n ? (double)k / (double)n : 0; }
+
+/* One architecture: plan, links, the chained run, the figures. */
+static int simulate(cmp_run *s, p4_arch a)
+{
+    arch_res *r = &s->r[a];
+    const p4_config *c = s->c;
+    double t0 = now_s();
+    if (p4_arch_plan_choose(c, a, &r->plan)) return 1;
+    const p4_link_info *infos[P4_ARCH_MAX_SEG];
+    for (int k = 0; k < r->plan.nseg; k++) {
+        if (!(r->link[k] = p4_link_create(&r->plan.seg[k].cfg))) return 1;
+        infos[k] = p4_link_info_get(r->link[k]);
+    }
+    r->setup_s = now_s() - t0;
+    if (p4_chain_run(r->link, r->plan.nseg, c, (uint64_t)c->symbols, &r->cc)) return 1;
+    const p4_counts *e = &r->cc.e2e;
+    r->ber = ratio(e->bit_errors, e->bits);
+    p4_clopper_pearson(e->bit_errors, e->bits, &r->lo, &r->hi);
+    r->sum_ber = 0;
+    for (int k = 0; k < r->plan.nseg; k++) {
+        const p4_counts *n = &r->cc.seg[k];
+        r->seg_ber[k] = ratio(n->bit_errors, n->bits);
+        r->sum_ber += r->seg_ber[k];
+        p4_eye_measure(n, p4_link_thresholds(r->link[k]), c->eye_ber, &r->eye[k]);
+    }
+    const p4_fec_counts *f = &e->fec;
+    r->post_ber = ratio(f->msg_bit_errors, f->msg_bits);
+    p4_clopper_pearson(f->msg_bit_errors, f->msg_bits, &r->post_lo, &r->post_hi);
+    r->flr = ratio(f->cw_failed + f->cw_miscorrected, f->codewords);
+    p4_clopper_pearson(f->cw_failed + f->cw_miscorrected, f->codewords, &r->flr_lo, &r->flr_hi);
+    p4_fec_extrapolate(f, &r->flr_bin, &r->flr_cmp);
+    p4_latency_of(c, &r->plan, infos, &r->lat);
+    p4_power_of(c, a, &r->pw);
+    if (a == P4_ARCH_RETIMED) s->nominal_oma_dbm = p4_w_to_dbm(infos[1]->opt.rx_oma_w);
+    return 0;
+}
+
+static int budgets(cmp_run *s, p4_arch a, p4_ber_cache *cache)
+{
+    arch_res *r = &s->r[a];
+    const p4_config *c = s->c;
+    if (!strcmp(c->ch_type, "model")) {
+        if (p4_arch_budget(c, a, "channel.il_nyquist_db", c->il_nyquist_db, 4, 0, c->cmp_host_il_max_db, 3, cache, &r->il))
+            return 1;
+        r->have_il = 1;
+    }
+    if (s->opt_key) {
+        int oma = !strcmp(c->cmp_optical_budget, "oma");
+        double start = oma ? floor(s->nominal_oma_dbm) : c->fiber_length_m;
+        double step = oma ? -2 : (c->fiber_length_m > 500 ? c->fiber_length_m : 500);
+        if (p4_arch_budget(c, a, s->opt_key, start, step, oma ? -40 : 0, oma ? 20 : 200000, 3, cache, &r->opt)) return 1;
+        r->have_opt = 1;
+    }
+    return 0;
+}
+
+/* ---- the report ---- */
+
+#define COLW 22
+
+static void cell(char *b, size_t n, const char *fmt, double v)
+{
+    if (isnan(v)) snprintf(b, n, "-");
+    else snprintf(b, n, fmt, v);
+}
+
+static void row3(const char *label, const char *v0, const char *v1, const char *v2)
+{
+    printf("%-28s %-*s %-*s %s\n", label, COLW, v0, COLW, v1, v2);
+}
+
+static void row_num(const cmp_run *s, const char *label, const char *fmt, double (*get)(const arch_res *, int), int arg)
+{
+    char v[P4_ARCH_COUNT][64];
+    for (int a = 0; a < P4_ARCH_COUNT; a++) cell(v[a], sizeof v[a], fmt, get(&s->r[a], arg));
+    row3(label, v[0], v[1], v[2]);
+}
+
+static double g_seg_ber(const arch_res *r, int k) { return k < r->plan.nseg ? r->seg_ber[k] : NAN; }
+static double g_seg_eye(const arch_res *r, int k)
+{
+    if (k >= r->plan.nseg) return NAN;
+    double h = INFINITY;
+    for (int i = 0; i < 3; i++) h = r->eye[k].height[i] < h ? r->eye[k].height[i] : h;
+    return h;
+}
+static double g_seg_snr(const arch_res *r, int k) { return k < r->plan.nseg ? p4_link_info_get(r->link[k])->mmse_snr_db : NAN; }
+static double g_ber(const arch_res *r, int k) { return k ? r->sum_ber : r->ber; }
+static double g_post(const arch_res *r, int k) { return k ? r->flr : r->post_ber; }
+static double g_flr_ext(const arch_res *r, int k) { return k ? r->flr_cmp : r->flr_bin; }
+static double g_lat(const arch_res *r, int k) { return k < 0 ? r->lat.total_ns : r->lat.kind_ns[k]; }
+static double g_lat_meas(const arch_res *r, int k) { return k ? r->lat.analog_measured_ns : r->lat.analog_model_ns; }
+static double g_pw(const arch_res *r, int k)
+{
+    return k == 0 ? r->pw.pj_bit : k == 1 ? r->pw.w_lane : k == 2 ? r->pw.w_module : k == 3 ? r->pw.kwh_year : r->pw.cost_year;
+}
+static double g_peak(const arch_res *r, int k) { return k ? r->plan.tia_peaking_db : r->plan.drv_peaking_db; }
+
+static void budget_cell(char *b, size_t n, const p4_budget *bu, int have, const char *unit, int larger_is_better)
+{
+    if (!have) snprintf(b, n, "-");
+    else if (bu->end == P4_BUDGET_FOUND) snprintf(b, n, "%.2f %s", bu->value, unit);
+    else if (bu->end == P4_BUDGET_PASSES_ALL) snprintf(b, n, "%s %.4g %s", larger_is_better ? ">" : "<", bu->value, unit);
+    else snprintf(b, n, "fails at %.4g %s", bu->value, unit);
+}
+
+static void report(const cmp_run *s)
+{
+    const p4_config *c = s->c;
+    printf("pam4sim %s  compare: one lane host to host, %.4g GBd PAM4, seed %lld, %lld host symbols per architecture\n",
+           P4_VERSION, c->baud_gbd, (long long)c->seed, (long long)s->r[0].cc.e2e.symbols);
+    if (!strcmp(c->ch_type, "model"))
+        printf("host board   C2M loss model %.2f dB at %.4g GHz, %.0f mm, at both ends\n", c->il_nyquist_db, c->baud_gbd / 2,
+               c->length_mm);
+    else printf("host board   %s %s at both ends\n", c->ch_type, c->ch_file);
+    printf("host SerDes  TX FFE %lld taps; RX %s, %lld-tap FFE (%lld pre), %lld-tap DFE%s\n", (long long)c->n_tx_ffe,
+           c->ctle_enable ? "CTLE" : "no CTLE", (long long)c->ffe_taps, (long long)c->ffe_precursors, (long long)c->dfe_taps,
+           c->dsp_enable ? ", bit-true DSP" : "");
+    printf("optics       %s %.0f nm, %.0f m %s, %lld connectors; received OMA %.2f dBm (retimed line)\n",
+           !strcmp(c->mod_type, "eml") ? "EML" : "MZM", c->wavelength_nm, c->fiber_length_m, !strcmp(c->fiber_type, "smf") ? "SMF" : "MMF",
+           (long long)c->n_connectors, s->nominal_oma_dbm);
+    printf("module DSP   %lld-tap FFE (%lld pre), %lld-tap DFE, MLSE %s; FEC %s at the host\n", (long long)c->mod_ffe_taps,
+           (long long)c->mod_ffe_precursors, (long long)c->mod_dfe_taps, c->mod_mlse_memory ? "on" : "off", c->fec_mode);
+    for (int a = 0; a < P4_ARCH_COUNT; a++)
+        for (int k = 0; k < s->r[a].plan.nseg; k++)
+            printf("%-12s %d: %s\n", k ? "" : p4_arch_name((p4_arch)a), k + 1, s->r[a].plan.seg[k].name);
+    printf("\n");
+    row3("", p4_arch_name(P4_ARCH_RETIMED), p4_arch_name(P4_ARCH_LPO), p4_arch_name(P4_ARCH_LRO));
+    row_num(s, "linear driver peaking [dB]", "%.0f", g_peak, 0);
+    row_num(s, "linear TIA peaking [dB]", "%.0f", g_peak, 1);
+    for (int k = 0; k < P4_ARCH_MAX_SEG; k++) {
+        char l[64];
+        snprintf(l, sizeof l, "segment %d MMSE SNR [dB]", k + 1);
+        row_num(s, l, "%.2f", g_seg_snr, k);
+        snprintf(l, sizeof l, "segment %d pre-FEC BER", k + 1);
+        row_num(s, l, "%.3e", g_seg_ber, k);
+        snprintf(l, sizeof l, "segment %d eye height", k + 1);
+        row_num(s, l, "%.3f", g_seg_eye, k);
+    }
+    row_num(s, "end-to-end pre-FEC BER", "%.3e", g_ber, 0);
+    row_num(s, "  sum of the segments' BER", "%.3e", g_ber, 1);
+    {
+        char v[P4_ARCH_COUNT][64];
+        for (int a = 0; a < P4_ARCH_COUNT; a++)
+            snprintf(v[a], sizeof v[a], "%s", s->r[a].hi < c->target_ber ? "met" : s->r[a].lo > c->target_ber ? "NOT met" : "within CI");
+        row3("  target BER", v[0], v[1], v[2]);
+    }
+    row_num(s, "post-FEC BER (counted)", "%.3e", g_post, 0);
+    row_num(s, "frame loss ratio (counted)", "%.3e", g_post, 1);
+    row_num(s, "FLR extrap. independent", "%.2e", g_flr_ext, 0);
+    row_num(s, "FLR extrap. measured bursts", "%.2e", g_flr_ext, 1);
+    for (int k = 0; k < P4_LAT_KINDS; k++) {
+        char l[64];
+        snprintf(l, sizeof l, "latency %s [ns]", p4_lat_kind_name((p4_lat_kind)k));
+        row_num(s, l, "%.2f", g_lat, k);
+    }
+    row_num(s, "latency total [ns]", "%.2f", g_lat, -1);
+    row_num(s, "  TX->decision, modelled", "%.2f", g_lat_meas, 0);
+    row_num(s, "  TX->decision, measured", "%.2f", g_lat_meas, 1);
+    row_num(s, "power [pJ/bit]", "%.2f", g_pw, 0);
+    row_num(s, "power per lane [W]", "%.3f", g_pw, 1);
+    {
+        char l[64];
+        snprintf(l, sizeof l, "power per %lld-lane module [W]", (long long)c->pw_lanes);
+        row_num(s, l, "%.2f", g_pw, 2);
+        snprintf(l, sizeof l, "%lld ports [MWh/year]", (long long)c->pw_ports);
+        char v[P4_ARCH_COUNT][64];
+        for (int a = 0; a < P4_ARCH_COUNT; a++) snprintf(v[a], sizeof v[a], "%.1f", s->r[a].pw.kwh_year * 1e-3);
+        row3(l, v[0], v[1], v[2]);
+        for (int a = 0; a < P4_ARCH_COUNT; a++) snprintf(v[a], sizeof v[a], "%.4g", s->r[a].pw.cost_year);
+        snprintf(l, sizeof l, "  cost/year at %.3g per kWh", c->pw_price_per_kwh);
+        row3(l, v[0], v[1], v[2]);
+        for (int a = 0; a < P4_ARCH_COUNT; a++)
+            snprintf(v[a], sizeof v[a], "%.1f", (s->r[P4_ARCH_RETIMED].pw.kwh_year - s->r[a].pw.kwh_year) * 1e-3);
+        row3("  saved vs retimed [MWh/yr]", v[0], v[1], v[2]);
+    }
+    if (s->budget) {
+        char v[P4_ARCH_COUNT][64];
+        for (int a = 0; a < P4_ARCH_COUNT; a++) budget_cell(v[a], sizeof v[a], &s->r[a].il, s->r[a].have_il, "dB", 1);
+        row3("largest host loss [Nyquist]", v[0], v[1], v[2]);
+        if (s->opt_key) {
+            int oma = !strcmp(c->cmp_optical_budget, "oma");
+            for (int a = 0; a < P4_ARCH_COUNT; a++)
+                budget_cell(v[a], sizeof v[a], &s->r[a].opt, s->r[a].have_opt, oma ? "dBm" : "m", !oma);
+            row3(oma ? "smallest received OMA" : "longest fiber", v[0], v[1], v[2]);
+        }
+        if (!strcmp(c->ch_type, "model") == 0) printf("(the host-loss budget needs channel.type model)\n");
+    }
+    printf("\nlatency per block (ns; one way, host TX data to host RX data)\n");
+    for (int a = 0; a < P4_ARCH_COUNT; a++) {
+        const p4_latency *l = &s->r[a].lat;
+        printf("  %s\n", p4_arch_name((p4_arch)a));
+        for (int i = 0; i < l->n; i++) {
+            char where[16] = "host";
+            if (l->row[i].seg >= 0) snprintf(where, sizeof where, "seg %d", l->row[i].seg + 1);
+            printf("    %-6s %-28s %9.3f  [%s]\n", where, l->row[i].block, l->row[i].ns, l->row[i].source);
+        }
+    }
+    printf("\npower per block (pJ/bit; W per lane at %.4g Gb/s, both directions)\n", c->pw_lane_gbps);
+    for (int a = 0; a < P4_ARCH_COUNT; a++) {
+        const p4_power *p = &s->r[a].pw;
+        printf("  %s\n", p4_arch_name((p4_arch)a));
+        for (int i = 0; i < p->n; i++)
+            printf("    %-40s %7.3f pJ/bit %7.3f W  [%s]\n", p->row[i].block, p->row[i].pj_bit, p->row[i].w_lane, p->row[i].source);
+    }
+    printf("\nrun time     %.1f s\n", s->seconds);
+}
+
+/* ---- JSON ---- */
+
+static void json_budget(FILE *f, const p4_budget *b)
+{
+    static const char *const ends[] = {"found", "passes_whole_range", "fails_whole_range"};
+    fprintf(f, "{\"end\": \"%s\", \"value\": ", ends[b->end]);
+    p4_json_num(f, b->value);
+    fprintf(f, ", \"points\": [");
+    for (int i = 0; i < b->n; i++) {
+        fprintf(f, "%s[", i ? ", " : "");
+        p4_json_num(f, b->x[i]), fprintf(f, ", "), p4_json_num(f, b->ber[i]);
+        fprintf(f, "]");
+    }
+    fprintf(f, "]}");
+}
+
+static void json_out(FILE *f, void *v)
+{
+    const cmp_run *s = v;
+    cli_json_head(f, "compare", s->c);
+    fprintf(f, ",\n  \"target_ber\": %g,\n  \"architectures\": [", s->c->target_ber);
+    for (int a = 0; a < P4_ARCH_COUNT; a++) {
+        const arch_res *r = &s->r[a];
+        const p4_counts *e = &r->cc.e2e;
+        fprintf(f, "%s\n    {\"name\": \"%s\", \"key\": \"%s\", \"driver_peaking_db\": ", a ? "," : "",
+                p4_arch_name((p4_arch)a), p4_arch_key((p4_arch)a));
+        p4_json_num(f, r->plan.drv_peaking_db);
+        fprintf(f, ", \"tia_peaking_db\": ");
+        p4_json_num(f, r->plan.tia_peaking_db);
+        fprintf(f, ",\n     \"segments\": [");
+        for (int k = 0; k < r->plan.nseg; k++) {
+            const p4_counts *n = &r->cc.seg[k];
+            const p4_link_info *in = p4_link_info_get(r->link[k]);
+            fprintf(f, "%s\n       {\"name\": \"%s\", \"symbols\": %llu, \"bit_errors\": %llu, \"ber\": ", k ? "," : "",
+                    r->plan.seg[k].name, (unsigned long long)n->symbols, (unsigned long long)n->bit_errors);
+            p4_json_num(f, r->seg_ber[k]);
+            fprintf(f, ", \"mmse_snr_db\": %.6g, \"eye_height\": ", in->mmse_snr_db);
+            p4_json_array(f, r->eye[k].height, 3, 1);
+            fprintf(f, ", \"eye_width_ui\": ");
+            p4_json_array(f, r->eye[k].width_ui, 3, 1);
+            fprintf(f, ", \"vec_db\": ");
+            p4_json_num(f, r->eye[k].vec_db);
+            fprintf(f, ", \"delay_measured_ns\": %.6g}", in->lat_measured_ns);
+        }
+        fprintf(f, "],\n     \"e2e\": {\"symbols\": %llu, \"bit_errors\": %llu, \"ber\": ", (unsigned long long)e->symbols,
+                (unsigned long long)e->bit_errors);
+        p4_json_num(f, r->ber);
+        fprintf(f, ", \"ber_ci95\": [");
+        p4_json_num(f, r->lo), fprintf(f, ", "), p4_json_num(f, r->hi);
+        fprintf(f, "], \"segment_ber_sum\": ");
+        p4_json_num(f, r->sum_ber);
+        fprintf(f, ", \"codewords\": %llu, \"post_fec_ber\": ", (unsigned long long)e->fec.codewords);
+        p4_json_num(f, r->post_ber);
+        fprintf(f, ", \"flr\": ");
+        p4_json_num(f, r->flr);
+        fprintf(f, ", \"flr_ci95\": [");
+        p4_json_num(f, r->flr_lo), fprintf(f, ", "), p4_json_num(f, r->flr_hi);
+        fprintf(f, "], \"flr_extrapolated_binomial\": ");
+        p4_json_num(f, r->flr_bin);
+        fprintf(f, ", \"flr_extrapolated_compound\": ");
+        p4_json_num(f, r->flr_cmp);
+        fprintf(f, "},\n     \"latency\": {\"total_ns\": %.6g, \"analog_model_ns\": %.6g, \"analog_measured_ns\": %.6g, \"blocks\": [",
+                r->lat.total_ns, r->lat.analog_model_ns, r->lat.analog_measured_ns);
+        for (int i = 0; i < r->lat.n; i++)
+            fprintf(f, "%s\n       {\"segment\": %d, \"kind\": \"%s\", \"block\": \"%s\", \"ns\": %.6g, \"source\": \"%s\"}",
+                    i ? "," : "", r->lat.row[i].seg + 1, p4_lat_kind_name(r->lat.row[i].kind), r->lat.row[i].block,
+                    r->lat.row[i].ns, r->lat.row[i].source);
+        fprintf(f, "]},\n     \"power\": {\"pj_bit\": %.6g, \"w_lane\": %.6g, \"w_module\": %.6g, \"kwh_year\": %.6g, "
+                   "\"cost_year\": %.6g, \"blocks\": [",
+                r->pw.pj_bit, r->pw.w_lane, r->pw.w_module, r->pw.kwh_year, r->pw.cost_year);
+        for (int i = 0; i < r->pw.n; i++)
+            fprintf(f, "%s\n       {\"block\": \"%s\", \"pj_bit\": %.6g, \"w_lane\": %.6g, \"source\": \"%s\"}", i ? "," : "",
+                    r->pw.row[i].block, r->pw.row[i].pj_bit, r->pw.row[i].w_lane, r->pw.row[i].source);
+        fprintf(f, "]}");
+        if (r->have_il) fprintf(f, ",\n     \"budget_host_il_db\": "), json_budget(f, &r->il);
+        if (r->have_opt) fprintf(f, ",\n     \"budget_%s\": ", !strcmp(s->c->cmp_optical_budget, "oma") ? "rx_oma_dbm" : "fiber_length_m"),
+                         json_budget(f, &r->opt);
+        fprintf(f, "}");
+    }
+    fprintf(f, "\n  ]\n}\n");
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    static p4_config cfg;
+    p4_config_default(&cfg);
+    for (int i = 0; cmp_defaults[i]; i++)
+        if (p4_config_set(&cfg, cmp_defaults[i])) return cli_fail();
+    static cmp_run s;
+    memset(&s, 0, sizeof s);
+    s.budget = 1, s.c = &cfg;
+    int rc = cli_config("compare", argc, argv, &cfg, cmp_other, &s);
+    if (rc) return rc;
+    if (p4_config_validate(&cfg)) return cli_fail();
+    s.opt_key = !strcmp(cfg.cmp_optical_budget, "oma") ? "optics.rx.oma_dbm"
+              : !strcmp(cfg.cmp_optical_budget, "length") ? "optics.fiber.length_m" : NULL;
+    if (s.opt_key && !strcmp(s.opt_key, "optics.rx.oma_dbm")) cfg.rx_power_dbm = NAN; /* the search sets the OMA */
+    double t0 = now_s();
+    int fail = 0;
+    for (int a = 0; !fail && a < P4_ARCH_COUNT; a++) {
+        fprintf(stderr, "compare: %s ...\n", p4_arch_name((p4_arch)a));
+        fail = simulate(&s, (p4_arch)a);
+    }
+    p4_ber_cache cache = {0};
+    for (int a = 0; !fail && s.budget && a < P4_ARCH_COUNT; a++) {
+        fprintf(stderr, "compare: %s budgets ...\n", p4_arch_name((p4_arch)a));
+        fail = budgets(&s, (p4_arch)a, &cache);
+    }
+    s.seconds = now_s() - t0;
+    if (!fail) {
+        report(&s);
+        if (s.json) fail = cli_write_atomic(s.json, json_out, &s);
+    } else
+        cli_fail();
+    for (int a = 0; a < P4_ARCH_COUNT; a++) {
+        for (int k = 0; k < P4_ARCH_MAX_SEG; k++) p4_link_destroy(s.r[a].link[k]);
+        p4_chain_counts_free(&s.r[a].cc);
+    }
+    return fail ? 1 : 0;
+}
