@@ -36,7 +36,7 @@ $(B)/.setup:
 	@touch $@
 setup: $(B)/.setup
 
-LDLIBS = $(shell pkg-config --libs $(PKGS)) -lm -lpthread
+LDLIBS = $(shell pkg-config --libs $(PKGS)) -lfftw3_threads -lm -lpthread
 
 # MPI: the command line is built with mpicc when there is one (the library never needs MPI).
 MPICC   := $(shell command -v mpicc 2>/dev/null)

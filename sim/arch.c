@@ -112,14 +112,49 @@ p4_status p4_arch_plan_make(const p4_config *c, p4_arch a, double drv_db, double
     return P4_OK;
 }
 
-/* MMSE SNR of segment k of a plan (its link set up and dropped) */
-static p4_status seg_snr(const p4_arch_plan *p, int k, double *snr_db)
+/* MMSE SNR of segment k of each of n plans: their links set up (and dropped) in parallel. */
+typedef struct {
+    const p4_arch_plan *plans;
+    int n, k, next;
+    double *snr;
+    p4_status st;
+    char err[256];
+    pthread_mutex_t mu;
+} snr_job;
+
+static void *snr_worker(void *arg)
 {
-    p4_link *l = p4_link_create(&p->seg[k].cfg);
-    if (!l) return P4_EINVAL;
-    *snr_db = p4_link_info_get(l)->mmse_snr_db;
-    p4_link_destroy(l);
-    return P4_OK;
+    snr_job *j = arg;
+    for (;;) {
+        pthread_mutex_lock(&j->mu);
+        int i = j->st ? j->n : j->next++;
+        pthread_mutex_unlock(&j->mu);
+        if (i >= j->n) return NULL;
+        p4_link *l = p4_link_create(&j->plans[i].seg[j->k].cfg);
+        if (l) j->snr[i] = p4_link_info_get(l)->mmse_snr_db;
+        p4_link_destroy(l);
+        if (!l) {
+            pthread_mutex_lock(&j->mu);
+            if (!j->st) j->st = P4_EINVAL, snprintf(j->err, sizeof j->err, "%s", p4_last_error());
+            pthread_mutex_unlock(&j->mu);
+        }
+    }
+}
+
+static p4_status snr_many(const p4_arch_plan *plans, int n, int k, int threads, double *snr)
+{
+    snr_job j = {.plans = plans, .n = n, .k = k, .snr = snr};
+    pthread_mutex_init(&j.mu, NULL);
+    int nt = threads > 0 ? threads : p4_default_threads(), started = 0;
+    if (nt > n) nt = n;
+    if (nt > 16) nt = 16;
+    pthread_t tid[16];
+    for (; nt > 1 && started < nt; started++)
+        if (pthread_create(&tid[started], NULL, snr_worker, &j)) break;
+    snr_worker(&j); /* this thread works too */
+    for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
+    pthread_mutex_destroy(&j.mu);
+    return j.st ? p4_error(j.st, "%s", j.err) : P4_OK;
 }
 
 p4_status p4_arch_plan_choose(const p4_config *c, p4_arch a, p4_arch_plan *p)
@@ -128,21 +163,24 @@ p4_status p4_arch_plan_choose(const p4_config *c, p4_arch a, p4_arch_plan *p)
     p4_status st = p4_arch_plan_make(c, a, drv, tia, p);
     if (st || a == P4_ARCH_RETIMED) return st;
     const int k = a == P4_ARCH_LPO ? 0 : 1; /* the linear segment */
-    double best = -INFINITY, snr;
-    if (a == P4_ARCH_LPO) /* the driver's settings, the TIA at its first */
-        for (int i = 0; !st && i < c->lpo_n_drv_peaking; i++) {
-            st = p4_arch_plan_make(c, a, c->lpo_drv_peaking_db[i], tia, p);
-            if (!st) st = seg_snr(p, k, &snr);
-            if (!st && snr > best) best = snr, drv = c->lpo_drv_peaking_db[i];
-        }
-    else
+    p4_arch_plan *cand = malloc(P4_MAX_TAPS * sizeof *cand);
+    double snr[P4_MAX_TAPS], best = -INFINITY;
+    int n = 0;
+    if (!cand) return p4_error(P4_ENOMEM, "out of memory");
+    if (a == P4_ARCH_LPO) { /* the driver's settings, the TIA at its first */
+        for (int i = 0; !st && i < c->lpo_n_drv_peaking; i++) st = p4_arch_plan_make(c, a, c->lpo_drv_peaking_db[i], tia, &cand[n++]);
+        if (!st) st = snr_many(cand, n, k, (int)c->threads, snr);
+        for (int i = 0; !st && i < n; i++)
+            if (snr[i] > best) best = snr[i], drv = c->lpo_drv_peaking_db[i];
+    } else
         drv = 0;
-    for (int i = 0; !st && i < c->lpo_n_tia_peaking; i++) {
-        if (i == 0 && a == P4_ARCH_LPO) continue; /* seen in the driver's pass */
-        st = p4_arch_plan_make(c, a, drv, c->lpo_tia_peaking_db[i], p);
-        if (!st) st = seg_snr(p, k, &snr);
-        if (!st && snr > best) best = snr, tia = c->lpo_tia_peaking_db[i];
-    }
+    n = 0;
+    int first = a == P4_ARCH_LPO; /* the TIA's first setting was seen in the driver's pass */
+    for (int i = first; !st && i < c->lpo_n_tia_peaking; i++) st = p4_arch_plan_make(c, a, drv, c->lpo_tia_peaking_db[i], &cand[n++]);
+    if (!st && n) st = snr_many(cand, n, k, (int)c->threads, snr);
+    for (int i = 0; !st && i < n; i++)
+        if (snr[i] > best) best = snr[i], tia = c->lpo_tia_peaking_db[first + i];
+    free(cand);
     return st ? st : p4_arch_plan_make(c, a, drv, tia, p);
 }
 

@@ -114,14 +114,14 @@ static int budgets(cmp_run *s, p4_arch a, p4_ber_cache *cache)
     arch_res *r = &s->r[a];
     const p4_config *c = s->c;
     if (!strcmp(c->ch_type, "model")) {
-        if (p4_arch_budget(c, a, "channel.il_nyquist_db", c->il_nyquist_db, 4, 0, c->cmp_host_il_max_db, 3, cache, &r->il))
+        if (p4_arch_budget(c, a, "channel.il_nyquist_db", c->il_nyquist_db, 6, 0, c->cmp_host_il_max_db, 3, cache, &r->il))
             return 1;
         r->have_il = 1;
     }
     if (s->opt_key) {
         int oma = !strcmp(c->cmp_optical_budget, "oma");
         double start = oma ? floor(s->nominal_oma_dbm) : c->fiber_length_m;
-        double step = oma ? -2 : (c->fiber_length_m > 500 ? c->fiber_length_m : 500);
+        double step = oma ? -3 : (c->fiber_length_m > 500 ? c->fiber_length_m : 500);
         if (p4_arch_budget(c, a, s->opt_key, start, step, oma ? -40 : 0, oma ? 20 : 200000, 3, cache, &r->opt)) return 1;
         r->have_opt = 1;
     }

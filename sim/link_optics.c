@@ -81,12 +81,13 @@ p4_status p4_lo_identify(const p4_config *c, p4_optics_model *m, int sps, const 
     uint8_t *sym = malloc(P);
     double *lev = malloc(S * sizeof *lev), *ffe = malloc(S * sizeof *ffe), *wave = malloc(S * sps * sizeof *wave);
     double *y = malloc(S * sps * sizeof *y), *a = malloc(P * sizeof *a);
+    double *aa = malloc((P + 2 * (size_t)K) * sizeof *aa), *yq = malloc(P * sizeof *yq);
     double *p = calloc((size_t)K * sps, sizeof *p);
     gsl_matrix *A = gsl_matrix_alloc(K, K);
     gsl_vector *b = gsl_vector_alloc(K), *x = gsl_vector_alloc(K);
     p4_ffe *tf = p4_ffe_create(c->tx_ffe, (int)c->n_tx_ffe);
     p4_optics *o = p4_optics_create(m);
-    p4_status st = sym && lev && ffe && wave && y && a && p && A && b && x && tf && o
+    p4_status st = sym && lev && ffe && wave && y && a && aa && yq && p && A && b && x && tf && o
                        ? P4_OK : p4_error(P4_ENOMEM, "optics: out of memory for the identification");
     if (!st) {
         /* a balanced random order, fixed (the design must not depend on sim.seed) */
@@ -120,29 +121,26 @@ p4_status p4_lo_identify(const p4_config *c, p4_optics_model *m, int sps, const 
         for (int i = 0; i < K; i++)
             for (int j = 0; j < K; j++) gsl_matrix_set(A, i, j, ac[abs(i - j)]);
         if (gsl_linalg_cholesky_decomp1(A)) st = p4_error(P4_ENUM, "optics: the identification probe is singular");
+        /* the probe unrolled: aa[j] = a[(j - K) mod P], so a[(mm - k) mod P] = aa[mm - k + K] */
+        for (size_t j = 0; j < P + 2 * (size_t)K; j++) aa[j] = a[(j + 4 * P - (size_t)K) % P];
+        /* the fit's power x.b and the residual's |y - dc|^2 - x.b (least squares: x.Ax = x.b) */
+        double ps = 0, py = 0;
         for (int q = 0; !st && q < sps; q++) {
+            for (size_t mm = 0; mm < P; mm++) yq[mm] = yl[mm * sps + q] - dc, py += yq[mm] * yq[mm];
             for (int i = 0; i < K; i++) {
-                long k = i - kpre;
+                const double *ak = aa + K - (i - kpre);
                 double acc = 0;
-                for (size_t mm = 0; mm < P; mm++) acc += (yl[mm * sps + q] - dc) * a[((long)mm - k + (long)P * 4) % (long)P];
+                for (size_t mm = 0; mm < P; mm++) acc += yq[mm] * ak[mm];
                 gsl_vector_set(b, i, acc);
             }
             gsl_linalg_cholesky_solve(A, b, x);
-            for (int i = 0; i < K; i++) p[i * sps + q] = gsl_vector_get(x, i);
+            for (int i = 0; i < K; i++) p[i * sps + q] = gsl_vector_get(x, i), ps += gsl_vector_get(x, i) * gsl_vector_get(b, i);
         }
-        /* residual of the fit */
-        double ps = 0, pe = 0;
-        for (size_t mm = 0; !st && mm < P; mm++)
-            for (int q = 0; q < sps; q++) {
-                double fit = 0;
-                for (int i = 0; i < K; i++) fit += p[i * sps + q] * a[((long)mm - (i - kpre) + (long)P * 4) % (long)P];
-                double e = yl[mm * sps + q] - dc - fit;
-                ps += fit * fit, pe += e * e;
-            }
-        *sndr_db = pe > 0 ? 10 * log10(ps / pe) : INFINITY;
+        double pe = py - ps;
+        *sndr_db = pe > 1e-15 * py ? 10 * log10(ps / pe) : INFINITY;
         p4_optics_set_dc(m, dc);
     }
-    free(sym), free(lev), free(ffe), free(wave), free(y), free(a);
+    free(sym), free(lev), free(ffe), free(wave), free(y), free(a), free(aa), free(yq);
     gsl_matrix_free(A), gsl_vector_free(b), gsl_vector_free(x);
     p4_ffe_destroy(tf);
     p4_optics_destroy(o);

@@ -2,7 +2,9 @@
 #include "pam4sim/status.h"
 #include "pam4sim/fec.h"
 #include "pam4sim/rng.h"
+#include <fftw3.h>
 #include <gsl/gsl_errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -19,9 +21,14 @@ p4_status p4_error(p4_status st, const char *fmt, ...)
 
 const char *p4_last_error(void) { return err_buf; }
 
-/* Every table built on first use is built here too, so that threads started later only read them. */
+static void init_once(void) { fftw_make_planner_thread_safe(); }
+
+/* Every table built on first use is built here too, so that threads started later only read them.
+ * FFTW's planner is made thread-safe (links may be set up in several threads at once). */
 void p4_init(void)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, init_once);
     gsl_set_error_handler_off();
     p4_rng_init();
     p4_gf_init();

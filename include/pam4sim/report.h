@@ -12,8 +12,8 @@
 #include "pam4sim/measure.h"
 #include "pam4sim/stat.h"
 
-#define P4_VERSION "0.4.0"
-#define P4_JSON_SCHEMA 3
+#define P4_VERSION "0.5.0"
+#define P4_JSON_SCHEMA 4
 
 /* The link part of the text report: header, channel, optics, CTLE, phase, pulse, FFE, DFE. */
 void p4_report_link_text(FILE *f, const p4_config *c, const p4_link_info *in);
