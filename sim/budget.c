@@ -2,6 +2,7 @@
 #include "pam4sim/budget.h"
 #include "pam4sim/checkpoint.h"
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,15 +21,20 @@ static uint64_t seg_key(const p4_config *s, uint64_t symbols)
     return p4_config_hash(&k);
 }
 
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER; /* searches may share a cache from threads */
+
 static p4_status seg_ber(const p4_config *s, uint64_t symbols, p4_ber_cache *cache, double *ber)
 {
     uint64_t key = cache ? seg_key(s, symbols) : 0;
+    pthread_mutex_lock(&cache_mu);
     for (int i = 0; cache && i < cache->n; i++)
         if (cache->key[i] == key) {
             cache->hits++;
             *ber = cache->ber[i];
+            pthread_mutex_unlock(&cache_mu);
             return P4_OK;
         }
+    pthread_mutex_unlock(&cache_mu);
     p4_link *l = p4_link_create(s);
     if (!l) return P4_EINVAL;
     p4_counts n;
@@ -38,9 +44,11 @@ static p4_status seg_ber(const p4_config *s, uint64_t symbols, p4_ber_cache *cac
     *ber = n.bits ? (double)n.bit_errors / (double)n.bits : 0;
     p4_counts_free(&n);
     if (cache) {
+        pthread_mutex_lock(&cache_mu);
         cache->misses++;
         int i = cache->n < P4_BER_CACHE ? cache->n++ : (int)(cache->misses % P4_BER_CACHE);
         cache->key[i] = key, cache->ber[i] = *ber;
+        pthread_mutex_unlock(&cache_mu);
     }
     return P4_OK;
 }

@@ -116,6 +116,15 @@ static void json_writer(FILE *f, void *v)
     p4_report_json(f, r->c, r->in, r->n, r->eye);
 }
 
+/* Options of any command that take no value (the first pass must not take their next word). */
+static int is_flag(const char *opt)
+{
+    static const char *const flags[] = {"--help", "--no-budget", NULL};
+    for (int i = 0; flags[i]; i++)
+        if (!strcmp(opt, flags[i])) return 1;
+    return 0;
+}
+
 int cli_config(const char *cmd, int argc, char **argv, p4_config *cfg, cli_other_fn other, void *ctx)
 {
     const char *file = NULL;
@@ -126,7 +135,7 @@ int cli_config(const char *cmd, int argc, char **argv, p4_config *cfg, cli_other
                 return 2;
             }
             file = argv[i];
-        } else if (i + 1 < argc && strcmp(argv[i], "--help"))
+        } else if (i + 1 < argc && !is_flag(argv[i]))
             i++;
     }
     if (file && p4_config_load(cfg, file)) return cli_fail();

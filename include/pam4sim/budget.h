@@ -9,7 +9,8 @@
  *
  * Search: from `start`, steps of `step` in the direction in which the link gets worse until the
  * target is crossed (or a bound is reached), then bisect the bracket `bisect` times and interpolate
- * log10(BER) linearly between the last passing and failing points.
+ * log10(BER) linearly between the last passing and failing points. Searches may run in several
+ * threads at once and share one cache (it is locked).
  */
 #ifndef PAM4SIM_BUDGET_H
 #define PAM4SIM_BUDGET_H
