@@ -21,6 +21,27 @@ static const char *const keys[P4_ARCH_COUNT] = {"retimed", "lpo", "lro"};
 const char *p4_arch_name(p4_arch a) { return a < P4_ARCH_COUNT ? names[a] : "?"; }
 const char *p4_arch_key(p4_arch a) { return a < P4_ARCH_COUNT ? keys[a] : "?"; }
 
+/* The comparison default on top of the built-in one: what `pam4sim compare` with no file simulates. */
+static const char *const cmp_defaults[] = {
+    "channel.il_nyquist_db=12",       /* host board to the module cage at each end (C2M) */
+    "channel.length_mm=100",
+    "optics.driver.bandwidth_ghz=70", /* the DR1 line of examples/dr1.yaml */
+    "optics.laser.power_dbm=8",
+    "fec.mode=kp4",
+    "sim.symbols=400000",
+    NULL,
+};
+
+p4_status p4_arch_config_default(p4_config *c)
+{
+    p4_config_default(c);
+    for (int i = 0; cmp_defaults[i]; i++) {
+        p4_status st = p4_config_set(c, cmp_defaults[i]);
+        if (st) return st;
+    }
+    return P4_OK;
+}
+
 /* ---- plans ---- */
 
 static void seg_common(p4_config *s, const p4_config *c, int k)

@@ -2,8 +2,8 @@
  *
  *   pam4sim compare [FILE.yaml] [--set key=value]... [--symbols N] [-j N] [--json OUT] [--no-budget]
  *
- * The configuration starts from the comparison default (cmp_defaults below: a C2M host board at both
- * ends, the DR1-class optical line, KP4) and then FILE and --set, as for run. For each architecture
+ * The configuration starts from the comparison default (p4_arch_config_default: a C2M host board at
+ * both ends, the DR1-class optical line, KP4) and then FILE and --set, as for run. For each architecture
  * (arch.h): the linear module's CTLE settings the host picks, the chain simulated for sim.symbols
  * host symbols (per segment and end-to-end pre-FEC BER, KP4 post-FEC BER and frame loss, eyes),
  * the latency per block (latency.h) and the power (power.h). Then the budgets (budget.h): the
@@ -20,17 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* The comparison default on top of the built-in one: what `compare` with no FILE simulates. */
-static const char *const cmp_defaults[] = {
-    "channel.il_nyquist_db=12",       /* host board to the module cage at each end (C2M) */
-    "channel.length_mm=100",
-    "optics.driver.bandwidth_ghz=70", /* the DR1 line of examples/dr1.yaml */
-    "optics.laser.power_dbm=8",
-    "fec.mode=kp4",
-    "sim.symbols=400000",
-    NULL,
-};
 
 typedef struct {
     p4_arch_plan plan;
@@ -382,9 +371,7 @@ static void json_out(FILE *f, void *v)
 int cmd_compare(int argc, char **argv)
 {
     static p4_config cfg;
-    p4_config_default(&cfg);
-    for (int i = 0; cmp_defaults[i]; i++)
-        if (p4_config_set(&cfg, cmp_defaults[i])) return cli_fail();
+    if (p4_arch_config_default(&cfg)) return cli_fail();
     static cmp_run s;
     memset(&s, 0, sizeof s);
     s.budget = 1, s.c = &cfg;

@@ -45,6 +45,10 @@ typedef struct {
     double drv_peaking_db, tia_peaking_db; /* the linear module's settings (NAN where it has none) */
 } p4_arch_plan;
 
+/* The comparison default: the built-in default with a 12 dB (at Nyquist), 100 mm C2M host board,
+ * a 70 GHz driver, an 8 dBm laser (the DR1 line of examples/dr1.yaml), KP4, 400000 symbols. */
+p4_status p4_arch_config_default(p4_config *c);
+
 /* "DSP-retimed", "LPO", "LRO"; and the short key "retimed", "lpo", "lro". */
 const char *p4_arch_name(p4_arch a);
 const char *p4_arch_key(p4_arch a);
