@@ -82,6 +82,7 @@ test: all channels $(TESTS)
 	@sh tests/cli_errors.sh $(B)/pam4sim $(B)/channels
 	@sh tests/mpi.sh $(B)/pam4sim
 	@sh tests/stat_cli.sh $(B)/pam4sim
+	@sh tests/compare_cli.sh $(B)/pam4sim
 	@$(MAKE) --no-print-directory regress
 
 # The reference vectors: every block the manifest lists, regenerated in memory and compared

@@ -1,0 +1,46 @@
+#!/bin/sh
+# compare_cli.sh - `pam4sim compare` from the command line: the side-by-side report and its JSON
+# (three architectures, their segments, latency and power blocks), a budget search, and bad input
+# refused with the key named and no file left behind.
+# usage: sh tests/compare_cli.sh build/pam4sim
+set -u
+BIN=${1:-build/pam4sim}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+has() { grep -q -- "$2" "$1" && ok || bad "$1: no '$2'"; }
+
+# the comparison without budgets: report lines and JSON members
+"$BIN" compare --no-budget --symbols 30000 --json "$T/c.json" > "$T/c.txt" 2> "$T/c.err" || bad "compare exit $?"
+for s in "DSP-retimed" "LPO" "LRO" "end-to-end pre-FEC BER" "post-FEC BER" "latency total" "power per 8-lane module" \
+         "KP4 codeword accumulation" "module DSP transmit"; do has "$T/c.txt" "$s"; done
+[ "$(grep -c '"key": "' "$T/c.json")" -eq 3 ] && ok || bad "JSON: expected 3 architectures"
+for s in '"segments"' '"e2e"' '"post_fec_ber"' '"latency"' '"power"' '"w_module": 30,' '"schema": 4'; do has "$T/c.json" "$s"; done
+grep -q '"budget_host_il_db"' "$T/c.json" && bad "JSON: budgets without a search" || ok
+# the retimed chain has three segments, LPO one, LRO two
+[ "$(grep -c '^  *"name": "\|{"name": "' "$T/c.json")" -ge 9 ] && ok || bad "JSON: segment names"
+
+# a cheap host-loss budget for every architecture
+"$BIN" compare --symbols 20000 --set compare.budget_symbols=30000 --set compare.optical_budget=none \
+  --set "lpo.driver_peaking_db=[6]" --set "lpo.tia_peaking_db=[6]" --json "$T/b.json" > "$T/b.txt" 2>&1 || bad "budget exit $?"
+has "$T/b.txt" "largest host loss"
+[ "$(grep -c '"budget_host_il_db": {"end": "found"' "$T/b.json")" -eq 3 ] && ok || bad "budget: not found for all three"
+
+# bad input: the key and its range named, exit 1 (2 for usage), no JSON left
+"$BIN" compare --no-budget --set compare.optical_budget=far --json "$T/x.json" > /dev/null 2> "$T/x.err"
+[ $? -eq 1 ] && ok || bad "bad enum: exit"
+has "$T/x.err" "compare.optical_budget"
+[ -e "$T/x.json" ] && bad "bad enum left a JSON file" || ok
+"$BIN" compare --no-budget --set module.rx.mlse_memory=2 > /dev/null 2> "$T/y.err"
+[ $? -eq 1 ] && ok || bad "module.rx.mlse_memory without the DFE taps: exit"
+has "$T/y.err" "module.rx.mlse_memory"
+"$BIN" compare --no-budget --set power.dsp_tx_share=1.5 > /dev/null 2> "$T/z.err"
+[ $? -eq 1 ] && ok || bad "power.dsp_tx_share out of range: exit"
+has "$T/z.err" "power.dsp_tx_share"
+"$BIN" compare --bogus > /dev/null 2>&1
+[ $? -eq 2 ] && ok || bad "unknown option: exit 2"
+
+echo "compare_cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
