@@ -30,7 +30,7 @@ void p4_latency_of(const p4_config *c, const p4_arch_plan *p, const p4_link_info
         if (p->seg[k].tx_dsp) add(o, k, P4_LAT_DSP, "module DSP transmit", c->lat_dsp_tx_ns, "dsp.latency.tx_ns [U]");
         add(o, k, P4_LAT_ANALOG, "TX FFE and driver", in->lat_tx_ffe_ns + in->lat_driver_ns, "tx.ffe_main x UI + UI/2");
         if (strcmp(s->ch_type, "none"))
-            add(o, k, P4_LAT_FLIGHT, !s->optics_enable || !strcmp(s->ch_position, "both") ? "C2M channel(s)" : "C2M channel",
+            add(o, k, P4_LAT_FLIGHT, s->optics_enable && !strcmp(s->ch_position, "both") ? "C2M channels (both ends)" : "C2M channel",
                 in->lat_channel_ns, "channel impulse peak");
         if (s->optics_enable) add(o, k, P4_LAT_FLIGHT, "fiber", in->lat_fiber_ns, "length x group index / c");
         add(o, k, P4_LAT_ANALOG, s->optics_enable ? "optics, TIA, RX analog" : "RX analog", in->lat_rx_analog_ns,
