@@ -115,8 +115,7 @@ p4_status p4_arch_plan_make(const p4_config *c, p4_arch a, double drv_db, double
     p->seg[1].tx_dsp = p->seg[1].optical = 1;
     if (a == P4_ARCH_LRO) {
         p->nseg = 2;
-        strcpy(s->ch_type, c->ch_type); /* the far host board after the TIA */
-        optical(s, "rx", 0, tia_db);
+        optical(s, "rx", 0, tia_db); /* the far host board (channel.*) after the TIA */
         snprintf(p->seg[1].name, sizeof p->seg[1].name, "module DSP -> optics -> linear TIA -> C2M -> host");
         p->tia_peaking_db = tia_db;
         return P4_OK;

@@ -264,7 +264,7 @@ static void report(const cmp_run *s)
                 budget_cell(v[a], sizeof v[a], &s->r[a].opt, s->r[a].have_opt, oma ? "dBm" : "m", !oma);
             row3(oma ? "smallest received OMA" : "longest fiber", v[0], v[1], v[2]);
         }
-        if (!strcmp(c->ch_type, "model") == 0) printf("(the host-loss budget needs channel.type model)\n");
+        if (strcmp(c->ch_type, "model")) printf("(the host-loss budget needs channel.type model)\n");
     }
     printf("\nlatency per block (ns; one way, host TX data to host RX data)\n");
     for (int a = 0; a < P4_ARCH_COUNT; a++) {

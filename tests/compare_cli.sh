@@ -22,6 +22,13 @@ grep -q '"budget_host_il_db"' "$T/c.json" && bad "JSON: budgets without a search
 # the retimed chain has three segments, LPO one, LRO two
 [ "$(grep -c '^  *"name": "\|{"name": "' "$T/c.json")" -ge 9 ] && ok || bad "JSON: segment names"
 
+# the same numbers for any number of threads
+for j in 1 2; do
+  "$BIN" compare --no-budget --symbols 20000 --set sim.unit_symbols=8192 -j $j --json "$T/j$j.json" > /dev/null 2>&1 || bad "compare -j $j exit $?"
+  grep -v '"threads"' "$T/j$j.json" > "$T/j$j.txt"
+done
+cmp -s "$T/j1.txt" "$T/j2.txt" && ok || bad "compare: -j 1 and -j 2 differ"
+
 # a cheap host-loss budget for every architecture
 "$BIN" compare --symbols 20000 --set compare.budget_symbols=30000 --set compare.optical_budget=none \
   --set "lpo.driver_peaking_db=[6]" --set "lpo.tia_peaking_db=[6]" --json "$T/b.json" > "$T/b.txt" 2>&1 || bad "budget exit $?"
