@@ -9,6 +9,7 @@
 #include "pam4sim/arch.h"
 #include "pam4sim/framer.h"
 #include "pam4sim/prbs.h"
+#include "work.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ p4_status p4_arch_config_default(p4_config *c)
 static void seg_common(p4_config *s, const p4_config *c, int k)
 {
     *s = *c;
+    strcpy(s->ch_position, "tx"); /* electrical segments; optical() places the board */
     s->tdecq_in_run = 0;
     strcpy(s->fec_mode, "none");
     s->seed = (int64_t)(((uint64_t)c->seed + 1000003ull * (uint64_t)(k + 1)) % 4611686018427387904ull);
@@ -318,13 +320,9 @@ p4_status p4_chain_run(p4_link *const *links, int nseg, const p4_config *host, u
         F = p4_framer_frame_symbols(f);
         p4_framer_destroy(f);
     }
-    size_t N = (size_t)host->unit_symbols / F * F;
-    if (N < F) N = F;
-    symbols = (symbols + F - 1) / F * F;
-    const uint64_t nunits = (symbols + N - 1) / N;
-    int nw = host->threads > 0 ? (int)host->threads : p4_default_threads();
-    if ((uint64_t)nw > nunits) nw = (int)nunits;
-    if (nw < 1) nw = 1;
+    size_t N;
+    uint64_t nunits;
+    const int nw = p4_work_plan(&symbols, (size_t)host->unit_symbols, F, host->threads, &N, &nunits);
     chain_worker *ws = calloc((size_t)nw, sizeof *ws);
     p4_status st = ws ? P4_OK : p4_error(P4_ENOMEM, "out of memory for %d workers", nw);
     int made = 0;
@@ -340,7 +338,6 @@ p4_status p4_chain_run(p4_link *const *links, int nseg, const p4_config *host, u
         for (int k = 0; !st && k < nseg; k++) st = p4_counts_init(&out->seg[k], ws[0].c.seg[k].sps, 1);
     }
     const uint64_t budget = host->eye_symbols ? (uint64_t)host->eye_symbols : UINT64_MAX;
-    pthread_t tid[256];
     for (uint64_t unit = 0; !st && unit < nunits; unit += (uint64_t)nw) {
         int nr = 0;
         for (; nr < nw && unit + (uint64_t)nr < nunits; nr++) {
@@ -350,12 +347,7 @@ p4_status p4_chain_run(p4_link *const *links, int nseg, const p4_config *host, u
             w->n = symbols - first < N ? (size_t)(symbols - first) : N;
             w->neye = budget <= first ? 0 : budget - first < w->n ? (size_t)(budget - first) : w->n;
         }
-        int started = 0;
-        if (nr > 1)
-            for (; started < nr; started++)
-                if (pthread_create(&tid[started], NULL, worker_unit, &ws[started])) break;
-        for (int i = started; i < nr; i++) worker_unit(&ws[i]);
-        for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
+        p4_work_round(worker_unit, ws, sizeof *ws, nr);
         for (int i = 0; i < nr; i++) { /* in unit order */
             p4_counts_add(&out->e2e, &ws[i].c.e2e);
             for (int k = 0; k < nseg; k++) p4_counts_add(&out->seg[k], &ws[i].c.seg[k]);

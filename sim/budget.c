@@ -9,6 +9,14 @@
 
 /* The segment's configuration with what cannot change its simulation cleared: the optical line of
  * an electrical segment, the channel of a segment without one, the architecture and power keys. */
+/* the cleared regions rely on config.h's order: the optical line's block ends where rx.* begins,
+ * and the architecture and power keys close the struct */
+_Static_assert(offsetof(p4_config, drv_swing_vpp) < offsetof(p4_config, tia_sat_vpp) &&
+                   offsetof(p4_config, tia_sat_vpp) < offsetof(p4_config, eta0_v2_per_ghz),
+               "p4_config: the optics block must lie between drv_swing_vpp and eta0_v2_per_ghz");
+_Static_assert(offsetof(p4_config, stat_dfe_prop) < offsetof(p4_config, mod_tx_amplitude_v),
+               "p4_config: the architecture keys must close the struct");
+
 static uint64_t seg_key(const p4_config *s, uint64_t symbols)
 {
     p4_config k = *s;

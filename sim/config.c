@@ -477,6 +477,9 @@ p4_status p4_config_validate(const p4_config *c)
         return p4_error(P4_EINVAL, "key 'rx.mlse.memory' needs rx.dsp.enable = true");
     if (!isnan(c->rx_power_dbm) && !isnan(c->rx_oma_dbm))
         return p4_error(P4_EINVAL, "keys 'optics.rx.power_dbm' and 'optics.rx.oma_dbm' both set: give one (the other auto)");
+    if (!c->optics_enable && strcmp(c->ch_position, "tx"))
+        return p4_error(P4_EINVAL, "key 'channel.position' = %s needs optics.enable = true (an electrical link's channel is its whole medium)",
+                        c->ch_position);
     if (c->mod_mlse_memory && c->mod_dfe_taps != c->mod_mlse_memory)
         return p4_error(P4_EINVAL, "key 'module.rx.mlse_memory' = %lld needs module.rx.dfe_taps = %lld (%lld given)",
                         (long long)c->mod_mlse_memory, (long long)c->mod_mlse_memory, (long long)c->mod_dfe_taps);

@@ -23,6 +23,7 @@
 #include "pam4sim/rng.h"
 #include "pam4sim/touchstone.h"
 #include "link_optics.h"
+#include "work.h"
 #include <fftw3.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_linalg.h>
@@ -848,16 +849,9 @@ p4_status p4_link_run_ctl(p4_link *l, uint64_t symbols, const p4_run_control *rc
     p4_run_info info = {.end = P4_RUN_DONE};
     const int nranks = rc && rc->nranks > 1 ? rc->nranks : 1, rank = nranks > 1 ? rc->rank : 0;
     if (!symbols) symbols = (uint64_t)c->symbols;
-    size_t L = (size_t)c->unit_symbols, F = l->frame;
-    if (F > 1) { /* whole frames: units and the run start and end on frame boundaries */
-        L = L / F * F;
-        if (L < F) L = F;
-        symbols = (symbols + F - 1) / F * F;
-    }
-    const uint64_t nunits = (symbols + L - 1) / L;
-    int nw = c->threads > 0 ? (int)c->threads : p4_default_threads();
-    if ((uint64_t)nw > nunits) nw = (int)nunits;
-    if (nw < 1) nw = 1;
+    size_t L;
+    uint64_t nunits;
+    const int nw = p4_work_plan(&symbols, (size_t)c->unit_symbols, l->frame, c->threads, &L, &nunits);
     const size_t R = (size_t)nw * (size_t)nranks; /* units per round, all processes */
     worker *ws = calloc((size_t)nw, sizeof *ws);
     uint64_t *vote = calloc(R + 1, sizeof *vote); /* per-unit bit errors, then the stop vote */
@@ -892,7 +886,6 @@ p4_status p4_link_run_ctl(p4_link *l, uint64_t symbols, const p4_run_control *rc
     }
     const double t0 = now_s();
     uint64_t since_ckpt = 0;
-    pthread_t tid[256];
     while (!st && unit < nunits) {
         if (rc && rc->until_errors && err_total >= rc->until_errors) {
             info.end = P4_RUN_ERRORS;
@@ -905,12 +898,7 @@ p4_status p4_link_run_ctl(p4_link *l, uint64_t symbols, const p4_run_control *rc
             if (u >= nunits) break;
             unit_geometry(l, u, symbols, L, &ws[nr]);
         }
-        int started = 0;
-        if (nr > 1)
-            for (; started < nr; started++)
-                if (pthread_create(&tid[started], NULL, worker_unit, &ws[started])) break;
-        for (int i = started; i < nr; i++) worker_unit(&ws[i]); /* one unit, or threads refused */
-        for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
+        p4_work_round(worker_unit, ws, sizeof *ws, nr);
         /* agree on the cut and on stopping */
         memset(vote, 0, (R + 1) * sizeof *vote);
         for (int i = 0; i < nr; i++) vote[(size_t)rank * nw + i] = ws[i].c.bit_errors;

@@ -3,14 +3,8 @@
 # (three architectures, their segments, latency and power blocks), a budget search, and bad input
 # refused with the key named and no file left behind.
 # usage: sh tests/compare_cli.sh build/pam4sim
-set -u
 BIN=${1:-build/pam4sim}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-has() { grep -q -- "$2" "$1" && ok || bad "$1: no '$2'"; }
+. "$(dirname "$0")/cli_lib.sh"
 
 # the comparison without budgets: report lines and JSON members
 "$BIN" compare --no-budget --symbols 30000 --json "$T/c.json" > "$T/c.txt" 2> "$T/c.err" || bad "compare exit $?"
@@ -34,6 +28,11 @@ cmp -s "$T/j1.txt" "$T/j2.txt" && ok || bad "compare: -j 1 and -j 2 differ"
   --set "lpo.driver_peaking_db=[6]" --set "lpo.tia_peaking_db=[6]" --json "$T/b.json" > "$T/b.txt" 2>&1 || bad "budget exit $?"
 has "$T/b.txt" "largest host loss"
 [ "$(grep -c '"budget_host_il_db": {"end": "found"' "$T/b.json")" -eq 3 ] && ok || bad "budget: not found for all three"
+
+# channel.position without optics
+"$BIN" run --set channel.position=rx --symbols 1000 > /dev/null 2> "$T/p.err"
+[ $? -eq 1 ] && ok || bad "channel.position without optics: exit"
+has "$T/p.err" "channel.position"
 
 # bad input: the key and its range named, exit 1 (2 for usage), no JSON left
 "$BIN" compare --no-budget --set compare.optical_budget=far --json "$T/x.json" > /dev/null 2> "$T/x.err"

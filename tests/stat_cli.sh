@@ -3,16 +3,8 @@
 # non-trivial, every plot's code path run, sweep results the same for any -j, the target crossing
 # found, Ctrl-C keeping the finished points, and bad input refused without leaving files.
 # usage: sh tests/stat_cli.sh build/pam4sim
-set -u
 BIN=${1:-build/pam4sim}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-nontrivial() { # file, at least bytes
-  [ -f "$1" ] && [ "$(wc -c < "$1")" -ge "$2" ] && ok || bad "$1 missing or under $2 bytes"
-}
+. "$(dirname "$0")/cli_lib.sh"
 
 # stat: report, JSON, plots (eye with contours, both bathtubs, pulse, insertion loss)
 "$BIN" stat --set stat.sps=16 --json "$T/stat.json" --plot "$T/p1" > "$T/stat.txt" 2>&1 || bad "stat exit $?"
