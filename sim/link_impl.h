@@ -1,0 +1,97 @@
+/* link_impl.h - the link's private state, shared by the files that make up the link:
+ *   link.c       set-up: channel, optics, pulse, equalizer choice, geometry (p4_link_create)
+ *   link_dsp.c   the DSP receiver's set-up (detector gains, AGC, fixed-point formats) and latency
+ *   link_unit.c  the sample-level engine: one work unit simulated and counted
+ *   link_run.c   run control: work units over threads and processes, checkpoints, chain segments
+ */
+#ifndef P4_LINK_IMPL_H
+#define P4_LINK_IMPL_H
+#include "pam4sim/link.h"
+#include "pam4sim/checkpoint.h"
+#include "pam4sim/driver.h"
+#include "pam4sim/dsprx.h"
+#include "pam4sim/fec.h"
+#include "pam4sim/framer.h"
+#include "pam4sim/equalizer.h"
+#include "pam4sim/fir.h"
+#include "pam4sim/optics.h"
+#include "pam4sim/pam4.h"
+#include "pam4sim/prbs.h"
+#include "pam4sim/response.h"
+#include "pam4sim/rng.h"
+#include "pam4sim/touchstone.h"
+#include <fftw3.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_linalg.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "link_optics.h"
+#include "work.h"
+
+#define TAIL_REL 1e-9 /* energy left out of a truncated impulse response */
+
+struct p4_link {
+    p4_config cfg;
+    p4_link_info info;
+    int sps, nxt;
+    double ui_s, fs_hz;
+    double lv[4], th[3], lvA[4];
+    /* the linear chain */
+    p4_impulse sig, noise, xt[P4_MAX_XTALK];
+    int has_noise, passthrough;
+    double *pulse;  /* full-rate pulse response of one symbol of level 1 (incl. TX FFE) */
+    int pulse_len;
+    int phase, cursor;
+    size_t fir_len;
+    double noise_var;  /* noise variance at the sampler (V^2), for the AGC */
+    double rn_sym[P4_MAX_TAPS]; /* Gaussian noise autocorrelation at the sampler, symbol lags (stat.h) */
+    double *xpulse[P4_MAX_XTALK]; /* aggressor pulse responses (one symbol of level 1 x amplitude) */
+    int xpulse_len[P4_MAX_XTALK];
+    /* DSP receiver and FEC */
+    p4_dsprx *dsp;     /* the receiver set-up chose (its info); each worker runs its own copy */
+    p4_dsprx_setup dsp_setup;
+    int fec, inner;
+    size_t frame;      /* symbols per (super)frame, 1 without FEC */
+    /* optical line */
+    p4_optics_model *optm; /* NULL for an electrical link */
+    long opt_lead;         /* samples: the optical line's output index n is time n + opt_lead */
+    long pulse_lead;       /* samples: pulse index i is time i + sig.lead + pulse_lead */
+    double tia_sat_half;   /* receiver output tanh half swing [V], INFINITY: linear */
+    /* unit geometry */
+    size_t warm, tail;
+    uint64_t count_off; /* global index of the first counted symbol */
+};
+
+/* The state of one work unit (one worker's buffers, FIR, receiver, framer, patterns). */
+typedef struct {
+    size_t nsym, nsamp, chunk;        /* symbols in the unit, samples, symbols per chunk */
+    uint8_t *tx, *line;               /* Gray symbols sent; precoded symbols on the line */
+    double *lev, *ffe_out, *delta, *wave, *noise, *rx;
+    double *xs, *y, *z, *fb;
+    uint8_t *dec, *xsym, *dec_dfe;
+    p4_framer *fr;
+    p4_dsprx_out dout;
+    double *xlev[P4_MAX_XTALK], *xwave[P4_MAX_XTALK];
+    p4_fir *fir;
+    p4_ffe *txffe, *rxffe;
+    p4_pattern *pat, *xpat[P4_MAX_XTALK];
+    p4_dsprx *dsp;                    /* this unit state's own DSP receiver (NULL without) */
+    p4_optics *opt;                   /* this unit state's optical line (NULL without) */
+    double *owave;                    /* the line's photocurrent for one chunk */
+    const uint8_t *ext;               /* a segment's given TX symbols (nsym of them), or NULL */
+} unit_state;
+
+void link_warn(p4_link *l, const char *msg);
+p4_status link_dsp_setup(p4_link *l);
+void link_dsp_latency(p4_link *l);
+p4_status link_measure_delay(p4_link *l);
+p4_status unit_alloc(const p4_link *l, size_t counted, int with_dsp, unit_state *u);
+void unit_free(unit_state *u, int nxt);
+void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, int use_dsp);
+void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, size_t neye, p4_counts *out);
+
+#endif

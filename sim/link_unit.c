@@ -1,0 +1,223 @@
+/* link_unit.c - the sample-level engine: one work unit of a link simulated and counted.
+ *
+ * Per work unit (symbols [W + L + T] where W is the warm-up, L the counted symbols, T the tail the
+ * link's delay needs), in chunks of one FIR hop:
+ *   pattern -> precode -> levels (RLM, amplitude) -> TX FFE -> render with jittered edges
+ *   -> [FIR: TX bandwidth x channel x RX filter x CTLE] + [FIR: shaped noise] + [FIR: aggressors]
+ *   -> unit RX waveform
+ * then over the unit: sample at the phase -> RX FFE -> DFE + slicer (or the DSP receiver) ->
+ * precode decode -> count against the TX symbols delayed by the correlation delay; eye histogram at
+ * every phase.
+ */
+#include "link_impl.h"
+
+void unit_free(unit_state *u, int nxt)
+{
+    free(u->tx), free(u->line), free(u->lev), free(u->ffe_out), free(u->delta), free(u->wave);
+    free(u->noise), free(u->rx), free(u->xs), free(u->y), free(u->z), free(u->fb), free(u->dec), free(u->xsym);
+    free(u->dec_dfe);
+    p4_framer_destroy(u->fr);
+    for (int i = 0; i < nxt; i++) free(u->xlev[i]), free(u->xwave[i]), p4_pattern_destroy(u->xpat[i]);
+    p4_fir_destroy(u->fir);
+    p4_ffe_destroy(u->txffe);
+    p4_ffe_destroy(u->rxffe);
+    p4_pattern_destroy(u->pat);
+    p4_dsprx_destroy(u->dsp);
+    p4_optics_destroy(u->opt);
+    free(u->owave);
+}
+
+/* with_dsp: give the unit its own DSP receiver (when the link has one). */
+p4_status unit_alloc(const p4_link *l, size_t counted, int with_dsp, unit_state *u)
+{
+    memset(u, 0, sizeof *u);
+    const p4_config *c = &l->cfg;
+    const double *h[2 + P4_MAX_XTALK];
+    size_t len[2 + P4_MAX_XTALK];
+    int nin = 0;
+    if (!l->passthrough) {
+        h[nin] = l->sig.h, len[nin++] = l->sig.len;
+        if (l->has_noise) h[nin] = l->noise.h, len[nin++] = l->noise.len;
+        for (int i = 0; i < l->nxt; i++) h[nin] = l->xt[i].h, len[nin++] = l->xt[i].len;
+        u->fir = p4_fir_create(nin, h, len);
+        if (!u->fir) return P4_ENOMEM;
+        u->chunk = p4_fir_hop(u->fir) / l->sps;
+    } else
+        u->chunk = 1024;
+    size_t need = l->warm + counted + l->tail;
+    u->nsym = (need + u->chunk - 1) / u->chunk * u->chunk;
+    u->nsamp = u->nsym * l->sps;
+    size_t cs = u->chunk * l->sps;
+    u->tx = malloc(u->nsym), u->line = malloc(u->nsym), u->dec = malloc(u->nsym), u->xsym = malloc(u->chunk);
+    u->dec_dfe = malloc(u->nsym);
+    if (l->fec && !(u->fr = p4_framer_create(l->inner, (int)c->fec_interleave, (uint64_t)c->seed)))
+        return p4_error(P4_ENOMEM, "out of memory for a work unit");
+    u->lev = malloc(u->chunk * sizeof(double)), u->ffe_out = malloc(u->chunk * sizeof(double));
+    u->delta = malloc(u->chunk * sizeof(double));
+    u->wave = malloc(cs * sizeof(double)), u->noise = malloc(cs * sizeof(double));
+    u->rx = malloc(u->nsamp * sizeof(double));
+    u->xs = malloc(u->nsym * sizeof(double)), u->y = malloc(u->nsym * sizeof(double));
+    u->z = malloc(u->nsym * sizeof(double)), u->fb = malloc(u->nsym * sizeof(double));
+    int ok = u->tx && u->line && u->dec && u->dec_dfe && u->xsym && u->lev && u->ffe_out && u->delta && u->wave && u->noise &&
+             u->rx && u->xs && u->y && u->z && u->fb;
+    for (int i = 0; i < l->nxt; i++) {
+        u->xlev[i] = malloc(u->chunk * sizeof(double));
+        u->xwave[i] = malloc(cs * sizeof(double));
+        u->xpat[i] = p4_pattern_create("random", (uint64_t)c->seed ^ (0x5851F42D4C957F2Dull * (uint64_t)(i + 1)));
+        ok = ok && u->xlev[i] && u->xwave[i] && u->xpat[i];
+    }
+    u->txffe = p4_ffe_create(c->tx_ffe, (int)c->n_tx_ffe);
+    u->rxffe = p4_ffe_create(l->info.ffe, l->info.nffe);
+    u->pat = p4_pattern_create(c->pattern, (uint64_t)c->seed);
+    if (with_dsp && l->dsp) ok = ok && (u->dsp = p4_dsprx_create(&l->dsp_setup));
+    if (l->optm) ok = ok && (u->opt = p4_optics_create(l->optm)) && (u->owave = malloc(cs * sizeof(double)));
+    if (!ok || !u->txffe || !u->rxffe || !u->pat) return p4_error(P4_ENOMEM, "out of memory for a work unit");
+    return P4_OK;
+}
+
+/* Simulate unit `unit` whose counted symbols start at global symbol index k0: fills u->rx, u->dec
+ * (and u->z, u->fb, u->dec_dfe). use_dsp: the DSP receiver (when configured) instead of the ideal
+ * sampler and floating-point equalizer. */
+void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, int use_dsp)
+{
+    const p4_config *c = &l->cfg;
+    const int sps = l->sps;
+    uint64_t start = k0 >= l->warm ? k0 - l->warm : 0; /* global index of the unit's first symbol */
+    p4_rng rj, rn;
+    p4_rng_seed(&rj, (uint64_t)c->seed, unit, P4_STREAM_JITTER);
+    p4_rng_seed(&rn, (uint64_t)c->seed, unit, P4_STREAM_NOISE);
+    p4_rng ro;
+    p4_rng_seed(&ro, (uint64_t)c->seed, unit, P4_STREAM_OPTICS);
+    if (u->opt) p4_optics_reset(u->opt, &ro);
+    p4_pattern_seek(u->pat, !strcmp(c->pattern, "random") ? unit : start);
+    for (int i = 0; i < l->nxt; i++) p4_pattern_seek(u->xpat[i], unit);
+    /* with the DSP receiver, SJ is a delay of the received waveform (dsprx.h), not an edge shift */
+    double sj_edges = c->dsp_enable ? 0 : c->sj_ps * 1e-12 / l->ui_s;
+    p4_jitter jit = {c->rj_ps * 1e-12 / l->ui_s, sj_edges, c->sj_mhz * 1e6 * l->ui_s, c->dcd_ps * 1e-12 / l->ui_s};
+    int jon = p4_jitter_active(&jit);
+    p4_render rend, xrend[P4_MAX_XTALK];
+    p4_render_init(&rend, sps);
+    for (int i = 0; i < l->nxt; i++) p4_render_init(&xrend[i], sps);
+    p4_ffe_reset(u->txffe);
+    if (u->fir) p4_fir_reset(u->fir);
+    uint8_t pstate = 0;
+    const size_t ch = u->chunk, cs = ch * sps;
+    for (size_t s0 = 0; s0 < u->nsym; s0 += ch) {
+        uint8_t *tx = u->tx + s0, *line = u->line + s0;
+        if (u->ext) memcpy(tx, u->ext + s0, ch);
+        else if (u->fr) p4_framer_fill(u->fr, start + s0, ch, tx);
+        else p4_pattern_run(u->pat, tx, ch);
+        memcpy(line, tx, ch);
+        if (c->precode) p4_precode(line, ch, &pstate);
+        for (size_t k = 0; k < ch; k++) u->lev[k] = l->lvA[line[k]];
+        p4_ffe_run(u->txffe, u->lev, ch, u->ffe_out);
+        if (jon) p4_jitter_edges(&jit, &rj, start + s0, ch, u->delta);
+        double *dst = u->rx + s0 * sps;
+        p4_render_run(&rend, u->ffe_out, jon ? u->delta : NULL, ch, u->fir ? u->wave : dst);
+        if (!u->fir) continue;
+        const double *in[2 + P4_MAX_XTALK];
+        int nin = 0;
+        if (u->opt) {
+            p4_optics_run(u->opt, u->wave, cs, &ro, P4_OPT_CURRENT, u->owave);
+            in[nin++] = u->owave;
+        } else
+            in[nin++] = u->wave;
+        if (l->has_noise) {
+            p4_rng_gauss_fill(&rn, u->noise, cs, 1.0);
+            in[nin++] = u->noise;
+        }
+        for (int i = 0; i < l->nxt; i++) {
+            double amp = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v;
+            p4_pattern_run(u->xpat[i], u->xsym, ch);
+            for (size_t k = 0; k < ch; k++) u->xlev[i][k] = l->lv[u->xsym[k]] * amp;
+            p4_render_run(&xrend[i], u->xlev[i], NULL, ch, u->xwave[i]);
+            in[nin++] = u->xwave[i];
+        }
+        p4_fir_run(u->fir, in, cs, dst);
+        if (!isinf(l->tia_sat_half))
+            for (size_t k = 0; k < cs; k++) dst[k] = l->tia_sat_half * tanh(dst[k] / l->tia_sat_half);
+    }
+    if (use_dsp && u->dsp) {
+        p4_rng ra;
+        p4_rng_seed(&ra, (uint64_t)c->seed, unit, P4_STREAM_ADC);
+        p4_dsprx_out *o = &u->dout;
+        memset(o, 0, sizeof *o);
+        o->z = u->z, o->fb = u->fb, o->dec = u->dec, o->dec_dfe = u->dec_dfe, o->y = u->y;
+        p4_dsprx_run(u->dsp, u->rx, u->nsamp, u->nsym, u->line, l->info.delay_symbols, (double)start, &ra, o);
+    } else {
+        /* RX digital: sample, FFE, DFE + slicer */
+        for (size_t m = 0; m < u->nsym; m++) u->xs[m] = u->rx[m * sps + l->phase];
+        p4_ffe_reset(u->rxffe);
+        p4_ffe_run(u->rxffe, u->xs, u->nsym, u->y);
+        p4_dfe dfe;
+        p4_dfe_init(&dfe, l->info.dfe, l->info.ndfe, l->lv);
+        p4_dfe_run(&dfe, u->y, u->nsym, u->z, u->fb, u->dec);
+    }
+    if (c->precode) { /* dec_dfe is only read when the DSP decides (its MLSE comparison) */
+        uint8_t st = 0;
+        p4_precode_decode(u->dec, u->nsym, &st);
+        st = 0;
+        if (use_dsp && u->dsp) p4_precode_decode(u->dec_dfe, u->nsym, &st);
+    }
+}
+
+p4_status link_measure_delay(p4_link *l)
+{
+    unit_state u;
+    size_t probe = 4096;
+    p4_status st = unit_alloc(l, probe, 0, &u); /* the delay is measured on the float receiver */
+    if (!st) {
+        unit_simulate(l, &u, 0, l->warm, 0);
+        long best = 0, maxlag = (long)l->tail - 8;
+        double bc = -INFINITY;
+        for (long lag = 0; lag <= maxlag; lag++) {
+            double acc = 0;
+            for (size_t t = l->warm; t < l->warm + probe && t + (size_t)lag < u.nsym; t++)
+                acc += l->lv[u.line[t]] * u.z[t + lag];
+            if (acc > bc) bc = acc, best = lag;
+        }
+        l->info.delay_symbols = best;
+        l->info.lat_measured_ns =
+            ((double)best * l->sps + l->phase + (double)l->sig.lead + (double)l->opt_lead) / l->fs_hz * 1e9 + l->info.lat_fiber_ns;
+    }
+    unit_free(&u, l->nxt);
+    return st;
+}
+
+/* Count one simulated unit (n counted symbols from warm-up + off, the first neye of them into the
+ * eye) into c. */
+void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, size_t neye, p4_counts *out)
+{
+    const size_t t0 = l->warm + off;
+    const p4_config *c = &l->cfg;
+    const int sps = l->sps, half = sps / 2, nffe = l->info.nffe;
+    const size_t D = (size_t)l->info.delay_symbols;
+    const double *w = l->info.ffe;
+    p4_fec_counts *fc = &out->fec;
+    p4_counts_compare(out, u->tx + t0, u->dec + t0 + D, n, (size_t)c->burst_gap);
+    if (u->dsp) {
+        for (size_t t = t0; t < t0 + n; t++) {
+            uint8_t a = u->tx[t], b = u->dec_dfe[t + D];
+            if (a != b) fc->dfe_symbol_errors++, fc->dfe_bit_errors += (uint64_t)p4_bit_errors(a, b);
+        }
+        fc->adc_clips += u->dout.clips, fc->cdr_slips += u->dout.slips, fc->dsp_units++;
+        fc->cdr_freq_nppm_sum += (int64_t)llround(u->dout.freq_ppm * 1e9);
+    }
+    if (u->fr)
+        p4_framer_receive(u->fr, u->tx + t0, u->dec + t0 + D, u->z + t0 + D, n, l->th,
+                          (int)c->fec_inner_flips, fc);
+    for (size_t t = t0; t < t0 + neye; t++) {
+        size_t m = t + D;
+        uint32_t *hl = out->eye + (size_t)u->line[t] * sps * P4_EYE_BINS;
+        for (int q = 0; q < sps; q++) {
+            long base = (long)m * sps + l->phase + q - half;
+            double acc = 0;
+            for (int i = 0; i < nffe; i++) acc += w[i] * u->rx[base - (long)i * sps];
+            double v = acc - u->fb[m];
+            int bin = (int)floor((v + P4_EYE_RANGE) * (P4_EYE_BINS / (2 * P4_EYE_RANGE)));
+            bin = bin < 0 ? 0 : bin >= P4_EYE_BINS ? P4_EYE_BINS - 1 : bin;
+            hl[(size_t)q * P4_EYE_BINS + bin]++;
+        }
+    }
+    out->eye_symbols += neye;
+}
