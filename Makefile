@@ -43,12 +43,12 @@ MPICC   := $(shell command -v mpicc 2>/dev/null)
 CLI_CC  := $(if $(MPICC),$(MPICC),$(CC))
 CLI_DEF := $(if $(MPICC),-DP4_MPI,)
 
-$(B)/%.o: %.c $(wildcard include/pam4sim/*.h) sim/cli.h | $(B)/.setup
+$(B)/%.o: %.c $(wildcard include/pam4sim/*.h) $(wildcard sim/*.h) | $(B)/.setup
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(PKGS)) -c $< -o $@
 
 # the command line's objects: with mpicc and -DP4_MPI when MPI is there
-$(CLI_OBJ): $(B)/sim/%.o: sim/%.c $(wildcard include/pam4sim/*.h) sim/cli.h $(B)/.mpi-$(if $(MPICC),on,off) | $(B)/.setup
+$(CLI_OBJ): $(B)/sim/%.o: sim/%.c $(wildcard include/pam4sim/*.h) $(wildcard sim/*.h) $(B)/.mpi-$(if $(MPICC),on,off) | $(B)/.setup
 	@mkdir -p $(dir $@)
 	$(CLI_CC) $(CFLAGS) $(CLI_DEF) $(shell pkg-config --cflags $(PKGS) plplot) -c $< -o $@
 $(B)/.mpi-on $(B)/.mpi-off: | $(B)/.setup
@@ -80,6 +80,7 @@ run: all
 test: all channels $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; P4_BIN=$(B)/pam4sim P4_CHANNELS=$(B)/channels $$t --jobs 2; done
 	@sh tests/cli_errors.sh $(B)/pam4sim $(B)/channels
+	@sh tests/help_cli.sh $(B)/pam4sim
 	@sh tests/mpi.sh $(B)/pam4sim
 	@sh tests/stat_cli.sh $(B)/pam4sim
 	@sh tests/compare_cli.sh $(B)/pam4sim

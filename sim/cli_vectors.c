@@ -19,12 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The end of a usage error's one line: where to read more. */
 static int vusage(void)
 {
-    fprintf(stderr, "usage: pam4sim vectors check [DIR] [--channels CHDIR] [-j N]\n"
-                    "       pam4sim vectors generate [DIR] [--block NAME]... [--seed S] [--channels CHDIR]\n"
-                    "       pam4sim vectors export --block NAME --out DIR [--seed S] [--channels CHDIR]\n"
-                    "       pam4sim vectors list\n");
+    fprintf(stderr, "; see pam4sim vectors --help\n");
     return 2;
 }
 
@@ -51,7 +49,10 @@ static int write_blocks(const char *dir, const char **blk, int nblk, uint64_t se
 
 int cmd_vectors(int argc, char **argv)
 {
-    if (argc < 1) return vusage();
+    if (argc < 1) {
+        fprintf(stderr, "pam4sim: vectors needs check, generate, export or list");
+        return vusage();
+    }
     const char *sub = argv[0], *dir = NULL, *out = NULL, *chdir = NULL;
     const char *blk[16];
     int nblk = 0;
@@ -63,7 +64,7 @@ int cmd_vectors(int argc, char **argv)
         return 0;
     }
     if (strcmp(sub, "check") && strcmp(sub, "generate") && strcmp(sub, "export")) {
-        fprintf(stderr, "pam4sim: vectors: unknown command '%s' (check, generate, export, list)\n", sub);
+        fprintf(stderr, "pam4sim: vectors: unknown command '%s' (check, generate, export, list)", sub);
         return vusage();
     }
     for (int i = 1; i < argc; i++) {
@@ -96,7 +97,7 @@ int cmd_vectors(int argc, char **argv)
                 return 2;
             }
         } else {
-            fprintf(stderr, "pam4sim: vectors: unknown option '%s'\n", a);
+            fprintf(stderr, "pam4sim: vectors: unknown option '%s'", a);
             return vusage();
         }
         i++;
@@ -108,7 +109,7 @@ int cmd_vectors(int argc, char **argv)
     }
     if (!strcmp(sub, "export")) {
         if (!nblk || !out || dir) {
-            fprintf(stderr, "pam4sim: vectors export needs --block NAME and --out DIR\n");
+            fprintf(stderr, "pam4sim: vectors export needs --block NAME and --out DIR");
             return vusage();
         }
         return write_blocks(out, blk, nblk, seed, chdir);
