@@ -21,6 +21,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "pam4sim/status.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef enum { P4_VF_UINT = 0, P4_VF_INT = 1, P4_VF_DOUBLE = 2 } p4_vformat;
 
@@ -80,4 +83,7 @@ typedef struct {
  * `log`. Returns the number of failures (0: everything matches). */
 int p4_vectors_check(const char *dir, const char *channels_dir, int threads, FILE *log, p4_vcheck_summary *sum);
 
+#ifdef __cplusplus
+}
+#endif
 #endif
