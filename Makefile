@@ -93,6 +93,7 @@ test: all channels $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; P4_BIN=$(B)/pam4sim P4_CHANNELS=$(B)/channels $$t --jobs 2; done
 	@sh tests/cli_errors.sh $(B)/pam4sim $(B)/channels
 	@sh tests/help_cli.sh $(B)/pam4sim
+	@sh tests/vectors_cli.sh $(B)/pam4sim
 	@MAKE="$(MAKE)" sh tests/install.sh $(B)/pam4sim $(B)/channels
 	@sh tests/mpi.sh $(B)/pam4sim
 	@sh tests/stat_cli.sh $(B)/pam4sim
