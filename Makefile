@@ -3,7 +3,7 @@
 #   make test    set up, build, run every test
 #   make regress the reference test vectors, bit-exact (also part of make test)
 #   make bench   throughput and memory of the default link
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR=    (and make uninstall with the same two)
 CC      ?= cc
 PREFIX  ?= /usr/local
 CFLAGS  ?= -O2 -g
@@ -12,6 +12,9 @@ PKGS    := fftw3 gsl libfyaml
 DEBS    := build-essential pkg-config libfftw3-dev libgsl-dev libfyaml-dev libcriterion-dev xz-utils \
            libopenmpi-dev openmpi-bin libplplot-dev plplot-driver-cairo
 B       := build
+VERSION := $(shell sed -n 's/^\#define P4_VERSION "\(.*\)"/\1/p' include/pam4sim/report.h)
+SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
+LIBDIR  := $(DESTDIR)$(PREFIX)/lib
 
 LIB_SRC := $(wildcard dsp/*.c) $(wildcard channel/*.c) $(filter-out sim/main.c sim/cli_%.c,$(wildcard sim/*.c))
 CLI_OBJ := $(patsubst %.c,$(B)/%.o,sim/main.c $(wildcard sim/cli_*.c))
@@ -20,7 +23,7 @@ TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 CHANNELS := $(patsubst vectors/channels/%.xz,$(B)/channels/%,$(wildcard vectors/channels/*.s4p.xz))
 
-.PHONY: all setup run test regress bench install clean channels
+.PHONY: all setup run test regress bench install uninstall clean channels
 all: $(B)/.setup $(B)/libpam4sim.a $(B)/libpam4sim.so $(B)/pam4sim
 
 # Set-up: every library must be known to pkg-config; as root, apt-get installs what is missing.
@@ -35,6 +38,11 @@ $(B)/.setup:
 	fi
 	@touch $@
 setup: $(B)/.setup
+# The set-up is an included file: GNU make remakes it first and then reads this Makefile again, so
+# what the set-up installs (mpicc, looked up below) is seen by the very first build on a fresh machine.
+ifeq ($(filter clean uninstall,$(MAKECMDGOALS)),)
+-include $(B)/.setup
+endif
 
 LDLIBS = $(shell pkg-config --libs $(PKGS)) -lfftw3_threads -lm -lpthread
 
@@ -43,12 +51,12 @@ MPICC   := $(shell command -v mpicc 2>/dev/null)
 CLI_CC  := $(if $(MPICC),$(MPICC),$(CC))
 CLI_DEF := $(if $(MPICC),-DP4_MPI,)
 
-$(B)/%.o: %.c $(wildcard include/pam4sim/*.h) sim/cli.h | $(B)/.setup
+$(B)/%.o: %.c $(wildcard include/pam4sim/*.h) $(wildcard sim/*.h) | $(B)/.setup
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(PKGS)) -c $< -o $@
 
 # the command line's objects: with mpicc and -DP4_MPI when MPI is there
-$(CLI_OBJ): $(B)/sim/%.o: sim/%.c $(wildcard include/pam4sim/*.h) sim/cli.h $(B)/.mpi-$(if $(MPICC),on,off) | $(B)/.setup
+$(CLI_OBJ): $(B)/sim/%.o: sim/%.c $(wildcard include/pam4sim/*.h) $(wildcard sim/*.h) $(B)/.mpi-$(if $(MPICC),on,off) | $(B)/.setup
 	@mkdir -p $(dir $@)
 	$(CLI_CC) $(CFLAGS) $(CLI_DEF) $(shell pkg-config --cflags $(PKGS) plplot) -c $< -o $@
 $(B)/.mpi-on $(B)/.mpi-off: | $(B)/.setup
@@ -56,8 +64,12 @@ $(B)/.mpi-on $(B)/.mpi-off: | $(B)/.setup
 
 $(B)/libpam4sim.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
-$(B)/libpam4sim.so: $(LIB_OBJ)
-	$(CC) -shared -o $@ $^ $(LDLIBS)
+# The shared library: libpam4sim.so.VERSION with SONAME libpam4sim.so.MAJOR, and the two links to it.
+$(B)/libpam4sim.so.$(VERSION): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libpam4sim.so.$(SOMAJOR) -o $@ $^ $(LDLIBS)
+$(B)/libpam4sim.so: $(B)/libpam4sim.so.$(VERSION)
+	ln -sf libpam4sim.so.$(VERSION) $(B)/libpam4sim.so.$(SOMAJOR)
+	ln -sf libpam4sim.so.$(SOMAJOR) $@
 $(B)/pam4sim: $(CLI_OBJ) $(B)/libpam4sim.a
 	$(CLI_CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs plplot)
 
@@ -80,6 +92,9 @@ run: all
 test: all channels $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; P4_BIN=$(B)/pam4sim P4_CHANNELS=$(B)/channels $$t --jobs 2; done
 	@sh tests/cli_errors.sh $(B)/pam4sim $(B)/channels
+	@sh tests/help_cli.sh $(B)/pam4sim
+	@sh tests/vectors_cli.sh $(B)/pam4sim
+	@MAKE="$(MAKE)" sh tests/install.sh $(B)/pam4sim $(B)/channels
 	@sh tests/mpi.sh $(B)/pam4sim
 	@sh tests/stat_cli.sh $(B)/pam4sim
 	@sh tests/compare_cli.sh $(B)/pam4sim
@@ -95,11 +110,22 @@ bench: all $(BENCHES)
 	@sh bench/bench_mpi.sh $(B)/pam4sim
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/pam4sim $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -d $(DESTDIR)$(PREFIX)/bin $(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/pam4sim
 	install -m 755 $(B)/pam4sim $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(B)/libpam4sim.a $(B)/libpam4sim.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(B)/libpam4sim.a $(LIBDIR)/
+	install -m 755 $(B)/libpam4sim.so.$(VERSION) $(LIBDIR)/
+	ln -sf libpam4sim.so.$(VERSION) $(LIBDIR)/libpam4sim.so.$(SOMAJOR)
+	ln -sf libpam4sim.so.$(SOMAJOR) $(LIBDIR)/libpam4sim.so
 	install -m 644 include/pam4sim/*.h $(DESTDIR)$(PREFIX)/include/pam4sim/
-	sed -e 's|@PREFIX@|$(PREFIX)|' pam4sim.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pam4sim.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' pam4sim.pc.in > $(LIBDIR)/pkgconfig/pam4sim.pc
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+# Removes what install put there (the same PREFIX and DESTDIR), and the folders it leaves empty.
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/pam4sim $(LIBDIR)/libpam4sim.a $(LIBDIR)/libpam4sim.so \
+	      $(LIBDIR)/libpam4sim.so.$(SOMAJOR) $(LIBDIR)/libpam4sim.so.$(VERSION) $(LIBDIR)/pkgconfig/pam4sim.pc \
+	      $(addprefix $(DESTDIR)$(PREFIX)/include/pam4sim/,$(notdir $(wildcard include/pam4sim/*.h)))
+	-rmdir $(DESTDIR)$(PREFIX)/include/pam4sim 2>/dev/null || true
 
 clean:
 	rm -rf $(B)

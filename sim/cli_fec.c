@@ -48,9 +48,8 @@ static int next_symbol(reader *r, unsigned *v)
 int cmd_fec(int argc, char **argv)
 {
     if (argc != 1 || (strcmp(argv[0], "encode") && strcmp(argv[0], "decode"))) {
-        fprintf(stderr, "usage: pam4sim fec encode|decode  < symbols.hex > out.hex\n"
-                        "  encode: 514 hexadecimal message symbols per codeword in, 544 out\n"
-                        "  decode: 544 in, 514 corrected out; exit 1 if a codeword is uncorrectable\n");
+        fprintf(stderr, "pam4sim: fec needs encode or decode%s%s%s; see pam4sim fec --help\n", argc ? " (got '" : "",
+                argc ? argv[0] : "", argc ? "')" : "");
         return 2;
     }
     int enc = !strcmp(argv[0], "encode");

@@ -1,17 +1,24 @@
-/* cli_plot.c - pictures with PLplot, each written as PNG (pngcairo) and SVG (svg): the eye density
- * with BER contours, bathtubs, BER against a swept parameter, the pulse response and the channel's
- * insertion loss. Files go through a temporary name and a rename, so a failed plot leaves none. */
+/* cli_plot.c - pictures with PLplot, each written as PNG (pngcairo) and SVG (svg): the frame every
+ * plot shares (grid, title above, units on the axes, legends inside the frame on a white box), the
+ * channel's insertion loss, the pulse response and BER against a swept parameter. The eyes and
+ * bathtubs are in cli_plot_eye.c. Files go through a temporary name and a rename, so a failed plot
+ * leaves none.
+ *
+ * Scales follow the data a reader cares about: the insertion loss axis ends a little below the
+ * largest loss up to 1.1 x Nyquist (a Touchstone file's data end well before the symbol rate and
+ * the loss beyond them is not data); log axes label every few decades, so 19 decades read as 7.
+ */
 #include "cli.h"
+#include "cli_plot.h"
 #include "pam4sim/pam4sim.h"
 #include <errno.h>
 #include <math.h>
-#include <plplot.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const fmt_dev[2] = {"pngcairo", "svg"}, *const fmt_ext[2] = {"png", "svg"};
+static const char *const fmt_dev[PLOT_FORMATS] = {"pngcairo", "svg"}, *const fmt_ext[PLOT_FORMATS] = {"png", "svg"};
 static char g_tmp[4096], g_final[4096];
 
 int cli_plot_dir(const char *dir)
@@ -28,26 +35,58 @@ int cli_plot_dir(const char *dir)
     return 0;
 }
 
-static void begin(const char *dir, const char *name, int fmt, const char *title, const char *xl, const char *yl,
-                  double x0, double x1, double y0, double y1, int axis)
+double plot_lg(double p, double floor) { return p > 0 ? fmax(log10(p), floor) : floor; }
+
+void plot_target(double xa, double xb, double target, char *label, size_t n)
+{
+    PLFLT tx[2] = {xa, xb}, ty[2] = {log10(target), log10(target)};
+    plcol0(C_TARGET);
+    pllsty(2);
+    plline(2, tx, ty);
+    pllsty(1);
+    snprintf(label, n, "target BER %.2g (measure.target_ber)", target);
+}
+
+void plot_begin(const char *dir, const char *name, int fmt, const char *title, const char *xl, const char *yl,
+                double x0, double x1, double y0, double y1, int logy, int ydec, int right_margin)
 {
     snprintf(g_final, sizeof g_final, "%s/%s.%s", dir, name, fmt_ext[fmt]);
     snprintf(g_tmp, sizeof g_tmp, "%s/.%s.tmp.%s", dir, name, fmt_ext[fmt]);
     plsdev(fmt_dev[fmt]);
     plsfnam(g_tmp);
-    plspage(0, 0, 900, 640, 0, 0);
+    plspage(0, 0, 960, 640, 0, 0);
     plscolbg(255, 255, 255);
     plinit();
-    plscol0(1, 0, 0, 0);   /* axes and text: black */
-    plscol0(2, 200, 0, 0); /* target lines: red */
-    plscol0(3, 0, 70, 200); /* data: blue */
-    plscol0(4, 0, 140, 60);
-    plcol0(1);
-    plenv(x0, x1, y0, y1, 0, axis);
-    pllab(xl, yl, title);
+    plscol0(C_AXIS, 0, 0, 0);
+    plscol0(C_TARGET, 210, 0, 0);
+    plscol0(C_DATA, 0, 80, 200);
+    plscol0(C_DATA2, 0, 150, 70);
+    plscol0(C_GRID, 215, 215, 215);
+    plscol0(C_MARK, 255, 255, 255);
+    plscol0(C_CONTOUR, 40, 40, 40);
+    pladv(0);
+    plschr(0, 0.9);
+    plvpor(logy ? 0.12 : 0.10, right_margin ? 0.80 : 0.95, 0.13, 0.90);
+    plwind(x0, x1, y0, y1);
+    plcol0(C_GRID);
+    plbox("g", 0, 0, "g", logy ? ydec : 0, 0);
+    plcol0(C_AXIS);
+    if (logy) { /* y holds log10 values: ticks every decade, a label "10^k" every ydec decades */
+        plbox("bcnst", 0, 0, "bcst", ydec, ydec);
+        for (int k = (int)ceil(y0); k <= (int)floor(y1); k++)
+            if (k % ydec == 0) {
+                char t[32];
+                snprintf(t, sizeof t, k ? "10#u%d#d" : "1", k);
+                plmtex("lv", 0.6, (k - y0) / (y1 - y0), 1.0, t);
+            }
+    } else
+        plbox("bcnst", 0, 0, "bcnstv", 0, 0);
+    plmtex("t", 1.2, 0.5, 0.5, title);
+    plmtex("b", 3.0, 0.5, 0.5, xl);
+    plmtex("l", logy ? 4.6 : 3.6, 0.5, 0.5, yl);
 }
 
-static int end(void)
+int plot_end(void)
 {
     plend();
     struct stat st;
@@ -60,61 +99,25 @@ static int end(void)
     return 0;
 }
 
-/* The log10 of a probability, floored for display. */
-static double lg(double p, double floor) { return p > 0 ? fmax(log10(p), floor) : floor; }
-
-/* Density image (log10 probability per bin) over phase x amplitude, with contours of cmap on top. */
-static int eye_image(const char *dir, const char *name, const char *title, int nx, int ny, const double *dens,
-                     const double *cmap, double v_range)
+void plot_legend(int n, const plot_item *it, int pos, double scale)
 {
-    PLFLT **z, **zc = NULL, *xg = malloc(nx * sizeof *xg), *yg = malloc(ny * sizeof *yg);
-    plAlloc2dGrid(&z, nx, ny);
-    if (cmap) plAlloc2dGrid(&zc, nx, ny);
-    double zmax = -40;
-    for (int i = 0; i < nx; i++) {
-        xg[i] = (i - nx / 2 + 0.5) / nx;
-        for (int j = 0; j < ny; j++) {
-            z[i][j] = lg(dens[(size_t)i * ny + j], -18);
-            zmax = fmax(zmax, z[i][j]);
-            if (cmap) zc[i][j] = lg(cmap[(size_t)i * ny + j], -30);
-        }
+    PLINT opt[8], tc[8], lc[8], ls[8], sc[8], sn[8];
+    PLFLT lw[8], ss[8], w, h;
+    const char *text[8], *sym[8];
+    if (n > 8) n = 8;
+    for (int i = 0; i < n; i++) {
+        opt[i] = (it[i].style ? PL_LEGEND_LINE : 0) | (it[i].symbol ? PL_LEGEND_SYMBOL : 0);
+        if (!opt[i]) opt[i] = PL_LEGEND_NONE;
+        tc[i] = C_AXIS, lc[i] = sc[i] = it[i].color, ls[i] = it[i].style ? it[i].style : 1;
+        lw[i] = it[i].width > 0 ? it[i].width : 1, ss[i] = 1, sn[i] = 1;
+        sym[i] = it[i].symbol == 17 ? "\u25CF" : it[i].symbol == 4 ? "\u25CB" : "*"; /* as plpoin draws them */
+        text[i] = it[i].text;
     }
-    for (int j = 0; j < ny; j++) yg[j] = -v_range + (j + 0.5) * 2 * v_range / ny;
-    PLcGrid cg = {xg, yg, NULL, nx, ny, 0};
-    PLFLT lev[P4_STAT_DECADES];
-    for (int k = 0; k < P4_STAT_DECADES; k++) lev[k] = log10(p4_stat_decade_ber(k));
-    int rc = 0;
-    for (int fmt = 0; fmt < 2; fmt++) {
-        begin(dir, name, fmt, title, "phase offset [UI]", "slicer input (outer levels at +-1)", -0.5, 0.5, -v_range,
-              v_range, 0);
-        plscmap1n(256);
-        PLFLT pos[3] = {0, 0.5, 1}, r[3] = {1, 0.3, 0.9}, g[3] = {1, 0.5, 0.1}, b[3] = {1, 0.9, 0.1};
-        plscmap1l(1, 3, pos, r, g, b, NULL);
-        /* SVG draws every cell as a rectangle: at most 128 amplitude rows there (bins merged) */
-        int m = fmt == 1 && ny > 128 ? ny / 128 : 1, ny2 = ny / m;
-        PLFLT **zi = z;
-        if (m > 1) {
-            plAlloc2dGrid(&zi, nx, ny2);
-            for (int i = 0; i < nx; i++)
-                for (int j = 0; j < ny2; j++) {
-                    double acc = 0;
-                    for (int k = 0; k < m; k++) acc += dens[(size_t)i * ny + j * m + k];
-                    zi[i][j] = lg(acc / m, -18);
-                }
-        }
-        plimage((PLFLT_MATRIX)zi, nx, ny2, -0.5, 0.5, -v_range, v_range, zmax - 12, zmax, -0.5, 0.5, -v_range, v_range);
-        if (m > 1) plFree2dGrid(zi, nx, ny2);
-        if (cmap) {
-            plcol0(1);
-            plcont((PLFLT_MATRIX)zc, nx, ny, 1, nx, 1, ny, lev, P4_STAT_DECADES, pltr1, &cg);
-            plmtex("t", 0.3, 1.0, 1.0, "contours: BER 1e-3 ... 1e-15, one per decade");
-        }
-        rc |= end();
-    }
-    plFree2dGrid(z, nx, ny);
-    if (zc) plFree2dGrid(zc, nx, ny);
-    free(xg), free(yg);
-    return rc;
+    pllsty(1);
+    pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, PL_POSITION_INSIDE | pos, 0.02, 0.03, 0.08,
+             C_BG, C_AXIS, 1, 0, 0, n, opt, 1.0, scale, 1.8, 0, tc, text, NULL, NULL, NULL, NULL, lc, ls, lw, sc, ss,
+             sn, sym);
+    plwidth(1);
 }
 
 static int pulse_plot(const char *dir, const p4_link *l)
@@ -140,16 +143,22 @@ static int pulse_plot(const char *dir, const p4_link *l)
         if (idx >= k0 && idx < k1) sx[ns] = (double)(idx - pk) / v.sps, sy[ns++] = 1e3 * v.pulse[idx];
     }
     int rc = 0;
-    for (int fmt = 0; fmt < 2; fmt++) {
-        begin(dir, "pulse", fmt, "pulse response at the sampler (before the RX FFE)", "time from the peak [UI]", "[mV]",
-              x[0], x[k1 - k0 - 1], lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo), 1);
-        plcol0(3);
+    for (int fmt = 0; fmt < PLOT_FORMATS; fmt++) {
+        plot_begin(dir, "pulse", fmt, "pulse response at the sampler (before the RX FFE)", "time from the peak [UI]",
+                   "amplitude [mV]", x[0], x[k1 - k0 - 1], lo - 0.05 * (hi - lo), hi + 0.25 * (hi - lo), 0, 0, 0);
+        PLFLT zx[2] = {x[0], x[k1 - k0 - 1]}, zy[2] = {0, 0};
+        plcol0(C_AXIS);
+        plline(2, zx, zy);
+        plcol0(C_DATA);
+        plwidth(2);
         plline(k1 - k0, x, y);
-        plcol0(2);
+        plwidth(1);
+        plcol0(C_TARGET);
         plpoin(ns, sx, sy, 4);
-        plcol0(1);
-        plmtex("t", 0.3, 1.0, 1.0, "circles: the cursors at the chosen sampling phase");
-        rc |= end();
+        plot_item it[2] = {{"pulse response (one UI at the full swing)", C_DATA, 1, 2, 0},
+                           {"cursors at the chosen sampling phase", C_TARGET, 0, 1, 4}};
+        plot_legend(2, it, PL_POSITION_TOP | PL_POSITION_RIGHT, 0.85);
+        rc |= plot_end();
     }
     free(x), free(y);
     return rc;
@@ -157,84 +166,42 @@ static int pulse_plot(const char *dir, const p4_link *l)
 
 static int il_plot(const char *dir, const p4_link_info *in, double baud_gbd)
 {
-    PLFLT x[P4_IL_POINTS], y[P4_IL_POINTS], hi = 1;
-    for (int i = 0; i < in->il_n; i++) x[i] = in->il_f_ghz[i], y[i] = -in->il_db[i], hi = fmax(hi, in->il_db[i]);
+    PLFLT x[P4_IL_POINTS], y[P4_IL_POINTS], worst = 1;
+    const double fny = baud_gbd / 2;
+    for (int i = 0; i < in->il_n; i++) {
+        x[i] = in->il_f_ghz[i], y[i] = -in->il_db[i];
+        if (x[i] <= 1.1 * fny && in->il_db[i] < 200) worst = fmax(worst, in->il_db[i]);
+    }
+    /* the axis: to the next 5 dB below the largest loss up to 1.1 x Nyquist, with a 25 % margin
+     * (losses above 200 dB are a Touchstone file's frequencies beyond its data, not a channel) */
+    double bottom = -5 * ceil(1.25 * worst / 5);
     int rc = 0;
-    for (int fmt = 0; fmt < 2; fmt++) {
-        begin(dir, "insertion_loss", fmt, "channel insertion loss", "frequency [GHz]", "|H| [dB]", 0, baud_gbd, -1.1 * hi,
-              0.05 * hi, 1);
-        plcol0(3);
+    for (int fmt = 0; fmt < PLOT_FORMATS; fmt++) {
+        plot_begin(dir, "insertion_loss", fmt, "channel insertion loss", "frequency [GHz]", "|H(f)| [dB]", 0,
+                   baud_gbd, bottom, 0.02 * -bottom, 0, 0, 0);
+        plcol0(C_DATA);
+        plwidth(2);
         plline(in->il_n, x, y);
-        PLFLT nx[2] = {baud_gbd / 2, baud_gbd / 2}, ny[2] = {-1.1 * hi, 0.05 * hi};
-        plcol0(2);
+        plwidth(1);
+        PLFLT nx[2] = {fny, fny}, ny[2] = {bottom, 0.02 * -bottom};
+        plcol0(C_TARGET);
         pllsty(2);
         plline(2, nx, ny);
         pllsty(1);
+        PLFLT px = fny, py = -in->channel_il_nyquist_db;
+        plpoin(1, &px, &py, 17);
         char t[96];
-        snprintf(t, sizeof t, "%.2f dB at Nyquist (%.4g GHz)", in->channel_il_nyquist_db, baud_gbd / 2);
-        plcol0(1);
-        plmtex("t", 0.3, 1.0, 1.0, t);
-        rc |= end();
+        snprintf(t, sizeof t, "Nyquist %.4g GHz: %.2f dB", fny, in->channel_il_nyquist_db);
+        plot_item it[2] = {{"channel |H(f)|", C_DATA, 1, 2, 0}, {t, C_TARGET, 2, 1, 17}};
+        plot_legend(2, it, PL_POSITION_TOP | PL_POSITION_RIGHT, 0.85);
+        rc |= plot_end();
     }
     return rc;
 }
 
-static int bathtubs(const char *dir, const p4_stat_result *r, double target)
+int plot_link(const char *dir, const p4_link *l, double baud_gbd)
 {
-    int np = r->nphase, nb = r->nbins, q0 = np / 2, rc = 0;
-    PLFLT *x = malloc(nb * sizeof *x), *y = malloc(nb * sizeof *y), hx[P4_EYE_MAX_SPS], hy[P4_EYE_MAX_SPS];
-    for (int k = 0; k < nb; k++) x[k] = -P4_STAT_RANGE + (k + 0.5) * r->dv, y[k] = lg(r->ber_map[(size_t)q0 * nb + k], -18);
-    for (int q = 0; q < np; q++) hx[q] = (double)(q - q0) / np, hy[q] = lg(r->hbathtub[q], -18);
-    PLFLT tx[2] = {-P4_STAT_RANGE, P4_STAT_RANGE}, ty[2] = {log10(target), log10(target)};
-    for (int fmt = 0; fmt < 2; fmt++) {
-        begin(dir, "bathtub_vertical", fmt, "vertical bathtub at the chosen phase", "threshold (outer levels at +-1)",
-              "probability of the wrong side", -1.2, 1.2, -18, 0, 20);
-        plcol0(3);
-        plline(nb, x, y);
-        plcol0(2);
-        plline(2, tx, ty);
-        rc |= end();
-        begin(dir, "bathtub_horizontal", fmt, "horizontal bathtub: BER at the slicer thresholds", "phase offset [UI]", "BER",
-              -0.5, 0.5, -18, 0, 20);
-        plcol0(3);
-        plline(np, hx, hy);
-        PLFLT tx2[2] = {-0.5, 0.5};
-        plcol0(2);
-        plline(2, tx2, ty);
-        rc |= end();
-    }
-    free(x), free(y);
-    return rc;
-}
-
-int cli_plot_stat(const char *dir, const p4_link *l, const p4_stat_result *r, const p4_config *c)
-{
-    if (cli_plot_dir(dir)) return 1;
-    int rc = eye_image(dir, "eye", "statistical eye: density and BER contours", r->nphase, r->nbins, r->density, r->ber_map,
-                       P4_STAT_RANGE);
-    rc |= bathtubs(dir, r, c->target_ber);
-    rc |= pulse_plot(dir, l);
-    rc |= il_plot(dir, p4_link_info_get(l), c->baud_gbd);
-    return rc;
-}
-
-int cli_plot_run(const char *dir, const p4_link *l, const p4_counts *n, const p4_config *c)
-{
-    if (cli_plot_dir(dir)) return 1;
-    int rc = 0;
-    if (n->eye && n->eye_symbols) {
-        int sps = n->sps;
-        double *d = calloc((size_t)sps * P4_EYE_BINS, sizeof *d), tot = (double)n->eye_symbols;
-        for (int lv = 0; lv < 4; lv++)
-            for (int q = 0; q < sps; q++)
-                for (int b = 0; b < P4_EYE_BINS; b++)
-                    d[(size_t)q * P4_EYE_BINS + b] += n->eye[((size_t)lv * sps + q) * P4_EYE_BINS + b] / tot;
-        rc |= eye_image(dir, "eye", "Monte Carlo eye at the slicer input (density)", sps, P4_EYE_BINS, d, NULL, P4_EYE_RANGE);
-        free(d);
-    }
-    rc |= pulse_plot(dir, l);
-    rc |= il_plot(dir, p4_link_info_get(l), c->baud_gbd);
-    return rc;
+    return pulse_plot(dir, l) | il_plot(dir, p4_link_info_get(l), baud_gbd);
 }
 
 int cli_plot_sweep(const char *dir, const char *key, int n, const double *x, const double *ber, const double *lo,
@@ -245,31 +212,36 @@ int cli_plot_sweep(const char *dir, const char *key, int n, const double *x, con
     PLFLT *y = malloc(n * sizeof *y), x0 = x[0], x1 = x[0];
     double ymin = log10(target) - 1;
     for (int i = 0; i < n; i++) {
-        y[i] = lg(ber[i], -18), ymin = fmin(ymin, y[i]);
+        y[i] = plot_lg(ber[i], -18), ymin = fmin(ymin, y[i]);
         x0 = fmin(x0, x[i]), x1 = fmax(x1, x[i]);
     }
     if (x1 == x0) x0 -= 1, x1 += 1;
+    double pad = 0.03 * (x1 - x0);
     ymin = floor(ymin) - 0.5;
-    int rc = 0;
-    char xl[128];
-    snprintf(xl, sizeof xl, "%s", key);
-    for (int fmt = 0; fmt < 2; fmt++) {
-        begin(dir, "sweep_ber", fmt, "BER against the swept parameter", xl, "BER", x0, x1, ymin, 0, 20);
-        plcol0(3);
+    int rc = 0, dec = ymin < -9 ? 3 : 1;
+    char tl[96];
+    for (int fmt = 0; fmt < PLOT_FORMATS; fmt++) {
+        plot_begin(dir, "sweep_ber", fmt, "BER against the swept parameter", key, "BER", x0 - pad, x1 + pad, ymin, 0, 1,
+                   dec, 0);
+        plot_target(x0 - pad, x1 + pad, target, tl, sizeof tl);
+        plcol0(C_DATA);
+        plwidth(2);
         plline(n, (PLFLT *)x, y);
+        plwidth(1);
         plpoin(n, (PLFLT *)x, y, 17);
+        int ni = 2;
         if (lo && hi) {
             PLFLT *ylo = malloc(n * sizeof *ylo), *yhi = malloc(n * sizeof *yhi);
-            for (int i = 0; i < n; i++) ylo[i] = lg(lo[i], ymin), yhi[i] = lg(hi[i], ymin);
+            for (int i = 0; i < n; i++) ylo[i] = plot_lg(lo[i], ymin), yhi[i] = plot_lg(hi[i], ymin);
             plerry(n, (PLFLT *)x, ylo, yhi);
             free(ylo), free(yhi);
+            ni = 3;
         }
-        PLFLT tx[2] = {x0, x1}, ty[2] = {log10(target), log10(target)};
-        plcol0(2);
-        plline(2, tx, ty);
-        plcol0(1);
-        plmtex("t", 0.3, 1.0, 1.0, "red: measure.target_ber");
-        rc |= end();
+        plot_item it[3] = {{lo && hi ? "BER (Monte Carlo)" : "BER (statistical eye)", C_DATA, 1, 2, 17},
+                           {tl, C_TARGET, 2, 1, 0},
+                           {"95 % confidence interval", C_DATA, 0, 1, 0}};
+        plot_legend(ni, it, PL_POSITION_BOTTOM | PL_POSITION_RIGHT, 0.85);
+        rc |= plot_end();
     }
     free(y);
     return rc;

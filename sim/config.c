@@ -7,6 +7,8 @@
  */
 #include "pam4sim/config.h"
 #include "pam4sim/prbs.h"
+#include "suggest.h"
+#include <errno.h>
 #include <libfyaml.h>
 #include <math.h>
 #include <stddef.h>
@@ -218,6 +220,18 @@ static const kdef *find_key(const char *path)
     return NULL;
 }
 
+/* "; did you mean 'KEY'?" for the nearest key to a misspelt one, or "" (buf holds the text). */
+static const char *did_you_mean(const char *path, char *buf, size_t n)
+{
+    p4_suggest s;
+    p4_suggest_start(&s, path);
+    for (size_t i = 0; i < NKEYS; i++) p4_suggest_add(&s, keys[i].key);
+    const char *best = p4_suggest_best(&s);
+    if (best) snprintf(buf, n, "; did you mean '%s'?", best);
+    else buf[0] = 0;
+    return buf;
+}
+
 static int is_prefix(const char *path)
 {
     size_t n = strlen(path);
@@ -385,9 +399,11 @@ static p4_status apply_map(p4_config *c, const char *prefix, struct fy_node *map
                 return p4_error(P4_EPARSE, "%s:%d: key '%s' must be a mapping of keys", file, line,
                                 path);
             st = apply_map(c, path, vn, file, dir);
-        } else
-            return p4_error(P4_EINVAL, "%s:%d: unknown key '%s' (run 'pam4sim config' for every key)", file,
-                            line, path);
+        } else {
+            char dym[128];
+            return p4_error(P4_EINVAL, "%s:%d: unknown key '%s'%s (run 'pam4sim config' for every key)", file,
+                            line, path, did_you_mean(path, dym, sizeof dym));
+        }
         if (st) return st;
     }
     return P4_OK;
@@ -407,7 +423,7 @@ void p4_config_default(p4_config *c)
 p4_status p4_config_load(p4_config *c, const char *path)
 {
     FILE *f = fopen(path, "r");
-    if (!f) return p4_error(P4_EIO, "%s: cannot open the configuration", path);
+    if (!f) return p4_error(P4_EIO, "%s: cannot open the configuration: %s", path, strerror(errno));
     fclose(f);
     struct fy_parse_cfg pc = {.flags = FYPCF_QUIET};
     struct fy_document *d = fy_document_build_from_file(&pc, path);
@@ -433,7 +449,11 @@ p4_status p4_config_set(p4_config *c, const char *as)
     char key[256];
     snprintf(key, sizeof key, "%.*s", (int)(eq - as), as);
     const kdef *k = find_key(key);
-    if (!k) return p4_error(P4_EINVAL, "--set: unknown key '%s' (run 'pam4sim config' for every key)", key);
+    if (!k) {
+        char dym[128];
+        return p4_error(P4_EINVAL, "--set: unknown key '%s'%s (run 'pam4sim config' for every key)", key,
+                        did_you_mean(key, dym, sizeof dym));
+    }
     const char *val = eq + 1;
     struct fy_document *d = fy_document_build_from_string(NULL, *val ? val : "\"\"", FY_NT);
     if (!d || !fy_document_root(d)) {

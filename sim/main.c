@@ -4,12 +4,15 @@
  *   pam4sim config                 the full default, with comments and units
  *   pam4sim prbs NAME [--symbols N]
  *   pam4sim channel FILE.sNp [--json] [--port-order a,b,c,d]
- *   pam4sim --help | --version
- * Errors: one line on stderr, exit status 1 (2 for usage). Result files are written to a temporary
- * file in the same folder and renamed into place, so a failed run never leaves a partial file.
+ *   pam4sim COMMAND --help | --help | --version
+ * The commands, their help and their options are one table (cli_help.c); every command's arguments
+ * pass cli_args_parse first (unknown options, -jN, --opt=value). Errors: one line on stderr, exit
+ * status 1 (2 for usage). Result files are written to a temporary file in the same folder and
+ * renamed into place, so a failed run never leaves a partial file.
  */
 #include "pam4sim/pam4sim.h"
 #include "cli.h"
+#include "cli_help.h"
 #include <errno.h>
 #include <signal.h>
 #include <math.h>
@@ -18,43 +21,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static int usage(FILE *f, int rc)
-{
-    fprintf(f,
-            "pam4sim %s - sample-level simulator of 200 Gb/s-per-lane PAM4 links\n\n"
-            "usage:\n"
-            "  pam4sim [run] [FILE.yaml] [--set key=value]... [--symbols N] [--seed S] [-j N] [--json OUT] [--plot DIR]\n"
-            "      simulate the link (the built-in default 200G/lane electrical link without FILE);\n"
-            "      -j N: worker threads (default one per core; the result does not depend on N)\n"
-            "      long runs: [--until-errors N] [--max-seconds S] (--symbols is the most to run)\n"
-            "                 [--checkpoint FILE [--checkpoint-every UNITS]] [--resume FILE];\n"
-            "                 SIGINT/SIGTERM print the partial result (and write the checkpoint), exit 128+signal\n"
-            "  pam4sim config            print the full default configuration with units and ranges\n"
-            "  pam4sim prbs NAME [--symbols N]\n"
-            "      print a pattern as digits 0-3 (%s)\n"
-            "  pam4sim channel FILE.sNp [--json] [--port-order a,b,c,d]\n"
-            "      insertion/return loss at 13.28, 26.56, 53.125 GHz, passivity and causality\n"
-            "  pam4sim fec encode|decode < IN > OUT\n"
-            "      KP4 RS(544,514) on hexadecimal symbols: 514 in, 544 out (encode) or back (decode)\n"
-            "  pam4sim jtol [FILE.yaml] [--set k=v]... [--freqs-mhz f1,f2,...] [--symbols N] [-j N] [--json OUT]\n"
-            "      jitter tolerance of the DSP receiver: tolerated SJ (UI) at each frequency\n"
-            "  pam4sim tdecq [FILE.yaml] [--set k=v]... [--json OUT]\n"
-            "      TDECQ, OMAouter and ER of the configured optical transmitter (SSPRQ, 802.3 method)\n"
-            "  pam4sim sensitivity [FILE.yaml] [--set k=v]... [--symbols N] [-j N] [--json OUT]\n"
-            "      BER against received OMA (optics.rx.oma_dbm) and the OMA at measure.target_ber\n"
-            "  pam4sim stat [FILE.yaml] [--set k=v]... [-j N] [--json OUT] [--plot DIR]\n"
-            "      statistical eye to 1e-15: BER, contours, bathtubs, COM-style margin (no symbols simulated)\n"
-            "  pam4sim sweep [FILE.yaml] --vary key=start:stop:step [--vary ...] [--engine stat|mc]\n"
-            "                [--set k=v]... [--symbols N] [-j N] [--csv OUT] [--json OUT] [--plot DIR]\n"
-            "      the link over a grid of values: BER, margins, and where the BER crosses the target\n"
-            "  --plot DIR (run, stat, sweep): PNG and SVG pictures (eye, bathtubs, pulse, insertion loss, BER)\n"
-            "  pam4sim vectors check [DIR] | generate [DIR] [--block NAME] | export --block NAME --out DIR | list\n"
-            "      reference test vectors: bit-exact regression check, deliberate regeneration, RTL export\n"
-            "  pam4sim --help | --version\n",
-            P4_VERSION, p4_pattern_names());
-    return rc;
-}
 
 int cli_fail(void)
 {
@@ -161,7 +127,8 @@ int cli_config(const char *cmd, int argc, char **argv, p4_config *cfg, cli_other
         } else {
             int rc = other ? other(a, val, ctx) : 2;
             if (rc == 2) {
-                fprintf(stderr, "pam4sim: %s: unknown option '%s'%s\n", cmd, a, val ? "" : " (or it needs a value)");
+                fprintf(stderr, "pam4sim: %s: unknown option '%s'%s; see pam4sim %s --help\n", cmd, a,
+                        val ? "" : " (or it needs a value)", cmd);
                 return 2;
             }
             if (rc == 0) i++;
@@ -172,7 +139,7 @@ int cli_config(const char *cmd, int argc, char **argv, p4_config *cfg, cli_other
 
 typedef struct {
     const char *json, *plot;
-    int help, bad;
+    int bad;
     p4_run_control rc;
 } run_opts;
 
@@ -188,7 +155,6 @@ static int run_other(const char *opt, const char *val, void *ctx)
 {
     run_opts *o = ctx;
     uint64_t v;
-    if (!strcmp(opt, "--help")) return o->help = 1, 1;
     if (!val) return 2;
     if (!strcmp(opt, "--json")) o->json = val;
     else if (!strcmp(opt, "--plot")) o->plot = val;
@@ -221,9 +187,8 @@ static int cmd_run(int argc, char **argv)
     p4_config_default(&cfg);
     run_opts o = {0};
     int rc0 = cli_config("run", argc, argv, &cfg, run_other, &o);
-    if (o.help) return usage(stdout, 0);
     if (o.bad) return 2;
-    if (rc0) return rc0 == 2 ? usage(stderr, 2) : rc0;
+    if (rc0) return rc0;
     const char *json = o.json;
     /* SIGINT and SIGTERM stop the run after the current round: the partial result is printed (and
      * a checkpoint written with --checkpoint) */
@@ -276,7 +241,10 @@ static int cmd_run(int argc, char **argv)
 
 static int cmd_prbs(int argc, char **argv)
 {
-    if (argc < 1) return usage(stderr, 2);
+    if (argc < 1 || argv[0][0] == '-') {
+        fprintf(stderr, "pam4sim: prbs needs a pattern NAME first (%s); see pam4sim prbs --help\n", p4_pattern_names());
+        return 2;
+    }
     uint64_t n = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--symbols") && i + 1 < argc) {
@@ -315,9 +283,15 @@ static int cmd_channel(int argc, char **argv)
                 return 2;
             }
         } else if (argv[i][0] != '-' && !file) file = argv[i];
-        else return usage(stderr, 2);
+        else {
+            fprintf(stderr, "pam4sim: channel: unexpected '%s' (one FILE.sNp); see pam4sim channel --help\n", argv[i]);
+            return 2;
+        }
     }
-    if (!file) return usage(stderr, 2);
+    if (!file) {
+        fprintf(stderr, "pam4sim: channel needs a Touchstone FILE.sNp; see pam4sim channel --help\n");
+        return 2;
+    }
     p4_touchstone *ts = p4_touchstone_read(file);
     if (!ts) return cli_fail();
     p4_channel_summary s;
@@ -364,37 +338,63 @@ int main(int argc, char **argv)
     return rc;
 }
 
+static int cmd_config(int argc, char **argv)
+{
+    if (argc) {
+        fprintf(stderr, "pam4sim: config takes no arguments (got '%s'); see pam4sim config --help\n", argv[0]);
+        return 2;
+    }
+    p4_config c;
+    p4_config_default(&c);
+    p4_config_write_yaml(&c, stdout, 1);
+    return 0;
+}
+
+typedef int (*cmd_fn)(int argc, char **argv);
+
+static cmd_fn command_fn(const char *name)
+{
+    static const struct {
+        const char *name;
+        cmd_fn fn;
+    } fns[] = {{"run", cmd_run},         {"config", cmd_config},   {"prbs", cmd_prbs},
+               {"channel", cmd_channel}, {"fec", cmd_fec},         {"jtol", cmd_jtol},
+               {"vectors", cmd_vectors}, {"tdecq", cmd_tdecq},     {"sensitivity", cmd_sensitivity},
+               {"stat", cmd_stat},       {"sweep", cmd_sweep},     {"compare", cmd_compare}};
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        if (!strcmp(fns[i].name, name)) return fns[i].fn;
+    return NULL;
+}
+
 static int dispatch(int argc, char **argv)
 {
-    if (argc < 2) return cmd_run(0, argv + 1);
-    const char *cmd = argv[1];
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) return usage(stdout, 0);
-    if (!strcmp(cmd, "--version")) {
+    const char *name = argc < 2 ? "run" : argv[1];
+    int first = 2; /* where the command's own arguments start */
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+        const cli_command *c = argc > 2 ? cli_command_find(argv[2]) : NULL;
+        return c ? cli_help_command(c, stdout) : cli_help_overview(stdout);
+    }
+    if (!strcmp(name, "--version")) {
         printf("pam4sim %s (MPI: %s)\n", P4_VERSION, cli_mpi_build());
         return 0;
     }
-    if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
-    if (cmd[0] == '-' || strchr(cmd, '.')) return cmd_run(argc - 1, argv + 1);
-    if (cli_mpi_size() > 1) {
-        if (!cli_mpi_rank()) fprintf(stderr, "pam4sim: %s: only run splits its work over MPI processes; start it without mpirun\n", cmd);
+    if (argc < 2 || name[0] == '-' || strchr(name, '.')) name = "run", first = 1; /* run is the default */
+    const cli_command *c = cli_command_find(name);
+    cmd_fn fn = command_fn(name);
+    if (!c || !fn) {
+        const char *near = cli_command_suggest(name);
+        fprintf(stderr, "pam4sim: unknown command '%s'", name);
+        if (near) fprintf(stderr, " (did you mean %s?)", near);
+        fprintf(stderr, "; see pam4sim --help\n");
         return 2;
     }
-    if (!strcmp(cmd, "config")) {
-        p4_config c;
-        p4_config_default(&c);
-        p4_config_write_yaml(&c, stdout, 1);
-        return 0;
+    if (strcmp(name, "run") && cli_mpi_size() > 1) {
+        if (!cli_mpi_rank()) fprintf(stderr, "pam4sim: %s: only run splits its work over MPI processes; start it without mpirun\n", name);
+        return 2;
     }
-    if (!strcmp(cmd, "prbs")) return cmd_prbs(argc - 2, argv + 2);
-    if (!strcmp(cmd, "channel")) return cmd_channel(argc - 2, argv + 2);
-    if (!strcmp(cmd, "fec")) return cmd_fec(argc - 2, argv + 2);
-    if (!strcmp(cmd, "jtol")) return cmd_jtol(argc - 2, argv + 2);
-    if (!strcmp(cmd, "vectors")) return cmd_vectors(argc - 2, argv + 2);
-    if (!strcmp(cmd, "tdecq")) return cmd_tdecq(argc - 2, argv + 2);
-    if (!strcmp(cmd, "sensitivity")) return cmd_sensitivity(argc - 2, argv + 2);
-    if (!strcmp(cmd, "stat")) return cmd_stat(argc - 2, argv + 2);
-    if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 2, argv + 2);
-    if (!strcmp(cmd, "compare")) return cmd_compare(argc - 2, argv + 2);
-    fprintf(stderr, "pam4sim: unknown command '%s'\n", cmd);
-    return usage(stderr, 2);
+    cli_args a;
+    if (cli_args_parse(c, argc - first, argv + first, &a)) return 2;
+    int rc = a.help ? cli_help_command(c, stdout) : fn(a.argc, a.argv);
+    cli_args_free(&a);
+    return rc;
 }

@@ -322,7 +322,7 @@ static int compare_file(const p4_vfile *f, const char *dir, FILE *log, uint64_t 
         fprintf(log, "%s: cannot open: %s (block %s makes it)\n", path, strerror(errno), f->block);
         return 1;
     }
-    char line[512];
+    char line[512], what[1024] = "";
     int ln = 0, bad = 0;
     size_t i = 0, ndiff = 0;
     const uint64_t mask = mask_of(f->width);
@@ -333,6 +333,10 @@ static int compare_file(const p4_vfile *f, const char *dir, FILE *log, uint64_t 
         line[len] = 0;
         if (!strncmp(line, "//", 2)) {
             char key[32], val[64];
+            if (!strncmp(line, "// what: ", 9)) { /* the file's own description, for naming words */
+                size_t wl = strlen(what);
+                snprintf(what + wl, sizeof what - wl, "%s%s", wl ? "\n" : "", line + 9);
+            }
             if (sscanf(line + 2, " %31[^:]: %63s", key, val) == 2) {
                 int hdr_bad = (!strcmp(key, "format") && strcmp(val, fmt_name[f->fmt])) ||
                               (!strcmp(key, "width") && atoi(val) != f->width) ||
@@ -374,15 +378,27 @@ static int compare_file(const p4_vfile *f, const char *dir, FILE *log, uint64_t 
         } else
             differ = (uint64_t)v != got;
         if (differ && !ndiff++) {
-            char es[64], gs[64];
+            char es[64], gs[64], nm[256];
             show_word(es, sizeof es, f, v);
             show_word(gs, sizeof gs, f, got);
-            fprintf(log, "%s:%d: word %zu: expected %s, got %s%s\n", path, ln, i, es, gs,
-                    f->fmt == P4_VF_DOUBLE && f->tol > 0 ? " (beyond the tolerance)" : "");
+            p4_vword_name(what[0] ? what : f->what, f->n, i, nm, sizeof nm);
+            fprintf(log, "%s:%d: word %zu%s%s%s: expected %s, got %s%s\n", path, ln, i, nm[0] ? " (" : "", nm,
+                    nm[0] ? ")" : "", es, gs, f->fmt == P4_VF_DOUBLE && f->tol > 0 ? " (beyond the tolerance)" : "");
         }
         i++;
     }
     fclose(in);
+    if (what[0] && strcmp(what, f->what)) { /* the first line where the descriptions part */
+        const char *a = what, *b = f->what;
+        while (*a && *a == *b) a++, b++;
+        while (a > what && a[-1] != '\n') a--, b--;
+        int digest = !strncmp(a, "configuration digest", 20);
+        fprintf(log, "%s: %s: the file says '%.*s', the model '%.*s'\n", path,
+                digest ? "the configuration is not the one the vectors were generated from"
+                       : "its description differs from the model's",
+                (int)strcspn(a, "\n"), a, (int)strcspn(b, "\n"), b);
+        bad |= digest;
+    }
     if (!bad && i < f->n) {
         fprintf(log, "%s: %zu words; the model makes %zu\n", path, i, f->n);
         bad = 1;
@@ -399,6 +415,27 @@ static const p4_vfile *find_file(const p4_vset *s, const char *name)
     for (int i = 0; i < s->n; i++)
         if (!strcmp(s->f[i]->name, name)) return s->f[i];
     return NULL;
+}
+
+/* A block of the manifest, made again: a built-in block, or a user's configuration block (a block
+ * name the model does not know, with DIR/BLOCK/config.yaml beside its files). */
+static p4_status make_block(p4_vset *model, const char *dir, const char *block, uint64_t seed, const char *chdir,
+                            int threads)
+{
+    if (p4_vector_block_help(block)) return p4_vectors_make(model, block, seed, chdir, threads);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s/config.yaml", dir, block);
+    if (access(path, F_OK))
+        return p4_error(P4_EINVAL, "unknown vector block '%s' (built-in: %s) and no %s for a configuration block",
+                        block, p4_vector_blocks(), path);
+    p4_config c;
+    p4_config_default(&c);
+    if (p4_config_load(&c, path)) return P4_EINVAL;
+    c.threads = threads;
+    if ((uint64_t)c.seed != seed)
+        return p4_error(P4_EINVAL, "%s: sim.seed is %lld, the manifest lists seed %llu", path, (long long)c.seed,
+                        (unsigned long long)seed);
+    return p4_vectors_make_config(model, block, &c);
 }
 
 int p4_vectors_check(const char *dir, const char *channels_dir, int threads, FILE *log, p4_vcheck_summary *sum)
@@ -424,7 +461,7 @@ int p4_vectors_check(const char *dir, const char *channels_dir, int threads, FIL
                 break;
             }
         p4_vset model = {0};
-        if (p4_vectors_make(&model, man.f[i]->block, man.f[i]->seed, channels_dir, threads)) {
+        if (make_block(&model, dir, man.f[i]->block, man.f[i]->seed, channels_dir, threads)) {
             fprintf(log, "%s: block %s: %s\n", mpath, man.f[i]->block, p4_last_error());
             sum->failed++;
             p4_vset_free(&model);

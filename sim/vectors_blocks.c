@@ -18,6 +18,7 @@
 #include "pam4sim/pam4sim.h"
 #include "pam4sim/vectors.h"
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -460,19 +461,12 @@ static p4_status blk_responses(p4_vset *s, uint64_t seed, const char *chdir, int
 
 /* ---- whole-link results ---- */
 
-static p4_status link_case(p4_vset *s, uint64_t seed, const char *stem, const char *desc, const char *const *sets,
-                           int nsets, int threads)
+/* The results of a run of configuration c as files PREFIX_counts.hex, PREFIX_figures.hex (and
+ * PREFIX_optics.hex for an optical link) of block blk. */
+static p4_status record_link(p4_vset *s, const char *blk, uint64_t seed, const char *prefix, const char *desc,
+                             const p4_config *cp)
 {
-    const char *blk = "link";
-    p4_config c;
-    p4_config_default(&c);
-    char kv[4200];
-    for (int i = 0; i < nsets; i++)
-        if (p4_config_set(&c, sets[i])) return P4_EINVAL;
-    snprintf(kv, sizeof kv, "sim.seed=%llu", (unsigned long long)seed);
-    if (p4_config_set(&c, kv)) return P4_EINVAL;
-    snprintf(kv, sizeof kv, "sim.threads=%d", threads);
-    if (p4_config_set(&c, kv) || p4_config_validate(&c)) return P4_EINVAL;
+    p4_config c = *cp;
     p4_link *l = p4_link_create(&c);
     if (!l) return P4_EINVAL;
     p4_counts n;
@@ -486,13 +480,13 @@ static p4_status link_case(p4_vset *s, uint64_t seed, const char *stem, const ch
     p4_eye_measure(&n, p4_link_thresholds(l), c.eye_ber, &eye);
     const p4_fec_counts *f = &n.fec;
     char name[96], what[512];
-    snprintf(name, sizeof name, "link/%s_counts.hex", stem);
+    snprintf(name, sizeof name, "%s_counts.hex", prefix);
     snprintf(what, sizeof what,
              "%s\nwords: symbols symbol_errors bits bit_errors eye_symbols delay_symbols codewords cw_failed\n"
              "cw_miscorrected rs_symbol_errors msg_bit_errors dfe_symbol_errors adc_clips cdr_slips, then the\n"
              "RS errors-per-codeword histogram 0..16", desc);
     p4_vfile *fc = p4_vset_add(s, blk, seed, name, "response", P4_VF_UINT, 64, 0, what);
-    snprintf(name, sizeof name, "link/%s_figures.hex", stem);
+    snprintf(name, sizeof name, "%s_figures.hex", prefix);
     snprintf(what, sizeof what,
              "%s\nwords: sample_phase_ui ctle_g_dc_db ctle_g_dc_hp_db mmse_snr_db main_cursor_v, eye height and width\n"
              "(UI) of the upper, middle, lower eye at measure.eye_ber, then the RX FFE taps (volt domain)", desc);
@@ -511,7 +505,7 @@ static p4_status link_case(p4_vset *s, uint64_t seed, const char *stem, const ch
     for (int i = 0; !st && i < in->nffe; i++) st = p4_vfile_push_d(fg, in->ffe[i]);
     if (!st && in->optical) {
         const p4_optics_info *o = &in->opt;
-        snprintf(name, sizeof name, "link/%s_optics.hex", stem);
+        snprintf(name, sizeof name, "%s_optics.hex", prefix);
         snprintf(what, sizeof what,
                  "%s\nwords [W, dB]: launch_avg launch_oma launch_er_db launch_rlm rx_avg rx_oma applied_loss_db\n"
                  "dc_current_a sndr_db tdecq_db tdecq_ceq tdecq_oma_outer (TDECQ: NAN when not measured)", desc);
@@ -527,6 +521,48 @@ static p4_status link_case(p4_vset *s, uint64_t seed, const char *stem, const ch
     p4_counts_free(&n);
     p4_link_destroy(l);
     return st;
+}
+
+static p4_status link_case(p4_vset *s, uint64_t seed, const char *stem, const char *desc, const char *const *sets,
+                           int nsets, int threads)
+{
+    p4_config c;
+    p4_config_default(&c);
+    char kv[4200];
+    for (int i = 0; i < nsets; i++)
+        if (p4_config_set(&c, sets[i])) return P4_EINVAL;
+    snprintf(kv, sizeof kv, "sim.seed=%llu", (unsigned long long)seed);
+    if (p4_config_set(&c, kv)) return P4_EINVAL;
+    snprintf(kv, sizeof kv, "sim.threads=%d", threads);
+    if (p4_config_set(&c, kv) || p4_config_validate(&c)) return P4_EINVAL;
+    char prefix[96];
+    snprintf(prefix, sizeof prefix, "link/%s", stem);
+    return record_link(s, "link", seed, prefix, desc, &c);
+}
+
+p4_status p4_vectors_make_config(p4_vset *s, const char *block, const p4_config *c)
+{
+    if (!block[0] || strlen(block) >= sizeof s->f[0]->block || strspn(block, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(block))
+        return p4_error(P4_EINVAL, "vector block name '%s': 1..%zu characters a-z, 0-9 and _", block,
+                        sizeof s->f[0]->block - 1);
+    if (p4_vector_block_help(block))
+        return p4_error(P4_EINVAL, "vector block name '%s' is a built-in block; choose another name", block);
+    if (p4_config_validate(c)) return P4_EINVAL;
+    p4_config cc = *c;
+    cc.threads = 0; /* the result does not depend on it, so neither does the digest */
+    char *yaml = NULL, prefix[96], d[320];
+    size_t len = 0;
+    FILE *m = open_memstream(&yaml, &len);
+    if (!m) return p4_error(P4_ENOMEM, "out of memory making vectors");
+    p4_config_write_yaml(&cc, m, 0);
+    fclose(m);
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a 64 */
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)yaml[i]) * 1099511628211ULL;
+    free(yaml);
+    snprintf(d, sizeof d, "a run of the configuration %.32s/config.yaml (pam4sim vectors generate --config)\n"
+             "configuration digest %016llx (FNV-1a 64 of its YAML)", block, (unsigned long long)h);
+    snprintf(prefix, sizeof prefix, "%s/link", block);
+    return record_link(s, block, (uint64_t)c->seed, prefix, d, c);
 }
 
 static p4_status blk_link(p4_vset *s, uint64_t seed, const char *chdir, int threads)

@@ -15,9 +15,9 @@ for f in eye bathtub_vertical bathtub_horizontal pulse insertion_loss; do
 done
 ls "$T/p1" | grep -q tmp && bad "a temporary plot file was left" || ok
 
-# run --plot: the Monte Carlo eye, pulse, insertion loss
+# run --plot: the Monte Carlo eye, its counted bathtub, pulse, insertion loss
 "$BIN" run --symbols 20000 -j 1 --plot "$T/p2" > /dev/null 2>&1 || bad "run --plot exit $?"
-for f in eye pulse insertion_loss; do nontrivial "$T/p2/$f.png" 10000; nontrivial "$T/p2/$f.svg" 10000; done
+for f in eye bathtub_horizontal pulse insertion_loss; do nontrivial "$T/p2/$f.png" 10000; nontrivial "$T/p2/$f.svg" 10000; done
 
 # sweep, Monte Carlo: the same CSV for -j 1 and -j 2
 for j in 1 2; do

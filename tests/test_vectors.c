@@ -150,7 +150,8 @@ Test(vectors, check_finds_corruption_and_names_the_file)
     snprintf(word, sizeof word, "%03llx", (unsigned long long)(cw->u[100] ^ 1));
     replace_line(path, 12 + 100, word);
     cr_expect_eq(check_dir(dir, &log), 1, "one corrupted word must fail:\n%s", log);
-    cr_expect_not_null(strstr(log, "kp4_encode/codeword.hex:112: word 100: expected"), "names file, line, word:\n%s", log);
+    cr_expect_not_null(strstr(log, "kp4_encode/codeword.hex:112: word 100 (codeword 0, element 100 of 544): expected"),
+                       "names file, line, word and its meaning:\n%s", log);
     free(log);
     snprintf(word, sizeof word, "%03llx", (unsigned long long)cw->u[100]);
     replace_line(path, 12 + 100, word);

@@ -28,6 +28,9 @@
 #include "pam4sim/config.h"
 #include "pam4sim/link.h"
 #include "pam4sim/measure.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef enum { P4_ARCH_RETIMED = 0, P4_ARCH_LPO, P4_ARCH_LRO, P4_ARCH_COUNT } p4_arch;
 
@@ -74,4 +77,7 @@ typedef struct {
 p4_status p4_chain_run(p4_link *const *links, int nseg, const p4_config *host, uint64_t symbols, p4_chain_counts *out);
 void p4_chain_counts_free(p4_chain_counts *cc);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

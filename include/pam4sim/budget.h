@@ -15,6 +15,9 @@
 #ifndef PAM4SIM_BUDGET_H
 #define PAM4SIM_BUDGET_H
 #include "pam4sim/arch.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define P4_BUDGET_POINTS 32
 #define P4_BER_CACHE 64
@@ -44,4 +47,7 @@ typedef struct {
 p4_status p4_arch_budget(const p4_config *c, p4_arch a, const char *key, double start, double step, double lo, double hi,
                          int bisect, p4_ber_cache *cache, p4_budget *out);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

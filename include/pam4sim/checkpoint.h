@@ -15,6 +15,9 @@
 #include "pam4sim/config.h"
 #include "pam4sim/measure.h"
 #include "pam4sim/status.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* FNV-1a 64 of the configuration's JSON with sim.threads set to 0. */
 uint64_t p4_config_hash(const p4_config *c);
@@ -22,4 +25,7 @@ p4_status p4_checkpoint_write(const char *path, uint64_t config_hash, uint64_t n
 /* Read into c (initialized with the run's sps and eye); checks version, configuration and checksum. */
 p4_status p4_checkpoint_read(const char *path, uint64_t config_hash, uint64_t *next_unit, p4_counts *c);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "pam4sim/status.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define P4_PATH_MAX 512
 #define P4_MAX_TAPS 64
@@ -127,4 +130,7 @@ void p4_config_write_yaml(const p4_config *c, FILE *f, int with_help);
 /* The configuration as one JSON object (no trailing newline), indented by `indent` spaces. */
 void p4_config_write_json(const p4_config *c, FILE *f, int indent);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

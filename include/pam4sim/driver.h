@@ -15,6 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "pam4sim/rng.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct {
     double rj_ui;      /* random jitter rms, UI              */
@@ -41,4 +44,7 @@ void p4_render_init(p4_render *r, int sps);
 /* Levels of n symbols (and their edge offsets, or NULL) to n*sps samples. */
 void p4_render_run(p4_render *r, const double *level, const double *delta_ui, size_t n, double *out);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -46,6 +46,9 @@
 #include <stdint.h>
 #include "pam4sim/rng.h"
 #include "pam4sim/status.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum { P4_CDR_NONE = 0, P4_CDR_MM = 1, P4_CDR_BANGBANG = 2 };
 
@@ -124,4 +127,7 @@ void p4_dsprx_ffe_block(const p4_dsprx *d, const double *x, size_t n, double *y,
 /* Loop gains of a second-order CDR: -3 dB bandwidth f3 at baud fb, damping zeta, detector gain kd. */
 void p4_cdr_gains(double f3_hz, double zeta, double fb_hz, double kd, double *kp, double *ki);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -18,6 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "pam4sim/status.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct {
     int ntaps;
@@ -50,4 +53,7 @@ p4_status p4_mmse_design(const double *p, int np, int cursor, const double *rn, 
 p4_status p4_mmse_evaluate(const double *p, int np, int cursor, const double *rn, double s2, int nffe, int npre,
                            int ndfe, double *w, double *b, double *snr);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

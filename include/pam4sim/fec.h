@@ -26,6 +26,9 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "pam4sim/status.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define P4_RS_N 544
 #define P4_RS_K 514
@@ -71,4 +74,7 @@ int p4_inner_decode_soft(uint8_t *sym, const double *z, const double th[3], int 
 void p4_rs_to_pam4(const uint16_t *rs, size_t nrs, uint8_t *pam4);
 void p4_pam4_to_rs(const uint8_t *pam4, size_t nrs, uint16_t *rs);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -13,6 +13,9 @@
 #define PAM4SIM_FIR_H
 #include <stddef.h>
 #include "pam4sim/status.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct p4_fir p4_fir;
 
@@ -36,4 +39,7 @@ void p4_cfir_run(p4_cfir *f, const double _Complex *in, size_t n, double _Comple
 void p4_cfir_reset(p4_cfir *f);
 void p4_cfir_destroy(p4_cfir *f);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

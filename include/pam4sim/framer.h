@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "pam4sim/measure.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct p4_framer p4_framer;
 
@@ -30,4 +33,7 @@ void p4_framer_fill(p4_framer *f, uint64_t start, size_t n, uint8_t *out);
 void p4_framer_receive(p4_framer *f, const uint8_t *sent, const uint8_t *rx, const double *z, size_t n,
                        const double th[3], int inner_flips, p4_fec_counts *c);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -12,6 +12,9 @@
 #define PAM4SIM_LATENCY_H
 #include "pam4sim/arch.h"
 #include "pam4sim/link.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define P4_LAT_ROWS 40
 
@@ -34,4 +37,7 @@ const char *p4_lat_kind_name(p4_lat_kind k);
 /* infos[k]: the created link of plan->seg[k]. */
 void p4_latency_of(const p4_config *c, const p4_arch_plan *p, const p4_link_info *const *infos, p4_latency *out);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -26,6 +26,9 @@
 #include "pam4sim/measure.h"
 #include "pam4sim/optics.h"
 #include "pam4sim/tdecq.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct p4_link p4_link;
 
@@ -162,4 +165,7 @@ typedef struct {
 } p4_link_view;
 void p4_link_view_get(const p4_link *l, p4_link_view *v);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

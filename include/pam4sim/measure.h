@@ -16,6 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "pam4sim/status.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define P4_EYE_BINS 1024
 #define P4_EYE_RANGE 2.0
@@ -44,7 +47,11 @@ typedef struct {
 
 /* p4_fec_counts as an array of 64-bit words (merging, checkpoints, MPI reductions). */
 #define P4_FEC_WORDS (sizeof(p4_fec_counts) / sizeof(uint64_t))
+#ifdef __cplusplus
+static_assert(sizeof(p4_fec_counts) % sizeof(uint64_t) == 0, "p4_fec_counts must be whole 64-bit words");
+#else
 _Static_assert(sizeof(p4_fec_counts) % sizeof(uint64_t) == 0, "p4_fec_counts must be whole 64-bit words");
+#endif
 
 typedef struct {
     uint64_t symbols, symbol_errors, bits, bit_errors;
@@ -89,4 +96,7 @@ void p4_fec_extrapolate(const p4_fec_counts *f, double *flr_binomial, double *fl
 /* th: slicer thresholds (normalized); ber: probability per level tail. */
 void p4_eye_measure(const p4_counts *c, const double th[3], double ber, p4_eye *out);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -11,6 +11,9 @@
 #define PAM4SIM_MLSE_H
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct p4_mlse p4_mlse;
 
@@ -20,4 +23,7 @@ p4_mlse *p4_mlse_create(int memory, const double *taps, const double lv[4], int 
 void p4_mlse_run(p4_mlse *v, const double *y, size_t n, uint8_t *dec);
 void p4_mlse_destroy(p4_mlse *v);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -31,6 +31,9 @@
 #include "pam4sim/response.h"
 #include "pam4sim/rng.h"
 #include "pam4sim/status.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum { P4_MOD_EML = 0, P4_MOD_MZM = 1 };
 
@@ -112,4 +115,7 @@ double p4_fiber_dispersion(double lambda_nm, double lambda0_nm, double s0_ps_nm2
 /* 802.3 RLM of four levels: min(3 ES1, 3 ES2, 2 - 3 ES1, 2 - 3 ES2). */
 double p4_rlm_of_levels(const double p[4]);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

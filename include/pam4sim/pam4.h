@@ -11,6 +11,9 @@
 #define PAM4SIM_PAM4_H
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Gray code bits A<<1|B of a symbol. */
 static inline unsigned p4_sym_bits(uint8_t s) { return (unsigned)(s ^ (s >> 1)); }
@@ -30,4 +33,7 @@ static inline uint8_t p4_slice(double x, const double th[3])
     return (uint8_t)((x > th[0]) + (x > th[1]) + (x > th[2]));
 }
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -1,7 +1,9 @@
-/* pam4sim.h - libpam4sim, everything: include this one header. */
+/* pam4sim.h - libpam4sim, everything: include this one header (C11 or C++11 and later; every
+ * header declares its functions extern "C"). A test checks that it names every public header. */
 #ifndef PAM4SIM_H
 #define PAM4SIM_H
 #include "pam4sim/status.h"
+#include "pam4sim/cplx.h"
 #include "pam4sim/rng.h"
 #include "pam4sim/prbs.h"
 #include "pam4sim/pam4.h"
@@ -20,6 +22,9 @@
 #include "pam4sim/tdecq.h"
 #include "pam4sim/link.h"
 #include "pam4sim/arch.h"
+#include "pam4sim/latency.h"
+#include "pam4sim/power.h"
+#include "pam4sim/budget.h"
 #include "pam4sim/checkpoint.h"
 #include "pam4sim/stat.h"
 #include "pam4sim/report.h"

@@ -13,6 +13,9 @@
 #define PAM4SIM_POWER_H
 #include "pam4sim/arch.h"
 #include "pam4sim/config.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define P4_POWER_ROWS 6
 
@@ -28,4 +31,7 @@ typedef struct {
 
 void p4_power_of(const p4_config *c, p4_arch a, p4_power *out);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

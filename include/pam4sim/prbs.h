@@ -25,6 +25,9 @@
 #define PAM4SIM_PRBS_H
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct p4_pattern p4_pattern;
 
@@ -51,4 +54,7 @@ int p4_lfsr_bit(p4_lfsr *l);
 /* Advance by k bits in O(degree^2 log k). */
 void p4_lfsr_jump(p4_lfsr *l, uint64_t k);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

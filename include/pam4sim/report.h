@@ -11,6 +11,9 @@
 #include "pam4sim/link.h"
 #include "pam4sim/measure.h"
 #include "pam4sim/stat.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define P4_VERSION "0.5.0"
 #define P4_JSON_SCHEMA 4
@@ -39,4 +42,7 @@ void p4_json_array(FILE *f, const double *v, int n, size_t stride);
 /* SNR-equivalent gain in dB of going from SER a to SER b (Q-factor ratio; NAN if either is 0). */
 double p4_ser_gain_db(double ser_from, double ser_to);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -18,14 +18,17 @@
  */
 #ifndef PAM4SIM_RESPONSE_H
 #define PAM4SIM_RESPONSE_H
-#include <complex.h>
+#include "pam4sim/cplx.h"
 #include <stddef.h>
 #include "pam4sim/status.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct {
     size_t n;          /* time-domain length (even); n/2 + 1 bins */
     double fs_hz;      /* sample rate                            */
-    double complex *H; /* H[k] at k * fs_hz / n                    */
+    p4_complex *H; /* H[k] at k * fs_hz / n                    */
 } p4_fresp;
 
 p4_fresp *p4_fresp_create(size_t n, double fs_hz); /* all ones */
@@ -37,7 +40,7 @@ static inline double p4_fresp_freq(const p4_fresp *r, size_t k) { return (double
 double p4_fresp_db_at(const p4_fresp *r, double f_hz);
 
 /* Measured samples h(f) onto the grid, as described above; taper in [0, 0.5]. */
-p4_status p4_fresp_from_samples(p4_fresp *r, const double *f_hz, const double complex *h, size_t nf,
+p4_status p4_fresp_from_samples(p4_fresp *r, const double *f_hz, const p4_complex *h, size_t nf,
                                 double taper);
 void p4_fresp_gaussian(p4_fresp *r, double f3db_hz);
 /* Bessel-Thomson low-pass of order 1..10, normalized so |H(f3db)| = 1/sqrt(2). */
@@ -76,4 +79,7 @@ void p4_impulse_free(p4_impulse *imp);
  * H = H_min exp(-j2 pi f delay) (1 + r exp(-j2 pi f t_r)). Multiplies into r. */
 p4_status p4_fresp_loss_model(p4_fresp *r, double il_nyq_db, double skin_fraction, double f_nyq_hz,
                               double delay_s, double refl_coeff, double refl_delay_s);
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -11,6 +11,9 @@
 #define PAM4SIM_RNG_H
 #include <stdint.h>
 #include <stddef.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct { uint64_t s[4]; } p4_rng;
 
@@ -34,11 +37,14 @@ static inline uint64_t p4_rng_u64(p4_rng *r)
     return res;
 }
 /* Uniform in [0, 1) with 53 random bits. */
-static inline double p4_rng_uniform(p4_rng *r) { return (double)(p4_rng_u64(r) >> 11) * 0x1p-53; }
+static inline double p4_rng_uniform(p4_rng *r) { return (double)(p4_rng_u64(r) >> 11) * (1.0 / 9007199254740992.0); /* 2^-53 */ }
 
 /* One standard normal deviate. */
 double p4_rng_gauss(p4_rng *r);
 /* Fill out[0..n) with sigma * N(0,1). */
 void p4_rng_gauss_fill(p4_rng *r, double *out, size_t n, double sigma);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -47,6 +47,9 @@
 #ifndef PAM4SIM_STAT_H
 #define PAM4SIM_STAT_H
 #include "pam4sim/link.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define P4_STAT_DECADES 13 /* contours at 1e-3, 1e-4, ... 1e-15 */
 #define P4_STAT_RANGE 2.0  /* the output amplitude grid spans +-2 (normalized) */
@@ -84,4 +87,7 @@ double p4_stat_decade_ber(int k);
 /* Height and width of each eye at probability b, at the chosen phase (as for the decades). */
 void p4_stat_eye_at(const p4_stat_result *r, double b, double height[3], double width_ui[3]);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -7,6 +7,9 @@
  */
 #ifndef PAM4SIM_STATUS_H
 #define PAM4SIM_STATUS_H
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef enum {
     P4_OK = 0,
@@ -25,4 +28,7 @@ const char *p4_last_error(void);
  * inner code, Gaussian sampler) so worker threads only read them. Safe to call many times. */
 void p4_init(void);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

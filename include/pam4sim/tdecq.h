@@ -26,6 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "pam4sim/status.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define P4_TDECQ_MAX_TAPS 31
 
@@ -51,4 +54,7 @@ typedef struct {
 p4_status p4_tdecq_measure(const double *P, const uint8_t *sym, size_t nsym, const p4_tdecq_params *p,
                            p4_tdecq_result *r);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -12,15 +12,18 @@
  */
 #ifndef PAM4SIM_TOUCHSTONE_H
 #define PAM4SIM_TOUCHSTONE_H
-#include <complex.h>
+#include "pam4sim/cplx.h"
 #include <stddef.h>
 #include "pam4sim/status.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct {
     int nports;
     size_t nfreq;
     double *freq_hz;        /* strictly increasing                                   */
-    double complex *s;      /* s[(k * nports + i) * nports + j] = S(i+1, j+1) at freq k */
+    p4_complex *s;      /* s[(k * nports + i) * nports + j] = S(i+1, j+1) at freq k */
     double r_ref_ohm;       /* reference resistance of s                              */
     char path[512];
 } p4_touchstone;
@@ -34,12 +37,12 @@ p4_status p4_touchstone_renormalize(p4_touchstone *ts, double r_ohm);
 /* Resolve a port order: order[4] in, 1-based, zeros meaning "detect". 2-port files have no order. */
 p4_status p4_touchstone_port_order(const p4_touchstone *ts, const int order_in[4], int order_out[4]);
 /* Differential thru SDD21 (or S21 for a 2-port file) at every file frequency into h[nfreq]. */
-p4_status p4_touchstone_sdd21(const p4_touchstone *ts, const int order[4], double complex *h);
+p4_status p4_touchstone_sdd21(const p4_touchstone *ts, const int order[4], p4_complex *h);
 /* Differential input reflection SDD11 (S11 for a 2-port). */
-p4_status p4_touchstone_sdd11(const p4_touchstone *ts, const int order[4], double complex *h);
+p4_status p4_touchstone_sdd11(const p4_touchstone *ts, const int order[4], p4_complex *h);
 
 /* |h| in dB, interpolated linearly in dB between file points; NAN outside the file's range. */
-double p4_interp_db(const double *freq_hz, const double complex *h, size_t n, double f_hz);
+double p4_interp_db(const double *freq_hz, const p4_complex *h, size_t n, double f_hz);
 
 /* Summary of a channel file: what `pam4sim channel` prints. */
 typedef struct {
@@ -56,4 +59,7 @@ typedef struct {
 #define P4_NONCAUSAL_LIMIT 1e-3
 p4_status p4_touchstone_summary(const p4_touchstone *ts, const int order_in[4], p4_channel_summary *out);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -20,7 +20,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "pam4sim/config.h"
 #include "pam4sim/status.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef enum { P4_VF_UINT = 0, P4_VF_INT = 1, P4_VF_DOUBLE = 2 } p4_vformat;
 
@@ -54,6 +58,22 @@ const char *p4_vector_block_help(const char *block);
 p4_status p4_vectors_make(p4_vset *s, const char *block, uint64_t seed, const char *channels_dir, int threads);
 void p4_vset_free(p4_vset *s);
 
+/* A user's golden block: the results of a run of configuration c (counts, equalizer and eye figures,
+ * and the optical figures of an optical link, as the link block records them) as files
+ * BLOCK/link_counts.hex, BLOCK/link_figures.hex (BLOCK/link_optics.hex) of block `block` (1..23 of
+ * a-z 0-9 _, not a built-in block's name), seed sim.seed. Each file's description names the
+ * configuration and its digest (FNV-1a 64 of its YAML, sim.threads left out), so a check says when
+ * the configuration is not the one the files were made from. The configuration itself lives beside
+ * the files as BLOCK/config.yaml (written by the caller); p4_vectors_check finds a block it does
+ * not know there. */
+p4_status p4_vectors_make_config(p4_vset *s, const char *block, const p4_config *c);
+
+/* What word i of file f means, from the file's description (f->what): the name from a "words: a b
+ * c" list, or the element of a list after it ("then the RS errors-per-codeword histogram 0..16":
+ * element k), or the record and element for "N things of M ..." (e.g. "codeword 2, element 11 of
+ * 544"); "" when the description says nothing more than the position. */
+void p4_vword_name(const char *what, size_t n_words, size_t i, char *buf, size_t len);
+
 /* Append an empty file to s and return it (NULL when out of memory). */
 p4_vfile *p4_vset_add(p4_vset *s, const char *block, uint64_t seed, const char *name, const char *role,
                       p4_vformat fmt, int width, double tol, const char *what);
@@ -80,4 +100,7 @@ typedef struct {
  * `log`. Returns the number of failures (0: everything matches). */
 int p4_vectors_check(const char *dir, const char *channels_dir, int threads, FILE *log, p4_vcheck_summary *sum);
 
+#ifdef __cplusplus
+}
+#endif
 #endif
