@@ -195,6 +195,13 @@ static const kdef keys[] = {
     INT("module.rx.mlse_memory", mod_mlse_memory, 0, 2, "0", "module DSP receivers: MLSE memory [symbols] (0: DFE decisions) [S: 1-2 in 200G optical DSPs]"),
     DLIST("lpo.driver_peaking_db", lpo_drv_peaking_db, lpo_n_drv_peaking, P4_MAX_TAPS, 0, 20, "[0, 3, 6]", "linear module: the driver CTLE settings the host chooses from (best MMSE SNR) [dB]"),
     DLIST("lpo.tia_peaking_db", lpo_tia_peaking_db, lpo_n_tia_peaking, P4_MAX_TAPS, 0, 20, "[0, 3, 6]", "linear module: the TIA CTLE settings the host chooses from [dB]"),
+    DBL("npo.host_il_db", npo_host_il_db, 0, 30, "5", "near-packaged optics: loss of the host channel from the switch package to the optical engine on the board [dB at Nyquist] [U: a few dB]"),
+    DBL("npo.host_length_mm", npo_host_length_mm, 0, 1000, "30", "near-packaged optics: length of that channel [mm] (its flight time)"),
+    BOOL("npo.retimed", npo_retimed, "false", "near-packaged optics with a DSP retimer in the engine (true) or linear drive from the host SerDes (false)"),
+    DBL("cpo.host_il_db", cpo_host_il_db, 0, 20, "2", "co-packaged optics: loss of the die-to-engine channel on the switch substrate [dB at Nyquist] [S: XSR, about 1-3 dB]"),
+    DBL("cpo.host_length_mm", cpo_host_length_mm, 0, 200, "10", "co-packaged optics: length of the die-to-engine channel [mm]"),
+    ENUM("cpo.laser", cpo_laser, "external integrated", "external", "co-packaged optics: the laser as an external laser source (ELS, fiber-fed) or integrated in the engine"),
+    DBL("cpo.els_loss_db", cpo_els_loss_db, 0, 20, "2", "co-packaged optics, external laser: loss from the ELS to the modulator (fiber, connectors, coupler) [dB] [U]"),
     INT("compare.budget_symbols", cmp_budget_symbols, 1000, 1e12, "200000", "symbols per segment at each point of a budget search"),
     DBL("compare.host_il_max_db", cmp_host_il_max_db, 1, 80, "40", "budget search: highest host channel loss tried [dB at Nyquist]"),
     ENUM("compare.optical_budget", cmp_optical_budget, "oma length none", "oma", "optical budget answer: smallest received OMA, longest fiber, or none"),
@@ -208,6 +215,9 @@ static const kdef keys[] = {
     INT("power.ports", pw_ports, 0, 1e9, "32000", "ports (modules) in the deployment, for the yearly energy [S: the 32,000-port example]"),
     DBL("power.hours_per_year", pw_hours_per_year, 0, 8784, "8766", "hours a year the ports run (365.25 x 24)"),
     DBL("power.price_per_kwh", pw_price_per_kwh, 0, 100, "0.10", "electricity price per kWh (currency as you read it) [U]"),
+    DBL("power.npo_analog_pj_bit", pw_npo_analog_pj_bit, 0, 1000, "8", "near-packaged optical engine, linear (laser, driver, PD/TIA, control) [pJ/bit] [U: between LPO and CPO]"),
+    DBL("power.cpo_engine_pj_bit", pw_cpo_engine_pj_bit, 0, 1000, "4", "co-packaged optical engine without its laser (modulator driver, PD/TIA, control) [pJ/bit] [S: CPO switches claim about 3.5x less optics power than pluggables: 15 W / 800 Gb/s / 3.5 = 5.4 pJ/bit with the laser]"),
+    DBL("power.cpo_laser_pj_bit", pw_cpo_laser_pj_bit, 0, 1000, "1.5", "co-packaged optics: the laser (ELS or integrated), wall-plug [pJ/bit] [U]"),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

@@ -104,6 +104,10 @@ typedef struct {
     int64_t mod_n_tx_ffe, mod_ffe_taps, mod_ffe_precursors, mod_dfe_taps, mod_mlse_memory;
     double lpo_drv_peaking_db[P4_MAX_TAPS], lpo_tia_peaking_db[P4_MAX_TAPS];
     int64_t lpo_n_drv_peaking, lpo_n_tia_peaking;
+    /* near- and co-packaged optics: the host channel to the optical engine, the laser */
+    double npo_host_il_db, npo_host_length_mm, cpo_host_il_db, cpo_host_length_mm, cpo_els_loss_db;
+    int npo_retimed;
+    char cpo_laser[16];
     int64_t cmp_symbols, cmp_budget_symbols;
     double cmp_host_il_max_db;
     char cmp_optical_budget[16];
@@ -112,6 +116,7 @@ typedef struct {
     double pw_dsp_pj_bit, pw_dsp_tx_share, pw_retimed_analog_pj_bit, pw_linear_analog_pj_bit, pw_host_serdes_pj_bit;
     int64_t pw_lanes, pw_ports;
     double pw_lane_gbps, pw_hours_per_year, pw_price_per_kwh;
+    double pw_npo_analog_pj_bit, pw_cpo_engine_pj_bit, pw_cpo_laser_pj_bit;
 } p4_config;
 
 /* Fill with the built-in default. */
