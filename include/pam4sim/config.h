@@ -33,6 +33,10 @@ typedef struct {
     char ch_file[P4_PATH_MAX];
     int64_t port_order[4];
     int64_t n_port_order;
+    int64_t lane, lane_map[4 * 16], n_lane_map; /* a multi-lane file: the victim lane, the port map */
+    int lane_crosstalk;
+    double lane_amplitude_v[P4_MAX_XTALK];
+    int64_t n_lane_amplitude;
     double ch_taps[P4_MAX_TAPS];
     int64_t n_ch_taps;
     double il_nyquist_db, skin_fraction, length_mm, delay_ps_per_mm, reflection_coeff, reflection_delay_ps;
