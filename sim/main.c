@@ -320,6 +320,11 @@ static int cmd_channel(int argc, char **argv)
     if (!file) return usage(stderr, 2);
     p4_touchstone *ts = p4_touchstone_read(file);
     if (!ts) return cli_fail();
+    if (ts->nports > 4) { /* a multi-lane file: per lane */
+        int rc = cli_channel_lanes(ts, file, json, NULL, 0);
+        p4_touchstone_free(ts);
+        return rc;
+    }
     p4_channel_summary s;
     if (p4_touchstone_summary(ts, po, &s)) {
         p4_touchstone_free(ts);

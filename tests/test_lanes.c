@@ -245,3 +245,63 @@ Test(lanes, malformed_multiport_files)
         unlink(cases[i].name);
     }
 }
+
+/* `pam4sim channel` on the two-lane file: one row a lane, the thru's IL as the 4-port's, the ICN
+ * from the other lane; the JSON parses (python3's json module) and holds the same ICN. */
+Test(lanes, channel_command_per_lane, .timeout = 120)
+{
+    const char *bin = getenv("P4_BIN");
+    if (!bin) cr_skip_test("P4_BIN not set");
+    const char *s8 = "/tmp/p4_two_lane_c.s8p";
+    build_two_lane(s8);
+    char cmd[2048], out[8192] = {0};
+    snprintf(cmd, sizeof cmd, "%s channel %s --json > /tmp/p4_lanes.json && python3 -c \"import json; d = json.load(open('/tmp/p4_lanes.json')); "
+             "print(len(d['lanes']), d['lanes'][0]['insertion_loss_db'][2], d['lanes'][0]['icn_from_lane_mv']['2'])\"", bin, s8);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    cr_assert_eq(pclose(p), 0, "%s -> %s", cmd, out);
+    out[n] = 0;
+    int lanes = 0;
+    double il, icn;
+    cr_assert_eq(sscanf(out, "%d %lf %lf", &lanes, &il, &icn), 3, "%s", out);
+    cr_expect_eq(lanes, 2);
+    p4_touchstone *th = ca("CA_19p75dB_thru.s4p"), *fx = ca("CA_19p75dB_fext1.s4p");
+    p4_channel_summary s;
+    int zero[4] = {0}, ot[4];
+    cr_assert_eq(p4_touchstone_summary(th, zero, &s), P4_OK);
+    cr_expect(fabs(il - s.il_db[2]) < 1e-3, "lane 1 IL at 53.125 GHz %.4f, the 4-port file's %.4f", il, s.il_db[2]);
+    p4_touchstone_port_order(th, zero, ot);
+    double complex *h = malloc(fx->nfreq * sizeof *h);
+    p4_touchstone_sdd21(fx, ot, h);
+    p4_config c;
+    p4_config_default(&c);
+    double want = p4_icn_mv(fx->freq_hz, h, fx->nfreq, c.amplitude_v, c.baud_gbd * 1e9, 0.25 / (c.baud_gbd * 1e9));
+    cr_expect(fabs(icn - want) < 1e-3 * want + 1e-4, "ICN from lane 2: %.4f mV, from the FEXT file %.4f mV", icn, want);
+    cr_expect(want > 0.01 && want < 50, "a FEXT ICN of %.4f mV is not a plausible figure", want);
+    free(h);
+    p4_touchstone_free(th), p4_touchstone_free(fx);
+    unlink(s8), unlink("/tmp/p4_lanes.json");
+}
+
+/* ICN against an independent sum: a flat crosstalk |XT| = 0.01 up to f_b, the weight
+ * (A^2/f_b) sinc^2(f/f_b) / (1 + (f/f_r)^8) (f_t far above f_b), integrated on a 100x finer grid. */
+Test(lanes, icn_against_a_fine_sum)
+{
+    const size_t n = 2001;
+    double *f = malloc(n * sizeof *f);
+    double complex *x = malloc(n * sizeof *x);
+    const double fb = 100e9;
+    for (size_t k = 0; k < n; k++) f[k] = fb * (double)k / (n - 1), x[k] = 0.01;
+    double icn = p4_icn_mv(f, x, n, 0.5, fb, 1e-15); /* f_t huge: only sinc^2 and the f_r term */
+    double acc = 0;
+    const size_t m = 200001;
+    for (size_t k = 1; k < m; k++) {
+        double fk = fb * (double)k / (m - 1), u = M_PI * fk / fb, s = sin(u) / u;
+        double w = 0.25 / fb * s * s / (1 + pow(fk / (0.75 * fb), 8));
+        acc += w * 1e-4 * fb / (m - 1) * (k == m - 1 ? 0.5 : 1);
+    }
+    double want = 1e3 * sqrt(2 * acc);
+    cr_expect(fabs(icn - want) < 1e-3 * want, "ICN %.6f mV, fine sum %.6f mV", icn, want);
+    free(f), free(x);
+}
