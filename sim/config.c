@@ -222,6 +222,32 @@ static const kdef keys[] = {
     DBL("power.npo_analog_pj_bit", pw_npo_analog_pj_bit, 0, 1000, "8", "near-packaged optical engine, linear (laser, driver, PD/TIA, control) [pJ/bit] [U: between LPO and CPO]"),
     DBL("power.cpo_engine_pj_bit", pw_cpo_engine_pj_bit, 0, 1000, "4", "co-packaged optical engine without its laser (modulator driver, PD/TIA, control) [pJ/bit] [S: CPO switches claim about 3.5x less optics power than pluggables: 15 W / 800 Gb/s / 3.5 = 5.4 pJ/bit with the laser]"),
     DBL("power.cpo_laser_pj_bit", pw_cpo_laser_pj_bit, 0, 1000, "1.5", "co-packaged optics: the laser (ELS or integrated), wall-plug [pJ/bit] [U]"),
+    ENUM("module.arch", mod_arch, "retimed lpo lro npo cpo", "retimed", "pam4sim module: the architecture of every lane (DR8-class: 8 x 200G)"),
+    DBL("module.margin_threshold_db", mod_threshold_db, -20, 20, "0", "pam4sim module: a lane passes when its margin to measure.target_ber (Q scale) is at least this [dB]"),
+    ENUM("variation.laser_power_db.dist", vary_dist[0], "normal uniform", "normal", "population: distribution of the laser power: normal (width = sigma) or uniform (width = half range)"),
+    DBL("variation.laser_power_db.width", vary_width[0], 0, 1000, "0.5", "population: spread of the laser power [dB] (optics.laser.power_dbm) (0: fixed)"),
+    ENUM("variation.laser_power_db.scope", vary_scope[0], "lane module", "lane", "population: drawn for each lane or once per module"),
+    ENUM("variation.er_db.dist", vary_dist[1], "normal uniform", "normal", "population: distribution of the EML extinction ratio: normal (width = sigma) or uniform (width = half range)"),
+    DBL("variation.er_db.width", vary_width[1], 0, 1000, "0.3", "population: spread of the EML extinction ratio [dB] (optics.eml.er_db) (0: fixed)"),
+    ENUM("variation.er_db.scope", vary_scope[1], "lane module", "lane", "population: drawn for each lane or once per module"),
+    ENUM("variation.modulator_bandwidth_ghz.dist", vary_dist[2], "normal uniform", "normal", "population: distribution of the modulator bandwidth: normal (width = sigma) or uniform (width = half range)"),
+    DBL("variation.modulator_bandwidth_ghz.width", vary_width[2], 0, 1000, "3", "population: spread of the modulator bandwidth [GHz] (optics.modulator.bandwidth_ghz) (0: fixed)"),
+    ENUM("variation.modulator_bandwidth_ghz.scope", vary_scope[2], "lane module", "lane", "population: drawn for each lane or once per module"),
+    ENUM("variation.tia_bandwidth_ghz.dist", vary_dist[3], "normal uniform", "normal", "population: distribution of the TIA bandwidth: normal (width = sigma) or uniform (width = half range)"),
+    DBL("variation.tia_bandwidth_ghz.width", vary_width[3], 0, 1000, "3", "population: spread of the TIA bandwidth [GHz] (optics.tia.bandwidth_ghz) (0: fixed)"),
+    ENUM("variation.tia_bandwidth_ghz.scope", vary_scope[3], "lane module", "lane", "population: drawn for each lane or once per module"),
+    ENUM("variation.driver_swing_vpp.dist", vary_dist[4], "normal uniform", "normal", "population: distribution of the driver swing: normal (width = sigma) or uniform (width = half range)"),
+    DBL("variation.driver_swing_vpp.width", vary_width[4], 0, 1000, "0.03", "population: spread of the driver swing [Vpp] (optics.driver.swing_vpp) (0: fixed)"),
+    ENUM("variation.driver_swing_vpp.scope", vary_scope[4], "lane module", "lane", "population: drawn for each lane or once per module"),
+    ENUM("variation.host_loss_db.dist", vary_dist[5], "normal uniform", "normal", "population: distribution of the host channel loss at Nyquist: normal (width = sigma) or uniform (width = half range)"),
+    DBL("variation.host_loss_db.width", vary_width[5], 0, 1000, "0.5", "population: spread of the host channel loss at Nyquist [dB] (channel.il_nyquist_db, loss model) (0: fixed)"),
+    ENUM("variation.host_loss_db.scope", vary_scope[5], "lane module", "lane", "population: drawn for each lane or once per module"),
+    ENUM("variation.fiber_length_m.dist", vary_dist[6], "normal uniform", "uniform", "population: distribution of the fiber length: normal (width = sigma) or uniform (width = half range)"),
+    DBL("variation.fiber_length_m.width", vary_width[6], 0, 1000, "0", "population: spread of the fiber length [m] (optics.fiber.length_m) (0: fixed)"),
+    ENUM("variation.fiber_length_m.scope", vary_scope[6], "lane module", "module", "population: drawn for each lane or once per module"),
+    ENUM("variation.connector_loss_db.dist", vary_dist[7], "normal uniform", "normal", "population: distribution of the loss per connector: normal (width = sigma) or uniform (width = half range)"),
+    DBL("variation.connector_loss_db.width", vary_width[7], 0, 1000, "0.1", "population: spread of the loss per connector [dB] (optics.connectors.loss_db) (0: fixed)"),
+    ENUM("variation.connector_loss_db.scope", vary_scope[7], "lane module", "lane", "population: drawn for each lane or once per module"),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -230,6 +256,18 @@ static const kdef *find_key(const char *path)
     for (size_t i = 0; i < NKEYS; i++)
         if (!strcmp(keys[i].key, path)) return &keys[i];
     return NULL;
+}
+
+p4_status p4_config_number(const p4_config *c, const char *key, double *v, double *lo, double *hi)
+{
+    const kdef *k = find_key(key);
+    if (!k || (k->type != T_DBL && k->type != T_INT))
+        return p4_error(P4_EINVAL, "'%s' is not a numeric configuration key", key);
+    const char *b = (const char *)c + k->off;
+    *v = k->type == T_DBL ? *(const double *)b : (double)*(const int64_t *)b;
+    if (lo) *lo = k->min;
+    if (hi) *hi = k->max;
+    return P4_OK;
 }
 
 static int is_prefix(const char *path)

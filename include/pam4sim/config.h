@@ -121,6 +121,12 @@ typedef struct {
     int64_t pw_lanes, pw_ports;
     double pw_lane_gbps, pw_hours_per_year, pw_price_per_kwh;
     double pw_npo_analog_pj_bit, pw_cpo_engine_pj_bit, pw_cpo_laser_pj_bit;
+    /* a module of lanes and a population of modules (sim/module.c): the architecture, the margin
+     * that passes, and the spread of each varied parameter (P4_VARY_COUNT of them, module.h) */
+    char mod_arch[16];
+    double mod_threshold_db;
+    char vary_dist[8][12], vary_scope[8][8];
+    double vary_width[8];
 } p4_config;
 
 /* Fill with the built-in default. */
@@ -129,6 +135,8 @@ void p4_config_default(p4_config *c);
 p4_status p4_config_load(p4_config *c, const char *path);
 /* Apply "key=value" (value in YAML: 3, auto, [1, 0.5], text). */
 p4_status p4_config_set(p4_config *c, const char *assignment);
+/* The value of a numeric key (sim.seed, optics.laser.power_dbm, ...) and its allowed range. */
+p4_status p4_config_number(const p4_config *c, const char *key, double *v, double *lo, double *hi);
 /* Cross-key checks (run after loading and overrides). */
 p4_status p4_config_validate(const p4_config *c);
 /* The configuration as commented YAML (with_help: units, ranges, meaning). */

@@ -20,6 +20,7 @@
 #include "pam4sim/tdecq.h"
 #include "pam4sim/link.h"
 #include "pam4sim/arch.h"
+#include "pam4sim/module.h"
 #include "pam4sim/checkpoint.h"
 #include "pam4sim/stat.h"
 #include "pam4sim/report.h"
