@@ -119,7 +119,7 @@ static void json_writer(FILE *f, void *v)
 /* Options of any command that take no value (the first pass must not take their next word). */
 static int is_flag(const char *opt)
 {
-    static const char *const flags[] = {"--help", "--no-budget", NULL};
+    static const char *const flags[] = {"--help", "--no-budget", "--exact", NULL};
     for (int i = 0; flags[i]; i++)
         if (!strcmp(opt, flags[i])) return 1;
     return 0;
@@ -400,6 +400,7 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(cmd, "stat")) return cmd_stat(argc - 2, argv + 2);
     if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 2, argv + 2);
     if (!strcmp(cmd, "compare")) return cmd_compare(argc - 2, argv + 2);
+    if (!strcmp(cmd, "module")) return cmd_module(argc - 2, argv + 2);
     fprintf(stderr, "pam4sim: unknown command '%s'\n", cmd);
     return usage(stderr, 2);
 }
