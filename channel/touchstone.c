@@ -134,7 +134,10 @@ p4_touchstone *p4_touchstone_read(const char *path)
     int nports = ports_from_name(path);
     double funit = 1e9, rref = 50;
     char fmt[3] = "MA";
-    int have_option = 0, order_12_21 = 0, in_data = 1, ended = 0;
+    int have_option = 0, order_12_21 = 0, in_data = 1, ended = 0, version2 = 0;
+    char matrix = 'F';                   /* [Matrix Format] Full, Upper, Lower */
+    double rport[P4_TS_MAX_PORTS] = {0}; /* [Reference] per port (0: the common one) */
+    int nrport = 0, ref_line = 0;
     long nfreq_declared = -1;
     numstream ns = {0};
     p4_touchstone *ts = NULL;
@@ -196,31 +199,64 @@ p4_touchstone *p4_touchstone_read(const char *path)
             const char *kw = p + 1, *arg = close + 1;
             while (isspace((unsigned char)*arg)) arg++;
             if (!strcasecmp(kw, "version")) {
-                in_data = 0;
+                in_data = 0, version2 = 1;
+                order_12_21 = 1; /* version 2's 2-port default is 12_21 unless said otherwise */
             } else if (!strcasecmp(kw, "number of ports")) {
-                nports = atoi(arg);
+                char *end;
+                long np = strtol(arg, &end, 10);
+                while (isspace((unsigned char)*end)) end++;
+                if (end == arg || *end || np < 1 || np > P4_TS_MAX_PORTS) {
+                    st = p4_error(P4_EPARSE, "%s:%d: [Number of Ports] '%s' (allowed: 1 .. %d)", path, lineno, arg, P4_TS_MAX_PORTS);
+                    goto fail;
+                }
+                if (nports && nports != (int)np) {
+                    st = p4_error(P4_EPARSE, "%s:%d: [Number of Ports] %ld but the file is named for %d ports", path, lineno, np, nports);
+                    goto fail;
+                }
+                nports = (int)np;
+            } else if (!strcasecmp(kw, "mixed-mode order")) {
+                st = p4_error(P4_EPARSE, "%s:%d: mixed-mode data ([Mixed-Mode Order]) are not supported: give single-ended "
+                                         "S-parameters (pam4sim forms the differential terms itself)", path, lineno);
+                goto fail;
+            } else if (!strcasecmp(kw, "number of noise frequencies") || !strcasecmp(kw, "noise data")) {
+                ended = 1;
             } else if (!strcasecmp(kw, "two-port data order")) {
                 order_12_21 = !strncmp(arg, "12_21", 5);
             } else if (!strcasecmp(kw, "number of frequencies")) {
                 nfreq_declared = atol(arg);
             } else if (!strcasecmp(kw, "reference")) {
-                char *end;
-                double r = strtod(arg, &end);
-                if (end != arg && r > 0) rref = r;
-                /* several values (one per port) would need per-port renormalization */
-                while (*end && isspace((unsigned char)*end)) end++;
-                if (*end) {
-                    double r2 = strtod(end, NULL);
-                    if (r2 != r) {
-                        st = p4_error(P4_EPARSE, "%s:%d: per-port reference resistances differ; "
-                                                 "only one common reference is supported", path, lineno);
+                /* one value, or one per port (they may continue on the next lines) */
+                ref_line = lineno;
+                const char *q = arg;
+                for (;;) {
+                    while (*q && isspace((unsigned char)*q)) q++;
+                    if (!*q) {
+                        const char *nx = save;
+                        while (nx && (*nx == ' ' || *nx == '\t')) nx++;
+                        if (nports && nrport < nports && nx && (isdigit((unsigned char)*nx) || *nx == '.' || *nx == '+')) {
+                            char *nl2 = strchr(save, '\n'); /* the values go on on the next line */
+                            q = save, save = nl2 ? nl2 + 1 : NULL, lineno++;
+                            if (nl2) *nl2 = 0;
+                            char *c2 = strchr(q, '!');
+                            if (c2) *c2 = 0;
+                            continue;
+                        }
+                        break;
+                    }
+                    char *end;
+                    double r = strtod(q, &end);
+                    if (end == q || !(r > 0) || !isfinite(r) || nrport >= P4_TS_MAX_PORTS) {
+                        st = p4_error(P4_EPARSE, "%s:%d: [Reference] values must be numbers > 0 ohm, at most one per port", path, lineno);
                         goto fail;
                     }
+                    rport[nrport++] = r;
+                    q = end;
                 }
+                if (nrport) rref = rport[0];
             } else if (!strcasecmp(kw, "matrix format")) {
-                if (strncasecmp(arg, "full", 4)) {
-                    st = p4_error(P4_EPARSE, "%s:%d: [Matrix Format] %s is not supported (allowed: Full)",
-                                  path, lineno, arg);
+                matrix = (char)toupper((unsigned char)arg[0]);
+                if (strncasecmp(arg, "full", 4) && strncasecmp(arg, "upper", 5) && strncasecmp(arg, "lower", 5)) {
+                    st = p4_error(P4_EPARSE, "%s:%d: [Matrix Format] %s (allowed: Full, Upper, Lower)", path, lineno, arg);
                     goto fail;
                 }
             } else if (!strcasecmp(kw, "network data")) {
@@ -246,12 +282,19 @@ p4_touchstone *p4_touchstone_read(const char *path)
             }
         }
     }
-    if (nports < 1 || nports > 16) {
-        st = p4_error(P4_EPARSE, "%s: cannot tell the number of ports (name the file .s1p .. .s16p or "
-                                 "give [Number of Ports] 1..16)", path);
+    if (nports < 1 || nports > P4_TS_MAX_PORTS) {
+        st = p4_error(P4_EPARSE, "%s: cannot tell the number of ports (name the file .s1p .. .s%dp or "
+                                 "give [Number of Ports] 1..%d)", path, P4_TS_MAX_PORTS, P4_TS_MAX_PORTS);
         goto fail;
     }
-    size_t per = 1 + 2 * (size_t)nports * nports;
+    if (version2 && matrix != 'F' && nports < 2) matrix = 'F';
+    if (nrport > 1 && nrport != nports) {
+        st = p4_error(P4_EPARSE, "%s:%d: [Reference] gives %d values for %d ports (allowed: one, or one per port)", path,
+                      ref_line, nrport, nports);
+        goto fail;
+    }
+    const size_t nent = matrix == 'F' ? (size_t)nports * nports : (size_t)nports * (nports + 1) / 2;
+    size_t per = 1 + 2 * nent;
     if (ns.n == 0) {
         st = p4_error(P4_EPARSE, "%s:%d: no network data", path, lineno);
         goto fail;
@@ -259,8 +302,10 @@ p4_touchstone *p4_touchstone_read(const char *path)
     if (ns.n % per) {
         size_t first = ns.n - ns.n % per;
         st = p4_error(P4_EPARSE,
-                      "%s:%d: truncated data: the frequency point starting at line %d has %zu of %zu values",
-                      path, ns.line[ns.n - 1], ns.line[first], ns.n % per, per);
+                      "%s:%d: truncated data: the frequency point starting at line %d has %zu of %zu values "
+                      "(1 frequency + 2 x %zu entries of a %d-port %s matrix)",
+                      path, ns.line[ns.n - 1], ns.line[first], ns.n % per, per, nent, nports,
+                      matrix == 'F' ? "full" : matrix == 'U' ? "upper-triangular" : "lower-triangular");
         goto fail;
     }
     size_t nf = ns.n / per;
@@ -278,6 +323,7 @@ p4_touchstone *p4_touchstone_read(const char *path)
     ts->nports = nports;
     ts->nfreq = nf;
     ts->r_ref_ohm = rref;
+    for (int i = 0; i < nports; i++) ts->r_port_ohm[i] = nrport > 1 ? rport[i] : rref;
     snprintf(ts->path, sizeof ts->path, "%s", path);
     for (size_t k = 0; k < nf; k++) {
         const double *v = ns.v + k * per;
@@ -289,7 +335,7 @@ p4_touchstone *p4_touchstone_read(const char *path)
             goto fail;
         }
         ts->freq_hz[k] = f;
-        for (int e = 0; e < nports * nports; e++) {
+        for (int e = 0, ui = 0, uj = 0; e < (int)nent; e++) {
             double a = v[1 + 2 * e], b = v[2 + 2 * e];
             double complex z;
             if (fmt[0] == 'R') z = a + I * b;
@@ -298,7 +344,11 @@ p4_touchstone *p4_touchstone_read(const char *path)
                 z = mag * cexp(I * b * M_PI / 180.0);
             }
             int i = e / nports, j = e % nports;
-            if (nports == 2 && !order_12_21) { int t = i; i = j; j = t; } /* S11 S21 S12 S22 */
+            if (matrix != 'F') { /* row by row: Upper from the diagonal on, Lower up to it */
+                i = ui, j = uj;
+                if (matrix == 'U' ? ++uj == nports : ++uj > ui) ui++, uj = matrix == 'U' ? ui : 0;
+                ts->s[(k * nports + j) * nports + i] = z; /* reciprocal: the other triangle */
+            } else if (nports == 2 && !order_12_21) { int t = i; i = j; j = t; } /* S11 S21 S12 S22 */
             ts->s[(k * nports + i) * nports + j] = z;
         }
     }
@@ -318,18 +368,26 @@ fail:
 p4_status p4_touchstone_renormalize(p4_touchstone *ts, double r_ohm)
 {
     if (!(r_ohm > 0)) return p4_error(P4_EINVAL, "p4_touchstone_renormalize: r_ohm must be > 0");
-    if (fabs(r_ohm - ts->r_ref_ohm) < 1e-12 * r_ohm) return P4_OK;
-    int n = ts->nports;
-    double g = (r_ohm - ts->r_ref_ohm) / (r_ohm + ts->r_ref_ohm);
+    int n = ts->nports, same = 1;
+    double g[P4_TS_MAX_PORTS], kf[P4_TS_MAX_PORTS];
+    for (int i = 0; i < n; i++) {
+        double r = ts->r_port_ohm[i] > 0 ? ts->r_port_ohm[i] : ts->r_ref_ohm;
+        same = same && fabs(r_ohm - r) < 1e-12 * r_ohm;
+        g[i] = (r_ohm - r) / (r_ohm + r);
+        kf[i] = (r + r_ohm) / (2 * sqrt(r * r_ohm));
+    }
+    if (same) return P4_OK;
+    /* S' = K (S - G)(I - G S)^-1 K^-1: solve (I - G S)^T X = (S - G)^T, then S' = K X^T K^-1 */
     gsl_matrix_complex *A = gsl_matrix_complex_alloc(n, n);
     gsl_vector_complex *b = gsl_vector_complex_alloc(n), *x = gsl_vector_complex_alloc(n);
     gsl_permutation *perm = gsl_permutation_alloc(n);
-    p4_status st = P4_OK;
+    double complex *out = malloc((size_t)n * n * sizeof *out);
+    p4_status st = A && b && x && perm && out ? P4_OK : p4_error(P4_ENOMEM, "%s: out of memory", ts->path);
     for (size_t k = 0; k < ts->nfreq && st == P4_OK; k++) {
         double complex *S = ts->s + k * n * n;
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++) {
-                double complex a = (i == j) - g * S[i * n + j];
+                double complex a = (i == j) - g[j] * S[j * n + i]; /* (I - G S)^T */
                 gsl_matrix_complex_set(A, i, j, gsl_complex_rect(creal(a), cimag(a)));
             }
         int sgn;
@@ -338,21 +396,27 @@ p4_status p4_touchstone_renormalize(p4_touchstone *ts, double r_ohm)
                           ts->freq_hz[k]);
             break;
         }
-        double complex out[256];
-        for (int j = 0; j < n; j++) {
-            for (int i = 0; i < n; i++) {
-                double complex v = S[i * n + j] - g * (i == j);
-                gsl_vector_complex_set(b, i, gsl_complex_rect(creal(v), cimag(v)));
+        for (int i = 0; i < n; i++) { /* row i of S' = column i of X */
+            for (int j = 0; j < n; j++) {
+                double complex v = S[i * n + j] - g[i] * (i == j); /* (S - G)^T, column i */
+                gsl_vector_complex_set(b, j, gsl_complex_rect(creal(v), cimag(v)));
             }
-            gsl_linalg_complex_LU_solve(A, perm, b, x);
-            for (int i = 0; i < n; i++) {
-                gsl_complex z = gsl_vector_complex_get(x, i);
-                out[i * n + j] = GSL_REAL(z) + I * GSL_IMAG(z);
+            if (gsl_linalg_complex_LU_solve(A, perm, b, x)) {
+                st = p4_error(P4_ENUM, "%s: cannot renormalize to %g ohm (singular at %g Hz)", ts->path, r_ohm, ts->freq_hz[k]);
+                break;
+            }
+            for (int j = 0; j < n; j++) {
+                gsl_complex z = gsl_vector_complex_get(x, j);
+                out[i * n + j] = kf[i] * (GSL_REAL(z) + I * GSL_IMAG(z)) / kf[j];
             }
         }
-        memcpy(S, out, n * n * sizeof *S);
+        if (!st) memcpy(S, out, (size_t)n * n * sizeof *S);
     }
-    ts->r_ref_ohm = r_ohm;
+    if (!st) {
+        ts->r_ref_ohm = r_ohm;
+        for (int i = 0; i < n; i++) ts->r_port_ohm[i] = r_ohm;
+    }
+    free(out);
     gsl_matrix_complex_free(A);
     gsl_vector_complex_free(b);
     gsl_vector_complex_free(x);
@@ -520,5 +584,50 @@ p4_status p4_touchstone_summary(const p4_touchstone *ts, const int order_in[4], 
     o->fmax_ghz = ts->freq_hz[ts->nfreq - 1] * 1e-9;
     free(h);
     free(r);
+    return P4_OK;
+}
+
+p4_status p4_touchstone_write(const p4_touchstone *ts, const char *path, int version, char matrix)
+{
+    const int n = ts->nports;
+    matrix = (char)toupper((unsigned char)matrix);
+    if (version != 1 && version != 2) return p4_error(P4_EINVAL, "p4_touchstone_write: version %d (allowed: 1, 2)", version);
+    if (matrix != 'F' && (version != 2 || n < 2 || !strchr("UL", matrix)))
+        return p4_error(P4_EINVAL, "p4_touchstone_write: matrix format '%c' (allowed: F; U or L in version 2)", matrix);
+    char tmp[P4_TS_PATH + 8];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return p4_error(P4_EINVAL, "%s: path too long", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return p4_error(P4_EIO, "%s: cannot write (%s)", tmp, strerror(errno));
+    if (version == 2) {
+        fprintf(f, "[Version] 2.0\n# Hz S RI R %.17g\n[Number of Ports] %d\n", ts->r_ref_ohm, n);
+        if (n == 2) fprintf(f, "[Two-Port Data Order] 12_21\n");
+        fprintf(f, "[Number of Frequencies] %zu\n[Reference]", ts->nfreq);
+        for (int i = 0; i < n; i++) fprintf(f, " %.17g", ts->r_port_ohm[i] > 0 ? ts->r_port_ohm[i] : ts->r_ref_ohm);
+        fprintf(f, "\n[Matrix Format] %s\n[Network Data]\n", matrix == 'F' ? "Full" : matrix == 'U' ? "Upper" : "Lower");
+    } else
+        fprintf(f, "# Hz S RI R %.17g\n", ts->r_ref_ohm);
+    for (size_t k = 0; k < ts->nfreq; k++) {
+        fprintf(f, "%.17g", ts->freq_hz[k]);
+        int col = 0;
+        for (int i = 0; i < n; i++) {
+            int j0 = matrix == 'U' ? i : 0, j1 = matrix == 'L' ? i + 1 : n;
+            for (int j = j0; j < j1; j++) {
+                int r = i, c = j;
+                if (version == 1 && n == 2) r = j, c = i; /* version 1 two-ports: S11 S21 S12 S22 */
+                double complex z = ts->s[(k * n + r) * n + c];
+                if (col && col % 4 == 0) fputs("\n", f); /* at most 4 entries a line, as version 1 wraps */
+                fprintf(f, " %.17g %.17g", creal(z), cimag(z));
+                col++;
+            }
+            if (n > 2 && version == 1 && col % 4) fputs("\n", f), col = 0; /* each row on its own lines */
+        }
+        fputs("\n", f);
+    }
+    if (version == 2) fprintf(f, "[End]\n");
+    int bad = ferror(f);
+    if (fclose(f) || bad || rename(tmp, path)) {
+        unlink(tmp);
+        return p4_error(P4_EIO, "%s: write failed (%s)", path, strerror(errno));
+    }
     return P4_OK;
 }

@@ -16,11 +16,42 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const names[P4_ARCH_COUNT] = {"DSP-retimed", "LPO", "LRO"};
-static const char *const keys[P4_ARCH_COUNT] = {"retimed", "lpo", "lro"};
+static const char *const names[P4_ARCH_COUNT] = {"DSP-retimed", "LPO", "LRO", "NPO", "CPO"};
+static const char *const keys[P4_ARCH_COUNT] = {"retimed", "lpo", "lro", "npo", "cpo"};
 
 const char *p4_arch_name(p4_arch a) { return a < P4_ARCH_COUNT ? names[a] : "?"; }
 const char *p4_arch_key(p4_arch a) { return a < P4_ARCH_COUNT ? keys[a] : "?"; }
+
+p4_arch p4_arch_from_key(const char *key)
+{
+    if (!strcmp(key, "dsp")) return P4_ARCH_RETIMED;
+    for (int a = 0; a < P4_ARCH_COUNT; a++)
+        if (!strcmp(key, keys[a])) return (p4_arch)a;
+    return P4_ARCH_COUNT;
+}
+
+const char *p4_arch_host_loss_key(p4_arch a)
+{
+    return a == P4_ARCH_NPO ? "npo.host_il_db" : a == P4_ARCH_CPO ? "cpo.host_il_db" : "channel.il_nyquist_db";
+}
+
+int p4_arch_has_dsp(const p4_config *c, p4_arch a)
+{
+    return a == P4_ARCH_RETIMED || a == P4_ARCH_LRO || (a == P4_ARCH_NPO && c->npo_retimed);
+}
+
+/* The host channel of a packaged architecture: the loss model at its own loss and length (NPO:
+ * the board trace from the switch package to the engine; CPO: the die-to-engine path); the
+ * laser of co-packaged optics behind the external source's loss. Other architectures: c as is. */
+static void packaged(p4_config *s, const p4_config *c, p4_arch a)
+{
+    if (a != P4_ARCH_NPO && a != P4_ARCH_CPO) return;
+    strcpy(s->ch_type, "model");
+    s->ch_file[0] = 0;
+    s->il_nyquist_db = a == P4_ARCH_NPO ? c->npo_host_il_db : c->cpo_host_il_db;
+    s->length_mm = a == P4_ARCH_NPO ? c->npo_host_length_mm : c->cpo_host_length_mm;
+    if (a == P4_ARCH_CPO && !strcmp(c->cpo_laser, "external")) s->laser_power_dbm = c->laser_power_dbm - c->cpo_els_loss_db;
+}
 
 /* The comparison default on top of the built-in one: what `pam4sim compare` with no file simulates. */
 static const char *const cmp_defaults[] = {
@@ -90,12 +121,14 @@ static void module_line_rx(p4_config *s, const p4_config *c)
     s->ctle_enable = 0;
 }
 
-p4_status p4_arch_plan_make(const p4_config *c, p4_arch a, double drv_db, double tia_db, p4_arch_plan *p)
+static p4_status plan_make(const p4_config *c, p4_arch a, double drv_db, double tia_db, p4_arch_plan *p)
 {
     memset(p, 0, sizeof *p);
     p->arch = a;
     p->drv_peaking_db = p->tia_peaking_db = NAN;
     if (a >= P4_ARCH_COUNT) return p4_error(P4_EINVAL, "p4_arch_plan_make: unknown architecture %d", (int)a);
+    if (a == P4_ARCH_NPO) a = c->npo_retimed ? P4_ARCH_RETIMED : P4_ARCH_LPO; /* its shape; packaged() its channel */
+    if (a == P4_ARCH_CPO) a = P4_ARCH_LPO;
     if (a == P4_ARCH_LPO) {
         p->nseg = 1;
         seg_common(&p->seg[0].cfg, c, 0);
@@ -131,6 +164,32 @@ p4_status p4_arch_plan_make(const p4_config *c, p4_arch a, double drv_db, double
     s->optics_enable = 0;
     p->seg[2].tx_dsp = 1;
     snprintf(p->seg[2].name, sizeof p->seg[2].name, "module DSP -> C2M -> host RX");
+    return P4_OK;
+}
+
+p4_status p4_arch_plan_make(const p4_config *c, p4_arch a, double drv_db, double tia_db, p4_arch_plan *p)
+{
+    p4_status st = plan_make(c, a, drv_db, tia_db, p);
+    if (st) return st;
+    p->arch = a;
+    for (int k = 0; k < p->nseg; k++) {
+        packaged(&p->seg[k].cfg, c, a);
+        if (a == P4_ARCH_NPO || a == P4_ARCH_CPO) { /* the names of the packaged parts */
+            char *n = p->seg[k].name, out[sizeof p->seg[k].name];
+            const char *ch = a == P4_ARCH_NPO ? "board trace" : "die-to-engine", *mod = a == P4_ARCH_NPO ? "engine" : "co-packaged engine";
+            size_t o = 0;
+            for (const char *q = n; *q && o + 1 < sizeof out;) {
+                const char *w = !strncmp(q, "C2M", 3) ? ch : !strncmp(q, "module", 6) ? mod : NULL;
+                size_t skip = w ? (q[0] == 'C' ? 3 : 6) : 1;
+                if (!w) out[o++] = *q;
+                else o += (size_t)snprintf(out + o, sizeof out - o, "%s", w);
+                if (o >= sizeof out) o = sizeof out - 1;
+                q += skip;
+            }
+            out[o] = 0;
+            memcpy(n, out, sizeof out);
+        }
+    }
     return P4_OK;
 }
 
@@ -183,13 +242,14 @@ p4_status p4_arch_plan_choose(const p4_config *c, p4_arch a, p4_arch_plan *p)
 {
     double drv = c->lpo_drv_peaking_db[0], tia = c->lpo_tia_peaking_db[0];
     p4_status st = p4_arch_plan_make(c, a, drv, tia, p);
-    if (st || a == P4_ARCH_RETIMED) return st;
-    const int k = a == P4_ARCH_LPO ? 0 : 1; /* the linear segment */
+    if (st || (p4_arch_has_dsp(c, a) && a != P4_ARCH_LRO)) return st;
+    const int one = p->nseg == 1; /* LPO, linear NPO, CPO: one linear segment; LRO: the second */
+    const int k = one ? 0 : 1; /* the linear segment */
     p4_arch_plan *cand = malloc(P4_MAX_TAPS * sizeof *cand);
     double snr[P4_MAX_TAPS], best = -INFINITY;
     int n = 0;
     if (!cand) return p4_error(P4_ENOMEM, "out of memory");
-    if (a == P4_ARCH_LPO) { /* the driver's settings, the TIA at its first */
+    if (one) { /* the driver's settings, the TIA at its first */
         for (int i = 0; !st && i < c->lpo_n_drv_peaking; i++) st = p4_arch_plan_make(c, a, c->lpo_drv_peaking_db[i], tia, &cand[n++]);
         if (!st) st = snr_many(cand, n, k, (int)c->threads, snr);
         for (int i = 0; !st && i < n; i++)
@@ -197,7 +257,7 @@ p4_status p4_arch_plan_choose(const p4_config *c, p4_arch a, p4_arch_plan *p)
     } else
         drv = 0;
     n = 0;
-    int first = a == P4_ARCH_LPO; /* the TIA's first setting was seen in the driver's pass */
+    int first = one; /* the TIA's first setting was seen in the driver's pass */
     for (int i = first; !st && i < c->lpo_n_tia_peaking; i++) st = p4_arch_plan_make(c, a, drv, c->lpo_tia_peaking_db[i], &cand[n++]);
     if (!st && n) st = snr_many(cand, n, k, (int)c->threads, snr);
     for (int i = 0; !st && i < n; i++)

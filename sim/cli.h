@@ -7,6 +7,7 @@
 #include "pam4sim/config.h"
 #include "pam4sim/link.h"
 #include "pam4sim/stat.h"
+#include "pam4sim/touchstone.h"
 
 int cli_fail(void);                                           /* print p4_last_error(), return 1 */
 int cli_parse_u64(const char *opt, const char *v, uint64_t *out); /* 0, or -1 with a message */
@@ -37,6 +38,8 @@ int cmd_vectors(int argc, char **argv); /* pam4sim vectors check|generate|export
 int cmd_tdecq(int argc, char **argv);   /* pam4sim tdecq */
 int cmd_sensitivity(int argc, char **argv); /* pam4sim sensitivity */
 int cmd_stat(int argc, char **argv);        /* pam4sim stat */
+int cmd_module(int argc, char **argv);      /* pam4sim module */
+int cli_channel_lanes(const p4_touchstone *ts, const char *file, int json, const int *map, int nmap); /* channel: a multi-lane file */
 void cli_stat_config(p4_config *c);         /* the statistical engine's link: stat.sps, no TDECQ */
 
 /* Plots (cli_plot.c, PLplot): PNG and SVG files in folder dir (created if missing); 0 or 1. */

@@ -21,6 +21,8 @@
 #include <string.h>
 #include <time.h>
 
+#define CMP_NARCH 3 /* the pluggable rungs: DSP-retimed, LPO, LRO */
+
 typedef struct {
     p4_arch_plan plan;
     p4_link *link[P4_ARCH_MAX_SEG];
@@ -41,7 +43,7 @@ typedef struct {
     const char *json;
     int budget;
     p4_config *c;
-    arch_res r[P4_ARCH_COUNT];
+    arch_res r[CMP_NARCH];
     double nominal_oma_dbm;
     const char *opt_key;
     double seconds;
@@ -151,8 +153,8 @@ static void row3(const char *label, const char *v0, const char *v1, const char *
 
 static void row_num(const cmp_run *s, const char *label, const char *fmt, double (*get)(const arch_res *, int), int arg)
 {
-    char v[P4_ARCH_COUNT][64];
-    for (int a = 0; a < P4_ARCH_COUNT; a++) cell(v[a], sizeof v[a], fmt, get(&s->r[a], arg));
+    char v[CMP_NARCH][64];
+    for (int a = 0; a < CMP_NARCH; a++) cell(v[a], sizeof v[a], fmt, get(&s->r[a], arg));
     row3(label, v[0], v[1], v[2]);
 }
 
@@ -201,7 +203,7 @@ static void report(const cmp_run *s)
            (long long)c->n_connectors, s->nominal_oma_dbm);
     printf("module DSP   %lld-tap FFE (%lld pre), %lld-tap DFE, MLSE %s; FEC %s at the host\n", (long long)c->mod_ffe_taps,
            (long long)c->mod_ffe_precursors, (long long)c->mod_dfe_taps, c->mod_mlse_memory ? "on" : "off", c->fec_mode);
-    for (int a = 0; a < P4_ARCH_COUNT; a++)
+    for (int a = 0; a < CMP_NARCH; a++)
         for (int k = 0; k < s->r[a].plan.nseg; k++)
             printf("%-12s %d: %s\n", k ? "" : p4_arch_name((p4_arch)a), k + 1, s->r[a].plan.seg[k].name);
     printf("\n");
@@ -220,8 +222,8 @@ static void report(const cmp_run *s)
     row_num(s, "end-to-end pre-FEC BER", "%.3e", g_ber, 0);
     row_num(s, "  sum of the segments' BER", "%.3e", g_ber, 1);
     {
-        char v[P4_ARCH_COUNT][64];
-        for (int a = 0; a < P4_ARCH_COUNT; a++)
+        char v[CMP_NARCH][64];
+        for (int a = 0; a < CMP_NARCH; a++)
             snprintf(v[a], sizeof v[a], "%s", s->r[a].hi < c->target_ber ? "met" : s->r[a].lo > c->target_ber ? "NOT met" : "within CI");
         row3("  target BER", v[0], v[1], v[2]);
     }
@@ -244,30 +246,30 @@ static void report(const cmp_run *s)
         snprintf(l, sizeof l, "power per %lld-lane module [W]", (long long)c->pw_lanes);
         row_num(s, l, "%.2f", g_pw, 2);
         snprintf(l, sizeof l, "%lld ports [MWh/year]", (long long)c->pw_ports);
-        char v[P4_ARCH_COUNT][64];
-        for (int a = 0; a < P4_ARCH_COUNT; a++) snprintf(v[a], sizeof v[a], "%.1f", s->r[a].pw.kwh_year * 1e-3);
+        char v[CMP_NARCH][64];
+        for (int a = 0; a < CMP_NARCH; a++) snprintf(v[a], sizeof v[a], "%.1f", s->r[a].pw.kwh_year * 1e-3);
         row3(l, v[0], v[1], v[2]);
-        for (int a = 0; a < P4_ARCH_COUNT; a++) snprintf(v[a], sizeof v[a], "%.4g", s->r[a].pw.cost_year);
+        for (int a = 0; a < CMP_NARCH; a++) snprintf(v[a], sizeof v[a], "%.4g", s->r[a].pw.cost_year);
         snprintf(l, sizeof l, "  cost/year at %.3g per kWh", c->pw_price_per_kwh);
         row3(l, v[0], v[1], v[2]);
-        for (int a = 0; a < P4_ARCH_COUNT; a++)
+        for (int a = 0; a < CMP_NARCH; a++)
             snprintf(v[a], sizeof v[a], "%.1f", (s->r[P4_ARCH_RETIMED].pw.kwh_year - s->r[a].pw.kwh_year) * 1e-3);
         row3("  saved vs retimed [MWh/yr]", v[0], v[1], v[2]);
     }
     if (s->budget) {
-        char v[P4_ARCH_COUNT][64];
-        for (int a = 0; a < P4_ARCH_COUNT; a++) budget_cell(v[a], sizeof v[a], &s->r[a].il, s->r[a].have_il, "dB", 1);
+        char v[CMP_NARCH][64];
+        for (int a = 0; a < CMP_NARCH; a++) budget_cell(v[a], sizeof v[a], &s->r[a].il, s->r[a].have_il, "dB", 1);
         row3("largest host loss [Nyquist]", v[0], v[1], v[2]);
         if (s->opt_key) {
             int oma = !strcmp(c->cmp_optical_budget, "oma");
-            for (int a = 0; a < P4_ARCH_COUNT; a++)
+            for (int a = 0; a < CMP_NARCH; a++)
                 budget_cell(v[a], sizeof v[a], &s->r[a].opt, s->r[a].have_opt, oma ? "dBm" : "m", !oma);
             row3(oma ? "smallest received OMA" : "longest fiber", v[0], v[1], v[2]);
         }
         if (strcmp(c->ch_type, "model")) printf("(the host-loss budget needs channel.type model)\n");
     }
     printf("\nlatency per block (ns; one way, host TX data to host RX data)\n");
-    for (int a = 0; a < P4_ARCH_COUNT; a++) {
+    for (int a = 0; a < CMP_NARCH; a++) {
         const p4_latency *l = &s->r[a].lat;
         printf("  %s\n", p4_arch_name((p4_arch)a));
         for (int i = 0; i < l->n; i++) {
@@ -277,7 +279,7 @@ static void report(const cmp_run *s)
         }
     }
     printf("\npower per block (pJ/bit; W per lane at %.4g Gb/s, both directions)\n", c->pw_lane_gbps);
-    for (int a = 0; a < P4_ARCH_COUNT; a++) {
+    for (int a = 0; a < CMP_NARCH; a++) {
         const p4_power *p = &s->r[a].pw;
         printf("  %s\n", p4_arch_name((p4_arch)a));
         for (int i = 0; i < p->n; i++)
@@ -307,7 +309,7 @@ static void json_out(FILE *f, void *v)
     const cmp_run *s = v;
     cli_json_head(f, "compare", s->c);
     fprintf(f, ",\n  \"target_ber\": %g,\n  \"architectures\": [", s->c->target_ber);
-    for (int a = 0; a < P4_ARCH_COUNT; a++) {
+    for (int a = 0; a < CMP_NARCH; a++) {
         const arch_res *r = &s->r[a];
         const p4_counts *e = &r->cc.e2e;
         fprintf(f, "%s\n    {\"name\": \"%s\", \"key\": \"%s\", \"driver_peaking_db\": ", a ? "," : "",
@@ -383,26 +385,26 @@ int cmd_compare(int argc, char **argv)
     if (s.opt_key && !strcmp(s.opt_key, "optics.rx.oma_dbm")) cfg.rx_power_dbm = NAN; /* the search sets the OMA */
     double t0 = now_s();
     int fail = 0;
-    for (int a = 0; !fail && a < P4_ARCH_COUNT; a++) {
+    for (int a = 0; !fail && a < CMP_NARCH; a++) {
         fprintf(stderr, "compare: %s ...\n", p4_arch_name((p4_arch)a));
         fail = simulate(&s, (p4_arch)a);
     }
     /* the architectures' budget searches at once: each alternates serial set-ups with threaded runs */
     static p4_ber_cache cache;
     memset(&cache, 0, sizeof cache);
-    budget_job jobs[P4_ARCH_COUNT];
-    pthread_t tid[P4_ARCH_COUNT];
+    budget_job jobs[CMP_NARCH];
+    pthread_t tid[CMP_NARCH];
     int started = 0;
     if (!fail && s.budget) {
         fprintf(stderr, "compare: budgets ...\n");
-        for (int a = 0; a < P4_ARCH_COUNT; a++) {
+        for (int a = 0; a < CMP_NARCH; a++) {
             jobs[a] = (budget_job){&s, (p4_arch)a, &cache};
             if (pthread_create(&tid[a], NULL, budget_thread, &jobs[a])) budget_thread(&jobs[a]);
             else started |= 1 << a;
         }
-        for (int a = 0; a < P4_ARCH_COUNT; a++)
+        for (int a = 0; a < CMP_NARCH; a++)
             if (started & 1 << a) pthread_join(tid[a], NULL);
-        for (int a = 0; !fail && a < P4_ARCH_COUNT; a++)
+        for (int a = 0; !fail && a < CMP_NARCH; a++)
             if (s.r[a].budget_failed) fail = 1, p4_error(P4_EINVAL, "%s", s.r[a].budget_err);
     }
     s.seconds = now_s() - t0;
@@ -411,7 +413,7 @@ int cmd_compare(int argc, char **argv)
         if (s.json) fail = cli_write_atomic(s.json, json_out, &s);
     } else
         cli_fail();
-    for (int a = 0; a < P4_ARCH_COUNT; a++) {
+    for (int a = 0; a < CMP_NARCH; a++) {
         for (int k = 0; k < P4_ARCH_MAX_SEG; k++) p4_link_destroy(s.r[a].link[k]);
         p4_chain_counts_free(&s.r[a].cc);
     }

@@ -25,6 +25,7 @@ static const char *const o_run[] = {COMMON, "--json=", "--plot=", "--until-error
 static const char *const o_stat[] = {COMMON, "--json=", "--plot=", NULL};
 static const char *const o_sweep[] = {COMMON, "--vary=", "--engine=", "--csv=", "--json=", "--plot=", NULL};
 static const char *const o_compare[] = {COMMON, "--json=", "--no-budget", NULL};
+static const char *const o_module[] = {COMMON, "--json=", "--arch=", "--lane=", "--population=", "--exact", NULL};
 static const char *const o_jtol[] = {COMMON, "--freqs-mhz=", "--json=", NULL};
 static const char *const o_sens[] = {COMMON, "--step=", "--json=", NULL};
 static const char *const o_tdecq[] = {COMMON, "--json=", NULL};
@@ -87,6 +88,21 @@ static const cli_command commands[] = {
      "  --no-budget           skip the budget searches (much faster)\n"
      "example: pam4sim compare --symbols 1e6 --no-budget\n",
      o_compare},
+    {"module", "a 1.6T module's lanes through one architecture, and a population of modules for yield",
+     "usage: pam4sim module [FILE.yaml] [--set key=value]... [--arch retimed|lpo|lro|npo|cpo] [--lane K:key=value]...\n"
+     "                      [--symbols N] [-j N] [--population N [--exact]] [--json OUT]\n\n"
+     "The lanes of one module (power.lanes_per_module, 8 for a 1.6T DR8-class module), each simulated host to\n"
+     "host by Monte Carlo (pre- and post-FEC BER, frame loss, eye) with a statistical margin to the target;\n"
+     "the worst lane, the module's frame loss, power and latency. A multi-lane Touchstone host board gives\n"
+     "each lane its own thru and the others as aggressors. --population N draws N modules from the\n"
+     "variation.* spreads: yield, the worst-lane margin's distribution and what drives the failures.\n\n" CONFIG_OPTS
+     "  --arch A              the architecture of every lane (module.arch; retimed, lpo, lro, npo, cpo)\n"
+     "  --lane K:key=value    change lane K only (1-based; repeatable)\n"
+     "  --population N        draw N modules (seeded by sim.seed; the same for any -j)\n"
+     "  --exact               the statistical engine at every drawn lane, not the first-order expansion\n"
+     "  --json OUT            the module (and the population) as JSON\n"
+     "example: pam4sim module --arch lpo --population 1000\n",
+     o_module},
     {"jtol", "jitter tolerance of the DSP receiver: the largest SJ (UI) met at each frequency",
      "usage: pam4sim jtol [FILE.yaml] [--set key=value]... [--freqs-mhz f1,f2,...] [--symbols N] [-j N] [--json OUT]\n\n"
      "For each SJ frequency, the largest SJ amplitude (UI peak, 0.01 .. 8) at which the link with its\n"

@@ -65,6 +65,10 @@ static const kdef keys[] = {
     ENUM("channel.type", ch_type, "none touchstone model taps", "model", "none, a Touchstone file, the analytic loss model, or symbol-spaced taps"),
     PATH("channel.file", ch_file, "\"\"", "Touchstone .s2p/.s4p file (type touchstone)"),
     ILIST("channel.port_order", port_order, n_port_order, 4, 1, 4, "[]", "in+, in-, out+, out- ports ([] = detect from the DC thru)"),
+    INT("channel.lane", lane, 1, 16, "1", "multi-lane Touchstone file: the victim lane (1-based, in the order of channel.lane_map)"),
+    ILIST("channel.lane_map", lane_map, n_lane_map, 64, 1, 64, "[]", "multi-lane file: in+, in-, out+, out- of each lane, 4 ports a lane ([] = detect from the DC thru: blocks of four ports or the two halves facing each other)"),
+    BOOL("channel.lane_crosstalk", lane_crosstalk, "true", "multi-lane file: every other lane is an aggressor (its input pair into the victim's output pair), each with its own random pattern"),
+    DLIST("channel.lane_amplitudes_v", lane_amplitude_v, n_lane_amplitude, P4_MAX_XTALK, 0, 5, "[]", "multi-lane file: the other lanes' peak amplitudes [V], in lane order ([] = tx.amplitude_v)"),
     DLIST("channel.taps", ch_taps, n_ch_taps, P4_MAX_TAPS, -10, 10, "[1.0]", "symbol-spaced channel taps (type taps), e.g. [1, 0.6] for 1 + 0.6D"),
     DBL("channel.il_nyquist_db", il_nyquist_db, 0, 80, "28", "loss model: insertion loss at baud/2 [dB]"),
     DBL("channel.skin_fraction", skin_fraction, 0, 1, "0.3", "loss model: share of the Nyquist loss from the skin-effect sqrt(f) term (rest: dielectric, f)"),
@@ -197,6 +201,13 @@ static const kdef keys[] = {
     INT("module.rx.mlse_memory", mod_mlse_memory, 0, 2, "0", "module DSP receivers: MLSE memory [symbols] (0: DFE decisions) [S: 1-2 in 200G optical DSPs]"),
     DLIST("lpo.driver_peaking_db", lpo_drv_peaking_db, lpo_n_drv_peaking, P4_MAX_TAPS, 0, 20, "[0, 3, 6]", "linear module: the driver CTLE settings the host chooses from (best MMSE SNR) [dB]"),
     DLIST("lpo.tia_peaking_db", lpo_tia_peaking_db, lpo_n_tia_peaking, P4_MAX_TAPS, 0, 20, "[0, 3, 6]", "linear module: the TIA CTLE settings the host chooses from [dB]"),
+    DBL("npo.host_il_db", npo_host_il_db, 0, 30, "5", "near-packaged optics: loss of the host channel from the switch package to the optical engine on the board [dB at Nyquist] [U: a few dB]"),
+    DBL("npo.host_length_mm", npo_host_length_mm, 0, 1000, "30", "near-packaged optics: length of that channel [mm] (its flight time)"),
+    BOOL("npo.retimed", npo_retimed, "false", "near-packaged optics with a DSP retimer in the engine (true) or linear drive from the host SerDes (false)"),
+    DBL("cpo.host_il_db", cpo_host_il_db, 0, 20, "2", "co-packaged optics: loss of the die-to-engine channel on the switch substrate [dB at Nyquist] [S: XSR, about 1-3 dB]"),
+    DBL("cpo.host_length_mm", cpo_host_length_mm, 0, 200, "10", "co-packaged optics: length of the die-to-engine channel [mm]"),
+    ENUM("cpo.laser", cpo_laser, "external integrated", "external", "co-packaged optics: the laser as an external laser source (ELS, fiber-fed) or integrated in the engine"),
+    DBL("cpo.els_loss_db", cpo_els_loss_db, 0, 20, "2", "co-packaged optics, external laser: loss from the ELS to the modulator (fiber, connectors, coupler) [dB] [U]"),
     INT("compare.budget_symbols", cmp_budget_symbols, 1000, 1e12, "200000", "symbols per segment at each point of a budget search"),
     DBL("compare.host_il_max_db", cmp_host_il_max_db, 1, 80, "40", "budget search: highest host channel loss tried [dB at Nyquist]"),
     ENUM("compare.optical_budget", cmp_optical_budget, "oma length none", "oma", "optical budget answer: smallest received OMA, longest fiber, or none"),
@@ -210,6 +221,35 @@ static const kdef keys[] = {
     INT("power.ports", pw_ports, 0, 1e9, "32000", "ports (modules) in the deployment, for the yearly energy [S: the 32,000-port example]"),
     DBL("power.hours_per_year", pw_hours_per_year, 0, 8784, "8766", "hours a year the ports run (365.25 x 24)"),
     DBL("power.price_per_kwh", pw_price_per_kwh, 0, 100, "0.10", "electricity price per kWh (currency as you read it) [U]"),
+    DBL("power.npo_analog_pj_bit", pw_npo_analog_pj_bit, 0, 1000, "8", "near-packaged optical engine, linear (laser, driver, PD/TIA, control) [pJ/bit] [U: between LPO and CPO]"),
+    DBL("power.cpo_engine_pj_bit", pw_cpo_engine_pj_bit, 0, 1000, "4", "co-packaged optical engine without its laser (modulator driver, PD/TIA, control) [pJ/bit] [S: CPO switches claim about 3.5x less optics power than pluggables: 15 W / 800 Gb/s / 3.5 = 5.4 pJ/bit with the laser]"),
+    DBL("power.cpo_laser_pj_bit", pw_cpo_laser_pj_bit, 0, 1000, "1.5", "co-packaged optics: the laser (ELS or integrated), wall-plug [pJ/bit] [U]"),
+    ENUM("module.arch", mod_arch, "retimed lpo lro npo cpo", "retimed", "pam4sim module: the architecture of every lane (DR8-class: 8 x 200G)"),
+    DBL("module.margin_threshold_db", mod_threshold_db, -20, 20, "0", "pam4sim module: a lane passes when its margin to measure.target_ber (Q scale) is at least this [dB]"),
+    ENUM("variation.laser_power_db.dist", vary_dist[0], "normal uniform", "normal", "population: distribution of the laser power: normal (width = sigma) or uniform (width = half range)"),
+    DBL("variation.laser_power_db.width", vary_width[0], 0, 1000, "0.5", "population: spread of the laser power [dB] (optics.laser.power_dbm) (0: fixed)"),
+    ENUM("variation.laser_power_db.scope", vary_scope[0], "lane module", "lane", "population: drawn for each lane or once per module"),
+    ENUM("variation.er_db.dist", vary_dist[1], "normal uniform", "normal", "population: distribution of the EML extinction ratio: normal (width = sigma) or uniform (width = half range)"),
+    DBL("variation.er_db.width", vary_width[1], 0, 1000, "0.3", "population: spread of the EML extinction ratio [dB] (optics.eml.er_db) (0: fixed)"),
+    ENUM("variation.er_db.scope", vary_scope[1], "lane module", "lane", "population: drawn for each lane or once per module"),
+    ENUM("variation.modulator_bandwidth_ghz.dist", vary_dist[2], "normal uniform", "normal", "population: distribution of the modulator bandwidth: normal (width = sigma) or uniform (width = half range)"),
+    DBL("variation.modulator_bandwidth_ghz.width", vary_width[2], 0, 1000, "3", "population: spread of the modulator bandwidth [GHz] (optics.modulator.bandwidth_ghz) (0: fixed)"),
+    ENUM("variation.modulator_bandwidth_ghz.scope", vary_scope[2], "lane module", "lane", "population: drawn for each lane or once per module"),
+    ENUM("variation.tia_bandwidth_ghz.dist", vary_dist[3], "normal uniform", "normal", "population: distribution of the TIA bandwidth: normal (width = sigma) or uniform (width = half range)"),
+    DBL("variation.tia_bandwidth_ghz.width", vary_width[3], 0, 1000, "3", "population: spread of the TIA bandwidth [GHz] (optics.tia.bandwidth_ghz) (0: fixed)"),
+    ENUM("variation.tia_bandwidth_ghz.scope", vary_scope[3], "lane module", "lane", "population: drawn for each lane or once per module"),
+    ENUM("variation.driver_swing_vpp.dist", vary_dist[4], "normal uniform", "normal", "population: distribution of the driver swing: normal (width = sigma) or uniform (width = half range)"),
+    DBL("variation.driver_swing_vpp.width", vary_width[4], 0, 1000, "0.03", "population: spread of the driver swing [Vpp] (optics.driver.swing_vpp) (0: fixed)"),
+    ENUM("variation.driver_swing_vpp.scope", vary_scope[4], "lane module", "lane", "population: drawn for each lane or once per module"),
+    ENUM("variation.host_loss_db.dist", vary_dist[5], "normal uniform", "normal", "population: distribution of the host channel loss at Nyquist: normal (width = sigma) or uniform (width = half range)"),
+    DBL("variation.host_loss_db.width", vary_width[5], 0, 1000, "0.5", "population: spread of the host channel loss at Nyquist [dB] (channel.il_nyquist_db, loss model) (0: fixed)"),
+    ENUM("variation.host_loss_db.scope", vary_scope[5], "lane module", "lane", "population: drawn for each lane or once per module"),
+    ENUM("variation.fiber_length_m.dist", vary_dist[6], "normal uniform", "uniform", "population: distribution of the fiber length: normal (width = sigma) or uniform (width = half range)"),
+    DBL("variation.fiber_length_m.width", vary_width[6], 0, 1000, "0", "population: spread of the fiber length [m] (optics.fiber.length_m) (0: fixed)"),
+    ENUM("variation.fiber_length_m.scope", vary_scope[6], "lane module", "module", "population: drawn for each lane or once per module"),
+    ENUM("variation.connector_loss_db.dist", vary_dist[7], "normal uniform", "normal", "population: distribution of the loss per connector: normal (width = sigma) or uniform (width = half range)"),
+    DBL("variation.connector_loss_db.width", vary_width[7], 0, 1000, "0.1", "population: spread of the loss per connector [dB] (optics.connectors.loss_db) (0: fixed)"),
+    ENUM("variation.connector_loss_db.scope", vary_scope[7], "lane module", "lane", "population: drawn for each lane or once per module"),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -230,6 +270,18 @@ static const char *did_you_mean(const char *path, char *buf, size_t n)
     if (best) snprintf(buf, n, "; did you mean '%s'?", best);
     else buf[0] = 0;
     return buf;
+}
+
+p4_status p4_config_number(const p4_config *c, const char *key, double *v, double *lo, double *hi)
+{
+    const kdef *k = find_key(key);
+    if (!k || (k->type != T_DBL && k->type != T_INT))
+        return p4_error(P4_EINVAL, "'%s' is not a numeric configuration key", key);
+    const char *b = (const char *)c + k->off;
+    *v = k->type == T_DBL ? *(const double *)b : (double)*(const int64_t *)b;
+    if (lo) *lo = k->min;
+    if (hi) *hi = k->max;
+    return P4_OK;
 }
 
 static int is_prefix(const char *path)

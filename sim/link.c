@@ -25,22 +25,41 @@ void p4_link_destroy(p4_link *l)
     free(l);
 }
 
-/* Channel response from a Touchstone file into r. */
+/* Channel response from a Touchstone file into r. A file of more than 4 ports (or with a lane map)
+ * is a multi-lane file: the thru is lane channel.lane's, and xt_lane >= 0 asks instead for the
+ * crosstalk from that lane (0-based) into it; *nlanes (when asked) gets the file's lane count. */
 static p4_status touchstone_into(p4_link *l, p4_fresp *r, const char *path, const int64_t *po, int have_po,
-                                 double *il_nyq, int64_t order_used[4])
+                                 double *il_nyq, int64_t order_used[4], int xt_lane, int *nlanes)
 {
+    const p4_config *c = &l->cfg;
     p4_touchstone *ts = p4_touchstone_read(path);
     if (!ts) return P4_EPARSE;
     p4_status st = p4_touchstone_renormalize(ts, l->cfg.reference_ohm);
     int in[4] = {0}, order[4];
+    const int multi = ts->nports > 4 || c->n_lane_map || xt_lane >= 0;
+    p4_lane_map lm = {0};
     if (have_po)
         for (int i = 0; i < 4; i++) in[i] = (int)po[i];
-    if (!st) st = p4_touchstone_port_order(ts, in, order);
+    if (!st && multi) {
+        int given[64];
+        for (int i = 0; i < (int)c->n_lane_map; i++) given[i] = (int)c->lane_map[i];
+        st = p4_touchstone_lanes(ts, given, (int)c->n_lane_map, &lm);
+        if (!st && c->lane > lm.nlanes)
+            st = p4_error(P4_EINVAL, "key 'channel.lane' = %lld: %s has %d lanes (allowed: 1 .. %d)", (long long)c->lane, path, lm.nlanes,
+                          lm.nlanes);
+        if (!st)
+            for (int i = 0; i < 4; i++) order[i] = lm.port[c->lane - 1][i];
+    } else if (!st) {
+        st = p4_touchstone_port_order(ts, in, order);
+        lm.nlanes = 1;
+    }
+    if (nlanes) *nlanes = lm.nlanes;
     if (!st && order_used)
         for (int i = 0; i < 4; i++) order_used[i] = order[i];
     double complex *h = st ? NULL : malloc(ts->nfreq * sizeof *h);
     if (!st && !h) st = p4_error(P4_ENOMEM, "out of memory");
-    if (!st) st = p4_touchstone_sdd21(ts, order, h);
+    if (!st) st = multi ? p4_touchstone_lane_sdd(ts, &lm, (int)c->lane - 1, xt_lane >= 0 ? xt_lane : (int)c->lane - 1, h)
+                        : p4_touchstone_sdd21(ts, order, h);
     if (!st) st = p4_fresp_from_samples(r, ts->freq_hz, h, ts->nfreq, l->cfg.taper_fraction);
     if (!st && il_nyq) *il_nyq = -p4_interp_db(ts->freq_hz, h, ts->nfreq, 0.5 / l->ui_s);
     if (!st && ts->freq_hz[ts->nfreq - 1] < 0.5 / l->ui_s) {
@@ -190,6 +209,7 @@ p4_link *p4_link_create(const p4_config *cfg)
     /* aggressors use the victim's pairs (a crosstalk file has no thru to detect them from);
      * without a victim file, COM's default [1,3,2,4] */
     int64_t thru_order[4] = {1, 3, 2, 4};
+    int file_lanes = 0; /* lanes of a Touchstone channel file */
     if (c->n_port_order == 4) memcpy(thru_order, c->port_order, sizeof thru_order);
     /* TX bandwidth */
     if (!st && !strcmp(c->tx_filter, "gaussian")) {
@@ -202,7 +222,7 @@ p4_link *p4_link_create(const p4_config *cfg)
     l->info.channel_il_nyquist_db = 0;
     if (!st && !strcmp(c->ch_type, "touchstone"))
         st = touchstone_into(l, ch, c->ch_file, c->port_order, c->n_port_order == 4, &l->info.channel_il_nyquist_db,
-                             thru_order);
+                             thru_order, -1, &file_lanes);
     else if (!st && !strcmp(c->ch_type, "model"))
         st = p4_fresp_loss_model(ch, c->il_nyquist_db, c->skin_fraction, fN, c->length_mm * c->delay_ps_per_mm * 1e-12,
                                  c->reflection_coeff, c->reflection_delay_ps * 1e-12);
@@ -278,8 +298,26 @@ p4_link *p4_link_create(const p4_config *cfg)
     l->nxt = (int)c->n_xt_files;
     for (int i = 0; !st && i < l->nxt; i++) {
         xt[i] = p4_fresp_copy(txf);
-        st = touchstone_into(l, xt[i], c->xt_files[i], thru_order, 1, NULL, NULL);
+        st = touchstone_into(l, xt[i], c->xt_files[i], thru_order, 1, NULL, NULL, -1, NULL);
         if (!st) p4_fresp_mul(xt[i], rxf);
+        l->xt_amp_v[i] = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v;
+    }
+    /* the other lanes of a multi-lane channel file, after the crosstalk files */
+    const int nlane_xt = !st && file_lanes > 1 && c->lane_crosstalk ? file_lanes - 1 : 0;
+    if (nlane_xt && l->nxt + nlane_xt > P4_MAX_XTALK)
+        st = p4_error(P4_EINVAL, "%s: %d other lanes and %d crosstalk files make more than %d aggressors", c->ch_file, nlane_xt, l->nxt,
+                      P4_MAX_XTALK);
+    if (!st && c->n_lane_amplitude && c->n_lane_amplitude != nlane_xt)
+        st = p4_error(P4_EINVAL, "key 'channel.lane_amplitudes_v' has %lld values for %d other lanes of %s", (long long)c->n_lane_amplitude,
+                      nlane_xt, c->ch_file);
+    for (int a = 0, j = 0; !st && a < file_lanes && j < nlane_xt; a++) {
+        if (a == c->lane - 1) continue;
+        int i = l->nxt;
+        xt[i] = p4_fresp_copy(txf);
+        st = touchstone_into(l, xt[i], c->ch_file, thru_order, 1, NULL, NULL, a, NULL);
+        if (!st) p4_fresp_mul(xt[i], rxf);
+        l->xt_amp_v[i] = c->n_lane_amplitude ? c->lane_amplitude_v[j] : c->amplitude_v;
+        l->nxt++, j++;
     }
     /* noise PSD pieces (per-sample variances of white inputs at fs) */
     double s2 = 0;
@@ -331,7 +369,7 @@ p4_link *p4_link_create(const p4_config *cfg)
                 double hr = cabs(rxf->H[k] * ctle->H[k]), hc = cabs(ch->H[k]);
                 double S = var_tx * hr * hr * hc * hc + var_rx * hr * hr + var_rms;
                 for (int i = 0; i < l->nxt; i++) {
-                    double amp = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v;
+                    double amp = l->xt_amp_v[i];
                     double f = p4_fresp_freq(tmp, k), x = M_PI * f * l->ui_s;
                     double sinc = x == 0 ? 1 : sin(x) / x; /* |rect pulse| / sps */
                     double ha = cabs(xt[i]->H[k] * ctle->H[k]);
@@ -396,7 +434,7 @@ p4_link *p4_link_create(const p4_config *cfg)
         p4_fresp_mul(xt[i], best_ctle);
         p4_fresp_impulse(xt[i], full);
         st = p4_impulse_truncate(full, n, TAIL_REL, 2 * (size_t)l->sps, max_len, &l->xt[i]);
-        double amp = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v;
+        double amp = l->xt_amp_v[i];
         if (!st) l->xpulse[i] = conv_pulse(l->xt[i].h, l->xt[i].len, rect, rl1, amp, &l->xpulse_len[i]);
     }
     free(rect);

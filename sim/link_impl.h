@@ -51,6 +51,7 @@ struct p4_link {
     double rn_sym[P4_MAX_TAPS]; /* Gaussian noise autocorrelation at the sampler, symbol lags (stat.h) */
     double *xpulse[P4_MAX_XTALK]; /* aggressor pulse responses (one symbol of level 1 x amplitude) */
     int xpulse_len[P4_MAX_XTALK];
+    double xt_amp_v[P4_MAX_XTALK];  /* each aggressor's peak amplitude [V] */
     /* DSP receiver and FEC */
     p4_dsprx *dsp;     /* the receiver set-up chose (its info); each worker runs its own copy */
     p4_dsprx_setup dsp_setup;

@@ -127,7 +127,7 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
             in[nin++] = u->noise;
         }
         for (int i = 0; i < l->nxt; i++) {
-            double amp = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v;
+            double amp = l->xt_amp_v[i];
             p4_pattern_run(u->xpat[i], u->xsym, ch);
             for (size_t k = 0; k < ch; k++) u->xlev[i][k] = l->lv[u->xsym[k]] * amp;
             p4_render_run(&xrend[i], u->xlev[i], NULL, ch, u->xwave[i]);

@@ -85,7 +85,7 @@ static void json_writer(FILE *f, void *v)
 /* Options of any command that take no value (the first pass must not take their next word). */
 static int is_flag(const char *opt)
 {
-    static const char *const flags[] = {"--help", "--no-budget", NULL};
+    static const char *const flags[] = {"--help", "--no-budget", "--exact", NULL};
     for (int i = 0; flags[i]; i++)
         if (!strcmp(opt, flags[i])) return 1;
     return 0;
@@ -294,6 +294,11 @@ static int cmd_channel(int argc, char **argv)
     }
     p4_touchstone *ts = p4_touchstone_read(file);
     if (!ts) return cli_fail();
+    if (ts->nports > 4) { /* a multi-lane file: per lane */
+        int rc = cli_channel_lanes(ts, file, json, NULL, 0);
+        p4_touchstone_free(ts);
+        return rc;
+    }
     p4_channel_summary s;
     if (p4_touchstone_summary(ts, po, &s)) {
         p4_touchstone_free(ts);
@@ -360,7 +365,8 @@ static cmd_fn command_fn(const char *name)
     } fns[] = {{"run", cmd_run},         {"config", cmd_config},   {"prbs", cmd_prbs},
                {"channel", cmd_channel}, {"fec", cmd_fec},         {"jtol", cmd_jtol},
                {"vectors", cmd_vectors}, {"tdecq", cmd_tdecq},     {"sensitivity", cmd_sensitivity},
-               {"stat", cmd_stat},       {"sweep", cmd_sweep},     {"compare", cmd_compare}};
+               {"stat", cmd_stat},       {"sweep", cmd_sweep},     {"compare", cmd_compare},
+               {"module", cmd_module}};
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         if (!strcmp(fns[i].name, name)) return fns[i].fn;
     return NULL;

@@ -31,6 +31,15 @@ void p4_power_of(const p4_config *c, p4_arch a, p4_power *p)
         row(p, c, "module optics and analog", 0.5 * (c->pw_retimed_analog_pj_bit + c->pw_linear_analog_pj_bit),
             "mean of retimed and linear analog [U]");
         break;
+    case P4_ARCH_NPO:
+        if (c->npo_retimed) row(p, c, "engine DSP (both paths)", c->pw_dsp_pj_bit, "power.dsp_pj_bit [S]");
+        row(p, c, "near-packaged optical engine", c->pw_npo_analog_pj_bit, "power.npo_analog_pj_bit [U]");
+        break;
+    case P4_ARCH_CPO:
+        row(p, c, "co-packaged optical engine", c->pw_cpo_engine_pj_bit, "power.cpo_engine_pj_bit [S]");
+        row(p, c, strcmp(c->cpo_laser, "external") ? "integrated laser" : "external laser source (ELS)", c->pw_cpo_laser_pj_bit,
+            "power.cpo_laser_pj_bit [U]");
+        break;
     default:
         return;
     }

@@ -179,9 +179,16 @@ Test(arch, latency_rolls_up_by_hand, .timeout = 120)
         cr_expect_float_eq(lat[a].total_ns, sum, 1e-9);
         /* KP4 at the host: encode 6 ns + 2 x 544 x 5 UI accumulation (51.2 ns) + decode 31 ns (SPEC 7) */
         cr_expect_float_eq(lat[a].kind_ns[P4_LAT_FEC], 6 + 2 * 544 * 5 * ui + 31, 1e-9);
-        /* 500 m of SMF at 4.89 ns/m (SPEC 7) */
-        cr_expect(fabs(lat[a].kind_ns[P4_LAT_FLIGHT] - 2 * 100 * 6.5e-3 - 500 * 4.89) < 0.01 * 500 * 4.89,
+        /* 500 m of SMF at 4.89 ns/m (SPEC 7) and the host channel at both ends, 6.5 ps/mm: 100 mm of
+         * C2M board, NPO's 30 mm board trace, CPO's 10 mm die-to-engine path */
+        const double host_mm = a == P4_ARCH_NPO ? 30 : a == P4_ARCH_CPO ? 10 : 100;
+        cr_expect(fabs(lat[a].kind_ns[P4_LAT_FLIGHT] - 2 * host_mm * 6.5e-3 - 500 * 4.89) < 0.01 * 500 * 4.89,
                   "%s flight %.2f ns", p4_arch_name((p4_arch)a), lat[a].kind_ns[P4_LAT_FLIGHT]);
+        /* against retimed: the shorter host channel's flight, within 2 UI (the flight is the impulse
+         * peak of a lossy line, which moves by picoseconds with the loss) */
+        cr_expect(fabs(lat[a].kind_ns[P4_LAT_FLIGHT] - lat[P4_ARCH_RETIMED].kind_ns[P4_LAT_FLIGHT] + 2 * (100 - host_mm) * 6.5e-3) < 2 * ui,
+                  "%s: flight %.4f ns against retimed %.4f ns", p4_arch_name((p4_arch)a), lat[a].kind_ns[P4_LAT_FLIGHT],
+                  lat[P4_ARCH_RETIMED].kind_ns[P4_LAT_FLIGHT]);
         /* the analog path by correlation agrees with the model to a fraction of a UI per segment */
         cr_expect(fabs(lat[a].analog_measured_ns - lat[a].analog_model_ns) < 0.5 * ui * p.nseg, "%s: measured %.4f model %.4f",
                   p4_arch_name((p4_arch)a), lat[a].analog_measured_ns, lat[a].analog_model_ns);
@@ -194,4 +201,94 @@ Test(arch, latency_rolls_up_by_hand, .timeout = 120)
     cr_expect_float_eq(lat[P4_ARCH_RETIMED].kind_ns[P4_LAT_DSP], 2 * mrx + 2 * 5 + host, 1e-9);
     cr_expect_float_eq(lat[P4_ARCH_LPO].kind_ns[P4_LAT_DSP], host, 1e-9);
     cr_expect_float_eq(lat[P4_ARCH_LRO].kind_ns[P4_LAT_DSP], mrx + 5 + host, 1e-9);
+    /* the linear packaged engines: only the host's FFE; and the ladder's total latency falls rung by
+     * rung (no DSP, then a shorter host channel) */
+    cr_expect_float_eq(lat[P4_ARCH_NPO].kind_ns[P4_LAT_DSP], host, 1e-9);
+    cr_expect_float_eq(lat[P4_ARCH_CPO].kind_ns[P4_LAT_DSP], host, 1e-9);
+    const p4_arch ladder[] = {P4_ARCH_RETIMED, P4_ARCH_LRO, P4_ARCH_LPO, P4_ARCH_NPO, P4_ARCH_CPO};
+    for (int i = 1; i < 5; i++)
+        cr_expect_lt(lat[ladder[i]].total_ns, lat[ladder[i - 1]].total_ns, "%s %.3f ns, %s %.3f ns", p4_arch_name(ladder[i]),
+                     lat[ladder[i]].total_ns, p4_arch_name(ladder[i - 1]), lat[ladder[i - 1]].total_ns);
+}
+
+/* The ladder's power per lane by hand: retimed 18.75, LRO 14.675, LPO 10.6, NPO 8, CPO 4 + 1.5
+ * pJ/bit, x 200 Gb/s; a retimed NPO engine adds its DSP; SPEC 7's 800G anchors for the defaults. */
+Test(arch, ladder_power_falls_rung_by_rung)
+{
+    p4_config c;
+    cmp_config(&c, NULL, 0);
+    const p4_arch ladder[] = {P4_ARCH_RETIMED, P4_ARCH_LRO, P4_ARCH_LPO, P4_ARCH_NPO, P4_ARCH_CPO};
+    const double w_lane[] = {3.75, 2.935, 2.12, 1.6, 1.1};
+    p4_power p[5];
+    for (int i = 0; i < 5; i++) {
+        p4_power_of(&c, ladder[i], &p[i]);
+        cr_expect_float_eq(p[i].w_lane, w_lane[i], 1e-12, "%s: %.4f W a lane", p4_arch_name(ladder[i]), p[i].w_lane);
+        if (i) cr_expect_lt(p[i].w_lane, p[i - 1].w_lane);
+    }
+    /* 800G = 4 lanes: the DSP module 15 W (SPEC: 14-16 W), the LPO module 8.48 W (SPEC: 8-9 W) */
+    cr_expect(fabs(4 * p[0].w_lane - 15) < 1 && fabs(4 * p[2].w_lane - 8.5) < 0.5, "800G: DSP %.2f W, LPO %.2f W", 4 * p[0].w_lane,
+              4 * p[2].w_lane);
+    cr_expect_eq(p[4].n, 2, "CPO: the engine and its laser");
+    cr_expect(strstr(p[4].row[1].block, "external") != NULL, "the default CPO laser is an external source: %s", p[4].row[1].block);
+    p4_config r = c;
+    cr_assert_eq(p4_config_set(&r, "npo.retimed=true"), P4_OK);
+    p4_power n;
+    p4_power_of(&r, P4_ARCH_NPO, &n);
+    cr_expect_float_eq(n.pj_bit, 8.75 + 8, 1e-12);
+}
+
+/* The packaged rungs build their host channel from their own keys; CPO's external laser reaches the
+ * modulator cpo.els_loss_db lower; NPO retimed takes the retimed module's shape. */
+Test(arch, packaged_plans)
+{
+    p4_config c;
+    const char *sets[] = {"npo.host_il_db=4", "npo.host_length_mm=25", "cpo.host_il_db=1.5", "cpo.els_loss_db=3"};
+    cmp_config(&c, sets, 4);
+    p4_arch_plan p;
+    cr_assert_eq(p4_arch_plan_make(&c, P4_ARCH_CPO, 0, 0, &p), P4_OK);
+    cr_expect_eq(p.nseg, 1);
+    cr_expect_float_eq(p.seg[0].cfg.il_nyquist_db, 1.5, 1e-12);
+    cr_expect_float_eq(p.seg[0].cfg.laser_power_dbm, c.laser_power_dbm - 3, 1e-12);
+    cr_expect_str_eq(p.seg[0].cfg.ch_position, "both");
+    cr_assert_eq(p4_config_set(&c, "cpo.laser=integrated"), P4_OK);
+    cr_assert_eq(p4_arch_plan_make(&c, P4_ARCH_CPO, 0, 0, &p), P4_OK);
+    cr_expect_float_eq(p.seg[0].cfg.laser_power_dbm, c.laser_power_dbm, 1e-12);
+    cr_assert_eq(p4_arch_plan_make(&c, P4_ARCH_NPO, 0, 0, &p), P4_OK);
+    cr_expect_eq(p.nseg, 1);
+    cr_expect_float_eq(p.seg[0].cfg.il_nyquist_db, 4, 1e-12);
+    cr_expect_float_eq(p.seg[0].cfg.length_mm, 25, 1e-12);
+    cr_assert_eq(p4_config_set(&c, "npo.retimed=true"), P4_OK);
+    cr_assert_eq(p4_arch_plan_make(&c, P4_ARCH_NPO, 0, 0, &p), P4_OK);
+    cr_expect_eq(p.nseg, 3);
+    for (int k = 0; k < 3; k++) cr_expect_float_eq(p.seg[k].cfg.il_nyquist_db, 4, 1e-12);
+    cr_expect(p.seg[1].cfg.dsp_enable && p.seg[1].tx_dsp, "the engine's DSP retimes the line");
+    cr_expect_eq(p4_arch_from_key("dsp"), P4_ARCH_RETIMED);
+    cr_expect_eq(p4_arch_from_key("cpo"), P4_ARCH_CPO);
+    cr_expect_eq(p4_arch_from_key("xyz"), P4_ARCH_COUNT);
+    cr_expect_str_eq(p4_arch_host_loss_key(P4_ARCH_CPO), "cpo.host_il_db");
+}
+
+/* CPO over a 1 dB die-to-engine path meets the target at a received OMA (-8 dBm) where LPO over a
+ * 16 dB host board does not; each on the other side of its own crossing: LPO passes at 0 dBm, CPO
+ * fails at -12 dBm, so the verdict at -8 dBm is the host channel's penalty, not a broken link. */
+Test(arch, cpo_closes_where_lpo_over_a_lossy_board_does_not, .timeout = 300)
+{
+    p4_config c;
+    const char *sets[] = {"sim.seed=3", "cpo.host_il_db=1", "channel.il_nyquist_db=16"};
+    cmp_config(&c, sets, 3);
+    struct {
+        p4_arch a;
+        const char *oma;
+        int pass;
+    } pts[] = {{P4_ARCH_CPO, "optics.rx.oma_dbm=-8", 1}, {P4_ARCH_LPO, "optics.rx.oma_dbm=-8", 0},
+               {P4_ARCH_LPO, "optics.rx.oma_dbm=0", 1}, {P4_ARCH_CPO, "optics.rx.oma_dbm=-12", 0}};
+    for (int i = 0; i < 4; i++) {
+        p4_config v = c;
+        cr_assert_eq(p4_config_set(&v, pts[i].oma), P4_OK);
+        double ber;
+        cr_assert_eq(p4_arch_ber_sum(&v, pts[i].a, 100000, NULL, &ber, NULL, NULL), P4_OK, "%s", p4_last_error());
+        cr_log_info("%s at %s: BER %.3e (seed 3)", p4_arch_name(pts[i].a), pts[i].oma, ber);
+        if (pts[i].pass) cr_expect_lt(ber, c.target_ber, "%s at %s: BER %.3e (seed 3)", p4_arch_name(pts[i].a), pts[i].oma, ber);
+        else cr_expect_gt(ber, c.target_ber, "%s at %s: BER %.3e (seed 3)", p4_arch_name(pts[i].a), pts[i].oma, ber);
+    }
 }

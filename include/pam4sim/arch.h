@@ -9,6 +9,11 @@
  *                =>  module DSP TX (as tx.*) -> C2M -> host RX
  *   LPO          host TX -> C2M -> linear driver -> optics -> linear TIA -> C2M -> host RX (one segment)
  *   LRO          host TX -> C2M -> module DSP RX  =>  module DSP TX -> optics -> linear TIA -> C2M -> host RX
+ *   NPO          as LPO (or, with npo.retimed, as DSP-retimed), the host channel the short board trace
+ *                from the switch package to the optical engine (npo.host_il_db, npo.host_length_mm)
+ *   CPO          as LPO, the host channel the die-to-engine path on the switch substrate
+ *                (cpo.host_il_db, cpo.host_length_mm); with an external laser source the laser's
+ *                power at the modulator is cpo.els_loss_db lower
  *
  * "=>" is a decision point: the next segment transmits the previous one's decisions. Module DSP
  * receivers are bit-true (rx.dsp, with module.rx's equalizer); the host RX is as rx.* says. The
@@ -32,7 +37,8 @@
 extern "C" {
 #endif
 
-typedef enum { P4_ARCH_RETIMED = 0, P4_ARCH_LPO, P4_ARCH_LRO, P4_ARCH_COUNT } p4_arch;
+/* The integration ladder, from the pluggable retimed module to co-packaged optics. */
+typedef enum { P4_ARCH_RETIMED = 0, P4_ARCH_LPO, P4_ARCH_LRO, P4_ARCH_NPO, P4_ARCH_CPO, P4_ARCH_COUNT } p4_arch;
 
 #define P4_ARCH_MAX_SEG 3
 
@@ -40,7 +46,7 @@ typedef struct {
     p4_arch arch;
     int nseg;
     struct {
-        char name[64];
+        char name[96];
         p4_config cfg;  /* the segment as a link */
         int tx_dsp;     /* its transmitter is a module DSP (re-timed symbols) */
         int optical;
@@ -52,9 +58,15 @@ typedef struct {
  * a 70 GHz driver, an 8 dBm laser (the DR1 line of examples/dr1.yaml), KP4, 400000 symbols. */
 p4_status p4_arch_config_default(p4_config *c);
 
-/* "DSP-retimed", "LPO", "LRO"; and the short key "retimed", "lpo", "lro". */
+/* "DSP-retimed", "LPO", "LRO", "NPO", "CPO"; and the short key "retimed", "lpo", "lro", "npo", "cpo". */
 const char *p4_arch_name(p4_arch a);
 const char *p4_arch_key(p4_arch a);
+/* The architecture named by key (also "dsp" for retimed); P4_ARCH_COUNT when none. */
+p4_arch p4_arch_from_key(const char *key);
+/* The configuration key that holds a's host channel loss at Nyquist (its host-loss budget's key). */
+const char *p4_arch_host_loss_key(p4_arch a);
+/* Whether a's segments are retimed by a module DSP (DSP-retimed, LRO, NPO with npo.retimed). */
+int p4_arch_has_dsp(const p4_config *c, p4_arch a);
 
 /* The segments of architecture a with the linear parts at drv_db / tia_db (ignored where a has
  * no such part). */

@@ -36,6 +36,10 @@ typedef struct {
     char ch_file[P4_PATH_MAX];
     int64_t port_order[4];
     int64_t n_port_order;
+    int64_t lane, lane_map[4 * 16], n_lane_map; /* a multi-lane file: the victim lane, the port map */
+    int lane_crosstalk;
+    double lane_amplitude_v[P4_MAX_XTALK];
+    int64_t n_lane_amplitude;
     double ch_taps[P4_MAX_TAPS];
     int64_t n_ch_taps;
     double il_nyquist_db, skin_fraction, length_mm, delay_ps_per_mm, reflection_coeff, reflection_delay_ps;
@@ -107,6 +111,10 @@ typedef struct {
     int64_t mod_n_tx_ffe, mod_ffe_taps, mod_ffe_precursors, mod_dfe_taps, mod_mlse_memory;
     double lpo_drv_peaking_db[P4_MAX_TAPS], lpo_tia_peaking_db[P4_MAX_TAPS];
     int64_t lpo_n_drv_peaking, lpo_n_tia_peaking;
+    /* near- and co-packaged optics: the host channel to the optical engine, the laser */
+    double npo_host_il_db, npo_host_length_mm, cpo_host_il_db, cpo_host_length_mm, cpo_els_loss_db;
+    int npo_retimed;
+    char cpo_laser[16];
     int64_t cmp_symbols, cmp_budget_symbols;
     double cmp_host_il_max_db;
     char cmp_optical_budget[16];
@@ -115,6 +123,13 @@ typedef struct {
     double pw_dsp_pj_bit, pw_dsp_tx_share, pw_retimed_analog_pj_bit, pw_linear_analog_pj_bit, pw_host_serdes_pj_bit;
     int64_t pw_lanes, pw_ports;
     double pw_lane_gbps, pw_hours_per_year, pw_price_per_kwh;
+    double pw_npo_analog_pj_bit, pw_cpo_engine_pj_bit, pw_cpo_laser_pj_bit;
+    /* a module of lanes and a population of modules (sim/module.c): the architecture, the margin
+     * that passes, and the spread of each varied parameter (P4_VARY_COUNT of them, module.h) */
+    char mod_arch[16];
+    double mod_threshold_db;
+    char vary_dist[8][12], vary_scope[8][8];
+    double vary_width[8];
 } p4_config;
 
 /* Fill with the built-in default. */
@@ -123,6 +138,8 @@ void p4_config_default(p4_config *c);
 p4_status p4_config_load(p4_config *c, const char *path);
 /* Apply "key=value" (value in YAML: 3, auto, [1, 0.5], text). */
 p4_status p4_config_set(p4_config *c, const char *assignment);
+/* The value of a numeric key (sim.seed, optics.laser.power_dbm, ...) and its allowed range. */
+p4_status p4_config_number(const p4_config *c, const char *key, double *v, double *lo, double *hi);
 /* Cross-key checks (run after loading and overrides). */
 p4_status p4_config_validate(const p4_config *c);
 /* The configuration as commented YAML (with_help: units, ranges, meaning). */

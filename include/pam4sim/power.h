@@ -7,7 +7,9 @@
  * share power.dsp_tx_share), the module's optics and analog (retimed: power.retimed_analog_pj_bit;
  * LPO: power.linear_analog_pj_bit; LRO: the mean of the two, a DSP-driven transmitter and a linear
  * receiver), and the host SerDes (the same in all; 0 leaves it out). Per module: x lanes; per year:
- * x ports x hours / 1000 kWh, and x price.
+ * x ports x hours / 1000 kWh, and x price. NPO: the engine (power.npo_analog_pj_bit) and, retimed,
+ * the DSP; CPO: the engine without its laser (power.cpo_engine_pj_bit) and the laser, external or
+ * integrated (power.cpo_laser_pj_bit).
  */
 #ifndef PAM4SIM_POWER_H
 #define PAM4SIM_POWER_H

@@ -18,7 +18,7 @@ extern "C" {
 typedef struct { uint64_t s[4]; } p4_rng;
 
 /* Stream ids: one per independent random source in a link. */
-enum { P4_STREAM_DATA = 1, P4_STREAM_NOISE = 2, P4_STREAM_JITTER = 3, P4_STREAM_ADC = 4, P4_STREAM_OPTICS = 5, P4_STREAM_XTALK = 16 };
+enum { P4_STREAM_DATA = 1, P4_STREAM_NOISE = 2, P4_STREAM_JITTER = 3, P4_STREAM_ADC = 4, P4_STREAM_OPTICS = 5, P4_STREAM_VARY = 6, P4_STREAM_XTALK = 16 };
 
 /* Seed a stream from (seed, unit, stream). */
 /* Build the Gaussian sampler's tables (once; p4_init() does it; later calls are free). */
