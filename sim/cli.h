@@ -21,6 +21,10 @@ void cli_json_head(FILE *f, const char *command, const p4_config *c);
  * other option (with its value; NULL if none follows) goes to other(), which returns 0 if it took
  * the value, 1 if it took none, or 2 for a usage error. Returns 0, 1 (an error, printed) or 2. */
 typedef int (*cli_other_fn)(const char *opt, const char *val, void *ctx);
+/* cli_config also takes --fail-on-target (run, stat, sweep, compare): a completed run that misses
+ * measure.target_ber then exits with CLI_EXIT_TARGET instead of 0. */
+#define CLI_EXIT_TARGET 3
+extern int cli_fail_on_target;
 int cli_config(const char *cmd, int argc, char **argv, p4_config *cfg, cli_other_fn other, void *ctx);
 
 /* Several processes (cli_mpi.c): MPI when built with it, else one process. */
