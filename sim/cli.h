@@ -7,6 +7,7 @@
 #include "pam4sim/config.h"
 #include "pam4sim/link.h"
 #include "pam4sim/stat.h"
+#include "pam4sim/touchstone.h"
 
 int cli_fail(void);                                           /* print p4_last_error(), return 1 */
 int cli_parse_u64(const char *opt, const char *v, uint64_t *out); /* 0, or -1 with a message */
@@ -50,6 +51,10 @@ int cli_plot_run(const char *dir, const p4_link *l, const p4_counts *n, const p4
 int cli_plot_sweep(const char *dir, const char *key, int n, const double *x, const double *ber, const double *lo,
                    const double *hi, double target);
 int cmd_sweep(int argc, char **argv); /* pam4sim sweep */
+/* pam4sim channel's checks (cli_channel.c): band against baud/2, passivity against 1 + tol, the IL
+ * at baud/2 against the 200G/lane budgets; JSON members (",\n ..." without the closing brace) or
+ * text lines. */
+int cli_channel_checks(FILE *f, int json, const p4_touchstone *ts, const p4_channel_summary *s, double baud_gbd, double tol);
 int cmd_compare(int argc, char **argv); /* pam4sim compare */
 
 #endif

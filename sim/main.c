@@ -3,7 +3,7 @@
  *   pam4sim [run] [FILE.yaml] [--set key=value]... [--symbols N] [--seed S] [-j N] [--json OUT]
  *   pam4sim config                 the full default, with comments and units
  *   pam4sim prbs NAME [--symbols N]
- *   pam4sim channel FILE.sNp [--json] [--port-order a,b,c,d]
+ *   pam4sim channel FILE.sNp [--json] [--port-order a,b,c,d] [--baud-gbd B] [--passivity-tol T]
  *   pam4sim --help | --version
  * Errors: one line on stderr, exit status 1 (2 for usage). Result files are written to a temporary
  * file in the same folder and renamed into place, so a failed run never leaves a partial file.
@@ -34,8 +34,9 @@ static int usage(FILE *f, int rc)
             "  pam4sim config            print the full default configuration with units and ranges\n"
             "  pam4sim prbs NAME [--symbols N]\n"
             "      print a pattern as digits 0-3 (%s)\n"
-            "  pam4sim channel FILE.sNp [--json] [--port-order a,b,c,d]\n"
-            "      insertion/return loss at 13.28, 26.56, 53.125 GHz, passivity and causality\n"
+            "  pam4sim channel FILE.sNp [--json] [--port-order a,b,c,d] [--baud-gbd B] [--passivity-tol T]\n"
+            "      insertion/return loss at 13.28, 26.56, 53.125 GHz, passivity and causality; warnings: band\n"
+            "      below the link's Nyquist (B/2), singular values of S above 1 + T (1e-3), IL beyond every 200G budget\n"
             "  pam4sim fec encode|decode < IN > OUT\n"
             "      KP4 RS(544,514) on hexadecimal symbols: 514 in, 544 out (encode) or back (decode)\n"
             "  pam4sim jtol [FILE.yaml] [--set k=v]... [--freqs-mhz f1,f2,...] [--symbols N] [-j N] [--json OUT]\n"
@@ -315,8 +316,21 @@ static int cmd_channel(int argc, char **argv)
 {
     const char *file = NULL;
     int json = 0, po[4] = {0};
+    p4_config dc;
+    p4_config_default(&dc);
+    double baud = dc.baud_gbd, tol = 1e-3;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) json = 1;
+        else if ((!strcmp(argv[i], "--baud-gbd") || !strcmp(argv[i], "--passivity-tol")) && i + 1 < argc) {
+            char *end;
+            double v = strtod(argv[i + 1], &end), lo = argv[i][2] == 'b' ? 1 : 0, hi = argv[i][2] == 'b' ? 500 : 1;
+            if (end == argv[i + 1] || *end || !(v > lo && v <= hi)) {
+                fprintf(stderr, "pam4sim: channel: %s must be a number in (%g, %g] (got '%s')\n", argv[i], lo, hi, argv[i + 1]);
+                return 2;
+            }
+            *(argv[i][2] == 'b' ? &baud : &tol) = v;
+            i++;
+        }
         else if (!strcmp(argv[i], "--port-order") && i + 1 < argc) {
             if (sscanf(argv[++i], "%d,%d,%d,%d", &po[0], &po[1], &po[2], &po[3]) != 4) {
                 fprintf(stderr, "pam4sim: --port-order needs four ports, e.g. 1,3,2,4\n");
@@ -342,9 +356,11 @@ static int cmd_channel(int argc, char **argv)
         printf("},\n \"return_loss_db\": {");
         for (int i = 0; i < 3; i++) printf("%s\"%g\": %.4f", i ? ", " : "", s.f_eval_ghz[i], s.rl_db[i]);
         printf("},\n \"max_singular_value\": %.6f, \"max_singular_value_ghz\": %.4g, \"passive\": %s,\n"
-               " \"noncausal_energy_ratio\": %.3e, \"causality_warning\": %s}\n",
+               " \"noncausal_energy_ratio\": %.3e, \"causality_warning\": %s",
                s.max_sv, s.max_sv_ghz, s.max_sv <= 1 ? "true" : "false", s.noncausal_ratio,
                s.causality_warning ? "true" : "false");
+        cli_channel_checks(stdout, 1, ts, &s, baud, tol);
+        printf("}\n");
     } else {
         printf("%s: %d ports, %zu points, %.4g .. %.4g GHz, reference %g ohm\n", file, ts->nports, ts->nfreq,
                s.fmin_ghz, s.fmax_ghz, ts->r_ref_ohm);
@@ -356,6 +372,7 @@ static int cmd_channel(int argc, char **argv)
                s.max_sv > 1 ? " (slightly non-passive)" : "");
         printf("causality    %.2e of the SDD21 impulse energy at negative time%s\n", s.noncausal_ratio,
                s.causality_warning ? "  WARNING: the data look non-causal" : "");
+        cli_channel_checks(stdout, 0, ts, &s, baud, tol);
     }
     p4_touchstone_free(ts);
     return 0;
