@@ -222,6 +222,9 @@ static void report(const cmp_run *s)
     if (!strcmp(c->ch_type, "model"))
         printf("host board   C2M loss model %.2f dB at %.4g GHz, %.0f mm, at both ends\n", c->il_nyquist_db, c->baud_gbd / 2,
                c->length_mm);
+    else if (!strcmp(c->ch_type, "touchstone"))
+        printf("host board   %s (length x %g, + %g dB in series): IL %.2f dB at %.4g GHz, at both ends\n", c->ch_file, c->length_scale,
+               c->ch_extra_loss_db, s->host_il_db, c->baud_gbd / 2);
     else printf("host board   %s %s at both ends\n", c->ch_type, c->ch_file);
     printf("host SerDes  TX FFE %lld taps; RX %s, %lld-tap FFE (%lld pre), %lld-tap DFE%s\n", (long long)c->n_tx_ffe,
            c->ctle_enable ? "CTLE" : "no CTLE", (long long)c->ffe_taps, (long long)c->ffe_precursors, (long long)c->dfe_taps,
