@@ -52,6 +52,7 @@ typedef struct {
     int nv, mc, bad, help;
     const char *csv, *json, *plot;
     const p4_config *c;
+    p4_config *base; /* the same configuration while the options are read */
     point *pt;
     int npt, total, interrupted;
 } sweep;
@@ -145,6 +146,13 @@ static int sweep_other(const char *opt, const char *val, void *ctx)
     if (!val) return 2;
     if (!strcmp(opt, "--vary")) {
         if (parse_vary(s, val)) s->bad = 1;
+        else { /* the base takes the first value, so that it is whole (e.g. --vary channel.file=...
+                * with channel.type touchstone); every point sets its own (a bad value is named there) */
+            const vary *v = &s->v[s->nv - 1];
+            char kv[P4_PATH_MAX + 128];
+            snprintf(kv, sizeof kv, "%s=%s", v->key, v->txt[0]);
+            (void)p4_config_set(s->base, kv);
+        }
     } else if (!strcmp(opt, "--engine")) {
         if (!strcmp(val, "mc")) s->mc = 1;
         else if (!strcmp(val, "stat")) s->mc = 0;
@@ -413,7 +421,7 @@ int cmd_sweep(int argc, char **argv)
 {
     p4_config cfg;
     p4_config_default(&cfg);
-    sweep s = {.c = &cfg};
+    sweep s = {.c = &cfg, .base = &cfg};
     int rc = cli_config("sweep", argc, argv, &cfg, sweep_other, &s);
     if (s.help) {
         printf("usage: pam4sim sweep [FILE.yaml] --vary key=start:stop:step|key=a,b,c [--vary ...] [--engine stat|mc]\n"
@@ -435,7 +443,10 @@ int cmd_sweep(int argc, char **argv)
     }
     s.total = (int)total;
     s.pt = calloc((size_t)total, sizeof *s.pt);
-    if (!s.pt) return cli_fail();
+    if (!s.pt) {
+        free_all(&s);
+        return cli_fail();
+    }
     /* every point's configuration is checked before any runs, so a bad value, or a key that does
      * nothing to the configured link, fails at once */
     for (int i = 0; i < s.total; i++) {
