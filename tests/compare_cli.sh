@@ -35,8 +35,8 @@ python3 - "$T/b.json" <<'EOF' && ok || bad "budget margins in the JSON"
 import json, sys
 for a in json.load(open(sys.argv[1]))["architectures"]:
     b = a["budget_host_il_db"]
-    assert b["nominal"] == 12 and abs(b["margin"] - (b["value"] - 12)) < 1e-9, b
-    assert abs(a["margin_host_il_db"] - b["margin"]) < 1e-9 and a["target_met"] is True, a
+    assert b["nominal"] == 12 and abs(b["margin"] - (b["value"] - 12)) < 1e-6, b  # JSON keeps 9 digits
+    assert abs(a["margin_host_il_db"] - b["margin"]) < 1e-6 and a["target_met"] is True, a
 EOF
 
 # --fail-on-target: 3 when an architecture misses the target (the optics 20 dB short), 0 when all meet it
