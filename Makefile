@@ -99,6 +99,7 @@ test: all channels $(TESTS)
 	@sh tests/stat_cli.sh $(B)/pam4sim
 	@sh tests/compare_cli.sh $(B)/pam4sim
 	@sh tests/module_cli.sh $(B)/pam4sim
+	@sh tests/sweep_channel_cli.sh $(B)/pam4sim $(B)/channels
 	@$(MAKE) --no-print-directory regress
 
 # The reference vectors: every block the manifest lists, regenerated in memory and compared

@@ -55,9 +55,18 @@ double p4_fresp_db_at(const p4_fresp *r, double f)
 
 p4_status p4_fresp_from_samples(p4_fresp *r, const double *f, const double complex *h, size_t nf, double taper)
 {
+    return p4_fresp_from_samples_pow(r, f, h, nf, taper, 1);
+}
+
+/* power != 1: |h|^power and power x the unwrapped phase at the file's points, then the same
+ * interpolation; power == 1 takes no pow() at all, so it gives the plain response bit for bit. */
+p4_status p4_fresp_from_samples_pow(p4_fresp *r, const double *f, const double complex *h, size_t nf, double taper,
+                                    double power)
+{
     if (nf < 2) return p4_error(P4_EINVAL, "p4_fresp_from_samples: need at least 2 frequency points");
+    if (!isfinite(power)) return p4_error(P4_EINVAL, "p4_fresp_from_samples_pow: the power must be finite");
     if (!(taper >= 0 && taper <= 0.5)) return p4_error(P4_EINVAL, "taper must be in [0, 0.5]");
-    double *ph = malloc(nf * sizeof *ph);
+    double *ph = malloc(2 * nf * sizeof *ph), *am = ph + nf;
     if (!ph) return p4_error(P4_ENOMEM, "out of memory");
     /* unwrapped phase, anchored so that a linear extrapolation reaches 0 at DC */
     ph[0] = f[0] > 0 ? carg(h[0]) : 0;
@@ -66,6 +75,9 @@ p4_status p4_fresp_from_samples(p4_fresp *r, const double *f, const double compl
         d -= 2 * M_PI * floor((d + M_PI) / (2 * M_PI));
         ph[k] = ph[k - 1] + d;
     }
+    for (size_t k = 0; k < nf; k++) am[k] = cabs(h[k]);
+    if (power != 1)
+        for (size_t k = 0; k < nf; k++) am[k] = pow(am[k], power), ph[k] *= power;
     double fmax = f[nf - 1], ftap = fmax * (1 - taper);
     size_t j = 0;
     for (size_t k = 0; k <= r->n / 2; k++) {
@@ -75,13 +87,13 @@ p4_status p4_fresp_from_samples(p4_fresp *r, const double *f, const double compl
             continue;
         }
         if (fk <= f[0]) {
-            mag = cabs(h[0]);
+            mag = am[0];
             phase = f[0] > 0 ? ph[0] * fk / f[0] : 0;
-            if (f[0] == 0 && creal(h[0]) < 0) mag = -mag;
+            if (f[0] == 0 && creal(h[0]) < 0) mag = -mag; /* a polarity, kept as it is at any power */
         } else {
             while (j + 1 < nf - 1 && f[j + 1] < fk) j++;
             double t = (fk - f[j]) / (f[j + 1] - f[j]);
-            mag = cabs(h[j]) + t * (cabs(h[j + 1]) - cabs(h[j]));
+            mag = am[j] + t * (am[j + 1] - am[j]);
             phase = ph[j] + t * (ph[j + 1] - ph[j]);
         }
         double w = fk <= ftap || taper == 0 ? 1 : 0.5 * (1 + cos(M_PI * (fk - ftap) / (fmax - ftap)));
@@ -221,8 +233,23 @@ p4_status p4_fresp_impulse(const p4_fresp *r, double *h)
     return P4_OK;
 }
 
+static p4_status truncate(const double *full, size_t n, double tail_rel, size_t margin, size_t max_len, int best_window,
+                          p4_impulse *out);
+
 p4_status p4_impulse_truncate(const double *full, size_t n, double tail_rel, size_t margin, size_t max_len,
                               p4_impulse *out)
+{
+    return truncate(full, n, tail_rel, margin, max_len, 0, out);
+}
+
+p4_status p4_impulse_truncate_window(const double *full, size_t n, double tail_rel, size_t margin, size_t max_len,
+                                     p4_impulse *out)
+{
+    return truncate(full, n, tail_rel, margin, max_len, 1, out);
+}
+
+static p4_status truncate(const double *full, size_t n, double tail_rel, size_t margin, size_t max_len, int best_window,
+                          p4_impulse *out)
 {
     size_t pk = 0;
     double total = 0;
@@ -250,6 +277,21 @@ p4_status p4_impulse_truncate(const double *full, size_t n, double tail_rel, siz
         acc += full[i] * full[i];
         len = d + 1;
         if (total - acc <= tail_rel * total && (long)d > (long)pk - start) break;
+    }
+    if (len > max_len && best_window) {
+        /* the window of max_len samples inside the span that holds the most energy: a noisy
+         * crosstalk file's floor would otherwise pull the start far before the response */
+        double w = 0, best = -1;
+        long best_start = start;
+        for (size_t d = 0; d < len; d++) {
+            long i = (start + (long)d) % (long)n, o = (start + (long)d - (long)max_len) % (long)n;
+            if (i < 0) i += (long)n;
+            if (o < 0) o += (long)n;
+            w += full[i] * full[i];
+            if (d >= max_len) w -= full[o] * full[o];
+            if (d + 1 >= max_len && w > best) best = w, best_start = start + (long)(d + 1 - max_len);
+        }
+        start = best_start;
     }
     if (len > max_len) len = max_len;
     out->h = malloc(len * sizeof *out->h);

@@ -117,6 +117,7 @@ static void module_line_rx(p4_config *s, const p4_config *c)
 {
     module_rx(s, c);
     strcpy(s->ch_type, "none");
+    s->length_scale = 1, s->ch_extra_loss_db = 0; /* the host board's scaling, not this segment's */
     s->eta0_v2_per_ghz = 0, s->noise_filter_ghz = 0;
     s->ctle_enable = 0;
 }

@@ -20,16 +20,16 @@
     "                        worker threads (sim.threads; 0 = one per core); the result does not depend on it\n"
 #define COMMON "--set=", "--symbols=", "--seed=", "-j=", "--threads="
 
-static const char *const o_run[] = {COMMON, "--json=", "--plot=", "--until-errors=", "--max-seconds=",
+static const char *const o_run[] = {COMMON, "--fail-on-target", "--json=", "--plot=", "--until-errors=", "--max-seconds=",
                                     "--checkpoint=", "--checkpoint-every=", "--resume=", NULL};
-static const char *const o_stat[] = {COMMON, "--json=", "--plot=", NULL};
-static const char *const o_sweep[] = {COMMON, "--vary=", "--engine=", "--csv=", "--json=", "--plot=", NULL};
-static const char *const o_compare[] = {COMMON, "--json=", "--no-budget", NULL};
+static const char *const o_stat[] = {COMMON, "--fail-on-target", "--json=", "--plot=", NULL};
+static const char *const o_sweep[] = {COMMON, "--fail-on-target", "--vary=", "--engine=", "--csv=", "--json=", "--plot=", NULL};
+static const char *const o_compare[] = {COMMON, "--fail-on-target", "--json=", "--no-budget", NULL};
 static const char *const o_module[] = {COMMON, "--json=", "--arch=", "--lane=", "--population=", "--exact", NULL};
 static const char *const o_jtol[] = {COMMON, "--freqs-mhz=", "--json=", NULL};
 static const char *const o_sens[] = {COMMON, "--step=", "--json=", NULL};
 static const char *const o_tdecq[] = {COMMON, "--json=", NULL};
-static const char *const o_channel[] = {"--json", "--port-order=", NULL};
+static const char *const o_channel[] = {"--json", "--port-order=", "--baud-gbd=", "--passivity-tol=", NULL};
 static const char *const o_prbs[] = {"--symbols=", NULL};
 static const char *const o_none[] = {NULL};
 static const char *const o_vectors[] = {"--block=", "--out=", "--channels=", "--config=", "--seed=",

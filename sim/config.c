@@ -77,6 +77,8 @@ static const kdef keys[] = {
     DBL("channel.reflection_coeff", reflection_coeff, -0.9, 0.9, "0", "loss model: echo amplitude relative to the thru (0: no reflection)"),
     DBL("channel.reflection_delay_ps", reflection_delay_ps, 0, 10000, "200", "loss model: echo delay after the main arrival [ps]"),
     DBL("channel.taper_fraction", taper_fraction, 0, 0.5, "0.1", "Touchstone: raised-cosine roll-off over this top fraction of the file's band"),
+    DBL("channel.length_scale", length_scale, 0.05, 20, "1", "Touchstone: length factor k of the measured channel, a k-times longer line of the same construction (|H|^k, k x the unwrapped phase; the crosstalk paths get the same added section H^(k-1))"),
+    DBL("channel.extra_loss_db", ch_extra_loss_db, 0, 80, "0", "a loss-model section in series at the receiver (loss at baud/2 [dB], shape from channel.skin_fraction), on the channel and every crosstalk path"),
     ENUM("channel.position", ch_position, "tx rx both", "tx", "with optics.enable: the channel before the driver (tx), after the TIA (rx), or the same channel at both (a linear module between two host boards)"),
     DBL("channel.impulse_max_ui", impulse_max_ui, 8, 8192, "512", "longest impulse response kept [UI]"),
     DBL("channel.reference_ohm", reference_ohm, 1, 1000, "50", "reference resistance the S-parameters are renormalized to [ohm]"),
@@ -283,6 +285,8 @@ p4_status p4_config_number(const p4_config *c, const char *key, double *v, doubl
     if (hi) *hi = k->max;
     return P4_OK;
 }
+
+int p4_config_has_key(const char *key) { return find_key(key) != NULL; }
 
 static int is_prefix(const char *path)
 {
@@ -549,6 +553,11 @@ p4_status p4_config_validate(const p4_config *c)
         return p4_error(P4_EINVAL, "key 'rx.mlse.memory' needs rx.dsp.enable = true");
     if (!isnan(c->rx_power_dbm) && !isnan(c->rx_oma_dbm))
         return p4_error(P4_EINVAL, "keys 'optics.rx.power_dbm' and 'optics.rx.oma_dbm' both set: give one (the other auto)");
+    if (c->length_scale != 1 && strcmp(c->ch_type, "touchstone"))
+        return p4_error(P4_EINVAL, "key 'channel.length_scale' = %g needs channel.type touchstone (it scales a measured channel; the loss model's is channel.il_nyquist_db)",
+                        c->length_scale);
+    if (c->ch_extra_loss_db != 0 && !strcmp(c->ch_type, "none"))
+        return p4_error(P4_EINVAL, "key 'channel.extra_loss_db' = %g needs a channel (channel.type is none)", c->ch_extra_loss_db);
     if (!c->optics_enable && strcmp(c->ch_position, "tx"))
         return p4_error(P4_EINVAL, "key 'channel.position' = %s needs optics.enable = true (an electrical link's channel is its whole medium)",
                         c->ch_position);

@@ -25,11 +25,14 @@ void p4_link_destroy(p4_link *l)
     free(l);
 }
 
-/* Channel response from a Touchstone file into r. A file of more than 4 ports (or with a lane map)
- * is a multi-lane file: the thru is lane channel.lane's, and xt_lane >= 0 asks instead for the
- * crosstalk from that lane (0-based) into it; *nlanes (when asked) gets the file's lane count. */
-static p4_status touchstone_into(p4_link *l, p4_fresp *r, const char *path, const int64_t *po, int have_po,
-                                 double *il_nyq, int64_t order_used[4], int xt_lane, int *nlanes)
+/* Channel response from a Touchstone file into r, raised to `power` (channel.length_scale: a line
+ * `power` times as long, |H|^k and k x the unwrapped phase). With sect non-NULL and power != 1,
+ * *sect receives the section that lengthening adds in series, H^(power-1), for the crosstalk paths
+ * (NULL when power is 1). il_nyq: the file's own loss at baud/2. A file of more than 4 ports (or with
+ * a lane map) is a multi-lane file: the thru is lane channel.lane's, and xt_lane >= 0 asks instead
+ * for the crosstalk from that lane (0-based) into it; *nlanes (when asked) gets the file's lanes. */
+static p4_status touchstone_into(p4_link *l, p4_fresp *r, const char *path, const int64_t *po, int have_po, double power,
+                                 double *il_nyq, int64_t order_used[4], p4_fresp **sect, int xt_lane, int *nlanes)
 {
     const p4_config *c = &l->cfg;
     p4_touchstone *ts = p4_touchstone_read(path);
@@ -60,7 +63,12 @@ static p4_status touchstone_into(p4_link *l, p4_fresp *r, const char *path, cons
     if (!st && !h) st = p4_error(P4_ENOMEM, "out of memory");
     if (!st) st = multi ? p4_touchstone_lane_sdd(ts, &lm, (int)c->lane - 1, xt_lane >= 0 ? xt_lane : (int)c->lane - 1, h)
                         : p4_touchstone_sdd21(ts, order, h);
-    if (!st) st = p4_fresp_from_samples(r, ts->freq_hz, h, ts->nfreq, l->cfg.taper_fraction);
+    if (!st) st = p4_fresp_from_samples_pow(r, ts->freq_hz, h, ts->nfreq, l->cfg.taper_fraction, power);
+    if (!st && sect && power != 1) {
+        *sect = p4_fresp_create(r->n, r->fs_hz);
+        st = *sect ? p4_fresp_from_samples_pow(*sect, ts->freq_hz, h, ts->nfreq, l->cfg.taper_fraction, power - 1)
+                   : p4_error(P4_ENOMEM, "out of memory");
+    }
     if (!st && il_nyq) *il_nyq = -p4_interp_db(ts->freq_hz, h, ts->nfreq, 0.5 / l->ui_s);
     if (!st && ts->freq_hz[ts->nfreq - 1] < 0.5 / l->ui_s) {
         char m[256];
@@ -218,17 +226,32 @@ p4_link *p4_link_create(const p4_config *cfg)
         if (bw > 0) p4_fresp_gaussian(txf, bw);
     } else if (!st && !strcmp(c->tx_filter, "bessel"))
         st = p4_fresp_bessel(txf, 4, c->tx_bandwidth_ghz * 1e9);
-    /* channel */
+    /* channel; sect: what channel.length_scale and channel.extra_loss_db put in series at the
+     * receiver, which every crosstalk path also passes (so each aggressor keeps its ratio to the
+     * thru at every frequency) */
     l->info.channel_il_nyquist_db = 0;
+    p4_fresp *sect = NULL;
     if (!st && !strcmp(c->ch_type, "touchstone"))
-        st = touchstone_into(l, ch, c->ch_file, c->port_order, c->n_port_order == 4, &l->info.channel_il_nyquist_db,
-                             thru_order, -1, &file_lanes);
+        st = touchstone_into(l, ch, c->ch_file, c->port_order, c->n_port_order == 4, c->length_scale,
+                             &l->info.channel_il_file_db, thru_order, &sect, -1, &file_lanes);
     else if (!st && !strcmp(c->ch_type, "model"))
         st = p4_fresp_loss_model(ch, c->il_nyquist_db, c->skin_fraction, fN, c->length_mm * c->delay_ps_per_mm * 1e-12,
                                  c->reflection_coeff, c->reflection_delay_ps * 1e-12);
     else if (!st && !strcmp(c->ch_type, "taps"))
         p4_fresp_taps(ch, c->ch_taps, (int)c->n_ch_taps, l->ui_s);
-    if (!st && strcmp(c->ch_type, "touchstone")) l->info.channel_il_nyquist_db = -p4_fresp_db_at(ch, fN);
+    if (!st && c->ch_extra_loss_db > 0 && strcmp(c->ch_type, "none")) {
+        p4_fresp *e = p4_fresp_create(n, l->fs_hz);
+        st = e ? p4_fresp_loss_model(e, c->ch_extra_loss_db, c->skin_fraction, fN, 0, 0, 0) : p4_error(P4_ENOMEM, "out of memory");
+        if (!st) p4_fresp_mul(ch, e);
+        if (!st && sect) p4_fresp_mul(sect, e), p4_fresp_free(e);
+        else if (!st) sect = e;
+        else p4_fresp_free(e);
+    }
+    if (!st) {
+        int ts = !strcmp(c->ch_type, "touchstone");
+        l->info.channel_scaled = ts && (c->length_scale != 1 || c->ch_extra_loss_db > 0);
+        l->info.channel_il_nyquist_db = ts && !l->info.channel_scaled ? l->info.channel_il_file_db : -p4_fresp_db_at(ch, fN);
+    }
     if (!st) {
         l->info.il_n = P4_IL_POINTS;
         for (int i = 0; i < P4_IL_POINTS; i++) {
@@ -298,7 +321,8 @@ p4_link *p4_link_create(const p4_config *cfg)
     l->nxt = (int)c->n_xt_files;
     for (int i = 0; !st && i < l->nxt; i++) {
         xt[i] = p4_fresp_copy(txf);
-        st = touchstone_into(l, xt[i], c->xt_files[i], thru_order, 1, NULL, NULL, -1, NULL);
+        st = touchstone_into(l, xt[i], c->xt_files[i], thru_order, 1, 1, NULL, NULL, NULL, -1, NULL);
+        if (!st && sect) p4_fresp_mul(xt[i], sect);
         if (!st) p4_fresp_mul(xt[i], rxf);
         l->xt_amp_v[i] = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v;
     }
@@ -314,7 +338,8 @@ p4_link *p4_link_create(const p4_config *cfg)
         if (a == c->lane - 1) continue;
         int i = l->nxt;
         xt[i] = p4_fresp_copy(txf);
-        st = touchstone_into(l, xt[i], c->ch_file, thru_order, 1, NULL, NULL, a, NULL);
+        st = touchstone_into(l, xt[i], c->ch_file, thru_order, 1, 1, NULL, NULL, NULL, a, NULL);
+        if (!st && sect) p4_fresp_mul(xt[i], sect);
         if (!st) p4_fresp_mul(xt[i], rxf);
         l->xt_amp_v[i] = c->n_lane_amplitude ? c->lane_amplitude_v[j] : c->amplitude_v;
         l->nxt++, j++;
@@ -433,7 +458,7 @@ p4_link *p4_link_create(const p4_config *cfg)
     for (int i = 0; !st && i < l->nxt; i++) {
         p4_fresp_mul(xt[i], best_ctle);
         p4_fresp_impulse(xt[i], full);
-        st = p4_impulse_truncate(full, n, TAIL_REL, 2 * (size_t)l->sps, max_len, &l->xt[i]);
+        st = p4_impulse_truncate_window(full, n, TAIL_REL, 2 * (size_t)l->sps, max_len, &l->xt[i]);
         double amp = l->xt_amp_v[i];
         if (!st) l->xpulse[i] = conv_pulse(l->xt[i].h, l->xt[i].len, rect, rl1, amp, &l->xpulse_len[i]);
     }
@@ -493,7 +518,7 @@ p4_link *p4_link_create(const p4_config *cfg)
         }
         l->tail = (size_t)best.cursor + (size_t)c->ffe_taps + 32;
     }
-    p4_fresp_free(txf), p4_fresp_free(ch), p4_fresp_free(rxf), p4_fresp_free(tmp), p4_fresp_free(rx_ch);
+    p4_fresp_free(txf), p4_fresp_free(ch), p4_fresp_free(rxf), p4_fresp_free(tmp), p4_fresp_free(rx_ch), p4_fresp_free(sect);
     p4_fresp_free(sig), p4_fresp_free(ctle), p4_fresp_free(best_ctle);
     for (int i = 0; i < P4_MAX_XTALK; i++) p4_fresp_free(xt[i]);
     free(full), free(rp), free(pulse), free(best_pulse), free(rn_full), free(opt_pulse);

@@ -25,8 +25,14 @@ void p4_report_link_text(FILE *f, const p4_config *c, const p4_link_info *in)
 {
     fprintf(f, "pam4sim %s  %s link, %.4g GBd PAM4 (%.4g Gb/s), %lld samples/UI, seed %lld\n", P4_VERSION,
             in->optical ? "optical" : "electrical", c->baud_gbd, 2 * c->baud_gbd, (long long)c->sps, (long long)c->seed);
-    if (!strcmp(c->ch_type, "touchstone"))
+    if (!strcmp(c->ch_type, "touchstone") && in->channel_scaled)
+        fprintf(f, "channel      %s: IL %.2f dB at %.4g GHz; scaled: length x %g, + %g dB loss model in series: IL %.2f dB\n",
+                c->ch_file, in->channel_il_file_db, c->baud_gbd / 2, c->length_scale, c->ch_extra_loss_db, in->channel_il_nyquist_db);
+    else if (!strcmp(c->ch_type, "touchstone"))
         fprintf(f, "channel      %s: IL %.2f dB at %.4g GHz\n", c->ch_file, in->channel_il_nyquist_db, c->baud_gbd / 2);
+    else if (c->ch_extra_loss_db > 0 && strcmp(c->ch_type, "none"))
+        fprintf(f, "channel      %s with + %g dB loss model in series: IL %.2f dB at %.4g GHz\n", c->ch_type, c->ch_extra_loss_db,
+                in->channel_il_nyquist_db, c->baud_gbd / 2);
     else if (!strcmp(c->ch_type, "model"))
         fprintf(f, "channel      loss model: IL %.2f dB at %.4g GHz (%.0f %% skin), %.0f mm\n", in->channel_il_nyquist_db,
                 c->baud_gbd / 2, 100 * c->skin_fraction, c->length_mm);
@@ -94,6 +100,7 @@ void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p
     p4_config_write_json(c, f, 2);
     fprintf(f, ",\n  \"link\": {\n    \"channel_il_nyquist_db\": ");
     p4_json_num(f, in->channel_il_nyquist_db);
+    if (!strcmp(c->ch_type, "touchstone")) fprintf(f, ",\n    \"channel_il_file_db\": "), p4_json_num(f, in->channel_il_file_db);
     fprintf(f, ",\n    \"ctle_g_dc_db\": ");
     p4_json_num(f, in->g_dc_db);
     fprintf(f, ",\n    \"ctle_g_dc_hp_db\": ");

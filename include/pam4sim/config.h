@@ -44,6 +44,7 @@ typedef struct {
     int64_t n_ch_taps;
     double il_nyquist_db, skin_fraction, length_mm, delay_ps_per_mm, reflection_coeff, reflection_delay_ps;
     double taper_fraction, impulse_max_ui, reference_ohm;
+    double length_scale, ch_extra_loss_db; /* a measured channel scaled: H^k, and a loss-model section in series */
     char ch_position[8];            /* with optics: tx (before the driver), rx (after the TIA), both */
     /* crosstalk */
     char xt_files[P4_MAX_XTALK][P4_PATH_MAX];
@@ -142,6 +143,14 @@ p4_status p4_config_set(p4_config *c, const char *assignment);
 p4_status p4_config_number(const p4_config *c, const char *key, double *v, double *lo, double *hi);
 /* Cross-key checks (run after loading and overrides). */
 p4_status p4_config_validate(const p4_config *c);
+/* 1 if key is a configuration key (dotted path), else 0. */
+int p4_config_has_key(const char *key);
+/* Whether a key acts on the link this configuration describes (run, stat, sweep). Returns 1 if
+ * it does; 0 if it cannot change the result here, with the reason in why[0..n) (e.g. "the channel
+ * is a Touchstone file; channel.il_nyquist_db applies to the loss model"); -1 for an unknown key.
+ * engine: 's' for the statistical engine, 'm' for the Monte Carlo engines, 0 for either. The rules
+ * are one table in config.c, beside the keys. */
+int p4_config_key_acts(const p4_config *c, const char *key, int engine, char *why, size_t n);
 /* The configuration as commented YAML (with_help: units, ranges, meaning). */
 void p4_config_write_yaml(const p4_config *c, FILE *f, int with_help);
 /* The configuration as one JSON object (no trailing newline), indented by `indent` spaces. */

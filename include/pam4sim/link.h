@@ -47,7 +47,9 @@ typedef struct {
     /* pulse response at the sampler (before the RX FFE) */
     double main_cursor_v;
     double pre[P4_PULSE_PRE], post[P4_PULSE_POST]; /* relative to the main cursor */
-    double channel_il_nyquist_db;   /* |H_channel| at baud/2          */
+    double channel_il_nyquist_db;   /* |H_channel| at baud/2 (after channel.length_scale and extra_loss_db) */
+    double channel_il_file_db;      /* a Touchstone channel: the file's own loss at baud/2                  */
+    int channel_scaled;             /* a Touchstone channel scaled or with an extra loss in series          */
     double fir_taps;                /* length of the linear-chain FIR */
     /* latency model, ns */
     double lat_tx_ffe_ns, lat_driver_ns, lat_channel_ns, lat_rx_analog_ns, lat_rx_ffe_ns, lat_model_ns;

@@ -42,6 +42,11 @@ double p4_fresp_db_at(const p4_fresp *r, double f_hz);
 /* Measured samples h(f) onto the grid, as described above; taper in [0, 0.5]. */
 p4_status p4_fresp_from_samples(p4_fresp *r, const double *f_hz, const p4_complex *h, size_t nf,
                                 double taper);
+/* The same for h raised to `power` (finite; a line `power` times as long as the measured one of
+ * the same construction): |h|^power in magnitude and power x the unwrapped phase, taken at the
+ * file's points before the interpolation. power = 1 is p4_fresp_from_samples exactly. */
+p4_status p4_fresp_from_samples_pow(p4_fresp *r, const double *f_hz, const double complex *h, size_t nf,
+                                    double taper, double power);
 void p4_fresp_gaussian(p4_fresp *r, double f3db_hz);
 /* Bessel-Thomson low-pass of order 1..10, normalized so |H(f3db)| = 1/sqrt(2). */
 p4_status p4_fresp_bessel(p4_fresp *r, int order, double f3db_hz);
@@ -70,6 +75,10 @@ typedef struct {
  * is below tail_rel of the total, at most max_len samples. */
 p4_status p4_impulse_truncate(const double *full, size_t n, double tail_rel, size_t margin, size_t max_len,
                               p4_impulse *out);
+/* The same, but a span longer than max_len keeps the max_len-sample window with the most energy
+ * (for crosstalk files, whose noise floor lies above 1e-4 of their small peak far before it). */
+p4_status p4_impulse_truncate_window(const double *full, size_t n, double tail_rel, size_t margin, size_t max_len,
+                                     p4_impulse *out);
 void p4_impulse_free(p4_impulse *imp);
 
 
