@@ -5,6 +5,13 @@
  * timing error -> loop filter, applied `latency` steps later. In fixed mode every quantity that
  * hardware holds in a register is rounded and saturated where it is written; the doubles hold
  * integers exactly (all magnitudes stay far below 2^53).
+ *
+ * Clock acquisition (dsprx.h): an eye scan at SCAN_PHASES phases across one UI finds the eye's
+ * centre, three scans on the free-running clock give the frequency, and the loop starts there with
+ * its integrator preloaded; a lock detector on the slicer SNR re-centres the phase when it is lost.
+ * The alternative, letting the Mueller-Mueller loop pull in from wherever it starts, hangs near the
+ * detector's unstable point (sampling on the crossing, half a UI off) and cannot pull in a frequency
+ * offset larger than its bandwidth allows.
  */
 #include "pam4sim/dsprx.h"
 #include "pam4sim/mlse.h"
@@ -15,6 +22,10 @@
 
 #define REG_FRAC 24 /* extra fraction bits of adaptive registers */
 #define DFE_Q 1024.0
+#define SCAN_PHASES 16  /* eye-scan phases across one UI */
+#define SCAN_LEN 256    /* steps per eye-scan window */
+#define SCAN_S1 448     /* second scan window after the first: +-1100 ppm stay within half a UI */
+#define LOCK_BLOCK 1024 /* steps per lock-detector decision */
 
 struct p4_dsprx {
     p4_dsprx_setup s;
@@ -161,6 +172,80 @@ static inline double interp(const double *w, size_t n, double p)
     return (-a * f * fm1 * fm2 + e * fp1 * f * fm1) * (1.0 / 6) + (b * fp1 * fm1 * fm2 - c * fp1 * f * fm2) * 0.5;
 }
 
+static inline double wrap_ui(double v) { return v - floor(v + 0.5); }
+
+/* Eye scan: the slicer's mean square error (outer level 1) with the initial equalizer, in floating
+ * point, at the phases phi(m) = ph + fr (m - m0) + k / SCAN_PHASES - 1/2 (k = 0..SCAN_PHASES-1) over
+ * steps m0 .. m0 + SCAN_LEN, each phase with its own decision feedback. Returns the eye's centre
+ * relative to ph (UI, in [-1/2, 1/2)): the circular centroid of the phases weighted by how far
+ * their error lies below the mid-point of the best and the worst; *best gets the smallest error. */
+static double eye_scan(const p4_dsprx *d, const double *wave, size_t nsamp, long m0, double ph, double fr, double t0,
+                       double *best)
+{
+    const p4_dsprx_setup *s = &d->s;
+    const int N = s->nffe, ND = s->ndfe, sps = s->sps;
+    const double eps = s->offset_ppm * 1e-6, bq = s->fixed ? DFE_Q : 1.0, L = d->info.out_level;
+    double mse[SCAN_PHASES], xs[SCAN_LEN + 64];
+    for (int k = 0; k < SCAN_PHASES; k++) {
+        double th = (double)k / SCAN_PHASES - 0.5, acc2 = 0;
+        uint8_t past[64] = {0};
+        for (int j = 0; j < SCAN_LEN + N - 1; j++) {
+            double m = (double)(m0 - N + 1 + j);
+            double tau = s->sj_amp_ui > 0 ? s->sj_amp_ui * sin(s->sj_rad_per_ui * (t0 + m)) : 0;
+            double pos = s->base_pos + (m * (1 - eps) + ph + fr * (m - (double)m0) + th - tau) * sps;
+            xs[j] = interp(wave, nsamp, pos) * s->gain;
+        }
+        for (int j = 0; j < SCAN_LEN; j++) {
+            double acc = 0;
+            for (int i = 0; i < N; i++) acc += d->c0[i] * xs[j + N - 1 - i];
+            double fb = 0;
+            for (int i = 0; i < ND; i++) fb += d->b0[i] * d->lvq[past[i]];
+            double z = acc * d->scale - fb / bq;
+            uint8_t dec = (uint8_t)((z > d->thq[0]) + (z > d->thq[1]) + (z > d->thq[2]));
+            double e = (z - d->lvq[dec]) / L;
+            acc2 += e * e;
+            for (int i = ND - 1; i > 0; i--) past[i] = past[i - 1];
+            if (ND) past[0] = dec;
+        }
+        mse[k] = acc2 / SCAN_LEN;
+    }
+    double lo = mse[0], hi = mse[0];
+    for (int k = 1; k < SCAN_PHASES; k++) lo = fmin(lo, mse[k]), hi = fmax(hi, mse[k]);
+    double cx = 0, sx = 0, mid = 0.5 * (lo + hi);
+    for (int k = 0; k < SCAN_PHASES; k++) {
+        double w = fmax(0, mid - mse[k]) * fmax(0, mid - mse[k]), a = 2 * M_PI * ((double)k / SCAN_PHASES - 0.5);
+        cx += w * cos(a), sx += w * sin(a);
+    }
+    *best = lo;
+    if (!(cx * cx + sx * sx > 0)) return 0; /* a flat scan (no signal): keep the phase */
+    return wrap_ui(atan2(sx, cx) / (2 * M_PI));
+}
+
+/* The acquisition aid on the free-running clock from phase ph at step m0: eye scans at m0 and at
+ * m0 + SCAN_S1 x 2.3^k up to m0 + s2 give the eye's centre and the frequency. The centre moves by
+ * the offset times the distance; each scan is unwrapped against the prediction of the earlier
+ * ones, whose error grows by the ratio of the distances (about 2), so a centre off by 0.1 UI in
+ * one scan cannot flip a later one by a whole UI. Returns the phase to use at step 0; *fr gets the
+ * phase increment per step. */
+static double acquire_aid(const p4_dsprx *d, const double *wave, size_t nsamp, long m0, long s2, double ph, double t0,
+                          double *fr, double *best)
+{
+    double c0 = eye_scan(d, wave, nsamp, m0, ph, 0, t0, best), c = c0, f = 0;
+    long dist = SCAN_S1, last = 0;
+    for (;;) {
+        if (dist > s2 - SCAN_S1) dist = s2;
+        double pred = c0 + f * (double)dist;
+        c = eye_scan(d, wave, nsamp, m0 + dist, ph, 0, t0, best);
+        c = pred + wrap_ui(c - pred);
+        f = (c - c0) / (double)dist;
+        last = dist;
+        if (dist >= s2) break;
+        dist = dist * 23 / 10;
+    }
+    *fr = f;
+    return ph + c - f * (double)(m0 + last + SCAN_LEN / 2);
+}
+
 void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, const uint8_t *train, long delay,
                   double t0, p4_rng *rng, p4_dsprx_out *o)
 {
@@ -181,6 +266,19 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
     double phi = s->initial_phase_ui + round(tau0), integ = 0;
     const int lat = s->latency;
     memset(d->pend, 0, (size_t)(lat + 1) * sizeof *d->pend);
+    const double pnorm = (d->lvq[0] * d->lvq[0] + d->lvq[1] * d->lvq[1] + d->lvq[2] * d->lvq[2] + d->lvq[3] * d->lvq[3]) / 4;
+    /* acquisition aid: start at the eye's centre with the integrator at the measured frequency */
+    const long s2 = s->acquire / 4 < 4096 ? s->acquire / 4 : 4096, m0 = N + 32 + (delay > 0 ? delay : 0);
+    const long aid_end = m0 + s2 + SCAN_LEN;
+    const int aid = s->detector != P4_CDR_NONE && s2 >= 2 * SCAN_S1 && aid_end < (s->acquire / 2) && (size_t)aid_end < nsym;
+    double ebest = 0;
+    if (aid) {
+        phi = acquire_aid(d, wave, nsamp, m0, s2, phi, t0, &integ, &ebest);
+        for (int i = 0; i <= lat; i++) d->pend[i] = integ;
+    }
+    const double lock_mse = aid && s->lock_snr_db > 0 ? pnorm * pow(10, -s->lock_snr_db / 10) * LOCK_BLOCK : INFINITY;
+    double lock_acc = 0;
+    uint64_t relocks = 0;
     double zprev = 0;
     uint8_t dprev = 0;
     long slip_ref = LONG_MIN;
@@ -258,6 +356,23 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
             d->pend[m % (size_t)(lat + 1)] = kp * te + integ;
             phi += d->pend[(m + 1) % (size_t)(lat + 1)];
         }
+        /* lock detector: the slicer's SNR over a block; below the threshold, re-centre the phase on
+         * a new eye scan and restart the equalizer from its initial taps */
+        const double ed = z - d->lvq[dec];
+        lock_acc += ed * ed;
+        if ((m + 1) % LOCK_BLOCK == 0) {
+            if ((long)m >= aid_end && lock_acc > lock_mse && m + 1 + (size_t)(s2 + SCAN_LEN) < nsym) {
+                /* the aid from here, on the clock as it runs now; the whole UI nearest the old
+                 * phase keeps the frame alignment when only the fraction was lost */
+                double ph1 = acquire_aid(d, wave, nsamp, (long)m + 1, s2, phi, t0, &integ, &ebest) + integ * (double)(m + 1);
+                phi = ph1 + round(phi - ph1);
+                for (int i = 0; i <= lat; i++) d->pend[i] = integ;
+                for (int i = 0; i < N; i++) c[i] = d->c0[i], creg[i] = fx ? ldexp(d->c0[i], REG_FRAC) : d->c0[i];
+                for (int j = 0; j < ND; j++) b[j] = d->b0[j], breg[j] = fx ? ldexp(d->b0[j], REG_FRAC) : d->b0[j];
+                relocks++;
+            }
+            lock_acc = 0;
+        }
         psi = phi - (double)m * eps - tau;
         if ((long)m == half && half > 0) {
             /* frame alignment: a loop that settled on a neighbouring symbol is re-labelled (an
@@ -278,7 +393,7 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
         p4_mlse_run(d->mlse, o->y, nsym, o->dec);
     } else
         memcpy(o->dec, o->dec_dfe, nsym);
-    o->clips = clips, o->slips = slips;
+    o->clips = clips, o->slips = slips, o->relocks = relocks;
     o->freq_ppm = integ * 1e6;
     o->phase_end_ui = psi;
 }
