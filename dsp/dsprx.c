@@ -36,7 +36,8 @@ struct p4_dsprx {
     double step_ffe, step_dfe;  /* register increments per (e * x), tracking */
     double tstep_ffe, tstep_dfe; /* during training */
     double kp, ki;
-    double *pend;               /* pending loop corrections, ring of latency+1 */
+    double *pend;               /* pending loop corrections, a power-of-two ring of >= latency+1 */
+    size_t pmask;               /* its size - 1 */
     p4_mlse *mlse;
     double *ybuf;
 };
@@ -53,7 +54,13 @@ void p4_dsprx_destroy(p4_dsprx *d)
 }
 
 static inline double sat(double v, double m) { return v > m ? m : v < -m ? -m : v; }
-static inline double rnd(double v) { return floor(v + 0.5); }
+/* round half up, floor(v + 0.5), without a library call: exact for |v| < 2^62 (the truncation toward
+ * zero is floor for t >= 0 and one above it for a negative t with a fraction) */
+static inline double rnd(double v)
+{
+    double t = v + 0.5, f = (double)(int64_t)t;
+    return f > t ? f - 1 : f;
+}
 
 /* A relative LMS step mu, with p the step per unit mu, as a register increment per (e * x): in
  * fixed point the power of two 2^-e nearest mu p, shifted into the REG_FRAC fraction bits. */
@@ -128,7 +135,10 @@ p4_dsprx *p4_dsprx_create(const p4_dsprx_setup *s)
     if (!isnan(s->kp)) d->kp = s->kp;
     if (!isnan(s->ki)) d->ki = s->ki;
     in->kp = d->kp, in->ki = d->ki;
-    d->pend = calloc((size_t)s->latency + 1, sizeof *d->pend);
+    size_t ring = 1;
+    while (ring < (size_t)s->latency + 1) ring *= 2;
+    d->pmask = ring - 1;
+    d->pend = calloc(ring, sizeof *d->pend);
     if (!d->pend) {
         p4_dsprx_destroy(d);
         return NULL;
@@ -256,16 +266,32 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
     /* the last N codes and their positions, newest first: each value is stored twice (at k and
      * k + N) so that xh = xbuf + k is always a contiguous window, without moving data per step */
     double xbuf[128] = {0}, pbuf[128] = {0}, *xh = xbuf + N, *ph = pbuf + N;
+    /* fixed point: the codes also as integers and the FFE's adaptive registers as int64_t, so that an
+     * LMS update is a multiply, a rounding shift and a saturation; the same integers as the double
+     * arithmetic (exact below 2^53) whenever |e x| < 2^50 and the step is 2^-sh with sh >= 0, which
+     * the loop checks per step (else it takes the double path) */
+    int32_t xibuf[128] = {0};
+    int64_t cr[64];
+    int sh_t = 0, sh_d = 0;
+    frexp(d->tstep_ffe, &sh_t), frexp(d->step_ffe, &sh_d);
+    sh_t = 1 - sh_t, sh_d = 1 - sh_d; /* step = 2^-sh */
+    const double elim = ldexp(1, 51 - s->adc_bits);
+    const int64_t cmax_i = (int64_t)d->cmax;
     int k = N;
     uint8_t past[64] = {0}; /* decisions, most recent first */
-    for (int i = 0; i < N; i++) c[i] = d->c0[i], creg[i] = fx ? ldexp(d->c0[i], REG_FRAC) : d->c0[i];
-    for (int j = 0; j < ND; j++) b[j] = d->b0[j], breg[j] = fx ? ldexp(d->b0[j], REG_FRAC) : d->b0[j];
-    const double bq = fx ? DFE_Q : 1.0, L = d->info.out_level;
+    const double REG = fx ? 0x1p24 : 1.0, IREG = 1 / REG; /* register fraction bits: 2^REG_FRAC */
+    for (int i = 0; i < N; i++) c[i] = d->c0[i], creg[i] = d->c0[i] * REG, cr[i] = (int64_t)creg[i];
+    for (int j = 0; j < ND; j++) b[j] = d->b0[j], breg[j] = d->b0[j] * REG;
+    const double bq = fx ? DFE_Q : 1.0, ibq = 1 / bq, L = d->info.out_level;
+    int lexp;
+    const int lpow2 = frexp(L, &lexp) == 0.5; /* then a multiply by 1 / L is exact */
+    const double iL = 1 / L, iL2 = 1 / (L * L);
     const int adapt_dfe = !s->mlse_memory; /* the MLSE target stays fixed */
     double tau0 = s->sj_amp_ui > 0 ? s->sj_amp_ui * sin(s->sj_rad_per_ui * t0) : 0;
     double phi = s->initial_phase_ui + round(tau0), integ = 0;
     const int lat = s->latency;
-    memset(d->pend, 0, (size_t)(lat + 1) * sizeof *d->pend);
+    const size_t pmask = d->pmask;
+    memset(d->pend, 0, (pmask + 1) * sizeof *d->pend);
     const double pnorm = (d->lvq[0] * d->lvq[0] + d->lvq[1] * d->lvq[1] + d->lvq[2] * d->lvq[2] + d->lvq[3] * d->lvq[3]) / 4;
     /* acquisition aid: start at the eye's centre with the integrator at the measured frequency */
     const long s2 = s->acquire / 4 < 4096 ? s->acquire / 4 : 4096, m0 = N + 32 + (delay > 0 ? delay : 0);
@@ -274,7 +300,7 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
     double ebest = 0;
     if (aid) {
         phi = acquire_aid(d, wave, nsamp, m0, s2, phi, t0, &integ, &ebest);
-        for (int i = 0; i <= lat; i++) d->pend[i] = integ;
+        for (size_t i = 0; i <= pmask; i++) d->pend[i] = integ;
     }
     const double lock_mse = aid && s->lock_snr_db > 0 ? pnorm * pow(10, -s->lock_snr_db / 10) * LOCK_BLOCK : INFINITY;
     double lock_acc = 0;
@@ -300,20 +326,33 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
         if (o->x) o->x[m] = x;
         k = k ? k - 1 : N - 1;
         xbuf[k] = xbuf[k + N] = x, pbuf[k] = pbuf[k + N] = pos;
+        if (fx) xibuf[k] = xibuf[k + N] = (int32_t)x;
         xh = xbuf + k, ph = pbuf + k;
         /* FFE */
         double acc = 0;
-        for (int i = 0; i < N; i++) acc += c[i] * xh[i];
+        if (fx) { /* integer products and sums, exact in any order: four chains instead of one */
+            double a4[4] = {0, 0, 0, 0};
+            int i = 0;
+            for (; i + 4 <= N; i += 4)
+                for (int j = 0; j < 4; j++) a4[j] += c[i + j] * xh[i + j];
+            for (; i < N; i++) a4[0] += c[i] * xh[i];
+            acc = (a4[0] + a4[1]) + (a4[2] + a4[3]);
+        } else
+            for (int i = 0; i < N; i++) acc += c[i] * xh[i];
         double y = fx ? sat(rnd(sat(acc, d->accmax) * d->scale), d->outmax) : acc * d->scale;
         /* DFE + slicer */
         double fbs = 0;
         for (int j = 0; j < ND; j++) fbs += b[j] * d->lvq[past[j]];
-        double fb = fx ? rnd(fbs / bq) : fbs;
+        double fb = fx ? rnd(fbs * ibq) : fbs;
         double z = y - fb;
         uint8_t dec = (uint8_t)((z > d->thq[0]) + (z > d->thq[1]) + (z > d->thq[2]));
-        o->y[m] = y / L;
-        o->z[m] = z / L;
-        if (o->fb) o->fb[m] = fb / L;
+        if (lpow2) {
+            o->y[m] = y * iL, o->z[m] = z * iL;
+            if (o->fb) o->fb[m] = fb * iL;
+        } else {
+            o->y[m] = y / L, o->z[m] = z / L;
+            if (o->fb) o->fb[m] = fb / L;
+        }
         o->dec_dfe[m] = dec;
         /* LMS: off while the CDR acquires, then training, then decision-directed */
         long ti = (long)m - delay, half = s->acquire / 2;
@@ -321,12 +360,25 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
         uint8_t ref = training ? train[ti] : dec;
         double e = z - d->lvq[ref];
         double sf = training ? d->tstep_ffe : d->step_ffe, sd = training ? d->tstep_dfe : d->step_dfe;
-        if (adapt && sf > 0)
+        const int sh = training ? sh_t : sh_d;
+        if (adapt && sf > 0 && fx && sh >= 0 && sh < 62 && fabs(e) < elim) {
+            const int64_t ei = (int64_t)e, half = sh ? (int64_t)1 << (sh - 1) : 0, rmain = cr[main_tap];
+            const int32_t *xi = xibuf + k;
+            for (int i = 0; i < N; i++) {
+                int64_t r = cr[i] - ((ei * xi[i] + half) >> sh), t;
+                cr[i] = r;
+                t = (r + ((int64_t)1 << (REG_FRAC - 1))) >> REG_FRAC;
+                t = t > cmax_i ? cmax_i : t < -cmax_i ? -cmax_i : t;
+                c[i] = (double)t;
+            }
+            cr[main_tap] = rmain, c[main_tap] = d->c0[main_tap];
+        } else if (adapt && sf > 0)
             for (int i = 0; i < N; i++) {
                 if (i == main_tap) continue;
                 if (fx) {
-                    creg[i] -= rnd(e * xh[i] * sf);
-                    c[i] = sat(rnd(ldexp(creg[i], -REG_FRAC)), d->cmax);
+                    double r = (double)cr[i] - rnd(e * xh[i] * sf);
+                    cr[i] = (int64_t)r;
+                    c[i] = sat(rnd(r * IREG), d->cmax);
                 } else
                     c[i] = creg[i] = creg[i] - sf * e * xh[i];
             }
@@ -335,13 +387,16 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
                 double g = e * d->lvq[past[j]];
                 if (fx) {
                     breg[j] += rnd(g * sd);
-                    b[j] = rnd(ldexp(breg[j], -REG_FRAC));
+                    b[j] = rnd(breg[j] * IREG);
                 } else
                     b[j] = breg[j] = breg[j] + sd * g;
             }
         /* timing error (normalized units), loop filter, applied lat steps later */
         double te = 0;
-        if (s->detector == P4_CDR_MM) te = (z * d->lvq[dprev] - zprev * d->lvq[dec]) / (L * L);
+        if (s->detector == P4_CDR_MM) {
+            te = z * d->lvq[dprev] - zprev * d->lvq[dec];
+            te = lpow2 ? te * iL2 : te / (L * L);
+        }
         else if (s->detector == P4_CDR_BANGBANG && (dec ^ dprev) == 3) {
             /* a symmetric transition (0<->3, 1<->2) crosses zero mid-way: sample there; the decided
              * symbol was sampled at the FFE main tap's position */
@@ -353,8 +408,8 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
             int acq = (long)m < s->acquire;
             double kp = d->kp * (acq ? s->gear : 1), ki = d->ki * (acq ? s->gear * s->gear : 1);
             integ += ki * te;
-            d->pend[m % (size_t)(lat + 1)] = kp * te + integ;
-            phi += d->pend[(m + 1) % (size_t)(lat + 1)];
+            d->pend[m & pmask] = kp * te + integ;
+            phi += d->pend[(m - (size_t)lat) & pmask];
         }
         /* lock detector: the slicer's SNR over a block; below the threshold, re-centre the phase on
          * a new eye scan and restart the equalizer from its initial taps */
@@ -366,9 +421,9 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
                  * phase keeps the frame alignment when only the fraction was lost */
                 double ph1 = acquire_aid(d, wave, nsamp, (long)m + 1, s2, phi, t0, &integ, &ebest) + integ * (double)(m + 1);
                 phi = ph1 + round(phi - ph1);
-                for (int i = 0; i <= lat; i++) d->pend[i] = integ;
-                for (int i = 0; i < N; i++) c[i] = d->c0[i], creg[i] = fx ? ldexp(d->c0[i], REG_FRAC) : d->c0[i];
-                for (int j = 0; j < ND; j++) b[j] = d->b0[j], breg[j] = fx ? ldexp(d->b0[j], REG_FRAC) : d->b0[j];
+                for (size_t i = 0; i <= pmask; i++) d->pend[i] = integ;
+                for (int i = 0; i < N; i++) c[i] = d->c0[i], creg[i] = d->c0[i] * REG, cr[i] = (int64_t)creg[i];
+                for (int j = 0; j < ND; j++) b[j] = d->b0[j], breg[j] = d->b0[j] * REG;
                 relocks++;
             }
             lock_acc = 0;
@@ -381,11 +436,11 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
             phi -= k, psi -= k;
         }
         if ((long)m >= s->acquire) {
-            long r = lround(psi);
+            long r = (long)rnd(psi);
             if (slip_ref == LONG_MIN) slip_ref = r;
             else if (r != slip_ref) slips++, slip_ref = r;
         }
-        memmove(past + 1, past, (size_t)(ND > 1 ? ND - 1 : 0));
+        for (int j = ND - 1; j > 0; j--) past[j] = past[j - 1];
         if (ND) past[0] = dec;
         zprev = z, dprev = dec;
     }

@@ -112,6 +112,71 @@ Test(dsp, mlse_beats_dfe_on_a_1_plus_d_channel)
     p4_link_destroy(l);
 }
 
+/* A plain Viterbi written from the definition: full survivor tables, and the decision for step
+ * m - tb read by walking back tb steps from the best state at step m (ties to the lower index). */
+static void viterbi_ref(int mem, const double *t, const double *lv, int tb, const double *y, int n, uint8_t *dec)
+{
+    const int ns = mem == 1 ? 4 : 16;
+    static uint8_t pred[20000][16];
+    double pm[16] = {0}, npm[16];
+    for (int m = 0; m < n; m++) {
+        int bs = 0;
+        for (int s2 = 0; s2 < ns; s2++) {
+            npm[s2] = INFINITY;
+            for (int k = 0; k < 4; k++) {
+                int p = mem == 1 ? k : (s2 >> 2) + 4 * k; /* state = a_m + 4 a_(m-1) */
+                double yh = lv[s2 & 3] + t[0] * lv[p & 3] + (mem == 2 ? t[1] * lv[p >> 2] : 0);
+                double c = pm[p] + (y[m] - yh) * (y[m] - yh);
+                if (c < npm[s2]) npm[s2] = c, pred[m][s2] = (uint8_t)p;
+            }
+            if (npm[s2] < npm[bs]) bs = s2;
+        }
+        double b = npm[bs];
+        for (int s2 = 0; s2 < ns; s2++) pm[s2] = npm[s2] - b;
+        if (m >= tb) {
+            int st = bs;
+            for (int i = 0; i < tb; i++) st = pred[m - i][st];
+            dec[m - tb] = (uint8_t)(st & 3);
+        }
+    }
+    int bs = 0;
+    for (int s2 = 1; s2 < ns; s2++)
+        if (pm[s2] < pm[bs]) bs = s2;
+    for (int i = 0; i < (n < tb ? n : tb); i++) dec[n - 1 - i] = (uint8_t)(bs & 3), bs = pred[n - 1 - i][bs];
+}
+
+/* The MLSE's decisions (register exchange up to a traceback of 32, survivor walk above) equal the
+ * plain Viterbi's, symbol for symbol, at memory 1 and 2 on a noisy channel where paths merge late. */
+Test(dsp, mlse_equals_a_plain_viterbi)
+{
+    enum { N = 20000 };
+    static double y[N];
+    static uint8_t a[N], got[N], want[N];
+    const double lv[4] = {-1, -1.0 / 3, 1.0 / 3, 1}, t[2] = {0.8, 0.35};
+    p4_rng r;
+    p4_rng_seed(&r, 7, 0, 1);
+    for (int m = 0; m < N; m++) a[m] = (uint8_t)(p4_rng_u64(&r) >> 62);
+    const int tbs[] = {1, 5, 16, 32, 33, 48};
+    for (int mem = 1; mem <= 2; mem++) {
+        for (int m = 0; m < N; m++)
+            y[m] = lv[a[m]] + (m ? t[0] * lv[a[m - 1]] : 0) + (mem == 2 && m > 1 ? t[1] * lv[a[m - 2]] : 0) +
+                   0.12 * p4_rng_gauss(&r);
+        for (size_t i = 0; i < sizeof tbs / sizeof *tbs; i++) {
+            p4_mlse *v = p4_mlse_create(mem, t, lv, tbs[i]);
+            cr_assert_not_null(v);
+            p4_mlse_run(v, y, N, got);
+            viterbi_ref(mem, t, lv, tbs[i], y, N, want);
+            int diff = 0, err = 0;
+            for (int m = 0; m < N; m++) diff += got[m] != want[m], err += want[m] != a[m];
+            printf("MLSE memory %d traceback %d: %d of %d decisions differ from the plain Viterbi (%d symbol errors; seed 7)\n",
+                   mem, tbs[i], diff, N, err);
+            cr_expect_eq(diff, 0, "memory %d traceback %d", mem, tbs[i]);
+            cr_expect_gt(err, 10, "the channel must be noisy enough for paths to merge late");
+            p4_mlse_destroy(v);
+        }
+    }
+}
+
 static double mean_event(const p4_counts *n, double *frac2)
 {
     double s = 0, t = 0;
