@@ -185,12 +185,12 @@ static inline double interp(const double *w, size_t n, double p)
 static inline double wrap_ui(double v) { return v - floor(v + 0.5); }
 
 /* Eye scan: the slicer's mean square error (outer level 1) with the initial equalizer, in floating
- * point, at the phases phi(m) = ph + fr (m - m0) + k / SCAN_PHASES - 1/2 (k = 0..SCAN_PHASES-1) over
- * steps m0 .. m0 + SCAN_LEN, each phase with its own decision feedback. Returns the eye's centre
- * relative to ph (UI, in [-1/2, 1/2)): the circular centroid of the phases weighted by how far
- * their error lies below the mid-point of the best and the worst; *best gets the smallest error. */
-static double eye_scan(const p4_dsprx *d, const double *wave, size_t nsamp, long m0, double ph, double fr, double t0,
-                       double *best)
+ * point, at the phases ph + k / SCAN_PHASES - 1/2 (k = 0..SCAN_PHASES-1) of the free-running clock
+ * over steps m0 .. m0 + SCAN_LEN, each phase with its own decision feedback. Returns the eye's
+ * centre relative to ph (UI, in [-1/2, 1/2)): the circular centroid of the phases weighted by the
+ * square of how far their error lies below the mid-point of the best and the worst (a flat-topped
+ * eye gives its middle, a bowl its bottom). */
+static double eye_scan(const p4_dsprx *d, const double *wave, size_t nsamp, long m0, double ph, double t0)
 {
     const p4_dsprx_setup *s = &d->s;
     const int N = s->nffe, ND = s->ndfe, sps = s->sps;
@@ -202,7 +202,7 @@ static double eye_scan(const p4_dsprx *d, const double *wave, size_t nsamp, long
         for (int j = 0; j < SCAN_LEN + N - 1; j++) {
             double m = (double)(m0 - N + 1 + j);
             double tau = s->sj_amp_ui > 0 ? s->sj_amp_ui * sin(s->sj_rad_per_ui * (t0 + m)) : 0;
-            double pos = s->base_pos + (m * (1 - eps) + ph + fr * (m - (double)m0) + th - tau) * sps;
+            double pos = s->base_pos + (m * (1 - eps) + ph + th - tau) * sps;
             xs[j] = interp(wave, nsamp, pos) * s->gain;
         }
         for (int j = 0; j < SCAN_LEN; j++) {
@@ -226,7 +226,6 @@ static double eye_scan(const p4_dsprx *d, const double *wave, size_t nsamp, long
         double w = fmax(0, mid - mse[k]) * fmax(0, mid - mse[k]), a = 2 * M_PI * ((double)k / SCAN_PHASES - 0.5);
         cx += w * cos(a), sx += w * sin(a);
     }
-    *best = lo;
     if (!(cx * cx + sx * sx > 0)) return 0; /* a flat scan (no signal): keep the phase */
     return wrap_ui(atan2(sx, cx) / (2 * M_PI));
 }
@@ -238,14 +237,14 @@ static double eye_scan(const p4_dsprx *d, const double *wave, size_t nsamp, long
  * one scan cannot flip a later one by a whole UI. Returns the phase to use at step 0; *fr gets the
  * phase increment per step. */
 static double acquire_aid(const p4_dsprx *d, const double *wave, size_t nsamp, long m0, long s2, double ph, double t0,
-                          double *fr, double *best)
+                          double *fr)
 {
-    double c0 = eye_scan(d, wave, nsamp, m0, ph, 0, t0, best), c = c0, f = 0;
+    double c0 = eye_scan(d, wave, nsamp, m0, ph, t0), c = c0, f = 0;
     long dist = SCAN_S1, last = 0;
     for (;;) {
         if (dist > s2 - SCAN_S1) dist = s2;
         double pred = c0 + f * (double)dist;
-        c = eye_scan(d, wave, nsamp, m0 + dist, ph, 0, t0, best);
+        c = eye_scan(d, wave, nsamp, m0 + dist, ph, t0);
         c = pred + wrap_ui(c - pred);
         f = (c - c0) / (double)dist;
         last = dist;
@@ -297,9 +296,8 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
     const long s2 = s->acquire / 4 < 4096 ? s->acquire / 4 : 4096, m0 = N + 32 + (delay > 0 ? delay : 0);
     const long aid_end = m0 + s2 + SCAN_LEN;
     const int aid = s->detector != P4_CDR_NONE && s2 >= 2 * SCAN_S1 && aid_end < (s->acquire / 2) && (size_t)aid_end < nsym;
-    double ebest = 0;
     if (aid) {
-        phi = acquire_aid(d, wave, nsamp, m0, s2, phi, t0, &integ, &ebest);
+        phi = acquire_aid(d, wave, nsamp, m0, s2, phi, t0, &integ);
         for (size_t i = 0; i <= pmask; i++) d->pend[i] = integ;
     }
     const double lock_mse = aid && s->lock_snr_db > 0 ? pnorm * pow(10, -s->lock_snr_db / 10) * LOCK_BLOCK : INFINITY;
@@ -411,15 +409,15 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
             d->pend[m & pmask] = kp * te + integ;
             phi += d->pend[(m - (size_t)lat) & pmask];
         }
-        /* lock detector: the slicer's SNR over a block; below the threshold, re-centre the phase on
-         * a new eye scan and restart the equalizer from its initial taps */
+        /* lock detector: the slicer's decision-directed SNR over a block; below the threshold,
+         * re-acquire (phase and frequency) and restart the equalizer from its initial taps */
         const double ed = z - d->lvq[dec];
         lock_acc += ed * ed;
         if ((m + 1) % LOCK_BLOCK == 0) {
             if ((long)m >= aid_end && lock_acc > lock_mse && m + 1 + (size_t)(s2 + SCAN_LEN) < nsym) {
                 /* the aid from here, on the clock as it runs now; the whole UI nearest the old
                  * phase keeps the frame alignment when only the fraction was lost */
-                double ph1 = acquire_aid(d, wave, nsamp, (long)m + 1, s2, phi, t0, &integ, &ebest) + integ * (double)(m + 1);
+                double ph1 = acquire_aid(d, wave, nsamp, (long)m + 1, s2, phi, t0, &integ) + integ * (double)(m + 1);
                 phi = ph1 + round(phi - ph1);
                 for (size_t i = 0; i <= pmask; i++) d->pend[i] = integ;
                 for (int i = 0; i < N; i++) c[i] = d->c0[i], creg[i] = d->c0[i] * REG, cr[i] = (int64_t)creg[i];

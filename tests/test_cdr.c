@@ -2,15 +2,16 @@
  * offsets, on four channels: an ideal one (no ISI: the Mueller-Mueller detector has no gain), the
  * default 28 dB loss model, the cable assembly's thru channel and the DR1 optical line.
  *
- * For every one of 16 initial phases across [-0.5, 0.5) UI and 5 offsets across +-200 ppm, two
- * work units (each acquires on its own data) must show no cycle slip after acquisition, and the BER
- * pooled over the grid must agree with the floating-point receiver's (ideal sampler at the design
- * phase, MMSE equalizer in doubles) on the same channel: their 95 % intervals overlap (the DSP's
- * the wider of Clopper-Pearson and the spread of the 80 points' BERs). On the cable assembly the
- * DSP's 8-bit ADC and 10-bit taps alone cost 1.6x in BER at a fixed ideal clock, so the reference
- * there is the same DSP receiver started at 0 UI and 0 ppm on the same data and noise. The ADC is given its full ENOB so that the two receivers see the same noise; the noise
- * is raised where the channel alone would give no errors to compare. Before the acquisition aid,
- * the Mueller-Mueller loop started near half a UI hung on its unstable point and slipped, and on the
+ * For every one of 16 initial phases across [-0.5, 0.5) UI and 5 offsets across +-200 ppm, one
+ * work unit (its own seed: its own data and noise) must show no cycle slip after acquisition, and
+ * the BER pooled over the grid must agree with the floating-point receiver's (ideal sampler at the
+ * design phase, MMSE equalizer in doubles) on the same channel: their 95 % intervals overlap (the
+ * DSP's is the wider of Clopper-Pearson and the spread of the 80 points' BERs). On the cable
+ * assembly the DSP's 8-bit ADC and 10-bit taps alone cost 1.6x in BER at a fixed ideal clock, so
+ * the reference there is the same DSP receiver started at 0 UI and 0 ppm on the same data and
+ * noise. The ADC is given its full ENOB so that the receivers see the same noise; on the default
+ * channel the noise is raised so that there are errors to compare. Before the acquisition aid, the
+ * Mueller-Mueller loop started near half a UI hung on its unstable point and slipped, and on the
  * ideal channel it drifted to the eye's edge (1.4e-3 on the DR1 comparison's first segment).
  */
 #include "testutil.h"
@@ -39,7 +40,7 @@ static void grid(const char *name, const char *const *sets, int nsets, int ref_f
     char unit[64];
     snprintf(unit, sizeof unit, "sim.unit_symbols=%d", UNIT);
     cr_assert_eq(p4_config_set(&c, unit), P4_OK);
-    cr_assert_eq(p4_config_set(&c, "sim.threads=2"), P4_OK);
+    cr_assert_eq(p4_config_set(&c, "sim.threads=1"), P4_OK); /* the four tests run side by side */
     cr_assert_eq(p4_config_set(&c, "rx.adc.enob=auto"), P4_OK);
     cr_assert_eq(p4_config_set(&c, "measure.eye_symbols=0"), P4_OK);
     p4_config cf = c;
@@ -58,7 +59,7 @@ static void grid(const char *name, const char *const *sets, int nsets, int ref_f
             cr_assert_eq(p4_link_set_clock(l, ph, ppm), P4_OK, "%s", p4_last_error());
             cr_assert_eq(p4_link_set_seed(l, 1 + ip * NPHASE + k), P4_OK, "%s", p4_last_error());
             p4_counts n;
-            cr_assert_eq(p4_link_run(l, 2 * UNIT, &n), P4_OK, "%s", p4_last_error());
+            cr_assert_eq(p4_link_run(l, UNIT, &n), P4_OK, "%s", p4_last_error());
             err += n.bit_errors, bits += n.bits, slips += n.fec.cdr_slips;
             double b = (double)n.bit_errors / (double)n.bits;
             sb += b, sb2 += b * b;
@@ -66,7 +67,7 @@ static void grid(const char *name, const char *const *sets, int nsets, int ref_f
             p4_counts_free(&n);
             if (!ref_float) { /* the reference on the same data and noise */
                 cr_assert_eq(p4_link_set_clock(l, 0, 0), P4_OK, "%s", p4_last_error());
-                cr_assert_eq(p4_link_run(l, 2 * UNIT, &n), P4_OK, "%s", p4_last_error());
+                cr_assert_eq(p4_link_run(l, UNIT, &n), P4_OK, "%s", p4_last_error());
                 rerr += n.bit_errors, rbits += n.bits;
                 b = (double)n.bit_errors / (double)n.bits;
                 rb += b, rb2 += b * b;
@@ -111,7 +112,7 @@ Test(cdr, acquires_on_an_ideal_channel, .timeout = 300)
 
 Test(cdr, acquires_on_the_default_channel, .timeout = 300)
 {
-    const char *sets[] = {"rx.noise.rms_v=0.0016"};
+    const char *sets[] = {"rx.noise.rms_v=0.0024"};
     grid("default 28 dB", sets, sizeof sets / sizeof *sets, 1);
 }
 
