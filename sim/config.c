@@ -166,6 +166,7 @@ static const kdef keys[] = {
     DBL("rx.cdr.initial_phase_ui", cdr_initial_phase_ui, -0.5, 0.5, "0", "CDR phase at the start of acquisition, from the nominal sampling phase [UI]"),
     INT("rx.cdr.acquire_symbols", cdr_acquire, 0, 1000000, "16384", "acquisition (before counting) with the bandwidth raised by rx.cdr.acquire_gear [UI]"),
     DBL("rx.cdr.acquire_gear", cdr_gear, 1, 64, "8", "bandwidth multiplier during acquisition"),
+    DBL("rx.cdr.lock_snr_db", cdr_lock_snr_db, 0, 40, "12", "lock detector: slicer SNR over 1024 UI below which the CDR re-acquires the phase by an eye scan [dB] (0: off; a closed eye reads 10-12) [U]"),
     INT("rx.mlse.memory", mlse_memory, 0, 2, "0", "MLSE memory in symbols (0: off; needs rx.dfe.taps = memory: the 1 + aD (+ bD^2) target; DSP only)"),
     INT("rx.mlse.traceback_symbols", mlse_traceback, 1, 256, "32", "MLSE traceback depth [UI]"),
     ENUM("fec.mode", fec_mode, "none kp4 kp4_inner", "none", "FEC on real encoded data: none (tx.pattern), KP4 RS(544,514), or KP4 + Clause 177 inner code"),

@@ -84,7 +84,7 @@ typedef struct {
     int64_t adc_bits;
     double adc_enob, agc_rms_fraction;
     char cdr_detector[16];
-    double cdr_bandwidth_mhz, cdr_damping, cdr_kp, cdr_ki, cdr_offset_ppm, cdr_initial_phase_ui, cdr_gear;
+    double cdr_bandwidth_mhz, cdr_damping, cdr_kp, cdr_ki, cdr_offset_ppm, cdr_initial_phase_ui, cdr_gear, cdr_lock_snr_db;
     int64_t cdr_latency, cdr_acquire;
     int64_t coef_bits, acc_bits, out_bits;
     double out_level_fraction, ffe_lms_step, dfe_lms_step, ffe_train_step, dfe_train_step;

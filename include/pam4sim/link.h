@@ -127,6 +127,14 @@ void p4_link_destroy(p4_link *l);
 int p4_default_threads(void);
 /* The symbol-spaced pulse response at phase index phase (0..sps-1), for tests: fills p[0..n). */
 int p4_link_pulse(const p4_link *l, int phase, double *p, int n);
+/* Start the DSP receiver's clock recovery at initial_phase_ui with the RX clock offset_ppm from the
+ * TX clock (as rx.cdr.initial_phase_ui and rx.cdr.offset_ppm, same ranges) in the runs that follow,
+ * without setting the link up again: for sweeps of the clock's start. P4_EINVAL without the DSP
+ * receiver or out of range. */
+p4_status p4_link_set_clock(p4_link *l, double initial_phase_ui, double offset_ppm);
+/* Draw the data, noise and jitter of the runs that follow from seed (as sim.seed, >= 0) without
+ * setting the link up again (the design does not depend on the seed): for independent repetitions. */
+p4_status p4_link_set_seed(p4_link *l, int64_t seed);
 /* The slicer thresholds (normalized, outer levels at +-1). */
 const double *p4_link_thresholds(const p4_link *l);
 
