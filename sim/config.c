@@ -70,7 +70,7 @@ static const kdef keys[] = {
     DBL("channel.delay_ps_per_mm", delay_ps_per_mm, 1, 20, "6.5", "loss model: propagation delay [ps/mm] (PCB stripline 6-7)"),
     DBL("channel.reflection_coeff", reflection_coeff, -0.9, 0.9, "0", "loss model: echo amplitude relative to the thru (0: no reflection)"),
     DBL("channel.reflection_delay_ps", reflection_delay_ps, 0, 10000, "200", "loss model: echo delay after the main arrival [ps]"),
-    DBL("channel.taper_fraction", taper_fraction, 0, 0.5, "0.1", "Touchstone: raised-cosine roll-off over this top fraction of the file's band"),
+    DBL("channel.taper_fraction", taper_fraction, 0, 0.5, "0", "Touchstone: raised-cosine roll-off over this top fraction of the file's band (a file on a uniform grid from DC needs none)"),
     ENUM("channel.position", ch_position, "tx rx both", "tx", "with optics.enable: the channel before the driver (tx), after the TIA (rx), or the same channel at both (a linear module between two host boards)"),
     DBL("channel.impulse_max_ui", impulse_max_ui, 8, 8192, "512", "longest impulse response kept [UI]"),
     DBL("channel.reference_ohm", reference_ohm, 1, 1000, "50", "reference resistance the S-parameters are renormalized to [ohm]"),
