@@ -15,7 +15,8 @@ B       := build
 
 LIB_SRC := $(wildcard dsp/*.c) $(wildcard channel/*.c) $(filter-out sim/main.c sim/cli_%.c,$(wildcard sim/*.c))
 CLI_OBJ := $(patsubst %.c,$(B)/%.o,sim/main.c $(wildcard sim/cli_*.c))
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/com_builtin.o
+COM_YAML := $(wildcard com/params/*.yaml)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 CHANNELS := $(patsubst vectors/channels/%.xz,$(B)/channels/%,$(wildcard vectors/channels/*.s4p.xz))
@@ -53,6 +54,12 @@ $(CLI_OBJ): $(B)/sim/%.o: sim/%.c $(wildcard include/pam4sim/*.h) sim/cli.h $(B)
 	$(CLI_CC) $(CFLAGS) $(CLI_DEF) $(shell pkg-config --cflags $(PKGS) plplot) -c $< -o $@
 $(B)/.mpi-on $(B)/.mpi-off: | $(B)/.setup
 	@rm -f $(B)/.mpi-on $(B)/.mpi-off; touch $@
+
+# the shipped COM parameter tables, built into the library
+$(B)/com_builtin.c: $(COM_YAML) com/embed.sh | $(B)/.setup
+	sh com/embed.sh $(COM_YAML) > $@.tmp && mv $@.tmp $@
+$(B)/com_builtin.o: $(B)/com_builtin.c
+	$(CC) $(CFLAGS) -c $< -o $@
 
 $(B)/libpam4sim.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^

@@ -47,5 +47,6 @@ int cli_plot_sweep(const char *dir, const char *key, int n, const double *x, con
                    const double *hi, double target);
 int cmd_sweep(int argc, char **argv); /* pam4sim sweep */
 int cmd_compare(int argc, char **argv); /* pam4sim compare */
+int cmd_com(int argc, char **argv);     /* pam4sim com */
 
 #endif

@@ -48,6 +48,9 @@ static int usage(FILE *f, int rc)
             "  pam4sim sweep [FILE.yaml] --vary key=start:stop:step [--vary ...] [--engine stat|mc]\n"
             "                [--set k=v]... [--symbols N] [-j N] [--csv OUT] [--json OUT] [--plot DIR]\n"
             "      the link over a grid of values: BER, margins, and where the BER crosses the target\n"
+            "  pam4sim com THRU.s4p [--fext F.s4p]... [--next N.s4p]... [--params SET|FILE.yaml] [-j N] [--json OUT]\n"
+            "      Channel Operating Margin (IEEE 802.3 Annex 93A/178A): package, TX FFE x CTLE search by FOM,\n"
+            "      RX FFE, DFE, noise terms, exact ISI/crosstalk distributions; sets 8023dj-kr (default), 8023ck-kr\n"
             "  --plot DIR (run, stat, sweep): PNG and SVG pictures (eye, bathtubs, pulse, insertion loss, BER)\n"
             "  pam4sim vectors check [DIR] | generate [DIR] [--block NAME] | export --block NAME --out DIR | list\n"
             "      reference test vectors: bit-exact regression check, deliberate regeneration, RTL export\n"
@@ -395,6 +398,7 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(cmd, "stat")) return cmd_stat(argc - 2, argv + 2);
     if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 2, argv + 2);
     if (!strcmp(cmd, "compare")) return cmd_compare(argc - 2, argv + 2);
+    if (!strcmp(cmd, "com")) return cmd_com(argc - 2, argv + 2);
     fprintf(stderr, "pam4sim: unknown command '%s'\n", cmd);
     return usage(stderr, 2);
 }
