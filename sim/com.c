@@ -419,13 +419,20 @@ static void fom_eval(const search *s, const ctle_state *cs, const double *c, int
         double v = cv_at(s, cs, c, t);
         if (v > pv) pv = v, pk = t;
     }
-    long ts = pk;
-    double fprev = cv_at(s, cs, c, pk - M - M) - cv_at(s, cs, c, pk - M + M);
+    /* f(t) = h(t - T) - h(t + T) rises through 0 after the peak; an exact run of zeros (a flat
+     * pulse) gives its middle */
+    long ts = pk, zrun = -1;
+    double fprev = cv_at(s, cs, c, pk - M - M) - cv_at(s, cs, c, pk);
     for (long t = pk - M + 1; t <= pk + M; t++) {
         double f = cv_at(s, cs, c, t - M) - cv_at(s, cs, c, t + M);
-        if ((fprev <= 0 && f > 0) || (fprev >= 0 && f < 0)) {
+        if (f == 0 && fprev < 0) zrun = t;
+        if (fprev < 0 && f > 0) {
             ts = fabs(fprev) < fabs(f) ? t - 1 : t;
-            if (labs(ts - pk) <= M) break;
+            break;
+        }
+        if (fprev == 0 && f > 0 && zrun >= 0) {
+            ts = (zrun + t - 1) / 2;
+            break;
         }
         fprev = f;
     }
