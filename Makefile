@@ -90,6 +90,7 @@ test: all channels $(TESTS)
 	@sh tests/mpi.sh $(B)/pam4sim
 	@sh tests/stat_cli.sh $(B)/pam4sim
 	@sh tests/compare_cli.sh $(B)/pam4sim
+	@sh tests/com_cli.sh $(B)/pam4sim $(B)/channels
 	@$(MAKE) --no-print-directory regress
 
 # The reference vectors: every block the manifest lists, regenerated in memory and compared
