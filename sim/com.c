@@ -308,23 +308,33 @@ static void combine(const double *C, const double a[NB], int M, int LA, int q, d
         }
 }
 
-/* The TX-filtered autocorrelation at lags 0..L-1 from the pulse's (ac symmetric, lags 0..LA-1). */
-static void tx_ac(const double *ac, const double *c, int T, int L, double *out)
+/* The TX-filtered autocorrelation at lags 0..L-1 from the pulse's (ac symmetric, lags 0..LA-1):
+ * sum_m cc[m] ac[|l + m|] with cc[m + T - 1] = sum_j c_j c_(j+m), the taps' own autocorrelation. */
+static void tx_ac(const double *ac, const double *cc, int T, int L, double *out)
 {
     for (int l = 0; l < L; l++) {
         double acc = 0;
-        for (int j = 0; j < T; j++)
-            for (int k = 0; k < T; k++) acc += c[j] * c[k] * ac[abs(l + j - k)];
+        for (int m = -(T - 1); m <= T - 1; m++) acc += cc[m + T - 1] * ac[abs(l + m)];
         out[l] = acc;
     }
 }
 
-static double quad(const double *w, int n, const double *ac)
+static void tap_ac(const double *c, int T, double *cc)
+{
+    for (int m = -(T - 1); m <= T - 1; m++) {
+        double acc = 0;
+        for (int j = 0; j < T; j++)
+            if (j + m >= 0 && j + m < T) acc += c[j] * c[j + m];
+        cc[m + T - 1] = acc;
+    }
+}
+
+/* w' A w for the symmetric Toeplitz A of ac, given ww = the autocorrelation of w (lags 0..n-1) */
+static double quad(const double *ww, int n, const double *ac)
 {
     double acc = 0;
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++) acc += w[i] * w[j] * ac[abs(i - j)];
-    return acc;
+    for (int l = 1; l < n; l++) acc += ww[l] * ac[l];
+    return ww[0] * ac[0] + 2 * acc;
 }
 
 /* Solve A x = b for a symmetric positive definite n x n A (Cholesky, in place). 0 on success. */
@@ -443,19 +453,21 @@ static void fom_eval(const search *s, const ctle_state *cs, const double *c, int
     for (int m = 0; m < R + ndfe; m++) sv[m] = cv_at(s, cs, c, (long)(s0 + m) * M + q);
 #define SV(m) sv[(m) - s0]
     double acc[P4_COM_MAX_RX + 2], acd[P4_COM_MAX_RX + 2], acx[P4_COM_MAX_AGG][P4_COM_MAX_RX + 2], xsum[P4_COM_MAX_RX + 2];
-    tx_ac(cs->acv_q + (size_t)q * LA, c, T, R, acc);
-    tx_ac(cs->acd_q + (size_t)q * LA, c, T, R, acd);
+    double cc[2 * P4_COM_MAX_TX + 1];
+    tap_ac(c, T, cc);
+    tx_ac(cs->acv_q + (size_t)q * LA, cc, T, R, acc);
+    tx_ac(cs->acd_q + (size_t)q * LA, cc, T, R, acd);
     for (int l = 0; l < R; l++) xsum[l] = 0;
     for (int k = 0; k < s->nagg; k++) { /* each aggressor at its worst phase */
         int best = 0;
         double be = -1;
         for (int qq = 0; qq < M; qq++) {
             double e;
-            tx_ac(cs->acx_q + ((size_t)k * M + qq) * LA, c, T, 1, &e);
+            tx_ac(cs->acx_q + ((size_t)k * M + qq) * LA, cc, T, 1, &e);
             if (e > be) be = e, best = qq;
         }
         o->aq[k] = best;
-        tx_ac(cs->acx_q + ((size_t)k * M + best) * LA, c, T, R, acx[k]);
+        tx_ac(cs->acx_q + ((size_t)k * M + best) * LA, cc, T, R, acx[k]);
         for (int l = 0; l < R; l++) xsum[l] += acx[k][l];
     }
     double tx_rel = pow(10, -p->snr_tx_db / 10);
@@ -489,7 +501,13 @@ static void fom_eval(const search *s, const ctle_state *cs, const double *c, int
 #undef SV
     double h0 = o->hd[0];
     if (!(h0 > 0)) return;
-    double e_all = quad(w, R, acc), isi = e_all - h0 * h0;
+    double ww[P4_COM_MAX_RX] = {0};
+    for (int l = 0; l < R; l++) {
+        double a = 0;
+        for (int i = 0; i + l < R; i++) a += w[i] * w[i + l];
+        ww[l] = a;
+    }
+    double e_all = quad(ww, R, acc), isi = e_all - h0 * h0;
     for (int j = 1; j <= ndfe; j++) {
         double h = o->hd[j], b = fmax(-p->dfe_bmax[j - 1], fmin(p->dfe_bmax[j - 1], h / h0)), r = h - b * h0;
         isi += r * r - h * h;
@@ -497,9 +515,9 @@ static void fom_eval(const search *s, const ctle_state *cs, const double *c, int
     o->v_isi = SX2 * fmax(isi, 0);
     o->v_tx = SX2 * tx_rel * e_all;
     o->v_xt = 0;
-    for (int k = 0; k < s->nagg; k++) o->v_xt += SX2 * quad(w, R, acx[k]);
-    o->v_n = quad(w, R, cs->rn);
-    o->v_j = SX2 * (p->a_dd_ui * p->a_dd_ui + p->sigma_rj_ui * p->sigma_rj_ui) * (M / 2.0) * (M / 2.0) * quad(w, R, acd);
+    for (int k = 0; k < s->nagg; k++) o->v_xt += SX2 * quad(ww, R, acx[k]);
+    o->v_n = quad(ww, R, cs->rn);
+    o->v_j = SX2 * (p->a_dd_ui * p->a_dd_ui + p->sigma_rj_ui * p->sigma_rj_ui) * (M / 2.0) * (M / 2.0) * quad(ww, R, acd);
     o->h0 = h0;
     o->a_s = p->rlm * h0 / 3;
     o->phase = q, o->cursor = n0;
