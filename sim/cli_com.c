@@ -87,7 +87,7 @@ static void text_out(const com_out *o)
         printf("\n  t_s        %.4f UI of the pulse's own time axis\n", c->sample_phase_ui);
         printf("  FOM        %.2f dB\n", c->fom_db);
         printf("  noise (rms at the slicer): TX %.3f mV, ISI %.3f mV, crosstalk %.3f mV, eta0 %.3f mV, RJ %.3f mV,"
-               " A_DD dual Dirac +-%.3f mV\n",
+               " A_DD dual Dirac %.3f mV\n",
                c->sigma_tx_v * 1e3, c->sigma_isi_v * 1e3, c->sigma_xt_v * 1e3, c->sigma_n_v * 1e3, c->sigma_rj_v * 1e3,
                c->a_dd_v * 1e3);
         printf("  A_s        %.3f mV, A_ni %.3f mV at DER0 %g\n", c->a_s_v * 1e3, c->a_ni_v * 1e3, p->der0);

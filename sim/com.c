@@ -648,7 +648,7 @@ static p4_status com_at(const search *s, long ci, long ti, p4_com_case *out)
     int maxn = s->vic->nui + T + R;
     for (int k = 0; k < s->nagg; k++)
         if (s->agg[k].nui + T + R > maxn) maxn = s->agg[k].nui + T + R;
-    double *y = malloc((size_t)maxn * sizeof *y), *curs = malloc((size_t)maxn * (s->nagg + 1) * sizeof *curs);
+    double *y = malloc((size_t)maxn * sizeof *y), *curs = malloc((size_t)maxn * (s->nagg + 2) * sizeof *curs);
     double *yj = malloc((size_t)maxn * sizeof *yj);
     p4_status st = y && curs && yj ? P4_OK : p4_error(P4_ENOMEM, "out of memory");
     int nc = 0, d = o.cursor + p->rx_pre;
@@ -676,8 +676,9 @@ static p4_status com_at(const search *s, long ci, long ti, p4_com_case *out)
             for (int m = 0; m < n; m++) {
                 int m1 = m + sh1, m0 = m + sh0;
                 double v1 = m1 >= 0 && m1 < n1 ? y1[m1] : 0, v0 = m0 >= 0 && m0 < n0 ? yj[m0] : 0;
-                double h = (v1 - v0) * M / 2.0;
+                double h = (v1 - v0) * M / 2.0; /* h_J(n), V per UI */
                 j2 += h * h;
+                if (h != 0) curs[nc++] = p->a_dd_ui * h, span += fabs(p->a_dd_ui * h); /* A_DD h_J(n) x symbol */
             }
             free(y1);
         }
@@ -690,7 +691,7 @@ static p4_status com_at(const search *s, long ci, long ti, p4_com_case *out)
     double var_g = o.v_tx + o.v_n + var_rj;
     double a_ni = NAN;
     if (!st) {
-        span += dd + 12 * sqrt(var_g) + 2 * o.a_s;
+        span += 12 * sqrt(var_g) + 2 * o.a_s;
         double dv = o.a_s / 400;
         if (span / dv > (1 << 20)) dv = span / (1 << 20);
         int n = 2 * (int)ceil(span / dv) + 4;
@@ -699,8 +700,8 @@ static p4_status com_at(const search *s, long ci, long ti, p4_com_case *out)
         int lo, hi;
         const double lv[4] = {-1, -1.0 / 3, 1.0 / 3, 1};
         const double *pmf = st ? NULL : p4_pam4_pmf(curs, nc, lv, dv, n, buf, &lo, &hi);
-        double wt[2] = {0.5, 0.5}, mu[2] = {-dd, dd}, var[2] = {var_g, var_g};
-        if (!st) st = p4_pmf_tails(pmf, n, lo, hi, wt, mu, var, 2, dv, lt, lt + n);
+        double wt = 1, mu = 0;
+        if (!st) st = p4_pmf_tails(pmf, n, lo, hi, &wt, &mu, &var_g, 1, dv, lt, lt + n);
         for (int k = 1; !st && k < n; k++)
             if (lt[k] >= p->der0) {
                 double x0 = (k - 1 - n / 2 + 0.5) * dv, l0 = log(fmax(lt[k - 1], 1e-300)), l1 = log(lt[k]);

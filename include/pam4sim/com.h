@@ -32,10 +32,11 @@
  *     s_XT^2 = sx2 sum over aggressors at their worst phase, s_N^2 = eta0 int |H_r H_ctf H_ffe|^2,
  *     sx2 = (L^2 - 1) / (3 (L - 1)^2) = 5/9. The grid's maximum over CTLE x TX FFE (every point
  *     evaluated) picks the equalizer.
- *  8. COM at the chosen equalizer: ISI and crosstalk (every cursor, each aggressor at its worst
- *     phase) as exact PAM4 distributions (stat.h, the statistical eye's implementation), with a
- *     Gaussian of s_TX^2 + s_N^2 + s_RJ^2 sx2 sum h_J^2 and the dual Dirac
- *     +-A_DD sqrt(sx2 sum h_J^2); A_ni is where the lower tail reaches DER_0.
+ *  8. COM at the chosen equalizer: ISI, crosstalk (every cursor, each aggressor at its worst phase)
+ *     and the dual-Dirac jitter (A_DD h_J(n) for every n, 93A-40: each edge's jitter moves the
+ *     sample by its symbol's step through the slope) as exact PAM4 distributions (stat.h, the
+ *     statistical eye's implementation), with a Gaussian of s_TX^2 + s_N^2 + s_RJ^2 sx2 sum h_J^2
+ *     (93A-41); A_ni is where the lower tail reaches DER_0.
  * Threads share the CTLE settings; the best is taken in grid order, so any count gives the same.
  */
 #ifndef PAM4SIM_COM_H
@@ -96,7 +97,8 @@ typedef struct {
     double sample_phase_ui;        /* t_s within the UI, on the pulse's own time axis */
     double h0_v;                   /* equalized main cursor */
     /* rms of each noise term at the slicer (V), as the FOM takes them */
-    double sigma_tx_v, sigma_isi_v, sigma_xt_v, sigma_n_v, sigma_rj_v, a_dd_v;
+    double sigma_tx_v, sigma_isi_v, sigma_xt_v, sigma_n_v, sigma_rj_v;
+    double a_dd_v;                 /* rms of the dual-Dirac jitter term, A_DD sqrt(sx2 sum h_J^2) */
 } p4_com_case;
 
 typedef struct {
