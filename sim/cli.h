@@ -7,6 +7,7 @@
 #include "pam4sim/config.h"
 #include "pam4sim/link.h"
 #include "pam4sim/stat.h"
+#include "pam4sim/com.h"
 
 int cli_fail(void);                                           /* print p4_last_error(), return 1 */
 int cli_parse_u64(const char *opt, const char *v, uint64_t *out); /* 0, or -1 with a message */
@@ -48,5 +49,6 @@ int cli_plot_sweep(const char *dir, const char *key, int n, const double *x, con
 int cmd_sweep(int argc, char **argv); /* pam4sim sweep */
 int cmd_compare(int argc, char **argv); /* pam4sim compare */
 int cmd_com(int argc, char **argv);     /* pam4sim com */
+int cli_plot_com(const char *dir, const p4_com_result *r, double der0); /* COM pulse and tail plots */
 
 #endif

@@ -2,7 +2,7 @@
  * (com.h), with a shipped parameter set or the user's own table.
  *
  *   pam4sim com THRU.s4p [--fext F.s4p]... [--next N.s4p]... [--params NAME|FILE.yaml] [-j N]
- *               [--json OUT]
+ *               [--json OUT] [--plot DIR]
  */
 #include "cli.h"
 #include "pam4sim/com.h"
@@ -100,14 +100,14 @@ static void text_out(const com_out *o)
 
 int cmd_com(int argc, char **argv)
 {
-    const char *thru = NULL, *params = "8023dj-kr", *json = NULL;
+    const char *thru = NULL, *params = "8023dj-kr", *json = NULL, *plot = NULL;
     const char *fext[P4_COM_MAX_AGG], *next[P4_COM_MAX_AGG];
     int nf = 0, nn = 0;
     long threads = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = !strcmp(a, "--fext") || !strcmp(a, "--next") || !strcmp(a, "--params") || !strcmp(a, "--json") ||
-                    !strcmp(a, "-j");
+                    !strcmp(a, "--plot") || !strcmp(a, "-j");
         if (takes && !v) {
             fprintf(stderr, "pam4sim: com: %s needs a value\n", a);
             return 2;
@@ -121,6 +121,7 @@ int cmd_com(int argc, char **argv)
             (a[2] == 'f' ? fext : next)[(*n)++] = v, i++;
         } else if (!strcmp(a, "--params")) params = v, i++;
         else if (!strcmp(a, "--json")) json = v, i++;
+        else if (!strcmp(a, "--plot")) plot = v, i++;
         else if (!strcmp(a, "-j")) {
             char *end;
             threads = strtol(v, &end, 10);
@@ -130,7 +131,7 @@ int cmd_com(int argc, char **argv)
             }
             i++;
         } else if (a[0] == '-') {
-            fprintf(stderr, "pam4sim: com: unknown option '%s' (--fext, --next, --params, --json, -j)\n", a);
+            fprintf(stderr, "pam4sim: com: unknown option '%s' (--fext, --next, --params, --json, --plot, -j)\n", a);
             return 2;
         } else if (!thru) thru = a;
         else {
@@ -149,5 +150,7 @@ int cmd_com(int argc, char **argv)
     if (p4_com_run(&p, &in, &r)) return cli_fail();
     com_out o = {.p = &p, .in = &in, .r = &r, .params = params};
     text_out(&o);
-    return json ? cli_write_atomic(json, json_out, &o) : 0;
+    int rc = json ? cli_write_atomic(json, json_out, &o) : 0;
+    if (plot) rc |= cli_plot_com(plot, &r, p.der0);
+    return rc;
 }

@@ -274,3 +274,51 @@ int cli_plot_sweep(const char *dir, const char *key, int n, const double *x, con
     free(y);
     return rc;
 }
+
+/* COM: the equalized victim's cursors and the lower tail of interference and noise, worst case. */
+int cli_plot_com(const char *dir, const p4_com_result *r, double der0)
+{
+    if (cli_plot_dir(dir)) return 1;
+    const p4_com_case *c = &r->c[r->worst_case];
+    PLFLT x[P4_COM_PLOT_CURSORS], y[P4_COM_PLOT_CURSORS], lo = 0, hi = 0;
+    for (int i = 0; i < P4_COM_PLOT_CURSORS; i++) {
+        x[i] = i - P4_COM_PLOT_PRE, y[i] = 1e3 * c->cursors_v[i];
+        lo = fmin(lo, y[i]), hi = fmax(hi, y[i]);
+    }
+    int rc = 0;
+    char t[128];
+    for (int fmt = 0; fmt < 2; fmt++) {
+        begin(dir, "com_pulse", fmt, "COM: equalized pulse at t_s (TX FFE, CTLE, RX FFE; before the DFE)",
+              "cursor [UI]", "[mV]", x[0] - 1, x[P4_COM_PLOT_CURSORS - 1] + 1, lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo), 0);
+        plcol0(3);
+        for (int i = 0; i < P4_COM_PLOT_CURSORS; i++) {
+            PLFLT sx[2] = {x[i], x[i]}, sy[2] = {0, y[i]};
+            plline(2, sx, sy);
+        }
+        plpoin(P4_COM_PLOT_CURSORS, x, y, 4);
+        rc |= end();
+    }
+    PLFLT ty[P4_COM_PLOT_TAIL], tp[P4_COM_PLOT_TAIL];
+    double floor = fmin(log10(der0) - 3, -8);
+    for (int i = 0; i < P4_COM_PLOT_TAIL; i++) ty[i] = 1e3 * c->tail_y_v[i], tp[i] = lg(c->tail_p[i], floor);
+    for (int fmt = 0; fmt < 2; fmt++) {
+        snprintf(t, sizeof t, "COM %.2f dB: lower tail of interference and noise", c->com_db);
+        begin(dir, "com_tail", fmt, t, "y [mV]", "P(N <= y)", ty[0], 0, floor, 0, 20);
+        plcol0(3);
+        plline(P4_COM_PLOT_TAIL, ty, tp);
+        PLFLT dx[2] = {ty[0], 0}, dy[2] = {log10(der0), log10(der0)};
+        plcol0(2);
+        plline(2, dx, dy);
+        PLFLT ax[2] = {-1e3 * c->a_ni_v, -1e3 * c->a_ni_v}, ay[2] = {floor, 0};
+        pllsty(2);
+        plline(2, ax, ay);
+        pllsty(1);
+        PLFLT sx[2] = {-1e3 * c->a_s_v, -1e3 * c->a_s_v};
+        plcol0(4);
+        plline(2, sx, ay);
+        plcol0(1);
+        plmtex("t", 0.3, 0.0, 0.0, "red: DER0 and -A_ni; green: -A_s");
+        rc |= end();
+    }
+    return rc;
+}

@@ -655,6 +655,10 @@ static p4_status com_at(const search *s, long ci, long ti, p4_com_case *out)
     double span = 0, isi2 = 0, xt2 = 0, j2 = 0;
     if (!st) {
         int n = equalized(s, s->vic, a, c, o.w, o.phase, y);
+        for (int i = 0; i < P4_COM_PLOT_CURSORS; i++) {
+            int m = d - P4_COM_PLOT_PRE + i;
+            out->cursors_v[i] = m >= 0 && m < n ? y[m] : 0;
+        }
         for (int m = 0; m < n; m++) {
             if (m == d) continue;
             double v = y[m];
@@ -702,6 +706,11 @@ static p4_status com_at(const search *s, long ci, long ti, p4_com_case *out)
         const double *pmf = st ? NULL : p4_pam4_pmf(curs, nc, lv, dv, n, buf, &lo, &hi);
         double wt = 1, mu = 0;
         if (!st) st = p4_pmf_tails(pmf, n, lo, hi, &wt, &mu, &var_g, 1, dv, lt, lt + n);
+        for (int i = 0; !st && i < P4_COM_PLOT_TAIL; i++) {
+            double yv = -2 * o.a_s * (1 - (double)i / (P4_COM_PLOT_TAIL - 1));
+            int k = (int)lround(yv / dv + n / 2 - 0.5);
+            out->tail_y_v[i] = yv, out->tail_p[i] = k >= 0 && k < n ? lt[k] : (k < 0 ? 0 : 1);
+        }
         for (int k = 1; !st && k < n; k++)
             if (lt[k] >= p->der0) {
                 double x0 = (k - 1 - n / 2 + 0.5) * dv, l0 = log(fmax(lt[k - 1], 1e-300)), l1 = log(lt[k]);

@@ -49,6 +49,7 @@ static int usage(FILE *f, int rc)
             "                [--set k=v]... [--symbols N] [-j N] [--csv OUT] [--json OUT] [--plot DIR]\n"
             "      the link over a grid of values: BER, margins, and where the BER crosses the target\n"
             "  pam4sim com THRU.s4p [--fext F.s4p]... [--next N.s4p]... [--params SET|FILE.yaml] [-j N] [--json OUT]\n"
+            "              [--plot DIR]\n"
             "      Channel Operating Margin (IEEE 802.3 Annex 93A/178A): package, TX FFE x CTLE search by FOM,\n"
             "      RX FFE, DFE, noise terms, exact ISI/crosstalk distributions; sets 8023dj-kr (default), 8023ck-kr\n"
             "  --plot DIR (run, stat, sweep): PNG and SVG pictures (eye, bathtubs, pulse, insertion loss, BER)\n"

@@ -12,7 +12,8 @@ PARAMS="$(dirname "$0")/../com/params"
 
 # a thru and two aggressors under the 802.3ck KR set, with the JSON result
 "$BIN" com "$CH/CA_19p75dB_thru.s4p" --fext "$CH/CA_19p75dB_fext1.s4p" --next "$CH/CA_19p75dB_next1.s4p" \
-  --params 8023ck-kr -j 2 --json "$T/com.json" > "$T/com.txt" 2>&1 || bad "com exit $?: $(cat "$T/com.txt")"
+  --params 8023ck-kr -j 2 --json "$T/com.json" --plot "$T/plots" > "$T/com.txt" 2>&1 || bad "com exit $?: $(cat "$T/com.txt")"
+for f in com_pulse com_tail; do nontrivial "$T/plots/$f.png" 10000; nontrivial "$T/plots/$f.svg" 10000; done
 grep -q "^COM  .* dB (case [12]): \(PASS\|FAIL\) (threshold 3 dB)" "$T/com.txt" && ok || bad "com: no verdict line"
 for w in "CTLE " "TX FFE " "FOM " "A_s " "noise (rms at the slicer): TX"; do has "$T/com.txt" "$w"; done
 python3 -m json.tool "$T/com.json" > /dev/null 2>&1 && ok || bad "com JSON is not valid JSON"

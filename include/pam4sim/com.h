@@ -50,6 +50,9 @@
 #define P4_COM_MAX_DFE 32
 #define P4_COM_MAX_CASES 4
 #define P4_COM_MAX_AGG 16
+#define P4_COM_PLOT_PRE 8     /* equalized cursors kept for plots: the main one at this index */
+#define P4_COM_PLOT_CURSORS 48
+#define P4_COM_PLOT_TAIL 200  /* points of the lower tail kept for plots */
 
 typedef struct {
     char name[64];
@@ -99,6 +102,10 @@ typedef struct {
     /* rms of each noise term at the slicer (V), as the FOM takes them */
     double sigma_tx_v, sigma_isi_v, sigma_xt_v, sigma_n_v, sigma_rj_v;
     double a_dd_v;                 /* rms of the dual-Dirac jitter term, A_DD sqrt(sx2 sum h_J^2) */
+    /* for plots: the equalized victim's cursors (before the DFE) from P4_COM_PLOT_PRE before the
+     * main one, and the lower tail P(N <= y) of the interference and noise for y in [-2 A_s, 0] */
+    double cursors_v[P4_COM_PLOT_CURSORS];
+    double tail_y_v[P4_COM_PLOT_TAIL], tail_p[P4_COM_PLOT_TAIL];
 } p4_com_case;
 
 typedef struct {
