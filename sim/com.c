@@ -695,9 +695,19 @@ static p4_status com_at(const search *s, long ci, long ti, p4_com_case *out)
     double var_g = o.v_tx + o.v_n + var_rj;
     double a_ni = NAN;
     if (!st) {
+        double dv = o.a_s / 1000;
+        if ((span + 2 * o.a_s) / dv > (1 << 20)) dv = (span + 2 * o.a_s) / (1 << 20);
+        /* cursors below one bin join the Gaussian with their variance, as in the statistical eye
+         * (split between two bins each would add about dv |c| of variance instead of c^2) */
+        int kept = 0;
+        double var_small = 0;
+        span = 0;
+        for (int k = 0; k < nc; k++)
+            if (fabs(curs[k]) < dv) var_small += SX2 * curs[k] * curs[k];
+            else curs[kept++] = curs[k], span += fabs(curs[k]);
+        nc = kept;
+        var_g += var_small;
         span += 12 * sqrt(var_g) + 2 * o.a_s;
-        double dv = o.a_s / 400;
-        if (span / dv > (1 << 20)) dv = span / (1 << 20);
         int n = 2 * (int)ceil(span / dv) + 4;
         double *buf = malloc((size_t)n * 2 * sizeof *buf), *lt = malloc((size_t)n * 2 * sizeof *lt);
         if (!buf || !lt) st = p4_error(P4_ENOMEM, "out of memory");

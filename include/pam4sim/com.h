@@ -35,8 +35,9 @@
  *  8. COM at the chosen equalizer: ISI, crosstalk (every cursor, each aggressor at its worst phase)
  *     and the dual-Dirac jitter (A_DD h_J(n) for every n, 93A-40: each edge's jitter moves the
  *     sample by its symbol's step through the slope) as exact PAM4 distributions (stat.h, the
- *     statistical eye's implementation), with a Gaussian of s_TX^2 + s_N^2 + s_RJ^2 sx2 sum h_J^2
- *     (93A-41); A_ni is where the lower tail reaches DER_0.
+ *     statistical eye's implementation) on a grid of A_s/1000, cursors below one bin joining the
+ *     Gaussian with their variance, as the statistical eye does; the Gaussian holds
+ *     s_TX^2 + s_N^2 + s_RJ^2 sx2 sum h_J^2 (93A-41); A_ni is where the lower tail reaches DER_0.
  * Threads share the CTLE settings; the best is taken in grid order, so any count gives the same.
  */
 #ifndef PAM4SIM_COM_H
