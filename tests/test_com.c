@@ -99,6 +99,13 @@ Test(com, lossless_channel_by_hand)
     cr_assert(fabs(r.com_db - com) < 0.01, "COM %.4f dB, by hand %.4f dB", r.com_db, com);
     cr_assert(r.c[0].sigma_isi_v < 1e-3 * as && r.c[0].sigma_rj_v < 1e-3 * as && r.c[0].a_dd_v < 1e-3 * as,
               "ISI or jitter on an ideal thru: %g %g %g V", r.c[0].sigma_isi_v, r.c[0].sigma_rj_v, r.c[0].a_dd_v);
+    /* the same with a 16-tap RX FFE (MMSE) and a DFE tap: the design must find the identity */
+    p.rx_taps = 16, p.rx_pre = 5, p.rx_tap_max = 0.7, p.ndfe = 1, p.dfe_bmax[0] = 0.85;
+    cr_assert_eq(p4_com_run(&p, &in, &r), P4_OK, "%s", p4_last_error());
+    cr_assert(fabs(r.com_db - com) < 0.01, "COM with the RX FFE %.4f dB, by hand %.4f dB", r.com_db, com);
+    for (int i = 0; i < 16; i++)
+        cr_assert(fabs(r.c[0].rx[i] - (i == 5)) < 1e-4, "RX FFE tap %d = %g on an ideal thru", i, r.c[0].rx[i]);
+    p.rx_taps = 1, p.rx_pre = 0, p.ndfe = 0;
     /* the eta0 term alone: eta0 int |H_r|^2 df = eta0 f_r (pi/8)/sin(pi/8) for the 4th-order Butterworth */
     p.snr_tx_db = 100, p.eta0_v2_per_ghz = 1e-8, p.rx_filter_fb = 0.58;
     cr_assert_eq(p4_com_run(&p, &in, &r), P4_OK, "%s", p4_last_error());
