@@ -101,22 +101,47 @@ static p4_status read_chan(const char *path, double r0, const int order_in[4], i
 }
 
 /* The file's grid: uniform from DC or from its step (k0 = 1), the step dividing M f_b evenly. */
-static p4_status grid_of(const chan *c, const char *path, double fs, double *df, size_t *k0, size_t *n)
+static int exact_grid(const chan *c, double fs, double *df, size_t *k0, size_t *n)
 {
-    if (c->nf < 2) return p4_error(P4_EINVAL, "%s: COM needs at least 2 frequency points", path);
+    if (c->nf < 2) return 0;
     double d = c->f[1] - c->f[0];
     size_t z = c->f[0] == 0 ? 0 : 1;
     int ok = d > 0 && (z == 0 || fabs(c->f[0] - d) < 1e-6 * d);
     for (size_t k = 1; ok && k < c->nf; k++) ok = fabs(c->f[k] - (double)(k + z) * d) < 1e-6 * d;
-    if (!ok)
-        return p4_error(P4_EINVAL, "%s: COM needs a uniform frequency grid starting at 0 Hz or at its step", path);
-    double m = fs / d;
+    double m = ok ? fs / d : 0;
     size_t nn = (size_t)llround(m);
-    if (fabs(m - (double)nn) > 1e-6 * m || nn % 2 || nn < 16)
-        return p4_error(P4_EINVAL, "%s: the file's step %.6g MHz does not divide M f_b = %.6g GHz into an even count", path,
-                        d * 1e-6, fs * 1e-9);
+    if (!ok || fabs(m - (double)nn) > 1e-6 * m || nn % 2 || nn < 16) return 0;
     *df = d, *k0 = z, *n = nn;
-    return P4_OK;
+    return 1;
+}
+
+/* Any other grid (not uniform, a step that does not divide M f_b, or one unlike the thru's) is
+ * resampled onto n bins over M f_b from DC, as response.h puts a file on a link's grid: exactly
+ * (the time-limited interpolation) where the file's grid allows it, else by magnitude and unwrapped
+ * phase. */
+static p4_status regrid(chan *c, double fs, size_t n)
+{
+    double df = fs / (double)n;
+    size_t nk = (size_t)floor(c->f[c->nf - 1] / df + 1e-9) + 1;
+    if (nk > n / 2 + 1) nk = n / 2 + 1;
+    p4_fresp *r = p4_fresp_create(n, fs);
+    double *f = malloc(nk * sizeof *f);
+    double complex **src[4] = {&c->s11, &c->s21, &c->s12, &c->s22}, *dst[4] = {0};
+    p4_status st = r && f ? P4_OK : p4_error(P4_ENOMEM, "out of memory");
+    for (int i = 0; !st && i < 4; i++) {
+        dst[i] = malloc(nk * sizeof *dst[i]);
+        st = dst[i] ? p4_fresp_from_samples(r, c->f, *src[i], c->nf, 0) : p4_error(P4_ENOMEM, "out of memory");
+        if (!st) memcpy(dst[i], r->H, nk * sizeof *dst[i]);
+    }
+    if (!st) {
+        for (size_t k = 0; k < nk; k++) f[k] = (double)k * df;
+        free(c->f), c->f = f, f = NULL, c->nf = nk;
+        for (int i = 0; i < 4; i++) free(*src[i]), *src[i] = dst[i], dst[i] = NULL;
+    }
+    for (int i = 0; i < 4; i++) free(dst[i]);
+    free(f);
+    p4_fresp_free(r);
+    return st;
 }
 
 static p4_package package_of(const p4_com_params *p, double zp_mm)
@@ -770,16 +795,31 @@ p4_status p4_com_run(const p4_com_params *p, const p4_com_input *in, p4_com_resu
     }
     int M = p->samples_per_ui;
     xform xf = {.fs = p->baud_gbd * 1e9 * M};
-    if (!st) st = grid_of(&vic, in->thru, xf.fs, &xf.df, &xf.k0, &xf.n);
-    size_t kmax = vic.nf - 1 + xf.k0;
-    for (int k = 0; !st && k < nagg; k++) {
+    if (!st && vic.nf < 2) st = p4_error(P4_EINVAL, "%s: COM needs at least 2 frequency points", in->thru);
+    for (int k = 0; !st && k < nagg; k++)
+        if (agg[k].nf < 2) st = p4_error(P4_EINVAL, "%s: COM needs at least 2 frequency points", aname[k]);
+    int same = !st && exact_grid(&vic, xf.fs, &xf.df, &xf.k0, &xf.n);
+    for (int k = 0; same && k < nagg; k++) {
         double df;
         size_t k0, n;
-        st = grid_of(&agg[k], aname[k], xf.fs, &df, &k0, &n);
-        if (!st && (fabs(df - xf.df) > 1e-6 * df || k0 != xf.k0))
-            st = p4_error(P4_EINVAL, "%s: its frequency grid differs from the thru's", aname[k]);
-        if (!st && agg[k].nf - 1 + k0 < kmax) kmax = agg[k].nf - 1 + k0;
+        same = exact_grid(&agg[k], xf.fs, &df, &k0, &n) && n == xf.n && k0 == xf.k0;
     }
+    if (!st && !same) { /* one grid for all: the thru's step, or its mean step rounded to divide M f_b */
+        size_t n;
+        double df;
+        if (!exact_grid(&vic, xf.fs, &df, &xf.k0, &n)) {
+            double step = (vic.f[vic.nf - 1] - vic.f[0]) / (double)(vic.nf - 1);
+            n = 2 * (size_t)ceil(xf.fs / step / 2);
+        }
+        if (n > (1u << 24)) st = p4_error(P4_EINVAL, "%s: frequency step too fine for COM's grid", in->thru);
+        if (!st) st = regrid(&vic, xf.fs, n);
+        for (int k = 0; !st && k < nagg; k++) st = regrid(&agg[k], xf.fs, n);
+        if (!st && !exact_grid(&vic, xf.fs, &xf.df, &xf.k0, &xf.n))
+            st = p4_error(P4_EINVAL, "%s: the frequency grid could not be resampled", in->thru);
+    }
+    size_t kmax = st ? 0 : vic.nf - 1 + xf.k0;
+    for (int k = 0; !st && k < nagg; k++)
+        if (agg[k].nf - 1 + xf.k0 < kmax) kmax = agg[k].nf - 1 + xf.k0;
     if (!st) {
         xf.kmax = kmax < xf.n / 2 ? kmax : xf.n / 2;
         r->il_nyquist_db = -p4_interp_db(vic.f, vic.s21, vic.nf, p->baud_gbd * 0.5e9);

@@ -50,15 +50,22 @@ Test(com, package_line_closed_forms)
     cr_assert(cabs(c.s21 - (1 - I * 2 * M_PI * 1e6 * 100e-15 * 25)) < 1e-9);
 }
 
-/* An ideal thru: S21 = 1, no reflection, 0..40 GHz in 100 MHz steps (fs/2 at 10 GBd x 8). */
-static void write_ideal(const char *path)
+/* An ideal thru: S21 = 1, no reflection, from DC to 40 GHz (fs/2 at 10 GBd x 8) in steps of
+ * step_hz; uneven: every other step 1.5 times longer. */
+static void write_ideal_grid(const char *path, double step_hz, int uneven)
 {
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     fprintf(f, "# Hz S RI R 50\n");
-    for (int k = 0; k <= 400; k++) fprintf(f, "%.0f 0 0 1 0 1 0 0 0\n", k * 1e8);
+    double x = 0;
+    for (int k = 0; x <= 40e9 + 1; k++) {
+        fprintf(f, "%.0f 0 0 1 0 1 0 0 0\n", x);
+        x += uneven && k % 2 ? 1.5 * step_hz : step_hz;
+    }
     fclose(f);
 }
+
+static void write_ideal(const char *path) { write_ideal_grid(path, 1e8, 0); }
 
 static const char *ideal_yaml =
     "name: ideal\nbaud_gbd: 10\nsamples_per_ui: 8\nder0: 1e-4\nthreshold_db: 3\ntx_rise_time_ps: 0\nrlm: 1\n"
@@ -106,6 +113,15 @@ Test(com, lossless_channel_by_hand)
     for (int i = 0; i < 16; i++)
         cr_assert(fabs(r.c[0].rx[i] - (i == 5)) < 1e-4, "RX FFE tap %d = %g on an ideal thru", i, r.c[0].rx[i]);
     p.rx_taps = 1, p.rx_pre = 0, p.ndfe = 0;
+    /* the same file on a step that does not divide M f_b (30 MHz into 80 GHz), and on an uneven
+     * grid: resampled, the same COM */
+    for (int uneven = 0; uneven < 2; uneven++) {
+        write_ideal_grid(f, 30e6, uneven);
+        cr_assert_eq(p4_com_run(&p, &in, &r), P4_OK, "%s", p4_last_error());
+        cr_assert(fabs(r.com_db - com) < 0.01, "COM on a %s 30 MHz grid %.4f dB, by hand %.4f dB",
+                  uneven ? "uneven" : "uniform", r.com_db, com);
+    }
+    write_ideal(f);
     /* the eta0 term alone: eta0 int |H_r|^2 df = eta0 f_r (pi/8)/sin(pi/8) for the 4th-order Butterworth */
     p.snr_tx_db = 100, p.eta0_v2_per_ghz = 1e-8, p.rx_filter_fb = 0.58;
     cr_assert_eq(p4_com_run(&p, &in, &r), P4_OK, "%s", p4_last_error());

@@ -5,7 +5,9 @@
  * source; a user's table loads the same way). The procedure, and this implementation's reading of
  * each step:
  *  1. Channels: SDD21, SDD11, SDD22, SDD12 of each file at its own frequencies (victim pairs found
- *     from the thru's DC path; the aggressors use the victim's pairs).
+ *     from the thru's DC path; the aggressors use the victim's pairs). Files on a uniform grid whose
+ *     step divides M f_b are used point for point; any other grid is resampled onto one that does
+ *     (the thru's step, or its mean step made to divide M f_b) as response.h puts a file on a grid.
  *  2. Package at both ends (package.h), the victim's with the transmit and receive test lengths of
  *     the package case, an aggressor's transmit package with the NEXT or FEXT length and the
  *     victim's receive package; terminations R_d against R_0 (93A-18). Every package case is
