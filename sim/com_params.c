@@ -148,6 +148,13 @@ static p4_status check(const p4_com_params *p, const char *file)
         return p4_error(P4_EINVAL, "%s: key 'g_dc_db'/'g_dc2_db' must be [min, max, step] with min <= max, step > 0", file);
     if (p->g_dc_db[1] > 0 || p->g_dc2_db[1] > 0 || p->g_dc_db[0] < -40 || p->g_dc2_db[0] < -40)
         return p4_error(P4_EINVAL, "%s: key 'g_dc_db'/'g_dc2_db': gains in [-40, 0] dB", file);
+    double nctle = (floor((p->g_dc_db[1] - p->g_dc_db[0]) / p->g_dc_db[2] + 1e-9) + 1) *
+                   (floor((p->g_dc2_db[1] - p->g_dc2_db[0]) / p->g_dc2_db[2] + 1e-9) + 1);
+    if (nctle > 1e4)
+        return p4_error(P4_EINVAL, "%s: keys 'g_dc_db'/'g_dc2_db' make %.0f CTLE settings (at most 10000)", file, nctle);
+    double ntx = 1;
+    for (int i = 0; i < p->ntx; i++) ntx *= floor((p->tx_max[i] - p->tx_min[i]) / p->tx_step[i] + 1e-9) + 1;
+    if (ntx > 2e6) return p4_error(P4_EINVAL, "%s: keys 'tx_min'/'tx_max'/'tx_step' make %.0f TX FFE points (at most 2 10^6)", file, ntx);
     if (p->tx_pre > p->ntx) return p4_error(P4_EINVAL, "%s: key 'tx_precursors' = %d exceeds the %d TX taps", file, p->tx_pre, p->ntx);
     for (int i = 0; i < p->ntx; i++)
         if (p->tx_min[i] > p->tx_max[i]) return p4_error(P4_EINVAL, "%s: key 'tx_min'[%d] exceeds 'tx_max'[%d]", file, i, i);
