@@ -24,7 +24,8 @@
  *     h(t_s - T) = h(t_s + T), nearest the peak, at sample resolution.
  *  6. RX FFE (sets with one): MMSE with the DFE's cursors removed, from the pulse autocorrelation,
  *     the TX noise, eta0 through H_r H_ctf and the crosstalk (each at its worst phase) at symbol
- *     lags; scaled to a main tap of 1 and each other tap clipped to its limit. DFE: b(k) =
+ *     lags; scaled to a main tap of 1 and each other tap clipped to its limit. An aggressor's worst
+ *     phase is the largest sum of squares of its pulse after TX FFE and CTLE. DFE: b(k) =
  *     h(k)/h(0) clipped to +-b_max(k); what it cannot cancel stays ISI.
  *  7. Figure of merit (93A-47): FOM = 10 log10(A_s^2 / (s_TX^2 + s_ISI^2 + s_J^2 + s_XT^2 + s_N^2))
  *     with A_s = R_LM h(0) / (L - 1), every variance after the whole equalizer:
