@@ -10,7 +10,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -fPIC
 PKGS    := fftw3 gsl libfyaml
 DEBS    := build-essential pkg-config libfftw3-dev libgsl-dev libfyaml-dev libcriterion-dev xz-utils \
-           libopenmpi-dev openmpi-bin libplplot-dev plplot-driver-cairo
+           libopenmpi-dev openmpi-bin libplplot-dev plplot-driver-cairo python3
 B       := build
 
 LIB_SRC := $(wildcard dsp/*.c) $(wildcard channel/*.c) $(filter-out sim/main.c sim/cli_%.c,$(wildcard sim/*.c))
@@ -27,7 +27,7 @@ all: $(B)/.setup $(B)/libpam4sim.a $(B)/libpam4sim.so $(B)/pam4sim
 # Set-up: every library must be known to pkg-config; as root, apt-get installs what is missing.
 $(B)/.setup:
 	@mkdir -p $(B)
-	@if pkg-config --exists $(PKGS) criterion plplot 2>/dev/null && ls /usr/lib/*/plplot*/drivers/cairo.so >/dev/null 2>&1 && command -v xz >/dev/null && command -v mpicc >/dev/null; then :; \
+	@if pkg-config --exists $(PKGS) criterion plplot 2>/dev/null && ls /usr/lib/*/plplot*/drivers/cairo.so >/dev/null 2>&1 && command -v xz >/dev/null && command -v mpicc >/dev/null && command -v python3 >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 	  echo "setup: installing $(DEBS)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS) >/dev/null || exit 1; \
