@@ -10,7 +10,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -fPIC
 PKGS    := fftw3 gsl libfyaml
 DEBS    := build-essential pkg-config libfftw3-dev libgsl-dev libfyaml-dev libcriterion-dev xz-utils \
-           libopenmpi-dev openmpi-bin libplplot-dev plplot-driver-cairo
+           libopenmpi-dev openmpi-bin libplplot-dev plplot-driver-cairo python3
 B       := build
 VERSION := $(shell sed -n 's/^\#define P4_VERSION "\(.*\)"/\1/p' include/pam4sim/report.h)
 SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
@@ -18,7 +18,8 @@ LIBDIR  := $(DESTDIR)$(PREFIX)/lib
 
 LIB_SRC := $(wildcard dsp/*.c) $(wildcard channel/*.c) $(filter-out sim/main.c sim/cli_%.c,$(wildcard sim/*.c))
 CLI_OBJ := $(patsubst %.c,$(B)/%.o,sim/main.c $(wildcard sim/cli_*.c))
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/com_builtin.o
+COM_YAML := $(wildcard com/params/*.yaml)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 CHANNELS := $(patsubst vectors/channels/%.xz,$(B)/channels/%,$(wildcard vectors/channels/*.s4p.xz))
@@ -29,7 +30,7 @@ all: $(B)/.setup $(B)/libpam4sim.a $(B)/libpam4sim.so $(B)/pam4sim
 # Set-up: every library must be known to pkg-config; as root, apt-get installs what is missing.
 $(B)/.setup:
 	@mkdir -p $(B)
-	@if pkg-config --exists $(PKGS) criterion plplot 2>/dev/null && ls /usr/lib/*/plplot*/drivers/cairo.so >/dev/null 2>&1 && command -v xz >/dev/null && command -v mpicc >/dev/null; then :; \
+	@if pkg-config --exists $(PKGS) criterion plplot 2>/dev/null && ls /usr/lib/*/plplot*/drivers/cairo.so >/dev/null 2>&1 && command -v xz >/dev/null && command -v mpicc >/dev/null && command -v python3 >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 	  echo "setup: installing $(DEBS)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS) >/dev/null || exit 1; \
@@ -61,6 +62,12 @@ $(CLI_OBJ): $(B)/sim/%.o: sim/%.c $(wildcard include/pam4sim/*.h) $(wildcard sim
 	$(CLI_CC) $(CFLAGS) $(CLI_DEF) $(shell pkg-config --cflags $(PKGS) plplot) -c $< -o $@
 $(B)/.mpi-on $(B)/.mpi-off: | $(B)/.setup
 	@rm -f $(B)/.mpi-on $(B)/.mpi-off; touch $@
+
+# the shipped COM parameter tables, built into the library
+$(B)/com_builtin.c: $(COM_YAML) com/embed.sh | $(B)/.setup
+	sh com/embed.sh $(COM_YAML) > $@.tmp && mv $@.tmp $@
+$(B)/com_builtin.o: $(B)/com_builtin.c
+	$(CC) $(CFLAGS) -c $< -o $@
 
 $(B)/libpam4sim.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -100,6 +107,7 @@ test: all channels $(TESTS)
 	@sh tests/compare_cli.sh $(B)/pam4sim
 	@sh tests/module_cli.sh $(B)/pam4sim
 	@sh tests/sweep_channel_cli.sh $(B)/pam4sim $(B)/channels
+	@sh tests/com_cli.sh $(B)/pam4sim $(B)/channels
 	@$(MAKE) --no-print-directory regress
 
 # The reference vectors: every block the manifest lists, regenerated in memory and compared

@@ -8,6 +8,7 @@
 #include "pam4sim/link.h"
 #include "pam4sim/stat.h"
 #include "pam4sim/touchstone.h"
+#include "pam4sim/com.h"
 
 int cli_fail(void);                                           /* print p4_last_error(), return 1 */
 int cli_parse_u64(const char *opt, const char *v, uint64_t *out); /* 0, or -1 with a message */
@@ -58,5 +59,7 @@ int cmd_sweep(int argc, char **argv); /* pam4sim sweep */
  * text lines. */
 int cli_channel_checks(FILE *f, int json, const p4_touchstone *ts, const p4_channel_summary *s, double baud_gbd, double tol);
 int cmd_compare(int argc, char **argv); /* pam4sim compare */
+int cmd_com(int argc, char **argv);     /* pam4sim com */
+int cli_plot_com(const char *dir, const p4_com_result *r, double der0); /* COM pulse and tail plots */
 
 #endif

@@ -76,7 +76,7 @@ static const kdef keys[] = {
     DBL("channel.delay_ps_per_mm", delay_ps_per_mm, 1, 20, "6.5", "loss model: propagation delay [ps/mm] (PCB stripline 6-7)"),
     DBL("channel.reflection_coeff", reflection_coeff, -0.9, 0.9, "0", "loss model: echo amplitude relative to the thru (0: no reflection)"),
     DBL("channel.reflection_delay_ps", reflection_delay_ps, 0, 10000, "200", "loss model: echo delay after the main arrival [ps]"),
-    DBL("channel.taper_fraction", taper_fraction, 0, 0.5, "0.1", "Touchstone: raised-cosine roll-off over this top fraction of the file's band"),
+    DBL("channel.taper_fraction", taper_fraction, 0, 0.5, "0", "Touchstone: raised-cosine roll-off over this top fraction of the file's band (a file on a uniform grid from DC needs none)"),
     DBL("channel.length_scale", length_scale, 0.05, 20, "1", "Touchstone: length factor k of the measured channel, a k-times longer line of the same construction (|H|^k, k x the unwrapped phase; the crosstalk paths get the same added section H^(k-1))"),
     DBL("channel.extra_loss_db", ch_extra_loss_db, 0, 80, "0", "a loss-model section in series at the receiver (loss at baud/2 [dB], shape from channel.skin_fraction), on the channel and every crosstalk path"),
     ENUM("channel.position", ch_position, "tx rx both", "tx", "with optics.enable: the channel before the driver (tx), after the TIA (rx), or the same channel at both (a linear module between two host boards)"),

@@ -151,6 +151,16 @@ static p4_status choose_eq(const p4_link *l, const double *p, int np, const doub
     return st;
 }
 
+/* A warning when channel.impulse_max_ui dropped a noticeable part of a response's energy. */
+static void warn_dropped(p4_link *l, const p4_impulse *imp, const char *what)
+{
+    if (imp->dropped < 1e-6) return;
+    char m[256];
+    snprintf(m, sizeof m, "channel.impulse_max_ui %.0f drops %.2g %% of the energy of %.160s's response", l->cfg.impulse_max_ui,
+             100 * imp->dropped, what);
+    link_warn(l, m);
+}
+
 /* Full-rate pulse response (amplitude-scaled) of an impulse h convolved with the rendered pulse (or
  * an optical line's identified pulse): a direct loop for a short pulse, FFTW for a long one (the
  * CTLE search convolves once per candidate). NULL when out of memory. */
@@ -320,10 +330,11 @@ p4_link *p4_link_create(const p4_config *cfg)
     p4_fresp *xt[P4_MAX_XTALK] = {0};
     l->nxt = (int)c->n_xt_files;
     for (int i = 0; !st && i < l->nxt; i++) {
-        xt[i] = p4_fresp_copy(txf);
-        st = touchstone_into(l, xt[i], c->xt_files[i], thru_order, 1, 1, NULL, NULL, NULL, -1, NULL);
+        xt[i] = p4_fresp_create(n, l->fs_hz); /* the file's response replaces the grid's: filters after */
+        st = xt[i] ? touchstone_into(l, xt[i], c->xt_files[i], thru_order, 1, 1, NULL, NULL, NULL, -1, NULL)
+                   : p4_error(P4_ENOMEM, "out of memory");
         if (!st && sect) p4_fresp_mul(xt[i], sect);
-        if (!st) p4_fresp_mul(xt[i], rxf);
+        if (!st) p4_fresp_mul(xt[i], txf), p4_fresp_mul(xt[i], rxf);
         l->xt_amp_v[i] = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v;
     }
     /* the other lanes of a multi-lane channel file, after the crosstalk files */
@@ -337,10 +348,10 @@ p4_link *p4_link_create(const p4_config *cfg)
     for (int a = 0, j = 0; !st && a < file_lanes && j < nlane_xt; a++) {
         if (a == c->lane - 1) continue;
         int i = l->nxt;
-        xt[i] = p4_fresp_copy(txf);
-        st = touchstone_into(l, xt[i], c->ch_file, thru_order, 1, 1, NULL, NULL, NULL, a, NULL);
+        xt[i] = p4_fresp_create(n, l->fs_hz);
+        st = xt[i] ? touchstone_into(l, xt[i], c->ch_file, thru_order, 1, 1, NULL, NULL, NULL, a, NULL) : p4_error(P4_ENOMEM, "out of memory");
         if (!st && sect) p4_fresp_mul(xt[i], sect);
-        if (!st) p4_fresp_mul(xt[i], rxf);
+        if (!st) p4_fresp_mul(xt[i], txf), p4_fresp_mul(xt[i], rxf);
         l->xt_amp_v[i] = c->n_lane_amplitude ? c->lane_amplitude_v[j] : c->amplitude_v;
         l->nxt++, j++;
     }
@@ -407,7 +418,7 @@ p4_link *p4_link_create(const p4_config *cfg)
             tmp = NULL;
             p4_fresp_impulse(sig, full);
             p4_impulse imp;
-            st = p4_impulse_truncate(full, n, TAIL_REL, 2 * (size_t)l->sps, max_len, &imp);
+            st = p4_impulse_truncate(full, n, TAIL_REL, 2 * (size_t)l->sps, max_len, (size_t)l->sps, &imp);
             if (st) break;
             int np;
             pulse = l->optm ? conv_pulse(imp.h, imp.len, opt_pulse, opt_len, 1.0, &np)
@@ -441,7 +452,7 @@ p4_link *p4_link_create(const p4_config *cfg)
             tmp->H[k] = sqrt(var_tx_fir * hr * hr * hc * hc + var_rx * hr * hr + var_rms);
         }
         p4_fresp_impulse(tmp, full);
-        st = p4_impulse_truncate(full, n, TAIL_REL, 0, max_len, &l->noise);
+        st = p4_impulse_truncate(full, n, TAIL_REL, 0, max_len, 1, &l->noise);
         /* the same PSD squared is the autocorrelation the statistical engine needs */
         for (size_t k = 0; !st && k <= n / 2; k++) tmp->H[k] *= tmp->H[k];
         if (!st) p4_fresp_impulse(tmp, full);
@@ -458,7 +469,8 @@ p4_link *p4_link_create(const p4_config *cfg)
     for (int i = 0; !st && i < l->nxt; i++) {
         p4_fresp_mul(xt[i], best_ctle);
         p4_fresp_impulse(xt[i], full);
-        st = p4_impulse_truncate_window(full, n, TAIL_REL, 2 * (size_t)l->sps, max_len, &l->xt[i]);
+        st = p4_impulse_truncate(full, n, TAIL_REL, 2 * (size_t)l->sps, max_len, (size_t)l->sps, &l->xt[i]);
+        if (!st) warn_dropped(l, &l->xt[i], i < c->n_xt_files ? c->xt_files[i] : c->ch_file);
         double amp = l->xt_amp_v[i];
         if (!st) l->xpulse[i] = conv_pulse(l->xt[i].h, l->xt[i].len, rect, rl1, amp, &l->xpulse_len[i]);
     }
@@ -485,6 +497,7 @@ p4_link *p4_link_create(const p4_config *cfg)
             int idx = (best.cursor + 1 + i) * l->sps + best.phase;
             in->post[i] = idx < l->pulse_len ? l->pulse[idx] / mc : 0;
         }
+        warn_dropped(l, &l->sig, "the channel");
         l->fir_len = l->sig.len;
         if (l->has_noise && l->noise.len > l->fir_len) l->fir_len = l->noise.len;
         for (int i = 0; i < l->nxt; i++)

@@ -389,7 +389,7 @@ static cmd_fn command_fn(const char *name)
                {"channel", cmd_channel}, {"fec", cmd_fec},         {"jtol", cmd_jtol},
                {"vectors", cmd_vectors}, {"tdecq", cmd_tdecq},     {"sensitivity", cmd_sensitivity},
                {"stat", cmd_stat},       {"sweep", cmd_sweep},     {"compare", cmd_compare},
-               {"module", cmd_module}};
+               {"module", cmd_module},   {"com", cmd_com}};
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         if (!strcmp(fns[i].name, name)) return fns[i].fn;
     return NULL;
