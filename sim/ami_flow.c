@@ -258,14 +258,13 @@ p4_ami_getwave_flow *p4_ami_getwave_flow_create(p4_ami_model *m, double sample_i
     return g;
 }
 
-static void emit(p4_ami_getwave_flow *g, double s, const double *w, size_t n, long ignore, double *t, double *v,
+static void emit(p4_ami_getwave_flow *g, double s, const double *w, size_t n, double *t, double *v,
                  size_t cap, size_t *nout)
 {
     double x = s - g->base;
     long i = (long)floor(x);
     double fr = x - (double)i;
     double y0 = i < 0 ? g->last : w[i], y1 = w[i + 1 < (long)n ? i + 1 : (long)n - 1];
-    (void)ignore;
     if (*nout < cap) {
         t[*nout] = s * g->dt;
         v[*nout] = y0 + fr * (y1 - y0);
@@ -284,7 +283,7 @@ p4_status p4_ami_getwave_flow_run(p4_ami_getwave_flow *g, double *wave, size_t n
     /* instants that waited for this block first */
     int keep = 0;
     for (int i = 0; i < g->npending; i++) {
-        if (g->pending[i] <= end) emit(g, g->pending[i], wave, n, ignore_bits, t_out, v_out, cap, nout);
+        if (g->pending[i] <= end) emit(g, g->pending[i], wave, n, t_out, v_out, cap, nout);
         else g->pending[keep++] = g->pending[i];
     }
     g->npending = keep;
@@ -292,7 +291,7 @@ p4_status p4_ami_getwave_flow_run(p4_ami_getwave_flow *g, double *wave, size_t n
         if (g->bits++ < ignore_bits) continue;
         double s = (g->clk[k] + g->ui / 2) / g->dt;
         if (s < g->base - 1) continue; /* before what this flow still holds */
-        if (s <= end) emit(g, s, wave, n, ignore_bits, t_out, v_out, cap, nout);
+        if (s <= end) emit(g, s, wave, n, t_out, v_out, cap, nout);
         else if (g->npending < P4_AMI_PENDING) g->pending[g->npending++] = s;
     }
     g->last = wave[n - 1];

@@ -17,7 +17,8 @@
  * AMI_GetWave: CTLE on the block, then per bit the DFE-corrected data sample, a PAM4 decision and
  * an Alexander (bang-bang) phase detector on the edge sample half a bit earlier, using only the
  * transitions symmetric about zero (3<->0, 2<->1), whose crossing is at the threshold 0. The phase
- * moves by cdr_step_ui per early/late vote. The returned waveform is the CTLE output minus the DFE
+ * moves by cdr_step_ui per early/late vote. The DFE taps and the main cursor (the slicer levels) track
+ * by LMS on the slicer error (dfe_lms_step), starting from the values Init chose. The returned waveform is the CTLE output minus the DFE
  * feedback of the bit each sample belongs to; clock_times are the recovered clock's edges (data
  * instant - bit_time/2), seconds from the first GetWave call, ended by -1.
  */
@@ -41,6 +42,7 @@ typedef struct {
     double dfe[MAX_DFE];     /* DFE taps [V per unit level]   */
     double h0;               /* main cursor [V per unit level] */
     double step;             /* CDR step [samples]            */
+    double mu;               /* DFE and main-cursor LMS step  */
     /* GetWave state */
     long long n;             /* samples processed             */
     double s_next;           /* next data instant [samples]   */
@@ -106,6 +108,7 @@ long AMI_Init(double *impulse_matrix, long row_size, long aggressors, double sam
     double fp2 = ami_param(p, "ctle_fp2_ghz", 106.25) * 1e9, flf = ami_param(p, "ctle_flf_ghz", 1.328125) * 1e9;
     m->ndfe = (int)ami_param(p, "dfe_taps", 1);
     m->step = ami_param(p, "cdr_step_ui", 0.002) * m->spb;
+    m->mu = ami_param(p, "dfe_lms_step", 0.001);
     if (m->ndfe < 0 || m->ndfe > MAX_DFE || fp1 <= 0 || fp2 <= 0 || fz <= 0 || flf <= 0 || 2 * fp2 * sample_interval >= 1) {
         snprintf(m->msg, sizeof m->msg, "rx_ctle_dfe: parameters out of range (dfe_taps 0..%d, corners below fs/2)", MAX_DFE);
         return 0;
@@ -178,6 +181,10 @@ long AMI_GetWave(double *wave, long wave_size, double *clock_times, char **AMI_p
             double s = m->s_next;
             double z = at(m, s) - m->fb_next;
             double d = slice(m, z);
+            /* LMS: the DFE taps and the main cursor (so the slicer's levels) follow the clock */
+            double e = z - m->h0 * d;
+            m->h0 += m->mu * e * d;
+            for (int j = 0; j < m->ndfe; j++) m->dfe[j] += m->mu * e * m->dec[j];
             /* edge half a bit before: Alexander detector on symmetric transitions */
             double se = s - m->spb / 2.0;
             if (se >= (double)(N - RING + 2) && se >= 0 && d == -m->last_dec) {
