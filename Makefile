@@ -101,6 +101,7 @@ test: all channels $(TESTS)
 	@sh tests/mpi.sh $(B)/pam4sim
 	@sh tests/stat_cli.sh $(B)/pam4sim
 	@sh tests/compare_cli.sh $(B)/pam4sim
+	@sh tests/ami_cli.sh $(B)/pam4sim $(B)/ami
 	@$(MAKE) --no-print-directory regress
 
 # The reference vectors: every block the manifest lists, regenerated in memory and compared

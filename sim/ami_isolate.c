@@ -14,7 +14,8 @@
  * The child is forked without exec (no helper program to find when the library is used from any
  * program): it only loads the model, calls it and talks on its socket. stdio buffers are flushed
  * before the fork and the child leaves with _exit, so the parent's unwritten output is not written
- * twice; the child ignores SIGINT (the parent handles an interrupt and closes the model) and dies
+ * twice; the child ignores SIGINT (the parent handles an interrupt and closes the model), takes the
+ * default action on fatal signals (not the parent's handlers: MPI's print a backtrace) and dies
  * with its parent (PR_SET_PDEATHSIG).
  */
 #include "pam4sim/ami.h"
@@ -91,7 +92,9 @@ static int reply(int fd, long ret, int status, const char *msg, const char *out)
 static void child_main(const char *path, int fd, int mfd)
 {
     signal(SIGINT, SIG_IGN);
-    signal(SIGPIPE, SIG_DFL);
+    /* a crash ends the child plainly (the parent may have installed reporting handlers, as MPI does) */
+    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGPIPE, SIGTERM};
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) signal(fatal[i], SIG_DFL);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!dl) {

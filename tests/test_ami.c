@@ -46,7 +46,7 @@ Test(ami_file, example_receiver_tree)
     cr_expect_eq(q->line, 17);
     char *s = p4_ami_file_params_in(f);
     cr_expect_str_eq(s, "(rx_ctle_dfe_ami (ctle (ctle_dc_gain_db -8) (ctle_hp_gain_db 0) (ctle_fz_ghz 42.5) (ctle_fp1_ghz 42.5) "
-                        "(ctle_fp2_ghz 106.25) (ctle_flf_ghz 1.328125)) (dfe_taps 1) (cdr_step_ui 0.002))");
+                        "(ctle_fp2_ghz 106.25) (ctle_flf_ghz 1.328125)) (dfe_taps 1) (dfe_lms_step 0.001) (cdr_step_ui 0.002))");
     free(s);
     /* overrides: inside the format, then outside it */
     cr_expect_eq(p4_ami_file_set(f, "ctle_dc_gain_db", "-11", "rx.ami.params"), P4_OK, "%s", p4_last_error());
@@ -518,4 +518,26 @@ Test(ami_flow, rx_getwave_cdr_near_native_at_its_phase, .timeout = 240)
     cr_expect(g.errors > 100 && ber < 0.02, "BER %.3g", ber);
     cr_expect(fabs(dd) < 0.5, "%.2f dB SNR-equivalent from the native receiver", dd);
     free(g.pulse);
+}
+
+/* ---- architectures: the models are the host's SerDes, in every architecture, and only there ---- */
+
+Test(ami_flow, models_sit_at_the_host_in_every_architecture)
+{
+    p4_config c;
+    cr_assert_eq(p4_arch_config_default(&c), P4_OK);
+    snprintf(c.tx_ami_model, sizeof c.tx_ami_model, "%s", model("tx_ffe.so"));
+    snprintf(c.rx_ami_model, sizeof c.rx_ami_model, "%s", model("rx_ctle_dfe.so"));
+    /* [architecture][segment]: host TX model, host RX model */
+    const int want[P4_ARCH_COUNT][P4_ARCH_MAX_SEG][2] = {
+        [P4_ARCH_RETIMED] = {{1, 0}, {0, 0}, {0, 1}}, [P4_ARCH_LPO] = {{1, 1}}, [P4_ARCH_LRO] = {{1, 0}, {0, 1}}};
+    for (int a = 0; a < P4_ARCH_COUNT; a++) {
+        p4_arch_plan p;
+        cr_assert_eq(p4_arch_plan_make(&c, (p4_arch)a, 0, 0, &p), P4_OK, "%s", p4_last_error());
+        for (int k = 0; k < p.nseg; k++) {
+            cr_expect_eq(p.seg[k].cfg.tx_ami_model[0] != 0, want[a][k][0], "arch %d segment %d (%s): TX model", a, k, p.seg[k].name);
+            cr_expect_eq(p.seg[k].cfg.rx_ami_model[0] != 0, want[a][k][1], "arch %d segment %d (%s): RX model", a, k, p.seg[k].name);
+            cr_expect_eq(p4_config_validate(&p.seg[k].cfg), P4_OK, "%s", p4_last_error());
+        }
+    }
 }
