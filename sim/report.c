@@ -115,6 +115,7 @@ void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p
     for (int i = 0; i < P4_PULSE_POST; i++) fprintf(f, "%s", i ? ", " : ""), p4_json_num(f, in->post[i]);
     fprintf(f, "]}");
     p4_report_optics_json(f, c, in);
+    p4_ami_report_json(f, &in->ami_tx, &in->ami_rx); /* IBIS-AMI models, when used (sim/report_ami.c) */
     fprintf(f, ",\n    \"warnings\": [");
     for (int i = 0; i < in->nwarn; i++) fprintf(f, "%s\"%s\"", i ? ", " : "", in->warn[i]);
     fprintf(f, "]\n  },\n  \"results\": {\n");

@@ -162,6 +162,8 @@ p4_status p4_ami_link_apply(p4_config *cfg, p4_fresp *txf, const p4_fresp *ch, p
 
 /* The report's lines about the models (sim/report_ami.c): what each did and what it said. */
 void p4_ami_report_text(FILE *f, const p4_ami_info *tx, const p4_ami_info *rx);
+/* The same as a ",\n    \"ami\": {...}" member of the link object (nothing when no model is used). */
+void p4_ami_report_json(FILE *f, const p4_ami_info *tx, const p4_ami_info *rx);
 
 /* The time-domain flow: a receiver model's GetWave on a stream of waveform blocks, sampled at its
  * clock times + UI/2 (linear interpolation; a clock near a block's end waits for the next block). */
