@@ -49,15 +49,15 @@ p4_ami_model *p4_ami_open(const char *so_path, int isolate)
         return NULL;
     }
     snprintf(m->path, sizeof m->path, "%s", so_path);
+    /* a path without a slash would search the library path: name the file as given */
+    char local[P4_PATH_MAX + 2];
+    snprintf(local, sizeof local, "%s%s", strchr(so_path, '/') ? "" : "./", so_path);
     if (isolate) {
-        if (!(m->child = p4_ami_child_start(so_path, &m->has_getwave))) {
+        if (!(m->child = p4_ami_child_start(local, &m->has_getwave))) {
             free(m);
             return NULL;
         }
     } else {
-        /* a path without a slash would search the library path: name the file as given */
-        char local[P4_PATH_MAX + 2];
-        snprintf(local, sizeof local, "%s%s", strchr(so_path, '/') ? "" : "./", so_path);
         m->dl = dlopen(local, RTLD_NOW | RTLD_LOCAL);
         if (!m->dl) {
             p4_error(P4_EIO, "%s: cannot load the model: %s", so_path, dlerror());
