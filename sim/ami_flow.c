@@ -105,8 +105,9 @@ static p4_status multiply_response(p4_fresp *r, const double *g, size_t len)
 
 /* A model and its .ami file with the user's parameters; the .ami defaults to the model's name with
  * .ami for its suffix. */
-static p4_status open_side(const char *model, const char *ami, int isolate, const char (*params)[P4_AMI_PARAM_MAX],
-                           int64_t nparams, const char *key, p4_ami_model **m, p4_ami_file **f)
+static p4_status open_side(const char *model, const char *ami, int isolate, double timeout_s,
+                           const char (*params)[P4_AMI_PARAM_MAX], int64_t nparams, const char *key, p4_ami_model **m,
+                           p4_ami_file **f)
 {
     char path[P4_PATH_MAX];
     if (ami[0]) snprintf(path, sizeof path, "%s", ami);
@@ -130,6 +131,7 @@ static p4_status open_side(const char *model, const char *ami, int isolate, cons
         if (st) return st;
     }
     if (!(*m = p4_ami_open(model, isolate))) return P4_EIO;
+    p4_ami_set_timeout(*m, timeout_s);
     return P4_OK;
 }
 
@@ -170,7 +172,7 @@ p4_status p4_ami_link_apply(p4_config *c, p4_fresp *txf, const p4_fresp *ch, p4_
         st = p4_error(P4_ENOMEM, "out of memory");
     if (!st) memcpy(vin, imp.h, (imp.len < (size_t)R ? imp.len : (size_t)R) * sizeof *vin);
     if (!st && c->tx_ami_model[0]) {
-        st = open_side(c->tx_ami_model, c->tx_ami_file, c->tx_ami_isolate, c->tx_ami_params, c->n_tx_ami_params,
+        st = open_side(c->tx_ami_model, c->tx_ami_file, c->tx_ami_isolate, c->tx_ami_timeout_s, c->tx_ami_params, c->n_tx_ami_params,
                        "tx.ami", &m, &f);
         if (!st) info_start(tx, c->tx_ami_model, (int)c->tx_ami_isolate, m, f);
         if (!st) st = p4_ami_linear_response(m, f, vin, R, dt, ui, g, vout, tx);
@@ -202,7 +204,7 @@ p4_status p4_ami_link_apply(p4_config *c, p4_fresp *txf, const p4_fresp *ch, p4_
         p4_ami_file_free(f), f = NULL;
     }
     if (!st && c->rx_ami_model[0]) {
-        st = open_side(c->rx_ami_model, c->rx_ami_file, c->rx_ami_isolate, c->rx_ami_params, c->n_rx_ami_params,
+        st = open_side(c->rx_ami_model, c->rx_ami_file, c->rx_ami_isolate, c->rx_ami_timeout_s, c->rx_ami_params, c->n_rx_ami_params,
                        "rx.ami", &m, &f);
         if (!st) info_start(rx, c->rx_ami_model, (int)c->rx_ami_isolate, m, f);
         if (!st) st = p4_ami_linear_response(m, f, vin, R, dt, ui, g, vout, rx);

@@ -9,7 +9,8 @@
  * (memfd) that both processes map, grown by the parent when a call needs more; the model works on
  * it in place, so nothing is copied through the socket. If the child dies (a signal, an exit), the
  * parent's read ends at end-of-file, it reaps the child and reports the model, the call and the
- * signal; the calling process goes on.
+ * signal; the calling process goes on. A model that does not answer within the timeout (a hang, an
+ * endless loop) is killed and reported the same way.
  *
  * The child is forked without exec (no helper program to find when the library is used from any
  * program): it only loads the model, calls it and talks on its socket. stdio buffers are flushed
@@ -21,6 +22,7 @@
 #include "pam4sim/ami.h"
 #include <dlfcn.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +53,7 @@ struct p4_ami_child {
     double *shm;
     size_t cap; /* doubles mapped */
     int dead;
+    double timeout_s; /* longest wait for a reply (0: none) */
     char path[P4_PATH_MAX];
 };
 
@@ -218,6 +221,31 @@ fail:
     return NULL;
 }
 
+void p4_ami_child_set_timeout(p4_ami_child *c, double seconds) { c->timeout_s = seconds; }
+
+/* Wait for the reply; a model that does not answer in time is killed. 0: readable. */
+static int wait_reply(p4_ami_child *c, const char *call)
+{
+    if (c->timeout_s <= 0) return 0;
+    struct pollfd pf = {.fd = c->fd, .events = POLLIN};
+    double left_ms = c->timeout_s * 1e3;
+    for (;;) {
+        int ms = left_ms > 1e9 ? 1000000000 : (int)left_ms;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int r = poll(&pf, 1, ms);
+        if (r > 0) return 0;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        left_ms -= (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
+        if ((r < 0 && errno != EINTR) || left_ms <= 0) break;
+    }
+    kill(c->pid, SIGKILL);
+    waitpid(c->pid, NULL, 0);
+    c->dead = 1;
+    p4_error(P4_EIO, "%s: the model did not return from %s within %g s (ami.timeout_s); its process was stopped", c->path, call, c->timeout_s);
+    return -1;
+}
+
 static const char *call_name(int op) { return op == 'I' ? "AMI_Init" : op == 'G' ? "AMI_GetWave" : "AMI_Close"; }
 
 p4_status p4_ami_child_call(p4_ami_child *c, int op, double *data, size_t ndata, size_t nback, long a0, long a1,
@@ -238,7 +266,12 @@ p4_status p4_ami_child_call(p4_ami_child *c, int op, double *data, size_t ndata,
     req_t q = {.op = op, .a0 = a0, .a1 = a1, .d0 = d0, .d1 = d1, .ndata = ndata, .cap = c->cap,
                .plen = params ? strlen(params) : 0};
     rep_t r;
-    if (put(c->fd, &q, sizeof q) || put(c->fd, params, q.plen) || get(c->fd, &r, sizeof r)) {
+    if (put(c->fd, &q, sizeof q) || put(c->fd, params, q.plen)) {
+        reap(c, call_name(op));
+        return P4_EIO;
+    }
+    if (wait_reply(c, call_name(op))) return P4_EIO;
+    if (get(c->fd, &r, sizeof r)) {
         reap(c, call_name(op));
         return P4_EIO;
     }

@@ -81,6 +81,10 @@ p4_ami_model *p4_ami_open(const char *so_path, int isolate)
 }
 
 int p4_ami_has_getwave(const p4_ami_model *m) { return m->has_getwave; }
+void p4_ami_set_timeout(p4_ami_model *m, double seconds)
+{
+    if (m->child) p4_ami_child_set_timeout(m->child, seconds);
+}
 const char *p4_ami_message(const p4_ami_model *m) { return m->msg ? m->msg : ""; }
 const char *p4_ami_params_out(const p4_ami_model *m) { return m->out ? m->out : ""; }
 const char *p4_ami_path(const p4_ami_model *m) { return m->path; }

@@ -1,6 +1,7 @@
 # ami_cli.sh - the IBIS-AMI keys from the command line: a run and a statistical eye with the example
-# models (the models' messages in the report), parameters from --set and from YAML, and bad input
-# (a value outside the .ami format, a malformed .ami, a crashing, failing or incomplete model): one
+# models (the models' messages in the report), parameters from --set and from YAML, a sweep of a
+# model parameter, and bad input (a value outside the .ami format, a malformed .ami, a crashing,
+# failing, hanging or incomplete model): one
 # error line naming the key, file, line or model, exit status 1, no core, no half-written JSON.
 # Usage: sh tests/ami_cli.sh build/pam4sim build/ami
 . "$(dirname "$0")/cli_lib.sh"
@@ -30,6 +31,10 @@ has "$T/rx.txt" "(dfe_tap2 "
 has "$T/rx.json" '"ctle_dc_gain_db": "-10"'
 has "$T/rx.json" '"params": {"ctle_dc_gain_db": "-10", "dfe_taps": "2"}'
 
+"$P" sweep --engine stat --set channel.il_nyquist_db=16 --set rx.ami.model="$A/rx_ctle_dfe.so" --set rx.dfe.taps=2 \
+  --vary rx.ami.params.ctle_dc_gain_db=-10:-8:2 > "$T/sw.txt" 2>&1 && ok || bad "sweep of a model parameter"
+has "$T/sw.txt" "rx.ami.params.ctle_dc_gain_db"
+[ "$(grep -c '^ *-10 \|^ *-8 ' "$T/sw.txt")" -eq 2 ] && ok || bad "sweep: two points"
 "$P" config | grep -q "rx.ami.params\|params: {}" && ok || bad "config does not list the AMI keys"
 
 # bad input: exit 1, one line
@@ -46,6 +51,7 @@ fails "rx.ami.params.ctle_dc_gain_db = -20: parameter 'ctle.ctle_dc_gain_db' (.*
 fails "has no parameter 'ctle_gain'" $R --set rx.ami.model="$A/rx_ctle_dfe.so" --set rx.ami.params.ctle_gain=1
 fails "the model crashed in AMI_Init (signal 11" $R --set rx.ami.model="$A/bad_segv.so"
 fails "AMI_Init returned failure (0): bad_init: this model refuses every channel" $R --set tx.ami.model="$A/bad_init.so"
+fails "bad_hang.so: the model did not return from AMI_Init within 1 s" $R --set rx.ami.model="$A/bad_hang.so" --set rx.ami.timeout_s=1
 fails "bad_nosym.so: the model has no AMI_Close" $R --set tx.ami.model="$A/bad_nosym.so"
 fails "cannot load the model" $R --set tx.ami.model="$A/no_such.so" --set tx.ami.ami_file="$A/tx_ffe.ami"
 printf '(m\n (Reserved_Parameters\n  (Init_Returns_Impulse (Usage Info) (Type Boolean) (Value True))\n  (GetWave_Exists (Usage Info) (Type Boolean) (Value False)))\n (Model_Specific (g (Usage In) (Type Float) (Range 2 0 1))))\n' > "$T/bad.ami"

@@ -1,6 +1,6 @@
 /* test_ami.c - IBIS-AMI: the .ami parser (valid trees, overrides against their formats, malformed
  * files refused with file, line and parameter), the loader (failing, crashing and incomplete
- * models, isolated and in process), the Init flow (the example TX FFE model against a direct
+ * and hanging models, isolated and in process), the Init flow (the example TX FFE model against a direct
  * convolution and against the native TX FFE, pulse to 1e-12 and BER counts equal; the example RX
  * model's statistical BER against the native CTLE + DFE within 0.1 dB) and the GetWave flow (the
  * example RX model's BER, with its own clock recovery, against the native receiver at the same
@@ -131,6 +131,13 @@ Test(ami_model, failing_incomplete_and_crashing_models)
     cr_expect(strstr(p4_last_error(), "bad_segv.so: the model crashed in AMI_Init (signal 11"), "%s", p4_last_error());
     cr_expect_neq(p4_ami_init(m, h, 64, 0, 1e-12, 16e-12, "(bad_ami)"), P4_OK);
     cr_expect(strstr(p4_last_error(), "the model's process ended earlier"), "%s", p4_last_error());
+    p4_ami_free(m);
+    /* isolated, a model that never returns is stopped after its timeout */
+    m = p4_ami_open(model("bad_hang.so"), 1);
+    cr_assert_not_null(m, "%s", p4_last_error());
+    p4_ami_set_timeout(m, 0.5);
+    cr_expect_neq(p4_ami_init(m, h, 64, 0, 1e-12, 16e-12, "(bad_ami)"), P4_OK);
+    cr_expect(strstr(p4_last_error(), "bad_hang.so: the model did not return from AMI_Init within 0.5 s"), "%s", p4_last_error());
     p4_ami_free(m);
     m = p4_ami_open(model("tx_ffe.so"), 1);
     cr_assert_not_null(m);

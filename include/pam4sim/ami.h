@@ -98,6 +98,9 @@ typedef struct p4_ami_model p4_ami_model;
  * AMI_Init and AMI_Close (required) and AMI_GetWave (optional). NULL with a message naming the file
  * and the missing symbol, or dlopen's reason. */
 p4_ami_model *p4_ami_open(const char *so_path, int isolate);
+/* Isolated models: the longest a call may take before the model's process is killed and the call
+ * fails (seconds; 0: no limit). In process a model cannot be stopped. */
+void p4_ami_set_timeout(p4_ami_model *m, double seconds);
 /* AMI_GetWave was found. */
 int p4_ami_has_getwave(const p4_ami_model *m);
 /* AMI_Init on impulse[row_size * (1 + aggressors)] (modified in place when the model returns an
@@ -124,6 +127,7 @@ p4_ami_child *p4_ami_child_start(const char *so_path, int *has_getwave);
  * ret: the model's return value; msg and out: its strings (malloc'd, caller frees, may be NULL). */
 p4_status p4_ami_child_call(p4_ami_child *c, int op, double *data, size_t ndata, size_t nback, long a0, long a1,
                             double d0, double d1, const char *params, long *ret, char **msg, char **out);
+void p4_ami_child_set_timeout(p4_ami_child *c, double seconds);
 void p4_ami_child_stop(p4_ami_child *c);
 
 /* ---- the flows (sim/ami_flow.c) ---- */
