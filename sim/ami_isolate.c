@@ -94,6 +94,12 @@ static int reply(int fd, long ret, int status, const char *msg, const char *out)
 /* The child: load, say hello, serve until end-of-file or 'Q'. */
 static void child_main(const char *path, int fd, int mfd)
 {
+    /* keep stdio, the socket and the shared memory; close what else was inherited (other models'
+     * sockets, opened by other threads, would otherwise hide their child's end from their parent) */
+    if (dup2(fd, 100) < 0 || dup2(mfd, 101) < 0) _exit(4);
+    fd = 100, mfd = 101;
+    close_range(3, 99, 0);
+    close_range(102, ~0U, 0);
     signal(SIGINT, SIG_IGN);
     /* a crash ends the child plainly (the parent may have installed reporting handlers, as MPI does) */
     static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGPIPE, SIGTERM};
