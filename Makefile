@@ -24,8 +24,13 @@ TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 CHANNELS := $(patsubst vectors/channels/%.xz,$(B)/channels/%,$(wildcard vectors/channels/*.s4p.xz))
 
+# IBIS-AMI models: the examples (examples/ami) and the failing test models (tests/ami), each a
+# shared library with its .ami file beside it in build/ami
+AMI_SO  := $(patsubst %.c,$(B)/ami/%.so,$(notdir $(wildcard examples/ami/*.c tests/ami/*.c)))
+AMI_AMI := $(patsubst %.ami,$(B)/ami/%.ami,$(notdir $(wildcard examples/ami/*.ami tests/ami/*.ami)))
+
 .PHONY: all setup run test regress bench install uninstall clean channels
-all: $(B)/.setup $(B)/libpam4sim.a $(B)/libpam4sim.so $(B)/pam4sim
+all: $(B)/.setup $(B)/libpam4sim.a $(B)/libpam4sim.so $(B)/pam4sim $(AMI_SO) $(AMI_AMI)
 
 # Set-up: every library must be known to pkg-config; as root, apt-get installs what is missing.
 $(B)/.setup:
@@ -45,7 +50,7 @@ ifeq ($(filter clean uninstall,$(MAKECMDGOALS)),)
 -include $(B)/.setup
 endif
 
-LDLIBS = $(shell pkg-config --libs $(PKGS)) -lfftw3_threads -lm -lpthread
+LDLIBS = $(shell pkg-config --libs $(PKGS)) -lfftw3_threads -lm -lpthread -ldl
 
 # MPI: the command line is built with mpicc when there is one (the library never needs MPI).
 MPICC   := $(shell command -v mpicc 2>/dev/null)
@@ -80,6 +85,19 @@ $(B)/libpam4sim.so: $(B)/libpam4sim.so.$(VERSION)
 $(B)/pam4sim: $(CLI_OBJ) $(B)/libpam4sim.a
 	$(CLI_CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs plplot)
 
+$(B)/ami/%.so: examples/ami/%.c examples/ami/ami_util.h | $(B)/.setup
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -o $@ $< -lm
+$(B)/ami/%.so: tests/ami/%.c | $(B)/.setup
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -o $@ $<
+$(B)/ami/%.ami: examples/ami/%.ami
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(B)/ami/%.ami: tests/ami/%.ami
+	@mkdir -p $(dir $@)
+	cp $< $@
+
 $(B)/channels/%: vectors/channels/%.xz | $(B)/.setup
 	@mkdir -p $(dir $@)
 	xz -dc $< > $@.tmp && mv $@.tmp $@
@@ -97,7 +115,7 @@ run: all
 	./$(B)/pam4sim run
 
 test: all channels $(TESTS)
-	@set -e; for t in $(TESTS); do echo "== $$t"; P4_BIN=$(B)/pam4sim P4_CHANNELS=$(B)/channels $$t --jobs 2; done
+	@set -e; for t in $(TESTS); do echo "== $$t"; P4_BIN=$(B)/pam4sim P4_CHANNELS=$(B)/channels P4_AMI=$(B)/ami $$t --jobs 2; done
 	@sh tests/cli_errors.sh $(B)/pam4sim $(B)/channels
 	@sh tests/help_cli.sh $(B)/pam4sim
 	@sh tests/vectors_cli.sh $(B)/pam4sim
@@ -108,6 +126,7 @@ test: all channels $(TESTS)
 	@sh tests/module_cli.sh $(B)/pam4sim
 	@sh tests/sweep_channel_cli.sh $(B)/pam4sim $(B)/channels
 	@sh tests/com_cli.sh $(B)/pam4sim $(B)/channels
+	@sh tests/ami_cli.sh $(B)/pam4sim $(B)/ami
 	@$(MAKE) --no-print-directory regress
 
 # The reference vectors: every block the manifest lists, regenerated in memory and compared

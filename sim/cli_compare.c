@@ -228,7 +228,11 @@ static void report(const cmp_run *s)
         printf("host board   %s (length x %g, + %g dB in series): IL %.2f dB at %.4g GHz, at both ends\n", c->ch_file, c->length_scale,
                c->ch_extra_loss_db, s->host_il_db, c->baud_gbd / 2);
     else printf("host board   %s %s at both ends\n", c->ch_type, c->ch_file);
-    printf("host SerDes  TX FFE %lld taps; RX %s, %lld-tap FFE (%lld pre), %lld-tap DFE%s\n", (long long)c->n_tx_ffe,
+    if (c->tx_ami_model[0] || c->rx_ami_model[0]) /* IBIS-AMI host models (ami.h) */
+        printf("host SerDes  TX %s; RX %s%s\n", c->tx_ami_model[0] ? c->tx_ami_model : "native FFE",
+               c->rx_ami_model[0] ? c->rx_ami_model : "native", c->rx_ami_model[0] ? " + rx.dfe.taps DFE" : "");
+    else
+        printf("host SerDes  TX FFE %lld taps; RX %s, %lld-tap FFE (%lld pre), %lld-tap DFE%s\n", (long long)c->n_tx_ffe,
            c->ctle_enable ? "CTLE" : "no CTLE", (long long)c->ffe_taps, (long long)c->ffe_precursors, (long long)c->dfe_taps,
            c->dsp_enable ? ", bit-true DSP" : "");
     printf("optics       %s %.0f nm, %.0f m %s, %lld connectors; received OMA %.2f dBm (retimed line)\n",

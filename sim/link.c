@@ -271,6 +271,8 @@ p4_link *p4_link_create(const p4_config *cfg)
         }
     }
     if (!st && c->noise_filter_ghz > 0) p4_fresp_butterworth(rxf, 4, c->noise_filter_ghz * 1e9);
+    /* IBIS-AMI host SerDes models (sim/ami_flow.c): their Init-flow responses join the chain */
+    if (!st) st = p4_ami_link_apply(&l->cfg, txf, ch, rxf, &l->info.ami_tx, &l->info.ami_rx);
     /* channel bulk delay: peak of the channel's own impulse response */
     if (!st) {
         p4_fresp_impulse(ch, full);

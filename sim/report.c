@@ -43,6 +43,7 @@ void p4_report_link_text(FILE *f, const p4_config *c, const p4_link_info *in)
     if (c->n_xt_files) fprintf(f, "crosstalk    %lld aggressors\n", (long long)c->n_xt_files);
     p4_report_optics_text(f, c, in);
     for (int i = 0; i < in->nwarn; i++) fprintf(f, "warning      %s\n", in->warn[i]);
+    p4_ami_report_text(f, &in->ami_tx, &in->ami_rx); /* IBIS-AMI models (sim/report_ami.c) */
     if (!isnan(in->g_dc_db)) fprintf(f, "ctle         g_dc %.0f dB, g_dc_hp %.0f dB\n", in->g_dc_db, in->g_dc_hp_db);
     else fprintf(f, "ctle         off\n");
     fprintf(f, "sampling     phase %.4f UI; MMSE SNR at the slicer %.2f dB\n", in->sample_phase_ui, in->mmse_snr_db);
@@ -121,6 +122,7 @@ void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p
     for (int i = 0; i < P4_PULSE_POST; i++) fprintf(f, "%s", i ? ", " : ""), p4_json_num(f, in->post[i]);
     fprintf(f, "]}");
     p4_report_optics_json(f, c, in);
+    p4_ami_report_json(f, &in->ami_tx, &in->ami_rx); /* IBIS-AMI models, when used (sim/report_ami.c) */
     fprintf(f, ",\n    \"warnings\": [");
     for (int i = 0; i < in->nwarn; i++) fprintf(f, "%s\"%s\"", i ? ", " : "", in->warn[i]);
     fprintf(f, "]\n  },\n  \"results\": {\n");

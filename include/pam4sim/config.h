@@ -17,6 +17,8 @@ extern "C" {
 #define P4_PATH_MAX 512
 #define P4_MAX_TAPS 64
 #define P4_MAX_XTALK 8
+#define P4_AMI_PARAM_MAX 128  /* "name=value" of one IBIS-AMI model parameter */
+#define P4_AMI_MAX_PARAMS 32
 
 typedef struct {
     /* sim */
@@ -31,6 +33,12 @@ typedef struct {
     char tx_filter[16];
     double tx_bandwidth_ghz, tx_rise_time_ps, tx_snr_db;
     double rj_ps, sj_ps, sj_mhz, dcd_ps;
+    /* IBIS-AMI models of the host SerDes (ami.h): tx.ami.*, rx.ami.*; params as "name=value" */
+    char tx_ami_model[P4_PATH_MAX], tx_ami_file[P4_PATH_MAX], rx_ami_model[P4_PATH_MAX], rx_ami_file[P4_PATH_MAX];
+    int tx_ami_isolate, rx_ami_isolate;
+    double tx_ami_timeout_s, rx_ami_timeout_s;
+    char tx_ami_params[P4_AMI_MAX_PARAMS][P4_AMI_PARAM_MAX], rx_ami_params[P4_AMI_MAX_PARAMS][P4_AMI_PARAM_MAX];
+    int64_t n_tx_ami_params, n_rx_ami_params;
     /* channel */
     char ch_type[16];
     char ch_file[P4_PATH_MAX];

@@ -22,6 +22,7 @@
 #ifndef PAM4SIM_LINK_H
 #define PAM4SIM_LINK_H
 #include <stdint.h>
+#include "pam4sim/ami.h"
 #include "pam4sim/config.h"
 #include "pam4sim/measure.h"
 #include "pam4sim/optics.h"
@@ -81,6 +82,7 @@ typedef struct {
     double il_f_ghz[P4_IL_POINTS], il_db[P4_IL_POINTS];
     int nwarn;
     char warn[P4_MAX_WARN][256];
+    p4_ami_info ami_tx, ami_rx;     /* IBIS-AMI host SerDes models (tx.ami, rx.ami), when used */
 } p4_link_info;
 
 p4_link *p4_link_create(const p4_config *cfg);

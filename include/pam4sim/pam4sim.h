@@ -20,6 +20,7 @@
 #include "pam4sim/measure.h"
 #include "pam4sim/optics.h"
 #include "pam4sim/tdecq.h"
+#include "pam4sim/ami.h"
 #include "pam4sim/link.h"
 #include "pam4sim/arch.h"
 #include "pam4sim/latency.h"
