@@ -19,7 +19,7 @@ void p4_link_destroy(p4_link *l)
     p4_impulse_free(&l->sig);
     p4_impulse_free(&l->noise);
     for (int i = 0; i < P4_MAX_XTALK; i++) p4_impulse_free(&l->xt[i]), free(l->xpulse[i]);
-    free(l->pulse);
+    free(l->pulse), free(l->opt_pulse);
     p4_dsprx_destroy(l->dsp);
     p4_optics_model_free(l->optm);
     free(l);
@@ -401,6 +401,8 @@ p4_link *p4_link_create(const p4_config *cfg)
     }
     free(rect);
     if (!st) {
+        l->opt_pulse = opt_pulse, l->opt_len = opt_len;
+        opt_pulse = NULL;
         l->pulse = best_pulse;
         best_pulse = NULL;
         l->pulse_len = best_np;
@@ -489,4 +491,10 @@ void p4_link_view_get(const p4_link *l, p4_link_view *v)
     v->nxt = l->nxt;
     for (int i = 0; i < l->nxt; i++) v->xt_pulse[i] = l->xpulse[i], v->xt_len[i] = l->xpulse_len[i];
     v->rn = l->rn_sym, v->nrn = P4_MAX_TAPS;
+    if (l->optm) {
+        v->rx_h = l->sig.h, v->rx_h_len = l->sig.len;
+        v->opt_pulse = l->opt_pulse, v->opt_len = l->opt_len;
+        v->opt = p4_optics_model_info(l->optm);
+        v->fs_hz = l->fs_hz;
+    }
 }

@@ -8,6 +8,7 @@
  * linearly; the SJ dual Dirac averages two fractional phases.
  */
 #include "pam4sim/stat.h"
+#include "stat_optics.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -17,11 +18,13 @@
 #define N_RANGE (P4_STAT_RANGE + 1.5) /* the grid of N: the output range plus the outer level */
 
 struct p4_stat_tails {
-    int nphase, npar, ncls, nN; /* ncls 2: an outer and an inner victim (the RJ mixture) */
+    int nphase, npar, ncls, nN; /* ncls 2: an outer and an inner victim (the RJ mixture); 4: one
+                                 * per level (an optical line's level-dependent noise)      */
     double dv;
     double *c0;           /* [nphase][npar] main cursor                                */
     double *lt, *ut;      /* [nphase][npar][ncls][nN]: P(N <= x_k), P(N > x_k), x_k bin centres */
-    double lv[4], th[3];
+    double lv[4], th[3]; /* the levels a victim sits at (an optical line's real ones), thresholds */
+    double lvi[4];        /* the receiver's ideal levels (its DFE feeds these back)          */
     double sj_phases;     /* SJ dual-Dirac amplitude in phase steps (samples)          */
 };
 
@@ -32,7 +35,7 @@ typedef struct {
     pthread_mutex_t mu;
     p4_status st;
     /* the chosen phase's breakdown (written by the worker that computes it) */
-    double sigma_noise, sigma_rj, sigma_small, isi_rms, xt_rms;
+    double sigma_noise, sigma_rj, sigma_small, isi_rms, xt_rms, sigma_level[4];
     int exact, gauss;
     double pre1; /* the first pre-cursor after the FFE */
 } stat_job;
@@ -50,16 +53,18 @@ static void conv(const double *w, int nw, const double *in, int nin, double *out
     }
 }
 
-/* One four-level cursor c into the distribution held in *pa over [*lo, *hi] (the other buffer *pb
+/* One four-level cursor (its value val[i] for each level i) into the distribution held in *pa over [*lo, *hi] (the other buffer *pb
  * receives it; they swap). Values split linearly between neighbouring bins (mean kept); anything
  * pushed past the grid lands in its end bin. */
-static void conv_cursor(double **pa, double **pb, int n, int *lo, int *hi, double c, const double lv[4], double dv)
+static void conv_cursor(double **pa, double **pb, int n, int *lo, int *hi, const double val[4], double dv)
 {
     double *a = *pa, *b = *pb;
     int nlo = n, nhi = -1, sh[4];
     double f[4];
     for (int i = 0; i < 4; i++) {
-        double s = lv[i] * c / dv;
+        /* a shift beyond the grid's length moves everything to an end bin: clamp it there
+         * before it becomes an int (a cursor of any finite size stays defined) */
+        double s = fmax(-2.0 * n, fmin(2.0 * n, val[i] / dv));
         sh[i] = (int)floor(s);
         f[i] = s - sh[i];
         int l = *lo + sh[i], h = *hi + sh[i] + 1;
@@ -95,8 +100,10 @@ static p4_status tails(const double *pmf, int n, int lo, int hi, const double *w
 {
     double span = 0;
     for (int w = 0; w < nw; w++) span = fmax(span, fabs(mu[w]) + KERNEL_SIGMAS * sqrt(var[w]));
-    int K = (int)ceil(span / dv);
-    if (K > n) K = n;
+    /* beyond +-n bins the kernel is never read: clamp before the conversion (a noise far wider
+     * than the grid, from a link that cannot close, stays defined) */
+    double Kd = ceil(span / dv);
+    int K = Kd < n ? (int)Kd : n;
     double *qlo = malloc((size_t)(2 * K + 1) * 2 * sizeof *qlo), *qhi = qlo + 2 * K + 1;
     if (!qlo) return p4_error(P4_ENOMEM, "out of memory in the statistical engine");
     for (int d = -K; d <= K; d++) {
@@ -255,10 +262,14 @@ static p4_status phase_compute(stat_job *job, int q, scratch *s)
         for (int m = 0; m < ME; m++) g2 += s->G[m] * s->G[m];
         var_rj = (rj * rj + dcd_half * dcd_half) * sx2 * g2;
     }
-    /* Gaussian noise through the FFE: w' Rn w */
-    double var_n = 0;
+    /* Gaussian noise through the FFE: w' Rn w; an optical line's level-dependent part per level */
+    double var_n = 0, var_lv[4] = {0};
     for (int i = 0; i < nffe; i++)
         for (int j = 0; j < nffe; j++) var_n += w[i] * w[j] * v->rn[abs(i - j) < v->nrn ? abs(i - j) : v->nrn - 1];
+    if (v->opt) {
+        p4_status st = stat_opt_level_var(v, t->lv, d, base, var_lv);
+        if (st) return st;
+    }
     /* crosstalk cursors */
     int nx = 0;
     for (int a = 0; a < v->nxt; a++) {
@@ -291,26 +302,38 @@ static p4_status phase_compute(stat_job *job, int q, scratch *s)
             int skip = r == d;
             for (int k = 0; k < no && !skip; k++) skip = off[k] == r;
             if (skip) continue;
-            double cv = r < ME ? s->cur[r] : s->XE[r - ME];
-            if (fabs(cv) < dv) var_small += cv * cv * sx2, ng += cv != 0;
+            /* the cursor's value at each level: the line's levels, less what the DFE feeds back
+             * at the ideal ones beyond cur (0 where the two are the same) */
+            double cv = r < ME ? s->cur[r] : s->XE[r - ME], fb = r < ME && r > d && r <= d + ndfe ? in->dfe[r - d - 1] : 0;
+            double *val = s->curs + 4 * nc, big = 0, var = 0;
+            for (int i = 0; i < 4; i++) {
+                val[i] = cv * t->lv[i] + fb * (t->lv[i] - t->lvi[i]);
+                big = fmax(big, fabs(val[i])), var += 0.25 * val[i] * val[i];
+            }
+            if (!isfinite(var)) return p4_error(P4_ENUM, "stat: an equalized cursor is not finite (the link's pulse response is out of range)");
+            if (big < dv) var_small += var, ng += big != 0;
             else {
-                s->curs[nc++] = cv;
-                if (r < ME) isi2 += cv * cv * sx2;
-                else xt2 += cv * cv * sx2;
+                nc++;
+                if (r < ME) isi2 += var;
+                else xt2 += var;
             }
         }
         double *a = s->a, *b = s->b;
         memset(a, 0, (size_t)n * sizeof *a);
         a[n / 2 - 1] = a[n / 2] = 0.5;
         int lo = n / 2 - 1, hi = n / 2;
-        for (int k = 0; k < nc; k++) conv_cursor(&a, &b, n, &lo, &hi, s->curs[k], t->lv, dv);
+        for (int k = 0; k < nc; k++) conv_cursor(&a, &b, n, &lo, &hi, s->curs + 4 * k, dv);
         /* the Gaussian part: one Gaussian, or the RJ mixture for a victim at +1 (class 0) and at
          * lv[2] (class 1); victims at -1 and lv[1] are their mirror images */
         double var_g = var_n + var_small;
         for (int cls = 0; cls < t->ncls; cls++) {
             size_t o = (((size_t)q * npar + p) * t->ncls + cls) * n;
             int nw;
-            if (t->ncls == 2 && no > 0)
+            if (t->ncls == 4 && stat_opt_mpi_on(v)) /* one class per level (an optical line) */
+                nw = stat_opt_mpi_mix(v, cls, s->E[d], var_g + var_rj + var_lv[cls], s->mw, s->mm, s->mv);
+            else if (t->ncls == 4)
+                s->mw[0] = 1, s->mm[0] = 0, s->mv[0] = var_g + var_rj + var_lv[cls], nw = 1;
+            else if (t->ncls == 2 && no > 0)
                 nw = mix_build(s->Gq, s->cur, d, df, nf, t->lv, t->lv[cls ? 2 : 3], top, ntop, off, no, rj2amp2,
                                var_g + rj2amp2 * sx2 * e2 * gq_rest, s->mw, s->mm, s->mv);
             else
@@ -322,6 +345,7 @@ static p4_status phase_compute(stat_job *job, int q, scratch *s)
         t->c0[q * npar + p] = s->E[d] + sign * s->dd[d];
         if (q == t->nphase / 2 && p == 0) {
             job->sigma_noise = sqrt(var_n), job->sigma_rj = sqrt(var_rj), job->sigma_small = sqrt(var_small);
+            for (int k = 0; k < 4; k++) job->sigma_level[k] = sqrt(var_lv[k]);
             job->isi_rms = sqrt(isi2), job->xt_rms = sqrt(xt2), job->exact = nc, job->gauss = ng;
             job->pre1 = d > 0 ? s->E[d - 1] : 0;
         }
@@ -347,7 +371,7 @@ static void *worker(void *arg)
     s.dd = calloc((size_t)ME, sizeof(double));
     s.X = calloc((size_t)MX + 8, sizeof(double)), s.XE = calloc((size_t)MX + 8, sizeof(double));
     s.a = calloc((size_t)t->nN, sizeof(double)), s.b = calloc((size_t)t->nN, sizeof(double));
-    s.curs = calloc((size_t)ME + MX + 8, sizeof(double));
+    s.curs = calloc(4 * ((size_t)ME + MX + 8), sizeof(double));
     int ok = s.P && s.E && s.He && s.G && s.He1 && s.G1 && s.Gq && s.mw && s.mv && s.mm && s.cur && s.dd && s.X && s.XE && s.a && s.b && s.curs;
     for (;;) {
         pthread_mutex_lock(&job->mu);
@@ -387,6 +411,16 @@ static double tail_q(const struct p4_stat_tails *t, int q, int i, double x, int 
 {
     double s = 0;
     int nterm = 0;
+    if (t->ncls == 4) { /* one class per level, none mirrored; N alone: their mean */
+        for (int p = 0; p < t->npar; p++)
+            for (int cls = 0; cls < 4; cls++) {
+                if (i >= 0 && cls != i) continue;
+                double a = i < 0 ? 0 : t->c0[q * t->npar + p] * t->lv[i];
+                size_t o = (((size_t)q * t->npar + p) * t->ncls + cls) * t->nN;
+                s += grid_at(t, up ? t->ut + o : t->lt + o, x - a, !up), nterm++;
+            }
+        return s / nterm;
+    }
     for (int p = 0; p < t->npar; p++)
         for (int cls = 0; cls < t->ncls; cls++) {
             /* class 0 holds a victim at +1, class 1 at lv[2]; without classes (ncls 1) N is the
@@ -489,6 +523,44 @@ void p4_stat_free(p4_stat_result *r)
     memset(r, 0, sizeof *r);
 }
 
+/* Everything the engine reads must be finite: a channel entry out of range (a huge or infinite
+ * magnitude) would otherwise turn into NaN tails or integer overflow on the grid. */
+static p4_status check_inputs(const p4_link_view *v)
+{
+    const double lim = 1e150; /* squares and sums of squares stay finite */
+    for (int i = 0; i < v->pulse_len; i++)
+        if (!(fabs(v->pulse[i]) < lim))
+            return p4_error(P4_ENUM, "stat: the link's pulse response is not finite at sample %d (%g): check the channel's data", i, v->pulse[i]);
+    for (int a = 0; a < v->nxt; a++)
+        for (int i = 0; i < v->xt_len[a]; i++)
+            if (!(fabs(v->xt_pulse[a][i]) < lim))
+                return p4_error(P4_ENUM, "stat: crosstalk aggressor %d's pulse response is not finite: check its channel's data", a + 1);
+    for (size_t i = 0; v->edge && i < v->edge_len; i++)
+        if (!(fabs(v->edge[i]) < lim)) return p4_error(P4_ENUM, "stat: the link's impulse response is not finite: check the channel's data");
+    for (int i = 0; i < v->nrn; i++)
+        if (!(fabs(v->rn[i]) < lim)) return p4_error(P4_ENUM, "stat: the noise autocorrelation is not finite");
+    for (int i = 0; i < v->info->nffe; i++)
+        if (!(fabs(v->info->ffe[i]) < lim)) return p4_error(P4_ENUM, "stat: the RX FFE is not finite (the link's MMSE design failed)");
+    return P4_OK;
+}
+
+/* What the configuration holds that the statistical eye leaves out, one reason each. */
+static void unmodelled(const p4_link_view *v, p4_stat_result *r)
+{
+    const p4_config *c = v->cfg;
+    char(*u)[200] = r->unmodelled;
+    int n = 0;
+    if (c->dsp_enable)
+        snprintf(u[n++], 200, "the bit-true DSP receiver (rx.dsp.enable): its ADC, CDR jitter, fixed-point FFE/DFE with LMS%s; "
+                 "stat is the floating-point FFE/DFE at a fixed phase", c->mlse_memory > 0 ? " and MLSE" : "");
+    if (v->opt && !isinf(c->tia_sat_vpp))
+        snprintf(u[n++], 200, "the receiver output's compression (optics.tia.sat_vpp %.3g Vpp)", c->tia_sat_vpp);
+    if (v->opt && v->info->opt_sndr_db < 30)
+        snprintf(u[n++], 200, "the line's nonlinear ISI beyond its static levels (its linear fit's SNDR %.1f dB)",
+                 v->info->opt_sndr_db);
+    r->n_unmodelled = n;
+}
+
 p4_status p4_stat_run(const p4_link *l, p4_stat_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -502,8 +574,12 @@ p4_status p4_stat_run(const p4_link *l, p4_stat_result *r)
     t->dv = 2 * P4_STAT_RANGE / (double)c->stat_bins;
     t->nN = 2 * (int)ceil(N_RANGE / t->dv);
     t->npar = v.edge && c->dcd_ps > 0 ? 2 : 1;
-    t->ncls = v.edge && c->rj_ps > 0 ? 2 : 1;
-    memcpy(t->lv, v.lv, sizeof t->lv);
+    t->ncls = v.opt ? 4 : v.edge && c->rj_ps > 0 ? 2 : 1;
+    memcpy(t->lvi, v.lv, sizeof t->lvi);
+    if (v.opt) stat_opt_levels(&v, t->lv);
+    else memcpy(t->lv, v.lv, sizeof t->lv);
+    p4_status st0 = check_inputs(&v);
+    if (st0) return st0;
     memcpy(t->th, v.th, sizeof t->th);
     double ui_s = 1e-9 / c->baud_gbd;
     t->sj_phases = c->sj_ps * 1e-12 / ui_s * v.sps;
@@ -562,7 +638,9 @@ p4_status p4_stat_run(const p4_link *l, p4_stat_result *r)
     for (int q = 0; q < np; q++) {
         double ser = 0;
         for (int j = 0; j < 3; j++) ser += 0.25 * (tail(t, q, j, t->th[j], 1) + tail(t, q, j + 1, t->th[j], 0));
-        raw_q[q] = ser / 2 * bits;
+        /* SER <= 3/4 and BER <= 1/2 (a guess), whatever the eye: a closed or inverted eye
+         * (main cursor <= 0) counts every level beyond both of its thresholds otherwise */
+        raw_q[q] = fmin(fmin(ser, 0.75) / 2 * bits, 0.5);
     }
     r->ber_raw = raw_q[q0];
     r->dfe_prop_factor = 1, r->dfe_prop_p = 0;
@@ -582,7 +660,7 @@ p4_status p4_stat_run(const p4_link *l, p4_stat_result *r)
             }
         double rho = var_all > 0 ? r1 / var_all : 0, c0 = 0;
         for (int p = 0; p < t->npar; p++) c0 += t->c0[q0 * t->npar + p] / t->npar;
-        double step = (t->lv[3] - t->lv[0]) / 3, h = c0 * step / 2, W[4], wsum = 0;
+        double step = (t->lvi[3] - t->lvi[0]) / 3, h = c0 * step / 2, W[4], wsum = 0;
         /* the symbol after an upward error: its pre-cursor pre x helped cause the error, so it is
          * level l with probability proportional to the upward error rate given it (Bayes) */
         for (int l = 0; l < 4; l++) {
@@ -637,14 +715,20 @@ p4_status p4_stat_run(const p4_link *l, p4_stat_result *r)
         r->dfe_prop_factor = per_event;
         r->dfe_prop_p1 = pk[0], r->dfe_prop_p = pk[1], r->noise_rho = rho;
     }
-    r->ber = r->ber_raw * r->dfe_prop_factor;
-    for (int q = 0; q < np; q++) r->hbathtub[q] = raw_q[q] * r->dfe_prop_factor;
+    r->ber = fmin(r->ber_raw * r->dfe_prop_factor, 0.5);
+    for (int q = 0; q < np; q++) r->hbathtub[q] = fmin(raw_q[q] * r->dfe_prop_factor, 0.5);
     /* the chosen phase's figures */
     for (int p = 0; p < t->npar; p++) r->c0 += t->c0[q0 * t->npar + p] / t->npar;
     r->sigma_noise = job.sigma_noise, r->sigma_rj = job.sigma_rj, r->sigma_small = job.sigma_small;
     r->sigma_total = sqrt(job.sigma_noise * job.sigma_noise + job.sigma_rj * job.sigma_rj + job.sigma_small * job.sigma_small);
     r->isi_rms = job.isi_rms, r->xt_rms = job.xt_rms;
     r->exact_cursors = job.exact, r->gaussian_cursors = job.gauss;
+    if (v.opt) {
+        r->optical = 1, r->mpi = stat_opt_mpi_on(&v);
+        memcpy(r->level, t->lv, sizeof r->level);
+        memcpy(r->sigma_level, job.sigma_level, sizeof r->sigma_level);
+    }
+    unmodelled(&v, r);
     r->a_dd_ui = c->sj_ps * 1e-12 / ui_s, r->dcd_ui = c->dcd_ps * 1e-12 / ui_s;
     for (int k = 0; k < P4_STAT_DECADES; k++) p4_stat_eye_at(r, p4_stat_decade_ber(k), r->height[k], r->width_ui[k]);
     r->eye_ber = c->stat_eye_ber;
@@ -656,6 +740,9 @@ p4_status p4_stat_run(const p4_link *l, p4_stat_result *r)
     r->der0 = c->stat_der0;
     r->a_s = r->c0 * sp / 2;
     r->a_ni = -solve(t, q0, -1, r->der0, 0, -N_RANGE, 0);
-    r->com_db = r->a_ni > 0 ? 20 * log10(r->a_s / r->a_ni) : INFINITY;
+    /* A_ni at the grid's edge: the interference reaches beyond the grid, the margin is below
+     * what the grid can show (reported as -inf, never as a number) */
+    r->com_beyond = r->a_ni > N_RANGE * (1 - 1e-9);
+    r->com_db = r->com_beyond || !(r->a_s > 0) ? -INFINITY : r->a_ni > 0 ? 20 * log10(r->a_s / r->a_ni) : INFINITY;
     return P4_OK;
 }

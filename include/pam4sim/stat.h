@@ -23,7 +23,13 @@
  *   - sinusoidal jitter, seen by the fixed-phase sampler as a slow timing shift, is a dual Dirac:
  *     the BER at each phase is the mean of the BERs at +-tx.jitter.sj_ps;
  *   - an optical line has no electrical edge response (the line is nonlinear): its jitter, RJ and
- *     DCD together, goes through the slope of the equalized pulse as a Gaussian (COM's model).
+ *     DCD together, goes through the slope of the equalized pulse as a Gaussian (COM's model). Its
+ *     real level spacing (the modulator's static transfer), the noise that depends on the level
+ *     (shot noise and RIN at each level's power, through the receive chain and the FFE) and the
+ *     MPI beat (a mixture over the reflected copy's level and phase) are added per level
+ *     (sim/stat_optics.c): each level has its own tails;
+ *   - what it does not model (the bit-true DSP receiver, a compressing receiver output) is listed
+ *     in the result (unmodelled), and the BER is bounded: SER <= 3/4, BER <= 1/2.
  * The tails P(N <= v) and P(N > v) of the zero-mean part N are computed on the grid by summing the
  * distribution against the Gaussian's Q function (the kernel spans +-9 sigma; beyond, 0 or 1 by
  * prefix sums), each tail from its own side so neither is 1 minus a number close to 1.
@@ -50,6 +56,7 @@
 
 #define P4_STAT_DECADES 13 /* contours at 1e-3, 1e-4, ... 1e-15 */
 #define P4_STAT_RANGE 2.0  /* the output amplitude grid spans +-2 (normalized) */
+#define P4_STAT_MAX_UNMODELLED 4
 
 typedef struct {
     int nphase;          /* phases: offset (q - nphase/2) / nphase UI around the chosen phase */
@@ -73,6 +80,13 @@ typedef struct {
     double height[P4_STAT_DECADES][3], width_ui[P4_STAT_DECADES][3];
     double eye_ber, eye_height[3], eye_width_ui[3]; /* at stat.eye_ber (interpolated)        */
     double com_db, a_s, a_ni, der0;
+    int com_beyond;                       /* A_ni beyond the amplitude grid: com_db is -inf */
+    int optical;                          /* an optical line: the three figures below       */
+    double level[4];                      /* the line's real levels (normalized, ideal +-1, +-1/3) */
+    double sigma_level[4];                /* level-dependent noise (shot, RIN) rms per level */
+    int mpi;                              /* MPI beat mixed in                               */
+    int n_unmodelled;                     /* what the configuration holds that stat leaves out */
+    char unmodelled[P4_STAT_MAX_UNMODELLED][200];
     struct p4_stat_tails *priv;           /* the tails, for p4_stat_eye_at                   */
 } p4_stat_result;
 
