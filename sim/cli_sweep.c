@@ -173,12 +173,13 @@ static void crossings(const sweep *s, FILE *f, int json)
             if (json) {
                 fprintf(f, "%s\n      {", first ? "" : ",");
                 for (int k = 0; k + 1 < s->nv; k++) fprintf(f, "\"%s\": %.12g, ", s->v[k].key, p[i].val[k]);
-                fprintf(f, "\"%s\": %.6g, \"closes_below\": %s}", last->key, x, a ? "true" : "false");
+                fprintf(f, "\"%s\": %.6g, \"closes_below\": %s, \"engine\": \"%s\"}", last->key, x, a ? "true" : "false",
+                        s->mc ? "mc" : "stat");
             } else {
                 fprintf(f, "crossing    ");
                 for (int k = 0; k + 1 < s->nv; k++) fprintf(f, " %s=%g,", s->v[k].key, p[i].val[k]);
-                fprintf(f, " BER %.2e at %s = %.4g (the link closes %s it)\n", s->c->target_ber, last->key, x,
-                        a ? "below" : "above");
+                fprintf(f, " BER %.2e at %s = %.4g (the link closes %s it; %s)\n", s->c->target_ber, last->key, x,
+                        a ? "below" : "above", s->mc ? "Monte Carlo" : "statistical engine");
             }
             first = 0;
         }

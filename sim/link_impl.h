@@ -63,6 +63,8 @@ struct p4_link {
     double tia_sat_half;   /* receiver output tanh half swing [V], INFINITY: linear */
     double *opt_pulse;     /* photocurrent per unit level (the line's linear fit), per sample */
     int opt_len;
+    double *opt_edge;      /* the line's edge response from its linear fit (stat.h), NULL: none */
+    size_t opt_edge_len;
     /* unit geometry */
     size_t warm, tail;
     uint64_t count_off; /* global index of the first counted symbol */

@@ -8,6 +8,7 @@
  * linearly; the SJ dual Dirac averages two fractional phases.
  */
 #include "pam4sim/stat.h"
+#include "stat_dfe.h"
 #include "stat_optics.h"
 #include <math.h>
 #include <pthread.h>
@@ -26,6 +27,9 @@ struct p4_stat_tails {
     double lv[4], th[3]; /* the levels a victim sits at (an optical line's real ones), thresholds */
     double lvi[4];        /* the receiver's ideal levels (its DFE feeds these back)          */
     double sj_phases;     /* SJ dual-Dirac amplitude in phase steps (samples)          */
+    double *cur0, *xt0;   /* the chosen phase's cursors (DFE taps subtracted; a victim at an even
+                           * index, then an odd one) and crosstalk cursors                 */
+    int ncur0, xt_len0[P4_MAX_XTALK];
 };
 
 typedef struct {
@@ -343,9 +347,16 @@ static p4_status phase_compute(stat_job *job, int q, scratch *s)
         }
         for (int k = 0; k < no; k++) isi2 += s->cur[off[k]] * s->cur[off[k]] * sx2;
         t->c0[q * npar + p] = s->E[d] + sign * s->dd[d];
+        if (q == t->nphase / 2 && p == 1) memcpy(t->cur0 + ME, s->cur, (size_t)ME * sizeof *s->cur);
         if (q == t->nphase / 2 && p == 0) {
             job->sigma_noise = sqrt(var_n), job->sigma_rj = sqrt(var_rj), job->sigma_small = sqrt(var_small);
             for (int k = 0; k < 4; k++) job->sigma_level[k] = sqrt(var_lv[k]);
+            t->cur0 = malloc(2 * (size_t)ME * sizeof *t->cur0), t->xt0 = malloc(((size_t)nx + 1) * sizeof *t->xt0);
+            if (!t->cur0 || !t->xt0) return p4_error(P4_ENOMEM, "out of memory in the statistical engine");
+            memcpy(t->cur0, s->cur, (size_t)ME * sizeof *s->cur), memcpy(t->xt0, s->XE, (size_t)nx * sizeof *s->XE);
+            memcpy(t->cur0 + ME, s->cur, (size_t)ME * sizeof *s->cur); /* the odd parity's, replaced below with DCD */
+            t->ncur0 = ME;
+            for (int a = 0; a < v->nxt; a++) t->xt_len0[a] = v->xt_len[a] / sps + 2 + nffe - 1;
             job->isi_rms = sqrt(isi2), job->xt_rms = sqrt(xt2), job->exact = nc, job->gauss = ng;
             job->pre1 = d > 0 ? s->E[d - 1] : 0;
         }
@@ -512,7 +523,7 @@ void p4_stat_eye_at(const p4_stat_result *r, double b, double height[3], double 
 static void free_tails(struct p4_stat_tails *t)
 {
     if (!t) return;
-    free(t->c0), free(t->lt), free(t->ut);
+    free(t->c0), free(t->lt), free(t->ut), free(t->cur0), free(t->xt0);
     free(t);
 }
 
@@ -544,19 +555,98 @@ static p4_status check_inputs(const p4_link_view *v)
     return P4_OK;
 }
 
+/* The DFE's errors per burst from a Markov chain over the decision error (the fallback where the
+ * sampled bursts of stat_dfe.c have too few effective samples: first errors far in the tails). */
+static void markov_bursts(const struct p4_stat_tails *t, int q0, const stat_job *jb, const p4_link_info *in,
+                          const p4_link_view *v, double *factor, double *p1, double *p, double *rho_out)
+{
+        /* after an error of one level step in direction e the feedback moves the next sample by
+         * -e b1 step. The error itself needed N near the half spacing h, and the noise at the FFE
+         * output is correlated: the next N has mean rho h (rho = the Gaussian noise's lag-1
+         * covariance over N's variance). So the first continuation has probability p1 (shift
+         * b1 step - rho h), each later one p (shift b1 step): errors per event 1 + p1 / (1 - p). */
+        double r1 = 0, var_all = jb->sigma_noise * jb->sigma_noise + jb->sigma_rj * jb->sigma_rj +
+                                 jb->sigma_small * jb->sigma_small + jb->isi_rms * jb->isi_rms + jb->xt_rms * jb->xt_rms;
+        for (int i = 0; i < in->nffe; i++)
+            for (int j = 0; j < in->nffe; j++) {
+                int lag = abs(i - j + 1);
+                r1 += in->ffe[i] * in->ffe[j] * (lag < v->nrn ? v->rn[lag] : 0);
+            }
+        double rho = var_all > 0 ? r1 / var_all : 0, c0 = 0;
+        for (int p = 0; p < t->npar; p++) c0 += t->c0[q0 * t->npar + p] / t->npar;
+        double step = (t->lvi[3] - t->lvi[0]) / 3, h = c0 * step / 2, W[4], wsum = 0;
+        /* the symbol after an upward error: its pre-cursor pre x helped cause the error, so it is
+         * level l with probability proportional to the upward error rate given it (Bayes) */
+        for (int l = 0; l < 4; l++) {
+            W[l] = 0;
+            for (int i = 0; i < 3; i++) W[l] += tail(t, q0, i, t->th[i] - jb->pre1 * t->lv[l], 1);
+            wsum += W[l];
+        }
+        /* a Markov chain over the decision error e (in level steps, -3..3; 0 ends the event): the
+         * next sample moves by -b1 e step, and its level l decides l + e' with the tails */
+        double T1[7], Q[6][7], pk[2] = {0, 0};
+        for (int k = 0; k < 2; k++)
+            for (int e = -3; e <= 3; e++) {
+                if (e == 0 || (k == 0 && e != 1)) continue;
+                double shift = in->dfe[0] * e * step - (k == 0 ? rho * h : 0), *row = k == 0 ? T1 : Q[e < 0 ? e + 3 : e + 2];
+                for (int j = 0; j < 7; j++) row[j] = 0;
+                for (int l = 0; l < 4; l++) {
+                    double wl = k == 0 && wsum > 0 ? W[l] / wsum : 0.25, below = 0;
+                    for (int dec = 0; dec < 4; dec++) { /* P(decide dec | level l, sample moved by -shift) */
+                        double up_to = dec < 3 ? tail(t, q0, l, t->th[dec] + shift, 0) : 1, pdec = up_to - below;
+                        below = up_to;
+                        row[dec - l + 3] += wl * (pdec > 0 ? pdec : 0);
+                    }
+                }
+                if (k == 1) pk[1] += (1 - row[3]) / 6;
+            }
+        pk[0] = 1 - T1[3];
+        /* errors per event: 1 + sum_e' T1[e'] M[e'], M = (I - Q)^-1 1 over the transient states */
+        double A[6][7];
+        for (int i = 0; i < 6; i++) {
+            for (int j = 0; j < 6; j++) A[i][j] = (i == j) - Q[i][j < 3 ? j : j + 1];
+            A[i][6] = 1;
+        }
+        for (int c1 = 0; c1 < 6; c1++) { /* Gauss-Jordan, partial pivoting */
+            int pv = c1;
+            for (int i = c1 + 1; i < 6; i++)
+                if (fabs(A[i][c1]) > fabs(A[pv][c1])) pv = i;
+            for (int j = 0; j < 7; j++) {
+                double tmp = A[c1][j];
+                A[c1][j] = A[pv][j], A[pv][j] = tmp;
+            }
+            for (int i = 0; i < 6; i++)
+                if (i != c1 && A[c1][c1] != 0) {
+                    double f = A[i][c1] / A[c1][c1];
+                    for (int j = c1; j < 7; j++) A[i][j] -= f * A[c1][j];
+                }
+        }
+        double per_event = 1;
+        for (int e = 0; e < 6; e++) {
+            double m = A[e][e] != 0 ? A[e][6] / A[e][e] : 0;
+            per_event += T1[e < 3 ? e : e + 1] * (m > 0 && m < 1e6 ? m : 1e6);
+        }
+        *factor = per_event;
+        *p1 = pk[0], *p = pk[1], *rho_out = rho;
+}
+
 /* What the configuration holds that the statistical eye leaves out, one reason each. */
 static void unmodelled(const p4_link_view *v, p4_stat_result *r)
 {
     const p4_config *c = v->cfg;
-    char(*u)[200] = r->unmodelled;
+    char(*u)[256] = r->unmodelled;
     int n = 0;
     if (c->dsp_enable)
-        snprintf(u[n++], 200, "the bit-true DSP receiver (rx.dsp.enable): its ADC, CDR jitter, fixed-point FFE/DFE with LMS%s; "
+        snprintf(u[n++], sizeof u[0], "the bit-true DSP receiver (rx.dsp.enable): its ADC, CDR jitter, fixed-point FFE/DFE with LMS%s; "
                  "stat is the floating-point FFE/DFE at a fixed phase", c->mlse_memory > 0 ? " and MLSE" : "");
+    if (!c->precode && strcmp(c->pattern, "random") && r->dfe_prop_factor > 2)
+        snprintf(u[n++], sizeof u[0], "the dependence between the symbols of tx.pattern %s: with DFE bursts this long (%.1f errors "
+                 "per event) Monte Carlo can count more errors than with the random data stat assumes", c->pattern,
+                 r->dfe_prop_factor);
     if (v->opt && !isinf(c->tia_sat_vpp))
-        snprintf(u[n++], 200, "the receiver output's compression (optics.tia.sat_vpp %.3g Vpp)", c->tia_sat_vpp);
+        snprintf(u[n++], sizeof u[0], "the receiver output's compression (optics.tia.sat_vpp %.3g Vpp)", c->tia_sat_vpp);
     if (v->opt && v->info->opt_sndr_db < 30)
-        snprintf(u[n++], 200, "the line's nonlinear ISI beyond its static levels (its linear fit's SNDR %.1f dB)",
+        snprintf(u[n++], sizeof u[0], "the line's nonlinear ISI beyond its static levels (its linear fit's SNDR %.1f dB)",
                  v->info->opt_sndr_db);
     r->n_unmodelled = n;
 }
@@ -646,74 +736,24 @@ p4_status p4_stat_run(const p4_link *l, p4_stat_result *r)
     r->dfe_prop_factor = 1, r->dfe_prop_p = 0;
     const p4_link_info *in = v.info;
     if (in->ndfe > 0 && c->stat_dfe_prop) {
-        /* after an error of one level step in direction e the feedback moves the next sample by
-         * -e b1 step. The error itself needed N near the half spacing h, and the noise at the FFE
-         * output is correlated: the next N has mean rho h (rho = the Gaussian noise's lag-1
-         * covariance over N's variance). So the first continuation has probability p1 (shift
-         * b1 step - rho h), each later one p (shift b1 step): errors per event 1 + p1 / (1 - p). */
-        double r1 = 0, var_all = job.sigma_noise * job.sigma_noise + job.sigma_rj * job.sigma_rj +
-                                 job.sigma_small * job.sigma_small + job.isi_rms * job.isi_rms + job.xt_rms * job.xt_rms;
-        for (int i = 0; i < in->nffe; i++)
-            for (int j = 0; j < in->nffe; j++) {
-                int lag = abs(i - j + 1);
-                r1 += in->ffe[i] * in->ffe[j] * (lag < v.nrn ? v.rn[lag] : 0);
-            }
-        double rho = var_all > 0 ? r1 / var_all : 0, c0 = 0;
-        for (int p = 0; p < t->npar; p++) c0 += t->c0[q0 * t->npar + p] / t->npar;
-        double step = (t->lvi[3] - t->lvi[0]) / 3, h = c0 * step / 2, W[4], wsum = 0;
-        /* the symbol after an upward error: its pre-cursor pre x helped cause the error, so it is
-         * level l with probability proportional to the upward error rate given it (Bayes) */
-        for (int l = 0; l < 4; l++) {
-            W[l] = 0;
-            for (int i = 0; i < 3; i++) W[l] += tail(t, q0, i, t->th[i] - job.pre1 * t->lv[l], 1);
-            wsum += W[l];
-        }
-        /* a Markov chain over the decision error e (in level steps, -3..3; 0 ends the event): the
-         * next sample moves by -b1 e step, and its level l decides l + e' with the tails */
-        double T1[7], Q[6][7], pk[2] = {0, 0};
-        for (int k = 0; k < 2; k++)
-            for (int e = -3; e <= 3; e++) {
-                if (e == 0 || (k == 0 && e != 1)) continue;
-                double shift = in->dfe[0] * e * step - (k == 0 ? rho * h : 0), *row = k == 0 ? T1 : Q[e < 0 ? e + 3 : e + 2];
-                for (int j = 0; j < 7; j++) row[j] = 0;
-                for (int l = 0; l < 4; l++) {
-                    double wl = k == 0 && wsum > 0 ? W[l] / wsum : 0.25, below = 0;
-                    for (int dec = 0; dec < 4; dec++) { /* P(decide dec | level l, sample moved by -shift) */
-                        double up_to = dec < 3 ? tail(t, q0, l, t->th[dec] + shift, 0) : 1, pdec = up_to - below;
-                        below = up_to;
-                        row[dec - l + 3] += wl * (pdec > 0 ? pdec : 0);
-                    }
-                }
-                if (k == 1) pk[1] += (1 - row[3]) / 6;
-            }
-        pk[0] = 1 - T1[3];
-        /* errors per event: 1 + sum_e' T1[e'] M[e'], M = (I - Q)^-1 1 over the transient states */
-        double A[6][7];
-        for (int i = 0; i < 6; i++) {
-            for (int j = 0; j < 6; j++) A[i][j] = (i == j) - Q[i][j < 3 ? j : j + 1];
-            A[i][6] = 1;
-        }
-        for (int c1 = 0; c1 < 6; c1++) { /* Gauss-Jordan, partial pivoting */
-            int pv = c1;
-            for (int i = c1 + 1; i < 6; i++)
-                if (fabs(A[i][c1]) > fabs(A[pv][c1])) pv = i;
-            for (int j = 0; j < 7; j++) {
-                double tmp = A[c1][j];
-                A[c1][j] = A[pv][j], A[pv][j] = tmp;
-            }
-            for (int i = 0; i < 6; i++)
-                if (i != c1 && A[c1][c1] != 0) {
-                    double f = A[i][c1] / A[c1][c1];
-                    for (int j = c1; j < 7; j++) A[i][j] -= f * A[c1][j];
-                }
-        }
-        double per_event = 1;
-        for (int e = 0; e < 6; e++) {
-            double m = A[e][e] != 0 ? A[e][6] / A[e][e] : 0;
-            per_event += T1[e < 3 ? e : e + 1] * (m > 0 && m < 1e6 ? m : 1e6);
-        }
-        r->dfe_prop_factor = per_event;
-        r->dfe_prop_p1 = pk[0], r->dfe_prop_p = pk[1], r->noise_rho = rho;
+        /* the bursts a first error starts: sampled (stat_dfe.c) at the chosen phase, or where
+         * too few samples count, the Markov chain */
+        stat_dfe_in di = {.cur = {t->cur0, t->cur0 + t->ncur0}, .ncur = t->ncur0, .d = v.cursor + in->npre, .dfe = in->dfe, .ndfe = in->ndfe,
+                          .xt = t->xt0, .xt_len = t->xt_len0, .nxt = v.nxt, .ffe = in->ffe, .rn = v.rn,
+                          .nffe = in->nffe, .nrn = v.nrn, .var_white = job.sigma_small * job.sigma_small +
+                                                                      job.sigma_rj * job.sigma_rj,
+                          .lv = t->lv, .lvi = t->lvi, .th = t->th, .seed = (uint64_t)c->seed};
+        for (int k = 0; k < 4; k++) di.var_level[k] = job.sigma_level[k] * job.sigma_level[k];
+        stat_dfe_out dout;
+        p4_status st = stat_dfe_bursts(&di, &dout);
+        if (st) return st;
+        const int sampled = dout.ess >= STAT_DFE_MIN_ESS;
+        if (sampled) {
+            r->dfe_prop_factor = dout.factor;
+            r->dfe_prop_p1 = dout.p1, r->dfe_prop_p = dout.p, r->noise_rho = dout.rho;
+        } else
+            markov_bursts(t, q0, &job, in, &v, &r->dfe_prop_factor, &r->dfe_prop_p1, &r->dfe_prop_p, &r->noise_rho);
+        r->dfe_sampled = sampled, r->dfe_ess = dout.ess;
     }
     r->ber = fmin(r->ber_raw * r->dfe_prop_factor, 0.5);
     for (int q = 0; q < np; q++) r->hbathtub[q] = fmin(raw_q[q] * r->dfe_prop_factor, 0.5);

@@ -152,7 +152,8 @@ typedef struct {
     const double *pulse;            /* V per unit level: TX FFE x amplitude x the whole chain   */
     int pulse_len;
     const double *edge;             /* V per sample of edge delay per V of level step: the       */
-    size_t edge_len;                /* chain's per-sample impulse (NULL for an optical line)    */
+    size_t edge_len;                /* chain's per-sample impulse (an optical line's from its   */
+                                    /* linear fit; NULL where that is ill-conditioned)          */
     const p4_config *cfg;           /* the link's configuration (TX FFE, amplitude, jitter)     */
     int nxt;                        /* aggressors: pulse of one symbol of level 1 x its amplitude */
     const double *xt_pulse[P4_MAX_XTALK];

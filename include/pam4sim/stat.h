@@ -56,7 +56,7 @@
 
 #define P4_STAT_DECADES 13 /* contours at 1e-3, 1e-4, ... 1e-15 */
 #define P4_STAT_RANGE 2.0  /* the output amplitude grid spans +-2 (normalized) */
-#define P4_STAT_MAX_UNMODELLED 4
+#define P4_STAT_MAX_UNMODELLED 5
 
 typedef struct {
     int nphase;          /* phases: offset (q - nphase/2) / nphase UI around the chosen phase */
@@ -85,8 +85,10 @@ typedef struct {
     double level[4];                      /* the line's real levels (normalized, ideal +-1, +-1/3) */
     double sigma_level[4];                /* level-dependent noise (shot, RIN) rms per level */
     int mpi;                              /* MPI beat mixed in                               */
+    int dfe_sampled;                      /* bursts sampled (else the Markov chain)          */
+    double dfe_ess;                       /* the sampled bursts' effective sample count      */
     int n_unmodelled;                     /* what the configuration holds that stat leaves out */
-    char unmodelled[P4_STAT_MAX_UNMODELLED][200];
+    char unmodelled[P4_STAT_MAX_UNMODELLED][256];
     struct p4_stat_tails *priv;           /* the tails, for p4_stat_eye_at                   */
 } p4_stat_result;
 
