@@ -639,7 +639,7 @@ static void unmodelled(const p4_link_view *v, p4_stat_result *r)
     if (c->dsp_enable)
         snprintf(u[n++], sizeof u[0], "the bit-true DSP receiver (rx.dsp.enable): its ADC, CDR jitter, fixed-point FFE/DFE with LMS%s; "
                  "stat is the floating-point FFE/DFE at a fixed phase", c->mlse_memory > 0 ? " and MLSE" : "");
-    if (!c->precode && strcmp(c->pattern, "random") && r->dfe_prop_factor > 2)
+    if (!c->precode && strcmp(c->pattern, "random") && r->dfe_prop_factor > 2 && r->ber_raw < 1e-2)
         snprintf(u[n++], sizeof u[0], "the dependence between the symbols of tx.pattern %s: with DFE bursts this long (%.1f errors "
                  "per event) Monte Carlo can count more errors than with the random data stat assumes", c->pattern,
                  r->dfe_prop_factor);

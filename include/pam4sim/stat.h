@@ -40,11 +40,12 @@
  *     width = the span of phase around the nominal over which both tails at the slicer threshold
  *     stay below b (crossings interpolated in log BER);
  *   - BER at the slicer: SER = 1/4 sum over levels of the tail beyond their thresholds, BER = SER/2
- *     (Gray: one bit per adjacent error), doubled with precoding, and scaled by the DFE's errors
- *     per error event 1 + p1/(1-p): after an error of one level step the feedback is wrong by b1
- *     times the step; p1, the first continuation, also has what caused the first error: the
- *     noise's lag-1 correlation given N near the half spacing, and the next symbol's level, which
- *     through the first pre-cursor helped cause it (Bayes); p, each later one, only the feedback;
+ *     (Gray: one bit per adjacent error), doubled with precoding, at most 1/2, and scaled by the
+ *     DFE's bit errors per burst over those of its first error: sampled (sim/stat_dfe.c: the first
+ *     error's symbol context from a tilted law, its coloured noise continued by an AR model, the
+ *     DFE run on the wrong feedback); where too few samples count, a Markov chain over the
+ *     decision error (1 + p1/(1-p): p1, the first continuation, with the noise's lag-1
+ *     correlation and the next symbol's level through the first pre-cursor; p, each later one);
  *   - COM-style margin 20 log10(A_s / A_ni): A_s = c0 x half the smallest level spacing, A_ni the
  *     amplitude N exceeds downward with probability stat.der0.
  * Threads (sim.threads) share the phases; every phase is computed alone, so any count gives the
