@@ -643,6 +643,9 @@ static void unmodelled(const p4_link_view *v, p4_stat_result *r)
         snprintf(u[n++], sizeof u[0], "the dependence between the symbols of tx.pattern %s: with DFE bursts this long (%.1f errors "
                  "per event) Monte Carlo can count more errors than with the random data stat assumes", c->pattern,
                  r->dfe_prop_factor);
+    if (v->opt && c->mpi_db > -35)
+        snprintf(u[n++], sizeof u[0], "the MPI beat's spread over neighbouring symbols (optics.mpi.crosstalk_db %.1f dB): stat "
+                 "takes the beat at the victim's sample, close to Monte Carlo up to -35 dB and optimistic above", c->mpi_db);
     if (v->opt && !isinf(c->tia_sat_vpp))
         snprintf(u[n++], sizeof u[0], "the receiver output's compression (optics.tia.sat_vpp %.3g Vpp)", c->tia_sat_vpp);
     if (v->opt && v->info->opt_sndr_db < 30)

@@ -57,7 +57,7 @@
 
 #define P4_STAT_DECADES 13 /* contours at 1e-3, 1e-4, ... 1e-15 */
 #define P4_STAT_RANGE 2.0  /* the output amplitude grid spans +-2 (normalized) */
-#define P4_STAT_MAX_UNMODELLED 5
+#define P4_STAT_MAX_UNMODELLED 6
 
 typedef struct {
     int nphase;          /* phases: offset (q - nphase/2) / nphase UI around the chosen phase */
