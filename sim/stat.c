@@ -679,7 +679,10 @@ p4_status p4_stat_run(const p4_link *l, p4_stat_result *r)
     t->c0 = calloc((size_t)t->nphase * t->npar, sizeof *t->c0);
     t->lt = calloc((size_t)t->nphase * t->npar * t->ncls * t->nN, sizeof *t->lt);
     t->ut = calloc((size_t)t->nphase * t->npar * t->ncls * t->nN, sizeof *t->ut);
-    if (!t->c0 || !t->lt || !t->ut) return p4_error(P4_ENOMEM, "out of memory for the statistical eye");
+    if (!t->c0 || !t->lt || !t->ut)
+        return p4_error(P4_ENOMEM, "stat: the tail grid (%d phases x %d parities x %d classes x %d bins, %.0f MB) does not fit in "
+                        "memory: lower stat.sps (%d) or stat.bins (%d)", t->nphase, t->npar, t->ncls, t->nN,
+                        2e-6 * (double)t->nphase * t->npar * t->ncls * t->nN * sizeof(double), v.sps, (int)c->stat_bins);
     stat_job job = {.v = &v, .t = t};
     pthread_mutex_init(&job.mu, NULL);
     int nt = c->threads > 0 ? (int)c->threads : p4_default_threads();
