@@ -11,6 +11,7 @@ struct p4_fir {
     size_t L, N, hop;         /* longest response, FFT length, new samples per transform */
     double complex **H;       /* per input, N/2+1 bins, scaled by 1/N */
     double **hist;            /* per input, last L-1 input samples */
+    unsigned char *quiet;     /* per input: its history is all zero (a NULL block keeps it so) */
     double *buf;              /* time-domain work buffer, N */
     double complex *X, *acc;  /* spectra, N/2+1 */
     fftw_plan fwd, inv;
@@ -25,6 +26,7 @@ void p4_fir_destroy(p4_fir *f)
     }
     free(f->H);
     free(f->hist);
+    free(f->quiet);
     if (f->fwd) fftw_destroy_plan(f->fwd);
     if (f->inv) fftw_destroy_plan(f->inv);
     fftw_free(f->buf);
@@ -35,8 +37,8 @@ void p4_fir_destroy(p4_fir *f)
 
 p4_fir *p4_fir_create(int nin, const double *const *h, const size_t *len)
 {
-    if (nin < 1 || nin > 64) {
-        p4_error(P4_EINVAL, "p4_fir_create: ninputs must be 1..64");
+    if (nin < 1 || nin > 256) {
+        p4_error(P4_EINVAL, "p4_fir_create: ninputs must be 1..256");
         return NULL;
     }
     p4_fir *f = calloc(1, sizeof *f);
@@ -56,10 +58,11 @@ p4_fir *p4_fir_create(int nin, const double *const *h, const size_t *len)
     size_t nb = f->N / 2 + 1;
     f->H = calloc(nin, sizeof *f->H);
     f->hist = calloc(nin, sizeof *f->hist);
+    f->quiet = malloc(nin);
     f->buf = fftw_alloc_real(f->N);
     f->X = fftw_alloc_complex(nb);
     f->acc = fftw_alloc_complex(nb);
-    if (!f->H || !f->hist || !f->buf || !f->X || !f->acc) goto nomem;
+    if (!f->H || !f->hist || !f->quiet || !f->buf || !f->X || !f->acc) goto nomem;
     f->fwd = fftw_plan_dft_r2c_1d((int)f->N, f->buf, f->X, FFTW_ESTIMATE);
     f->inv = fftw_plan_dft_c2r_1d((int)f->N, f->acc, f->buf, FFTW_ESTIMATE);
     for (int i = 0; i < nin; i++) {
@@ -70,6 +73,7 @@ p4_fir *p4_fir_create(int nin, const double *const *h, const size_t *len)
         memcpy(f->buf, h[i], len[i] * sizeof *f->buf);
         fftw_execute_dft_r2c(f->fwd, f->buf, f->H[i]);
         for (size_t k = 0; k < nb; k++) f->H[i][k] /= (double)f->N;
+        f->quiet[i] = 1;
     }
     return f;
 nomem:
@@ -83,24 +87,33 @@ size_t p4_fir_fft_len(const p4_fir *f) { return f->N; }
 
 void p4_fir_reset(p4_fir *f)
 {
-    for (int i = 0; i < f->nin; i++) memset(f->hist[i], 0, f->L * sizeof(double));
+    for (int i = 0; i < f->nin; i++) memset(f->hist[i], 0, f->L * sizeof(double)), f->quiet[i] = 1;
 }
 
 static void run_one(p4_fir *f, const double *const *in, size_t off, size_t n, double *out)
 {
     size_t nb = f->N / 2 + 1, h = f->L - 1;
+    int any = 0;
     for (int i = 0; i < f->nin; i++) {
+        if (!in[i] && f->quiet[i]) continue; /* zeros in, zeros held: contributes nothing */
         memcpy(f->buf, f->hist[i], h * sizeof(double));
-        memcpy(f->buf + h, in[i] + off, n * sizeof(double));
+        if (in[i]) memcpy(f->buf + h, in[i] + off, n * sizeof(double));
+        else memset(f->buf + h, 0, n * sizeof(double));
         memset(f->buf + h + n, 0, (f->N - h - n) * sizeof(double));
         /* keep the last L-1 samples for the next call */
         memcpy(f->hist[i], f->buf + n, h * sizeof(double));
+        f->quiet[i] = !in[i] && n >= h;
         fftw_execute_dft_r2c(f->fwd, f->buf, f->X);
         const double complex *H = f->H[i];
-        if (i == 0)
+        if (!any)
             for (size_t k = 0; k < nb; k++) f->acc[k] = f->X[k] * H[k];
         else
             for (size_t k = 0; k < nb; k++) f->acc[k] += f->X[k] * H[k];
+        any = 1;
+    }
+    if (!any) {
+        memset(out + off, 0, n * sizeof(double));
+        return;
     }
     fftw_execute_dft_c2r(f->inv, f->acc, f->buf);
     memcpy(out + off, f->buf + h, n * sizeof(double));

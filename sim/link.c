@@ -20,6 +20,7 @@ void p4_link_destroy(p4_link *l)
     p4_impulse_free(&l->noise);
     for (int i = 0; i < P4_MAX_XTALK; i++) p4_impulse_free(&l->xt[i]), free(l->xpulse[i]);
     free(l->pulse);
+    link_symbol_free(l);
     p4_dsprx_destroy(l->dsp);
     p4_optics_model_free(l->optm);
     free(l);
@@ -464,7 +465,7 @@ p4_link *p4_link_create(const p4_config *cfg)
         return NULL;
     }
     /* the delay from TX symbols to decisions, measured by correlation on a probe unit */
-    if (link_measure_delay(l) || link_dsp_setup(l)) {
+    if (link_measure_delay(l) || link_dsp_setup(l) || link_symbol_setup(l)) {
         p4_link_destroy(l);
         return NULL;
     }

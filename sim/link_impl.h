@@ -2,6 +2,7 @@
  *   link.c       set-up: channel, optics, pulse, equalizer choice, geometry (p4_link_create)
  *   link_dsp.c   the DSP receiver's set-up (detector gains, AGC, fixed-point formats) and latency
  *   link_unit.c  the sample-level engine: one work unit simulated and counted
+ *   link_symbol.c the symbol-rate engine: the same unit from the pulse at the sampling phase
  *   link_run.c   run control: work units over threads and processes, checkpoints, chain segments
  */
 #ifndef P4_LINK_IMPL_H
@@ -32,6 +33,7 @@
 #include "link_optics.h"
 #include "work.h"
 
+#define P4_SYM_INPUTS (2 + P4_MAX_XTALK + 129) /* pulse, noise, aggressors, edge shifts 0..sps */
 #define TAIL_REL 1e-9 /* energy left out of a truncated impulse response */
 
 struct p4_link {
@@ -61,6 +63,12 @@ struct p4_link {
     long opt_lead;         /* samples: the optical line's output index n is time n + opt_lead */
     long pulse_lead;       /* samples: pulse index i is time i + sig.lead + pulse_lead */
     double tia_sat_half;   /* receiver output tanh half swing [V], INFINITY: linear */
+    /* the symbol-rate engine (link_symbol.c): responses at the sampling phase, symbol-spaced */
+    int symbol_engine;     /* 1: units without eye symbols run at symbol rate */
+    double *sym_h[P4_SYM_INPUTS];
+    size_t sym_len[P4_SYM_INPUTS];
+    int sym_shift[P4_SYM_INPUTS]; /* jitter inputs: the edge's integer sample position in its UI */
+    int sym_nin, sym_njit;        /* inputs: the pulse, [noise], aggressors, then sym_njit jitter */
     /* unit geometry */
     size_t warm, tail;
     uint64_t count_off; /* global index of the first counted symbol */
@@ -83,6 +91,10 @@ typedef struct {
     p4_optics *opt;                   /* this unit state's optical line (NULL without) */
     double *owave;                    /* the line's photocurrent for one chunk */
     const uint8_t *ext;               /* a segment's given TX symbols (nsym of them), or NULL */
+    p4_fir *sfir;                     /* the symbol-rate engine's FIR (NULL when it does not run) */
+    size_t schunk;                    /* its symbols per chunk                                     */
+    double *sbuf;                     /* its chunk buffers: levels, TX FFE, edges, noise, aggressors, jitter */
+    uint8_t *sxsym;                   /* an aggressor's symbols for one chunk                      */
 } unit_state;
 
 void link_warn(p4_link *l, const char *msg);
@@ -92,6 +104,14 @@ p4_status link_measure_delay(p4_link *l);
 p4_status unit_alloc(const p4_link *l, size_t counted, int with_dsp, unit_state *u);
 void unit_free(unit_state *u, int nxt);
 void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, int use_dsp);
+uint64_t unit_begin(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, p4_rng *rj, p4_rng *rn, p4_jitter *jit);
+void unit_levels(const p4_link *l, unit_state *u, uint64_t start, size_t s0, size_t n, uint8_t *pstate, double *lev,
+                 double *ffe_out);
+void unit_decide(const p4_link *l, unit_state *u);
+p4_status link_symbol_setup(p4_link *l);
+void link_symbol_free(p4_link *l);
+p4_status unit_symbol_alloc(const p4_link *l, unit_state *u);
+void unit_symbol_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0);
 void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, size_t neye, p4_counts *out);
 
 #endif

@@ -25,6 +25,8 @@ void unit_free(unit_state *u, int nxt)
     p4_dsprx_destroy(u->dsp);
     p4_optics_destroy(u->opt);
     free(u->owave);
+    p4_fir_destroy(u->sfir);
+    free(u->sbuf), free(u->sxsym);
 }
 
 /* with_dsp: give the unit its own DSP receiver (when the link has one). */
@@ -72,7 +74,41 @@ p4_status unit_alloc(const p4_link *l, size_t counted, int with_dsp, unit_state 
     if (with_dsp && l->dsp) ok = ok && (u->dsp = p4_dsprx_create(&l->dsp_setup));
     if (l->optm) ok = ok && (u->opt = p4_optics_create(l->optm)) && (u->owave = malloc(cs * sizeof(double)));
     if (!ok || !u->txffe || !u->rxffe || !u->pat) return p4_error(P4_ENOMEM, "out of memory for a work unit");
-    return P4_OK;
+    return unit_symbol_alloc(l, u);
+}
+
+/* Symbols s0 .. s0+n-1 of the unit (from `start`, the unit's first global index): the TX symbols
+ * (given, framed or the pattern), precoded onto the line, their levels (RLM, amplitude) and the TX
+ * FFE's output. */
+void unit_levels(const p4_link *l, unit_state *u, uint64_t start, size_t s0, size_t n, uint8_t *pstate, double *lev,
+                 double *ffe_out)
+{
+    uint8_t *tx = u->tx + s0, *line = u->line + s0;
+    if (u->ext) memcpy(tx, u->ext + s0, n);
+    else if (u->fr) p4_framer_fill(u->fr, start + s0, n, tx);
+    else p4_pattern_run(u->pat, tx, n);
+    memcpy(line, tx, n);
+    if (l->cfg.precode) p4_precode(line, n, pstate);
+    for (size_t k = 0; k < n; k++) lev[k] = l->lvA[line[k]];
+    p4_ffe_run(u->txffe, lev, n, ffe_out);
+}
+
+/* The start of unit `unit` (counted symbols from global index k0): its jitter and noise streams,
+ * the patterns' positions and the jitter its edges carry. Returns the global index of the unit's
+ * first symbol. */
+uint64_t unit_begin(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, p4_rng *rj, p4_rng *rn, p4_jitter *jit)
+{
+    const p4_config *c = &l->cfg;
+    uint64_t start = k0 >= l->warm ? k0 - l->warm : 0;
+    p4_rng_seed(rj, (uint64_t)c->seed, unit, P4_STREAM_JITTER);
+    p4_rng_seed(rn, (uint64_t)c->seed, unit, P4_STREAM_NOISE);
+    p4_pattern_seek(u->pat, !strcmp(c->pattern, "random") ? unit : start);
+    for (int i = 0; i < l->nxt; i++) p4_pattern_seek(u->xpat[i], unit);
+    /* with the DSP receiver, SJ is a delay of the received waveform (dsprx.h), not an edge shift */
+    double sj_edges = c->dsp_enable ? 0 : c->sj_ps * 1e-12 / l->ui_s;
+    *jit = (p4_jitter){c->rj_ps * 1e-12 / l->ui_s, sj_edges, c->sj_mhz * 1e6 * l->ui_s, c->dcd_ps * 1e-12 / l->ui_s};
+    p4_ffe_reset(u->txffe);
+    return start;
 }
 
 /* Simulate unit `unit` whose counted symbols start at global symbol index k0: fills u->rx, u->dec
@@ -82,35 +118,20 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
 {
     const p4_config *c = &l->cfg;
     const int sps = l->sps;
-    uint64_t start = k0 >= l->warm ? k0 - l->warm : 0; /* global index of the unit's first symbol */
-    p4_rng rj, rn;
-    p4_rng_seed(&rj, (uint64_t)c->seed, unit, P4_STREAM_JITTER);
-    p4_rng_seed(&rn, (uint64_t)c->seed, unit, P4_STREAM_NOISE);
-    p4_rng ro;
+    p4_rng rj, rn, ro;
+    p4_jitter jit;
+    uint64_t start = unit_begin(l, u, unit, k0, &rj, &rn, &jit);
     p4_rng_seed(&ro, (uint64_t)c->seed, unit, P4_STREAM_OPTICS);
     if (u->opt) p4_optics_reset(u->opt, &ro);
-    p4_pattern_seek(u->pat, !strcmp(c->pattern, "random") ? unit : start);
-    for (int i = 0; i < l->nxt; i++) p4_pattern_seek(u->xpat[i], unit);
-    /* with the DSP receiver, SJ is a delay of the received waveform (dsprx.h), not an edge shift */
-    double sj_edges = c->dsp_enable ? 0 : c->sj_ps * 1e-12 / l->ui_s;
-    p4_jitter jit = {c->rj_ps * 1e-12 / l->ui_s, sj_edges, c->sj_mhz * 1e6 * l->ui_s, c->dcd_ps * 1e-12 / l->ui_s};
     int jon = p4_jitter_active(&jit);
     p4_render rend, xrend[P4_MAX_XTALK];
     p4_render_init(&rend, sps);
     for (int i = 0; i < l->nxt; i++) p4_render_init(&xrend[i], sps);
-    p4_ffe_reset(u->txffe);
     if (u->fir) p4_fir_reset(u->fir);
     uint8_t pstate = 0;
     const size_t ch = u->chunk, cs = ch * sps;
     for (size_t s0 = 0; s0 < u->nsym; s0 += ch) {
-        uint8_t *tx = u->tx + s0, *line = u->line + s0;
-        if (u->ext) memcpy(tx, u->ext + s0, ch);
-        else if (u->fr) p4_framer_fill(u->fr, start + s0, ch, tx);
-        else p4_pattern_run(u->pat, tx, ch);
-        memcpy(line, tx, ch);
-        if (c->precode) p4_precode(line, ch, &pstate);
-        for (size_t k = 0; k < ch; k++) u->lev[k] = l->lvA[line[k]];
-        p4_ffe_run(u->txffe, u->lev, ch, u->ffe_out);
+        unit_levels(l, u, start, s0, ch, &pstate, u->lev, u->ffe_out);
         if (jon) p4_jitter_edges(&jit, &rj, start + s0, ch, u->delta);
         double *dst = u->rx + s0 * sps;
         p4_render_run(&rend, u->ffe_out, jon ? u->delta : NULL, ch, u->fir ? u->wave : dst);
@@ -144,20 +165,33 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
         memset(o, 0, sizeof *o);
         o->z = u->z, o->fb = u->fb, o->dec = u->dec, o->dec_dfe = u->dec_dfe, o->y = u->y;
         p4_dsprx_run(u->dsp, u->rx, u->nsamp, u->nsym, u->line, l->info.delay_symbols, (double)start, &ra, o);
+        if (c->precode) { /* dec_dfe is only read when the DSP decides (its MLSE comparison) */
+            uint8_t st = 0;
+            p4_precode_decode(u->dec_dfe, u->nsym, &st);
+        }
     } else {
-        /* RX digital: sample, FFE, DFE + slicer */
         for (size_t m = 0; m < u->nsym; m++) u->xs[m] = u->rx[m * sps + l->phase];
-        p4_ffe_reset(u->rxffe);
-        p4_ffe_run(u->rxffe, u->xs, u->nsym, u->y);
-        p4_dfe dfe;
-        p4_dfe_init(&dfe, l->info.dfe, l->info.ndfe, l->lv);
-        p4_dfe_run(&dfe, u->y, u->nsym, u->z, u->fb, u->dec);
+        unit_decide(l, u);
+        return;
     }
-    if (c->precode) { /* dec_dfe is only read when the DSP decides (its MLSE comparison) */
+    if (c->precode) {
         uint8_t st = 0;
         p4_precode_decode(u->dec, u->nsym, &st);
-        st = 0;
-        if (use_dsp && u->dsp) p4_precode_decode(u->dec_dfe, u->nsym, &st);
+    }
+}
+
+/* RX digital of the floating-point receiver on the samples u->xs: FFE, DFE + slicer, precode
+ * decoding. */
+void unit_decide(const p4_link *l, unit_state *u)
+{
+    p4_ffe_reset(u->rxffe);
+    p4_ffe_run(u->rxffe, u->xs, u->nsym, u->y);
+    p4_dfe dfe;
+    p4_dfe_init(&dfe, l->info.dfe, l->info.ndfe, l->lv);
+    p4_dfe_run(&dfe, u->y, u->nsym, u->z, u->fb, u->dec);
+    if (l->cfg.precode) {
+        uint8_t st = 0;
+        p4_precode_decode(u->dec, u->nsym, &st);
     }
 }
 

@@ -46,6 +46,8 @@ typedef struct {
     double pre[P4_PULSE_PRE], post[P4_PULSE_POST]; /* relative to the main cursor */
     double channel_il_nyquist_db;   /* |H_channel| at baud/2          */
     double fir_taps;                /* length of the linear-chain FIR */
+    char engine[16];                /* "symbol" (symbol rate where exact) or "sample"       */
+    char engine_why[96];            /* why that engine                                       */
     /* latency model, ns */
     double lat_tx_ffe_ns, lat_driver_ns, lat_channel_ns, lat_rx_analog_ns, lat_rx_ffe_ns, lat_model_ns;
     double lat_measured_ns;         /* from the correlation delay     */
