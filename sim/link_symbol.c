@@ -202,6 +202,16 @@ void unit_symbol_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64
     p4_fir_reset(u->sfir);
     const size_t S = u->schunk;
     double *lev = u->sbuf, *ffe = lev + S, *delta = ffe + S, *w = delta + S, *xlev = w + S, *cj = xlev + (size_t)nxt * S;
+    const double *in[P4_SYM_INPUTS];
+    if (l->has_noise) { /* the noise response is zero-phase: fill its history so the noise is stationary from symbol 0 */
+        for (int i = 0; i < l->sym_nin; i++) in[i] = NULL;
+        in[1] = w;
+        for (size_t done = 0, pre = l->sym_len[1] - 1; done < pre; done += S) {
+            size_t n = pre - done < S ? pre - done : S;
+            p4_rng_gauss_fill(&rn, w, n, 1.0);
+            p4_fir_run(u->sfir, in, n, lev);
+        }
+    }
     int slot[130]; /* input of each whole-sample edge position, -1: none */
     for (int s = 0; s <= sps; s++) slot[s] = -1;
     for (int i = 0; i < nj; i++) slot[l->sym_shift[j0 + i]] = i;
@@ -209,7 +219,6 @@ void unit_symbol_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64
     double prev = 0; /* the TX FFE output before the chunk's first edge */
     for (size_t s0 = 0; s0 < u->nsym; s0 += S) {
         const size_t n = u->nsym - s0 < S ? u->nsym - s0 : S;
-        const double *in[P4_SYM_INPUTS];
         int k = 0;
         unit_levels(l, u, start, s0, n, &pstate, lev, ffe);
         in[k++] = ffe;
