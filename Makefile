@@ -48,7 +48,7 @@ MPICC   := $(shell command -v mpicc 2>/dev/null)
 CLI_CC  := $(if $(MPICC),$(MPICC),$(CC))
 CLI_DEF := $(if $(MPICC),-DP4_MPI,)
 
-$(B)/%.o: %.c $(wildcard include/pam4sim/*.h) sim/cli.h | $(B)/.setup
+$(B)/%.o: %.c $(wildcard include/pam4sim/*.h) $(wildcard sim/*.h) | $(B)/.setup
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(PKGS)) -c $< -o $@
 

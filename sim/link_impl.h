@@ -65,6 +65,9 @@ struct p4_link {
     double tia_sat_half;   /* receiver output tanh half swing [V], INFINITY: linear */
     /* the symbol-rate engine (link_symbol.c): responses at the sampling phase, symbol-spaced */
     int symbol_engine;     /* 1: units without eye symbols run at symbol rate */
+    double *noise_sym;     /* the noise at the sampler as white noise through this symbol-rate response
+                            * (NULL: no noise, or noise that is not additive at the sampler) */
+    size_t noise_sym_len;
     double *sym_h[P4_SYM_INPUTS];
     size_t sym_len[P4_SYM_INPUTS];
     int sym_shift[P4_SYM_INPUTS]; /* jitter inputs: the edge's integer sample position in its UI */
@@ -95,6 +98,9 @@ typedef struct {
     size_t schunk;                    /* its symbols per chunk                                     */
     double *sbuf;                     /* its chunk buffers: levels, TX FFE, edges, noise, aggressors, jitter */
     uint8_t *sxsym;                   /* an aggressor's symbols for one chunk                      */
+    p4_fir *nfir;                     /* the noise at the sampler, symbol rate (l->noise_sym)      */
+    double *nw;                       /* its white input and output, nsym each                     */
+    int phase_noise;                  /* this unit reads one phase per UI: noise drawn there only  */
 } unit_state;
 
 void link_warn(p4_link *l, const char *msg);
@@ -111,6 +117,8 @@ void unit_decide(const p4_link *l, unit_state *u);
 p4_status link_symbol_setup(p4_link *l);
 void link_symbol_free(p4_link *l);
 p4_status unit_symbol_alloc(const p4_link *l, unit_state *u);
+void unit_noise_prefill(p4_fir *f, int nin, int idx, size_t len, p4_rng *rn, double *w, double *scratch, size_t S);
+void unit_phase_noise(const p4_link *l, unit_state *u, p4_rng *rn);
 void unit_symbol_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0);
 void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, size_t neye, p4_counts *out);
 

@@ -56,6 +56,8 @@ void link_symbol_free(p4_link *l)
 {
     for (int i = 0; i < l->sym_nin; i++) free(l->sym_h[i]);
     l->sym_nin = 0;
+    free(l->noise_sym);
+    l->noise_sym = NULL;
 }
 
 static double *push_input(p4_link *l, size_t len, int shift)
@@ -67,8 +69,8 @@ static double *push_input(p4_link *l, size_t len, int shift)
     return h;
 }
 
-/* The symbol-rate noise response g (zero-phase square root of the PSD of r[0..K]) as an input. */
-static p4_status noise_input(p4_link *l, const double *r, size_t K)
+/* The symbol-rate noise response g (zero-phase square root of the PSD of r[0..K]) into l->noise_sym. */
+static p4_status noise_response(p4_link *l, const double *r, size_t K)
 {
     size_t N = 256;
     while (N < 8 * K) N *= 2;
@@ -100,13 +102,30 @@ static p4_status noise_input(p4_link *l, const double *r, size_t K)
                 break;
             }
         }
-        double *g = push_input(l, 2 * M + 1, -1);
+        double *g = l->noise_sym = malloc((2 * M + 1) * sizeof *g);
         if (!g) st = p4_error(P4_ENOMEM, "out of memory for the symbol-rate noise");
+        else l->noise_sym_len = 2 * M + 1;
         for (size_t j = 0; g && j <= 2 * M; j++) g[j] = x[(j + N - M) % N];
     }
     if (f) fftw_destroy_plan(f);
     if (b) fftw_destroy_plan(b);
     fftw_free(x), fftw_free(X);
+    return st;
+}
+
+/* The noise at symbol spacing: the sample-level noise FIR's autocorrelation at symbol lags. */
+static p4_status noise_setup(p4_link *l)
+{
+    const size_t sps = (size_t)l->sps, K = l->noise.len / sps + 1;
+    double *r = calloc(K + 1, sizeof *r);
+    if (!r) return p4_error(P4_ENOMEM, "out of memory for the symbol-rate engine");
+    for (size_t k = 0; k <= K; k++) {
+        double acc = 0;
+        for (size_t t = 0; t + k * sps < l->noise.len; t++) acc += l->noise.h[t] * l->noise.h[t + k * sps];
+        r[k] = acc;
+    }
+    p4_status st = noise_response(l, r, K);
+    free(r);
     return st;
 }
 
@@ -120,6 +139,11 @@ p4_status link_symbol_setup(p4_link *l)
     snprintf(l->info.engine, sizeof l->info.engine, "%s", want && !why ? "symbol" : "sample");
     snprintf(l->info.engine_why, sizeof l->info.engine_why, "%s",
              !want ? "forced by sim.engine" : why ? why : "linear electrical link, floating-point receiver");
+    /* noise added after the last nonlinearity can be drawn at the sampler alone (both engines) */
+    if (l->has_noise && isinf(l->tia_sat_half) && !l->passthrough) {
+        p4_status st = noise_setup(l);
+        if (st) return st;
+    }
     if (!want || why) return P4_OK;
     const int sps = l->sps, ph = l->phase;
     const long L = (long)l->sig.len;
@@ -142,18 +166,10 @@ p4_status link_symbol_setup(p4_link *l)
     double *R = st ? NULL : push_input(l, J, -1);
     if (!st && !R) st = p4_error(P4_ENOMEM, "out of memory for the symbol-rate engine");
     for (size_t j = 0; R && j < J; j++) R[j] = Sb[j] - (j ? Sb[j - 1] : 0);
-    /* noise: the sample-level noise FIR's autocorrelation at symbol lags */
     if (!st && l->has_noise) {
-        size_t K = l->noise.len / (size_t)sps + 1;
-        double *r = calloc(K + 1, sizeof *r);
-        if (!r) st = p4_error(P4_ENOMEM, "out of memory for the symbol-rate engine");
-        for (size_t k = 0; r && k <= K; k++) {
-            double acc = 0;
-            for (size_t t = 0; t + k * sps < l->noise.len; t++) acc += l->noise.h[t] * l->noise.h[t + k * sps];
-            r[k] = acc;
-        }
-        if (!st) st = noise_input(l, r, K);
-        free(r);
+        double *g = push_input(l, l->noise_sym_len, -1);
+        if (!g) st = p4_error(P4_ENOMEM, "out of memory for the symbol-rate engine");
+        else memcpy(g, l->noise_sym, l->noise_sym_len * sizeof *g);
     }
     for (int i = 0; !st && i < l->nxt; i++) {
         size_t n = (size_t)(l->xpulse_len[i] - ph + sps - 1) / (size_t)sps;
@@ -180,6 +196,11 @@ p4_status link_symbol_setup(p4_link *l)
 
 p4_status unit_symbol_alloc(const p4_link *l, unit_state *u)
 {
+    if (l->noise_sym) {
+        u->nfir = p4_fir_create(1, (const double *const *)&l->noise_sym, &l->noise_sym_len);
+        u->nw = malloc(2 * u->nsym * sizeof *u->nw);
+        if (!u->nfir || !u->nw) return p4_error(P4_ENOMEM, "out of memory for a work unit");
+    }
     if (!l->symbol_engine) return P4_OK;
     u->sfir = p4_fir_create(l->sym_nin, (const double *const *)l->sym_h, l->sym_len);
     if (!u->sfir) return P4_ENOMEM;
@@ -188,6 +209,34 @@ p4_status unit_symbol_alloc(const p4_link *l, unit_state *u)
     u->sbuf = malloc(u->schunk * (size_t)(4 + l->nxt + l->sym_njit) * sizeof *u->sbuf);
     u->sxsym = malloc(u->schunk);
     return u->sbuf && u->sxsym ? P4_OK : p4_error(P4_ENOMEM, "out of memory for a work unit");
+}
+
+/* The noise response is zero-phase: fill input idx's history of FIR f (nin inputs, every other one
+ * zero) with len - 1 white samples, so that the noise is stationary from the unit's first symbol.
+ * w and scratch hold S doubles. */
+void unit_noise_prefill(p4_fir *f, int nin, int idx, size_t len, p4_rng *rn, double *w, double *scratch, size_t S)
+{
+    const double *in[P4_SYM_INPUTS];
+    for (int i = 0; i < nin; i++) in[i] = NULL;
+    in[idx] = w;
+    for (size_t done = 0, pre = len - 1; done < pre; done += S) {
+        size_t n = pre - done < S ? pre - done : S;
+        p4_rng_gauss_fill(rn, w, n, 1.0);
+        p4_fir_run(f, in, n, scratch);
+    }
+}
+
+/* The sample-level engine's noise for a unit that reads one phase per UI: drawn at symbol rate
+ * through l->noise_sym and added to the samples u->xs. */
+void unit_phase_noise(const p4_link *l, unit_state *u, p4_rng *rn)
+{
+    double *w = u->nw, *out = u->nw + u->nsym;
+    const double *in[1] = {w};
+    p4_fir_reset(u->nfir);
+    unit_noise_prefill(u->nfir, 1, 0, l->noise_sym_len, rn, w, out, u->nsym);
+    p4_rng_gauss_fill(rn, w, u->nsym, 1.0);
+    p4_fir_run(u->nfir, in, u->nsym, out);
+    for (size_t m = 0; m < u->nsym; m++) u->xs[m] += out[m];
 }
 
 /* The symbol-rate engine's version of unit_simulate (link_unit.c) for the floating-point receiver:
@@ -202,16 +251,8 @@ void unit_symbol_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64
     p4_fir_reset(u->sfir);
     const size_t S = u->schunk;
     double *lev = u->sbuf, *ffe = lev + S, *delta = ffe + S, *w = delta + S, *xlev = w + S, *cj = xlev + (size_t)nxt * S;
+    if (l->has_noise) unit_noise_prefill(u->sfir, l->sym_nin, 1, l->sym_len[1], &rn, w, lev, S);
     const double *in[P4_SYM_INPUTS];
-    if (l->has_noise) { /* the noise response is zero-phase: fill its history so the noise is stationary from symbol 0 */
-        for (int i = 0; i < l->sym_nin; i++) in[i] = NULL;
-        in[1] = w;
-        for (size_t done = 0, pre = l->sym_len[1] - 1; done < pre; done += S) {
-            size_t n = pre - done < S ? pre - done : S;
-            p4_rng_gauss_fill(&rn, w, n, 1.0);
-            p4_fir_run(u->sfir, in, n, lev);
-        }
-    }
     int slot[130]; /* input of each whole-sample edge position, -1: none */
     for (int s = 0; s <= sps; s++) slot[s] = -1;
     for (int i = 0; i < nj; i++) slot[l->sym_shift[j0 + i]] = i;

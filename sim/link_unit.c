@@ -26,6 +26,8 @@ void unit_free(unit_state *u, int nxt)
     p4_optics_destroy(u->opt);
     free(u->owave);
     p4_fir_destroy(u->sfir);
+    p4_fir_destroy(u->nfir);
+    free(u->nw);
     free(u->sbuf), free(u->sxsym);
 }
 
@@ -124,6 +126,8 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
     p4_rng_seed(&ro, (uint64_t)c->seed, unit, P4_STREAM_OPTICS);
     if (u->opt) p4_optics_reset(u->opt, &ro);
     int jon = p4_jitter_active(&jit);
+    /* a unit that reads one phase per UI (no eye, the floating-point receiver) draws its noise there */
+    const int phase_noise = u->phase_noise && u->nfir && !(use_dsp && u->dsp);
     p4_render rend, xrend[P4_MAX_XTALK];
     p4_render_init(&rend, sps);
     for (int i = 0; i < l->nxt; i++) p4_render_init(&xrend[i], sps);
@@ -144,8 +148,8 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
         } else
             in[nin++] = u->wave;
         if (l->has_noise) {
-            p4_rng_gauss_fill(&rn, u->noise, cs, 1.0);
-            in[nin++] = u->noise;
+            if (!phase_noise) p4_rng_gauss_fill(&rn, u->noise, cs, 1.0);
+            in[nin++] = phase_noise ? NULL : u->noise;
         }
         for (int i = 0; i < l->nxt; i++) {
             double amp = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v;
@@ -171,6 +175,7 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
         }
     } else {
         for (size_t m = 0; m < u->nsym; m++) u->xs[m] = u->rx[m * sps + l->phase];
+        if (phase_noise) unit_phase_noise(l, u, &rn);
         unit_decide(l, u);
         return;
     }
@@ -240,16 +245,22 @@ void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, siz
     if (u->fr)
         p4_framer_receive(u->fr, u->tx + t0, u->dec + t0 + D, u->z + t0 + D, n, l->th,
                           (int)c->fec_inner_flips, fc);
+    /* the FFE at every phase of the UI: taps outside, the sps contiguous phases inside (the same sum
+     * per phase, tap by tap in order); bins by truncation of a value clamped to [0, bins) */
+    const double scale = P4_EYE_BINS / (2 * P4_EYE_RANGE);
+    double acc[128];
     for (size_t t = t0; t < t0 + neye; t++) {
         size_t m = t + D;
         uint32_t *hl = out->eye + (size_t)u->line[t] * sps * P4_EYE_BINS;
+        const double *r0 = u->rx + (long)m * sps + l->phase - half;
+        for (int q = 0; q < sps; q++) acc[q] = 0;
+        for (int i = 0; i < nffe; i++) {
+            const double wi = w[i], *r = r0 - (long)i * sps;
+            for (int q = 0; q < sps; q++) acc[q] += wi * r[q];
+        }
         for (int q = 0; q < sps; q++) {
-            long base = (long)m * sps + l->phase + q - half;
-            double acc = 0;
-            for (int i = 0; i < nffe; i++) acc += w[i] * u->rx[base - (long)i * sps];
-            double v = acc - u->fb[m];
-            int bin = (int)floor((v + P4_EYE_RANGE) * (P4_EYE_BINS / (2 * P4_EYE_RANGE)));
-            bin = bin < 0 ? 0 : bin >= P4_EYE_BINS ? P4_EYE_BINS - 1 : bin;
+            double x = (acc[q] - u->fb[m] + P4_EYE_RANGE) * scale;
+            int bin = x <= 0 ? 0 : x >= P4_EYE_BINS - 1 ? P4_EYE_BINS - 1 : (int)x;
             hl[(size_t)q * P4_EYE_BINS + bin]++;
         }
     }
