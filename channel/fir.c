@@ -1,5 +1,6 @@
 /* fir.c - multi-input overlap-save FIR (see fir.h). */
 #include "pam4sim/fir.h"
+#include "pam4sim/fftplan.h"
 #include <complex.h>
 #include <fftw3.h>
 #include <stdint.h>
@@ -27,8 +28,6 @@ void p4_fir_destroy(p4_fir *f)
     free(f->H);
     free(f->hist);
     free(f->quiet);
-    if (f->fwd) fftw_destroy_plan(f->fwd);
-    if (f->inv) fftw_destroy_plan(f->inv);
     fftw_free(f->buf);
     fftw_free(f->X);
     fftw_free(f->acc);
@@ -63,8 +62,8 @@ p4_fir *p4_fir_create(int nin, const double *const *h, const size_t *len)
     f->X = fftw_alloc_complex(nb);
     f->acc = fftw_alloc_complex(nb);
     if (!f->H || !f->hist || !f->quiet || !f->buf || !f->X || !f->acc) goto nomem;
-    f->fwd = fftw_plan_dft_r2c_1d((int)f->N, f->buf, f->X, FFTW_ESTIMATE);
-    f->inv = fftw_plan_dft_c2r_1d((int)f->N, f->acc, f->buf, FFTW_ESTIMATE);
+    f->fwd = p4_fft_plan(P4_FFT_R2C, f->N), f->inv = p4_fft_plan(P4_FFT_C2R, f->N);
+    if (!f->fwd || !f->inv) goto nomem;
     for (int i = 0; i < nin; i++) {
         f->H[i] = fftw_alloc_complex(nb);
         f->hist[i] = calloc(f->L, sizeof(double));
@@ -138,8 +137,6 @@ struct p4_cfir {
 void p4_cfir_destroy(p4_cfir *f)
 {
     if (!f) return;
-    if (f->fwd) fftw_destroy_plan(f->fwd);
-    if (f->inv) fftw_destroy_plan(f->inv);
     fftw_free(f->H);
     fftw_free(f->buf);
     free(f->hist);
@@ -179,8 +176,12 @@ p4_cfir *p4_cfir_create(const double complex *h, size_t len)
         p4_error(P4_ENOMEM, "p4_cfir_create: out of memory");
         return NULL;
     }
-    f->fwd = fftw_plan_dft_1d((int)f->N, f->buf, f->buf, FFTW_FORWARD, FFTW_ESTIMATE);
-    f->inv = fftw_plan_dft_1d((int)f->N, f->buf, f->buf, FFTW_BACKWARD, FFTW_ESTIMATE);
+    f->fwd = p4_fft_plan(P4_FFT_FWD_IP, f->N), f->inv = p4_fft_plan(P4_FFT_BWD_IP, f->N);
+    if (!f->fwd || !f->inv) {
+        p4_cfir_destroy(f);
+        p4_error(P4_ENOMEM, "p4_cfir_create: out of memory");
+        return NULL;
+    }
     memset(f->buf, 0, f->N * sizeof *f->buf);
     memcpy(f->buf, h, len * sizeof *h);
     fftw_execute_dft(f->fwd, f->buf, f->H);

@@ -144,23 +144,16 @@ static double *conv_pulse(const double *h, size_t hl, const double *rp, int rl, 
     while (N < (size_t)n) N *= 2;
     double *x = fftw_alloc_real(N), *y = fftw_alloc_real(N);
     fftw_complex *X = fftw_alloc_complex(N / 2 + 1), *Y = fftw_alloc_complex(N / 2 + 1);
-    fftw_plan fx = NULL, fy = NULL, b = NULL;
-    if (x && y && X && Y) {
-        fx = fftw_plan_dft_r2c_1d((int)N, x, X, FFTW_ESTIMATE), fy = fftw_plan_dft_r2c_1d((int)N, y, Y, FFTW_ESTIMATE);
-        b = fftw_plan_dft_c2r_1d((int)N, X, x, FFTW_ESTIMATE);
-    }
-    if (fx && fy && b) {
+    fftw_plan f = p4_fft_plan(P4_FFT_R2C, N), b = p4_fft_plan(P4_FFT_C2R, N);
+    if (x && y && X && Y && f && b) {
         memset(x, 0, N * sizeof *x), memset(y, 0, N * sizeof *y);
         memcpy(x, h, hl * sizeof *x), memcpy(y, rp, (size_t)rl * sizeof *y);
-        fftw_execute(fx), fftw_execute(fy);
+        fftw_execute_dft_r2c(f, x, X), fftw_execute_dft_r2c(f, y, Y);
         for (size_t k = 0; k <= N / 2; k++) X[k] *= Y[k];
-        fftw_execute(b);
+        fftw_execute_dft_c2r(b, X, x);
         for (int i = 0; i < n; i++) p[i] = x[i] * amp / (double)N;
     } else
         free(p), p = NULL;
-    if (fx) fftw_destroy_plan(fx);
-    if (fy) fftw_destroy_plan(fy);
-    if (b) fftw_destroy_plan(b);
     fftw_free(x), fftw_free(y), fftw_free(X), fftw_free(Y);
     return p;
 }

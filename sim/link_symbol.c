@@ -76,20 +76,16 @@ static p4_status noise_response(p4_link *l, const double *r, size_t K)
     while (N < 8 * K) N *= 2;
     double *x = fftw_alloc_real(N);
     fftw_complex *X = fftw_alloc_complex(N / 2 + 1);
-    fftw_plan f = NULL, b = NULL;
+    fftw_plan f = p4_fft_plan(P4_FFT_R2C, N), b = p4_fft_plan(P4_FFT_C2R, N);
     p4_status st = P4_OK;
-    if (x && X) {
-        f = fftw_plan_dft_r2c_1d((int)N, x, X, FFTW_ESTIMATE);
-        b = fftw_plan_dft_c2r_1d((int)N, X, x, FFTW_ESTIMATE);
-    }
-    if (!f || !b) st = p4_error(P4_ENOMEM, "out of memory for the symbol-rate noise");
+    if (!x || !X || !f || !b) st = p4_error(P4_ENOMEM, "out of memory for the symbol-rate noise");
     if (!st) {
         memset(x, 0, N * sizeof *x);
         x[0] = r[0];
         for (size_t k = 1; k <= K; k++) x[k] = x[N - k] = r[k];
-        fftw_execute(f);
+        fftw_execute_dft_r2c(f, x, X);
         for (size_t k = 0; k <= N / 2; k++) X[k] = sqrt(fmax(creal(X[k]), 0));
-        fftw_execute(b);
+        fftw_execute_dft_c2r(b, X, x);
         double tot = 0;
         for (size_t k = 0; k < N; k++) x[k] /= (double)N, tot += x[k] * x[k];
         /* half-width M: the energy beyond |j| > M is below NOISE_TAIL r_0 */
@@ -107,8 +103,6 @@ static p4_status noise_response(p4_link *l, const double *r, size_t K)
         else l->noise_sym_len = 2 * M + 1;
         for (size_t j = 0; g && j <= 2 * M; j++) g[j] = x[(j + N - M) % N];
     }
-    if (f) fftw_destroy_plan(f);
-    if (b) fftw_destroy_plan(b);
     fftw_free(x), fftw_free(X);
     return st;
 }
