@@ -158,6 +158,94 @@ static double *conv_pulse(const double *h, size_t hl, const double *rp, int rl, 
     return p;
 }
 
+/* The CTLE search without an inverse FFT per candidate. The CTLE is
+ *   C = (g + j f/fz)(ghp + j f/flf) / D = g ghp B0 + g B1 + ghp B2 + B3,   D = (1 + j f/fp1)(1 + j f/fp2)(1 + j f/flf)
+ * with B0 = 1/D, B1 = j(f/flf)/D, B2 = j(f/fz)/D, B3 = -(f/fz)(f/flf)/D: bilinear in the linear gains
+ * (g, ghp). So a candidate's pulse is the same combination of four basis pulses, and its noise
+ * autocorrelation (|C|^2 times the rest of the PSD, plus the white part at the sampler) a
+ * combination of ten: 4 + 10 inverse FFTs in all, then per candidate the combination and the MMSE
+ * over the phases. The basis impulses are read over one window (from before the earliest response
+ * of the candidate with g = ghp = 1, impulse_max_ui long). The winner is then set up as before
+ * (its own truncation, pulse and equalizer), so only near-ties (SNRs within rounding) could rank
+ * otherwise. Returns the winning indices in *ia, *ib. */
+static p4_status ctle_search(const p4_link *l, const p4_fresp *txf, const p4_fresp *ch, const p4_fresp *rxf,
+                             p4_fresp *const *xt, double var_tx, double var_rx, double var_rms, double s2,
+                             const double *rp, int rl, size_t max_len, const double *gdc, int ngdc,
+                             const double *ghp, int nghp, int *ia, int *ib)
+{
+    const p4_config *c = &l->cfg;
+    const size_t n = ch->n, nb = n / 2 + 1;
+    const double fz = c->fz_ghz * 1e9, fp1 = c->fp1_ghz * 1e9, fp2 = c->fp2_ghz * 1e9, flf = c->f_lf_ghz * 1e9;
+    double complex *B[4];
+    double *G = malloc(nb * sizeof *G), *full = malloc(n * sizeof *full), *pk[4] = {0}, *R[10] = {0};
+    p4_fresp *t = p4_fresp_create(n, l->fs_hz);
+    p4_status st = G && full && t ? P4_OK : p4_error(P4_ENOMEM, "out of memory");
+    for (int k = 0; k < 4; k++)
+        if (!(B[k] = malloc(nb * sizeof **B))) st = p4_error(P4_ENOMEM, "out of memory");
+    for (size_t k = 0; !st && k < nb; k++) {
+        double f = p4_fresp_freq(ch, k), x = f / fz, y = f / flf;
+        double complex D = (1 + I * f / fp1) * (1 + I * f / fp2) * (1 + I * y);
+        B[0][k] = 1 / D, B[1][k] = I * y / D, B[2][k] = I * x / D, B[3][k] = -x * y / D;
+        double hr = cabs(rxf->H[k]), hc = cabs(ch->H[k]), sn = var_tx * hr * hr * hc * hc + var_rx * hr * hr;
+        double ft = M_PI * f * l->ui_s, sinc = ft == 0 ? 1 : sin(ft) / ft;
+        for (int i = 0; i < l->nxt; i++) {
+            double amp = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v, ha = cabs(xt[i]->H[k]);
+            sn += s2 * amp * amp * l->sps * sinc * sinc * ha * ha;
+        }
+        G[k] = sn;
+    }
+    /* the window: from the g = ghp = 1 candidate's truncation, 4 UI earlier, impulse_max_ui long */
+    long start = 0;
+    if (!st) {
+        for (size_t k = 0; k < nb; k++) t->H[k] = txf->H[k] * ch->H[k] * rxf->H[k] * (B[0][k] + B[1][k] + B[2][k] + B[3][k]);
+        p4_fresp_impulse(t, full);
+        p4_impulse imp;
+        st = p4_impulse_truncate(full, n, TAIL_REL, 2 * (size_t)l->sps, max_len, &imp);
+        start = imp.lead - 4 * l->sps;
+        p4_impulse_free(&imp);
+    }
+    double *win = st ? NULL : malloc(max_len * sizeof *win);
+    if (!st && !win) st = p4_error(P4_ENOMEM, "out of memory");
+    int np = 0;
+    for (int k = 0; !st && k < 4; k++) {
+        for (size_t j = 0; j < nb; j++) t->H[j] = txf->H[j] * ch->H[j] * rxf->H[j] * B[k][j];
+        p4_fresp_impulse(t, full);
+        for (size_t d = 0; d < max_len; d++) win[d] = full[(size_t)(((start + (long)d) % (long)n + (long)n) % (long)n)];
+        if (!(pk[k] = conv_pulse(win, max_len, rp, rl, c->amplitude_v, &np))) st = p4_error(P4_ENOMEM, "out of memory");
+    }
+    /* R[kl] = IFFT(Re(B_k conj B_l) G), k <= l */
+    for (int k = 0, q = 0; !st && k < 4; k++)
+        for (int m = k; !st && m < 4; m++, q++) {
+            for (size_t j = 0; j < nb; j++) t->H[j] = creal(B[k][j] * conj(B[m][j])) * G[j];
+            p4_fresp_impulse(t, full);
+            R[q] = malloc((size_t)P4_MAX_TAPS * l->sps * sizeof *R[q]);
+            if (!R[q]) st = p4_error(P4_ENOMEM, "out of memory");
+            else memcpy(R[q], full, (size_t)P4_MAX_TAPS * l->sps * sizeof *R[q]);
+        }
+    double *pulse = st ? NULL : malloc((size_t)np * sizeof *pulse), *rn = malloc((size_t)P4_MAX_TAPS * l->sps * sizeof *rn);
+    if (!st && (!pulse || !rn)) st = p4_error(P4_ENOMEM, "out of memory");
+    double best = -1;
+    for (int a = 0; !st && a < ngdc; a++)
+        for (int b = 0; !st && b < nghp; b++) {
+            const double g = pow(10, gdc[a] / 20), h = pow(10, ghp[b] / 20), w[4] = {g * h, g, h, 1};
+            for (int i = 0; i < np; i++) pulse[i] = w[0] * pk[0][i] + w[1] * pk[1][i] + w[2] * pk[2][i] + w[3] * pk[3][i];
+            for (int i = 0; i < P4_MAX_TAPS * l->sps; i++) {
+                double v = i ? 0 : var_rms;
+                for (int k = 0, q = 0; k < 4; k++)
+                    for (int m = k; m < 4; m++, q++) v += (k == m ? 1 : 2) * w[k] * w[m] * R[q][i];
+                rn[i] = v;
+            }
+            eq_choice e;
+            st = choose_eq(l, pulse, np, rn, &e);
+            if (!st && e.snr > best) best = e.snr, *ia = a, *ib = b;
+        }
+    for (int k = 0; k < 4; k++) free(B[k]), free(pk[k]);
+    for (int q = 0; q < 10; q++) free(R[q]);
+    free(G), free(full), free(win), free(pulse), free(rn);
+    p4_fresp_free(t);
+    return st;
+}
+
 p4_link *p4_link_create(const p4_config *cfg)
 {
     p4_init(); /* shared tables built before any worker thread reads them */
@@ -303,6 +391,15 @@ p4_link *p4_link_create(const p4_config *cfg)
         for (int i = 0; i < 6; i++) ghp_list[i] = -i;
     }
     if (!c->ctle_enable) ngdc = nghp = 1;
+    /* many candidates on an electrical link at the best phase: rank them by their bilinear form and
+     * set up only the winner below (with a given phase, each candidate's phase is relative to its
+     * own truncation: the loop below ranks those) */
+    if (!st && ngdc * nghp > 1 && !l->optm && isnan(c->sample_phase_ui)) {
+        int ia = 0, ib = 0;
+        st = ctle_search(l, txf, ch, rxf, xt, var_tx, var_rx, var_rms, s2, rp, rl, max_len, gdc_list, ngdc, ghp_list,
+                         nghp, &ia, &ib);
+        gdc_list[0] = gdc_list[ia], ghp_list[0] = ghp_list[ib], ngdc = nghp = 1;
+    }
     p4_fresp *sig = NULL, *ctle = NULL, *best_ctle = NULL;
     double *rn_full = malloc(n * sizeof *rn_full);
     eq_choice best = {.snr = -1}, e;
