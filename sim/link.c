@@ -164,13 +164,14 @@ static double *conv_pulse(const double *h, size_t hl, const double *rp, int rl, 
  * (g, ghp). So a candidate's pulse is the same combination of four basis pulses, and its noise
  * autocorrelation (|C|^2 times the rest of the PSD, plus the white part at the sampler) a
  * combination of ten: 4 + 10 inverse FFTs in all, then per candidate the combination and the MMSE
- * over the phases. The basis impulses are read over one window (from before the earliest response
+ * over the phases. The pulse is the impulse convolved with rp (the rendered symbol, or an optical
+ * line's identified pulse) times ramp. The basis impulses are read over one window (from before the earliest response
  * of the candidate with g = ghp = 1, impulse_max_ui long). The winner is then set up as before
  * (its own truncation, pulse and equalizer), so only near-ties (SNRs within rounding) could rank
  * otherwise. Returns the winning indices in *ia, *ib. */
 static p4_status ctle_search(const p4_link *l, const p4_fresp *txf, const p4_fresp *ch, const p4_fresp *rxf,
                              p4_fresp *const *xt, double var_tx, double var_rx, double var_rms, double s2,
-                             const double *rp, int rl, size_t max_len, const double *gdc, int ngdc,
+                             const double *rp, int rl, double ramp, size_t max_len, const double *gdc, int ngdc,
                              const double *ghp, int nghp, int *ia, int *ib)
 {
     const p4_config *c = &l->cfg;
@@ -211,7 +212,7 @@ static p4_status ctle_search(const p4_link *l, const p4_fresp *txf, const p4_fre
         for (size_t j = 0; j < nb; j++) t->H[j] = txf->H[j] * ch->H[j] * rxf->H[j] * B[k][j];
         p4_fresp_impulse(t, full);
         for (size_t d = 0; d < max_len; d++) win[d] = full[(size_t)(((start + (long)d) % (long)n + (long)n) % (long)n)];
-        if (!(pk[k] = conv_pulse(win, max_len, rp, rl, c->amplitude_v, &np))) st = p4_error(P4_ENOMEM, "out of memory");
+        if (!(pk[k] = conv_pulse(win, max_len, rp, rl, ramp, &np))) st = p4_error(P4_ENOMEM, "out of memory");
     }
     /* R[kl] = IFFT(Re(B_k conj B_l) G), k <= l */
     for (int k = 0, q = 0; !st && k < 4; k++)
@@ -391,13 +392,13 @@ p4_link *p4_link_create(const p4_config *cfg)
         for (int i = 0; i < 6; i++) ghp_list[i] = -i;
     }
     if (!c->ctle_enable) ngdc = nghp = 1;
-    /* many candidates on an electrical link at the best phase: rank them by their bilinear form and
-     * set up only the winner below (with a given phase, each candidate's phase is relative to its
-     * own truncation: the loop below ranks those) */
-    if (!st && ngdc * nghp > 1 && !l->optm && isnan(c->sample_phase_ui)) {
+    /* many candidates at the best phase: rank them by their bilinear form and set up only the winner
+     * below (with a given phase, each candidate's phase is relative to its own truncation: the loop
+     * below ranks those) */
+    if (!st && ngdc * nghp > 1 && isnan(c->sample_phase_ui)) {
         int ia = 0, ib = 0;
-        st = ctle_search(l, txf, ch, rxf, xt, var_tx, var_rx, var_rms, s2, rp, rl, max_len, gdc_list, ngdc, ghp_list,
-                         nghp, &ia, &ib);
+        st = ctle_search(l, txf, ch, rxf, xt, var_tx, var_rx, var_rms, s2, l->optm ? opt_pulse : rp, l->optm ? opt_len : rl,
+                         l->optm ? 1.0 : c->amplitude_v, max_len, gdc_list, ngdc, ghp_list, nghp, &ia, &ib);
         gdc_list[0] = gdc_list[ia], ghp_list[0] = ghp_list[ib], ngdc = nghp = 1;
     }
     p4_fresp *sig = NULL, *ctle = NULL, *best_ctle = NULL;

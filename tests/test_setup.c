@@ -1,14 +1,18 @@
 /* test_setup.c - the link's set-up shortcuts against the direct computation: the CTLE search that
  * ranks candidates through the CTLE's bilinear form picks the candidate an exhaustive search (one
- * link per fixed (g_dc, g_dc_hp), each with its own impulse, truncation and MMSE) finds best. */
+ * link per fixed (g_dc, g_dc_hp), each with its own impulse, truncation and MMSE) finds best, on
+ * electrical links and on an optical lane. Run from the repository root (examples/). */
 #include "testutil.h"
 #include <math.h>
+#include <string.h>
 
 static void ctle_matches_exhaustive(const char *const *sets, int nsets)
 {
     p4_config c;
     p4_config_default(&c);
-    for (int i = 0; i < nsets; i++) cr_assert_eq(p4_config_set(&c, sets[i]), P4_OK, "%s", sets[i]);
+    for (int i = 0; i < nsets; i++)
+        cr_assert_eq(!strncmp(sets[i], "file=", 5) ? p4_config_load(&c, sets[i] + 5) : p4_config_set(&c, sets[i]), P4_OK,
+                     "%s: %s", sets[i], p4_last_error());
     cr_assert_eq(p4_config_set(&c, "sim.symbols=1000"), P4_OK);
     p4_link *l = p4_link_create(&c);
     cr_assert_not_null(l, "%s", p4_last_error());
@@ -55,4 +59,13 @@ Test(setup, ctle_search_matches_exhaustive_cable_assembly, .timeout = 300)
     snprintf(chf, sizeof chf, "channel.file=%s", th);
     const char *sets[] = {"channel.type=touchstone", chf, "rx.ffe.taps=32", "rx.ffe.precursors=6"};
     ctle_matches_exhaustive(sets, 4);
+}
+
+Test(setup, ctle_search_matches_exhaustive_optical_lane, .timeout = 300)
+{
+    /* examples/dr1.yaml with a CTLE after a 25 GHz TIA and a 3-tap FFE (the search convolves the
+     * optical line's identified pulse) */
+    const char *sets[] = {"file=examples/dr1.yaml", "rx.ctle.enable=true", "tdecq.in_run=false",
+                          "optics.tia.bandwidth_ghz=25", "rx.ffe.taps=3", "rx.ffe.precursors=1"};
+    ctle_matches_exhaustive(sets, 6);
 }
