@@ -514,10 +514,11 @@ p4_link *p4_link_create(const p4_config *cfg)
             int idx = (best.cursor + 1 + i) * l->sps + best.phase;
             in->post[i] = idx < l->pulse_len ? l->pulse[idx] / mc : 0;
         }
-        l->fir_len = l->sig.len;
-        if (l->has_noise && l->noise.len > l->fir_len) l->fir_len = l->noise.len;
+        link_cut_responses(l, l->optm ? opt_pulse : rp, l->optm ? opt_len : rl, l->optm ? 1.0 : c->amplitude_v);
+        l->fir_len = l->sig_run;
+        if (l->has_noise && l->noise_run > l->fir_len) l->fir_len = l->noise_run;
         for (int i = 0; i < l->nxt; i++)
-            if (l->xt[i].len > l->fir_len) l->fir_len = l->xt[i].len;
+            if (l->xt_run[i] > l->fir_len) l->fir_len = l->xt_run[i];
         in->fir_taps = (double)l->fir_len;
         l->passthrough = !l->optm && !l->has_noise && l->nxt == 0 && l->sig.len == 1 && l->sig.lead == 0 && l->sig.h[0] == 1;
         /* latency model: times of the pulse's main cursor, from the symbol's own edge */

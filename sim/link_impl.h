@@ -2,6 +2,7 @@
  *   link.c       set-up: channel, optics, pulse, equalizer choice, geometry (p4_link_create)
  *   link_dsp.c   the DSP receiver's set-up (detector gains, AGC, fixed-point formats) and latency
  *   link_unit.c  the sample-level engine: one work unit simulated and counted
+ *   link_trunc.c how much of each response the engines run
  *   link_symbol.c the symbol-rate engine: the same unit from the pulse at the sampling phase
  *   link_run.c   run control: work units over threads and processes, checkpoints, chain segments
  */
@@ -73,6 +74,9 @@ struct p4_link {
     size_t sym_len[P4_SYM_INPUTS];
     int sym_shift[P4_SYM_INPUTS]; /* jitter inputs: the edge's integer sample position in its UI */
     int sym_nin, sym_njit;        /* inputs: the pulse, [noise], aggressors, then sym_njit jitter */
+    /* the taps the engines run (link_trunc.c): sig.h[0, sig_run), noise.h[noise_a, noise_a + noise_run),
+     * xt[i].h[0, xt_run[i]) */
+    size_t sig_run, noise_a, noise_run, xt_run[P4_MAX_XTALK];
     /* unit geometry */
     size_t warm, tail;
     uint64_t count_off; /* global index of the first counted symbol */
@@ -117,6 +121,7 @@ void unit_levels(const p4_link *l, unit_state *u, uint64_t start, size_t s0, siz
 void unit_decide(const p4_link *l, unit_state *u);
 p4_status link_symbol_setup(p4_link *l);
 void link_symbol_free(p4_link *l);
+void link_cut_responses(p4_link *l, const double *rp, int rl, double ramp);
 p4_status unit_symbol_alloc(const p4_link *l, unit_state *u);
 void unit_noise_prefill(p4_fir *f, int nin, int idx, size_t len, p4_rng *rn, double *w, double *scratch, size_t S);
 void unit_phase_noise(const p4_link *l, unit_state *u, p4_rng *rn);

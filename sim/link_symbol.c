@@ -110,12 +110,13 @@ static p4_status noise_response(p4_link *l, const double *r, size_t K)
 /* The noise at symbol spacing: the sample-level noise FIR's autocorrelation at symbol lags. */
 static p4_status noise_setup(p4_link *l)
 {
-    const size_t sps = (size_t)l->sps, K = l->noise.len / sps + 1;
+    const size_t sps = (size_t)l->sps, K = l->noise_run / sps + 1;
+    const double *h = l->noise.h + l->noise_a;
     double *r = calloc(K + 1, sizeof *r);
     if (!r) return p4_error(P4_ENOMEM, "out of memory for the symbol-rate engine");
     for (size_t k = 0; k <= K; k++) {
         double acc = 0;
-        for (size_t t = 0; t + k * sps < l->noise.len; t++) acc += l->noise.h[t] * l->noise.h[t + k * sps];
+        for (size_t t = 0; t + k * sps < l->noise_run; t++) acc += h[t] * h[t + k * sps];
         r[k] = acc;
     }
     p4_status st = noise_response(l, r, K);
@@ -140,7 +141,7 @@ p4_status link_symbol_setup(p4_link *l)
     }
     if (!want || why) return P4_OK;
     const int sps = l->sps, ph = l->phase;
-    const long L = (long)l->sig.len;
+    const long L = (long)l->sig_run;
     double *H = malloc((size_t)L * sizeof *H);
     if (!H) return p4_error(P4_ENOMEM, "out of memory for the symbol-rate engine");
     H[0] = l->sig.h[0];
@@ -165,11 +166,25 @@ p4_status link_symbol_setup(p4_link *l)
         if (!g) st = p4_error(P4_ENOMEM, "out of memory for the symbol-rate engine");
         else memcpy(g, l->noise_sym, l->noise_sym_len * sizeof *g);
     }
+    /* aggressors: their run taps through one rendered symbol of level 1 ([1, 0] over 2 UI), at the phase */
+    double one[2] = {1, 0}, rect[2 * 128];
+    p4_render r1;
+    p4_render_init(&r1, sps);
+    p4_render_run(&r1, one, NULL, 2, rect);
     for (int i = 0; !st && i < l->nxt; i++) {
-        size_t n = (size_t)(l->xpulse_len[i] - ph + sps - 1) / (size_t)sps;
+        const long xl = (long)l->xt_run[i];
+        const double amp = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v;
+        size_t n = (size_t)(xl + 2 * sps - ph + sps - 1) / (size_t)sps;
         double *X = push_input(l, n ? n : 1, -1);
         if (!X) st = p4_error(P4_ENOMEM, "out of memory for the symbol-rate engine");
-        for (size_t j = 0; X && j < n; j++) X[j] = l->xpulse[i][j * sps + ph];
+        for (size_t j = 0; X && j < n; j++) {
+            double v = 0;
+            for (int q = 0; q < 2 * sps; q++) {
+                long t = (long)j * sps + ph - q;
+                if (t >= 0 && t < xl) v += rect[q] * l->xt[i].h[t];
+            }
+            X[j] = amp * v;
+        }
     }
     /* jitter: one response per whole-sample edge position s (none where it equals the unjittered) */
     l->sym_njit = 0;

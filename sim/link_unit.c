@@ -40,12 +40,15 @@ p4_status unit_alloc(const p4_link *l, size_t counted, int with_dsp, unit_state 
     size_t len[2 + P4_MAX_XTALK];
     int nin = 0;
     if (!l->passthrough) {
-        h[nin] = l->sig.h, len[nin++] = l->sig.len;
-        if (l->has_noise) h[nin] = l->noise.h, len[nin++] = l->noise.len;
-        for (int i = 0; i < l->nxt; i++) h[nin] = l->xt[i].h, len[nin++] = l->xt[i].len;
+        h[nin] = l->sig.h, len[nin++] = l->sig_run;
+        if (l->has_noise) h[nin] = l->noise.h + l->noise_a, len[nin++] = l->noise_run;
+        for (int i = 0; i < l->nxt; i++) h[nin] = l->xt[i].h, len[nin++] = l->xt_run[i];
         u->fir = p4_fir_create(nin, h, len);
         if (!u->fir) return P4_ENOMEM;
+        /* a multiple of 32 symbols: the random pattern draws 32 symbols per word and drops the rest
+         * of a word at the end of a call, so both engines must cut their chunks on those words */
         u->chunk = p4_fir_hop(u->fir) / l->sps;
+        if (u->chunk >= 32) u->chunk -= u->chunk % 32;
     } else
         u->chunk = 1024;
     size_t need = l->warm + counted + l->tail;

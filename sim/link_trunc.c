@@ -1,0 +1,119 @@
+/* link_trunc.c - how much of each impulse response the engines run: cut by what the cut changes at
+ * the slicer, not by a fraction of the response's energy.
+ *
+ * Set-up keeps each response (the linear chain, the noise shaping, each aggressor) to 1e-9 of its
+ * energy, capped at channel.impulse_max_ui, which on a lossy channel is the cap: 8192 taps at 16
+ * samples/UI, most of them a slow tail far below the noise. What matters is the slicer: with the
+ * chosen RX FFE w (equalized main cursor 1, SNR = s2 / sigma^2 with s2 the mean level power),
+ *  - cutting the chain (or an aggressor's response) after L samples removes from the symbol-spaced
+ *    pulse at the phase the part dp = (tail of h) * (rendered symbol) * amplitude; the residual ISI
+ *    power at the slicer changes by s2 sum_m ((w * dp)[m])^2;
+ *  - cutting the zero-phase noise filter to a window around its peak changes the noise variance at
+ *    the slicer by w' (R - R_cut) w, R the noise autocorrelation at symbol lags.
+ * Each response is cut to the shortest length (in steps of a UI, by bisection) whose change is below
+ * CUT_SHARE of 0.1 dB of sigma^2 (0.1 dB in all, split over the responses), so the slicer's
+ * noise-plus-ISI moves by less than 0.1 dB. The cut applies to both engines (the symbol-rate engine
+ * builds its responses from the same taps), and the FFT size follows the longest cut response.
+ * Rejected: an energy threshold (it keeps what the FFE and the noise make irrelevant).
+ */
+#include "link_impl.h"
+
+#define CUT_DB 0.1 /* change of the slicer's noise-plus-ISI allowed for all cuts together */
+
+/* ISI power change at the slicer when h[0..len) is cut to L: dp at the phase samples from the tail. */
+static double isi_change(const p4_link *l, const double *h, size_t len, size_t L, const double *rp, int rl, double amp,
+                         const double *w, int nffe, double s2)
+{
+    const int sps = l->sps, ph = l->phase;
+    size_t j0 = L / (size_t)sps, j1 = (len + (size_t)rl) / (size_t)sps + 1;
+    if (j1 <= j0) return 0;
+    size_t nd = j1 - j0;
+    double *dp = calloc(nd, sizeof *dp), acc = 0;
+    if (!dp) return INFINITY;
+    for (size_t j = j0; j < j1; j++) {
+        long n = (long)j * sps + ph;
+        double v = 0;
+        for (int r = 0; r < rl; r++) {
+            long t = n - r;
+            if (t >= (long)L && t < (long)len) v += rp[r] * h[t];
+        }
+        dp[j - j0] = amp * v;
+    }
+    for (size_t m = 0; m < nd + (size_t)nffe; m++) {
+        double e = 0;
+        for (int i = 0; i < nffe; i++)
+            if (m >= (size_t)i && m - (size_t)i < nd) e += w[i] * dp[m - (size_t)i];
+        acc += e * e;
+    }
+    free(dp);
+    return s2 * acc;
+}
+
+/* Shortest multiple of a UI (at least 2 UI, at most len) whose cut changes the slicer by <= budget. */
+static size_t cut_chain(const p4_link *l, const double *h, size_t len, const double *rp, int rl, double amp,
+                        const double *w, int nffe, double s2, double budget)
+{
+    size_t lo = 2 * (size_t)l->sps, hi = len; /* hi passes (no cut) */
+    if (lo >= hi) return len;
+    while (hi - lo > (size_t)l->sps) {
+        size_t mid = (lo + hi) / 2 / (size_t)l->sps * (size_t)l->sps;
+        if (mid <= lo) break;
+        if (isi_change(l, h, len, mid, rp, rl, amp, w, nffe, s2) <= budget) hi = mid;
+        else lo = mid;
+    }
+    return hi;
+}
+
+/* w' R w for the noise taps h[a, b) (R at symbol lags 0 .. nffe-1). */
+static double noise_var(const p4_link *l, const double *h, size_t a, size_t b, const double *w, int nffe)
+{
+    const size_t sps = (size_t)l->sps;
+    double v = 0;
+    for (int k = 0; k < nffe; k++) {
+        double r = 0;
+        for (size_t t = a; t + (size_t)k * sps < b; t++) r += h[t] * h[t + (size_t)k * sps];
+        double wk = 0;
+        for (int i = 0; i + k < nffe; i++) wk += w[i] * w[i + k];
+        v += (k ? 2 : 1) * wk * r;
+    }
+    return v;
+}
+
+void link_cut_responses(p4_link *l, const double *rp, int rl, double ramp)
+{
+    const p4_config *c = &l->cfg;
+    const double *w = l->info.ffe;
+    const int nffe = l->info.nffe, nresp = 1 + (l->has_noise ? 1 : 0) + l->nxt;
+    double s2 = 0;
+    for (int i = 0; i < 4; i++) s2 += 0.25 * l->lv[i] * l->lv[i];
+    const double sigma2 = s2 / pow(10, l->info.mmse_snr_db / 10);
+    const double budget = (pow(10, CUT_DB / 10) - 1) * sigma2 / nresp;
+    l->sig_run = cut_chain(l, l->sig.h, l->sig.len, rp, rl, ramp, w, nffe, s2, budget);
+    l->noise_a = 0, l->noise_run = l->noise.len;
+    if (l->has_noise) { /* a window around the peak, in steps of a UI */
+        size_t pk = 0, n = l->noise.len, sps = (size_t)l->sps;
+        for (size_t t = 0; t < n; t++)
+            if (fabs(l->noise.h[t]) > fabs(l->noise.h[pk])) pk = t;
+        const double full = noise_var(l, l->noise.h, 0, n, w, nffe);
+        size_t lo = 1, hi = n / sps + 1; /* half-widths in UI; hi covers everything */
+        while (hi - lo > 1) {
+            size_t mid = (lo + hi) / 2, a = pk > mid * sps ? pk - mid * sps : 0, b = pk + mid * sps < n ? pk + mid * sps : n;
+            if (fabs(full - noise_var(l, l->noise.h, a, b, w, nffe)) <= budget) hi = mid;
+            else lo = mid;
+        }
+        size_t a = pk > hi * sps ? pk - hi * sps : 0, b = pk + hi * sps < n ? pk + hi * sps : n;
+        l->noise_a = a, l->noise_run = b - a;
+    }
+    /* aggressors: the response to one rendered symbol of level 1 (a 2-UI render of [1, 0]) */
+    double one[2] = {1, 0}, *rect = calloc(2 * (size_t)l->sps, sizeof *rect);
+    for (int i = 0; i < l->nxt; i++) {
+        l->xt_run[i] = l->xt[i].len;
+        if (!rect) continue;
+        p4_render r;
+        p4_render_init(&r, l->sps);
+        p4_render_run(&r, one, NULL, 2, rect);
+        double amp = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v;
+        l->xt_run[i] = cut_chain(l, l->xt[i].h, l->xt[i].len, rect, 2 * l->sps, amp, w, nffe, s2, budget);
+    }
+    free(rect);
+}
