@@ -1,9 +1,12 @@
-/* bench_link.c - throughput and peak memory of the link engine. Prints figures; never fails on time.
+/* bench_link.c - throughput and peak memory of the link engines. Prints figures; never fails on time.
  *
- * Cases: the default link (eye histogram on for its first 1e6 symbols) at 1e6 and 1e7 symbols, and
- * the hot path of TX FFE + 1024-tap channel (64 UI at 16 samples/UI) + CTLE + noise + 24-tap FFE +
- * 1-tap DFE with the eye off. Peak RSS after each case shows that memory does not grow with the
- * symbol count (work units of fixed size). These run on one thread: figures are per core.
+ * Each case runs beside the same case by the sample-level path (sim.engine=sample, the 0.5.0
+ * method: every sample of the waveform through the FIRs) and prints the ratio measured in the same
+ * run, because absolute times on shared machines vary 2-4x between runs. Cases: the default link
+ * (eye histogram on for its first 1e6 symbols) at 1e6 and 1e7 symbols; the same with the eye on one
+ * work unit only (the engines' own speed); set-up alone. Peak RSS after each case shows that memory
+ * does not grow with the symbol count (work units of fixed size). One thread, CPU time: figures are
+ * per core.
  * Then the thread scaling: the same run on 1 thread and on every core, with the speed-up and whether
  * the two results are identical (they must be: units have their own streams, merged in order).
  * Last the optical lane of examples/dr1.yaml (run from the repository root, as make bench does).
@@ -14,19 +17,48 @@
 #include <string.h>
 #include <sys/resource.h>
 
-static void run(const char *name, const char *const *sets, int nsets, uint64_t symbols)
+static double run(const char *name, const char *const *sets, int nsets, uint64_t symbols)
 {
     p4_counts n;
     double ts, tr;
     p4_link *l = bench_run(name, sets, nsets, symbols, &n, &ts, &tr);
-    if (!l) return;
+    if (!l) return NAN;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("%-34s %9.0e symbols  set-up %5.2f s  run %6.2f s  %6.2f M symbols/s/core  FIR %4.0f taps  peak RSS %5.1f MiB  BER %.2e\n",
+    printf("%-36s %7.0e symbols  set-up %5.3f s  run %6.2f s  %6.2f M symbols/s/core  FIR %4.0f taps  %-6s  peak RSS %5.1f MiB  BER %.2e\n",
            name, (double)symbols, ts, tr, (double)symbols / tr * 1e-6, p4_link_info_get(l)->fir_taps,
-           ru.ru_maxrss / 1024.0, (double)n.bit_errors / (double)n.bits);
+           p4_link_info_get(l)->engine, ru.ru_maxrss / 1024.0, (double)n.bit_errors / (double)n.bits);
     p4_counts_free(&n);
     p4_link_destroy(l);
+    return tr;
+}
+
+/* The case as configured and again with the sample-level path forced; the ratio of run times. */
+static void versus(const char *name, const char *const *sets, int nsets, uint64_t symbols)
+{
+    const char *all[16];
+    for (int i = 0; i < nsets; i++) all[i] = sets[i];
+    all[nsets] = "sim.engine=sample";
+    double a = run(name, sets, nsets, symbols);
+    char n2[64];
+    snprintf(n2, sizeof n2, "  same, sample level forced");
+    double b = run(n2, all, nsets + 1, symbols);
+    printf("  %-34s speed-up over the sample-level path %.1fx\n", "", b / a);
+}
+
+/* Set-up alone (CPU time of p4_link_create), best of three. */
+static void setup_time(const char *name, const char *const *sets, int nsets)
+{
+    double best = INFINITY;
+    for (int r = 0; r < 3; r++) {
+        double t0 = bench_cpu();
+        p4_link *l = bench_link(name, sets, nsets);
+        if (!l) return;
+        double t = bench_cpu() - t0;
+        best = t < best ? t : best;
+        p4_link_destroy(l);
+    }
+    printf("%-36s set-up %5.3f s CPU (best of 3)\n", name, best);
 }
 
 static double timed(const char *name, const char *const *sets, int nsets, int threads, uint64_t symbols, p4_counts *n)
@@ -61,15 +93,17 @@ int main(void)
 {
     p4_init();
     const char *def[] = {"sim.sps=16"};
-    run("default link", def, 1, 1000000);
-    run("default link", def, 1, 10000000);
-    const char *hot[] = {"sim.sps=16", "channel.impulse_max_ui=64", "measure.eye_symbols=0", "measure.eye_symbols=1",
-                         "rx.ffe.taps=24", "rx.dfe.taps=1", "rx.ctle.g_dc_db=-6", "rx.ctle.g_dc_hp_db=0"};
-    run("hot path (1024-tap FIR, no eye)", hot, 8, 1000000);
-    run("hot path (1024-tap FIR, no eye)", hot, 8, 10000000);
-    printf("\nthread scaling (run only, set-up excluded):\n");
+    setup_time("default link", def, 1);
+    versus("default link", def, 1, 1000000);
+    versus("default link", def, 1, 10000000);
+    const char *noeye[] = {"sim.sps=16", "measure.eye_symbols=1"};
+    versus("default link, eye on one unit", noeye, 2, 20000000);
+    const char *hot[] = {"sim.sps=16", "channel.impulse_max_ui=64", "measure.eye_symbols=1", "rx.ffe.taps=24",
+                         "rx.dfe.taps=1", "rx.ctle.g_dc_db=-6", "rx.ctle.g_dc_hp_db=0"};
+    versus("hot path (1024-tap FIR, no eye)", hot, 7, 10000000);
+    printf("\nthread scaling (run only, set-up excluded, wall time):\n");
     scaling("default link", def, 1, 4000000);
-    scaling("hot path (1024-tap FIR, no eye)", hot, 8, 10000000);
+    scaling("default link, eye on one unit", noeye, 2, 20000000);
     const char *dsp[] = {"sim.sps=16", "rx.dsp.enable=true", "fec.mode=kp4", "sim.unit_symbols=65280",
                          "rx.ctle.g_dc_db=0", "rx.ctle.g_dc_hp_db=-2"};
     scaling("DSP receiver + KP4", dsp, 6, 2000000);
@@ -77,7 +111,7 @@ int main(void)
     printf("\noptical lane (examples/dr1.yaml, received OMA -8 dBm):\n");
     const char *dr1f[] = {"file=examples/dr1.yaml", "sim.threads=1", "tdecq.in_run=false", "optics.rx.oma_dbm=-8",
                           "rx.dsp.enable=false", "fec.mode=none"};
-    run("DR1 lane, float receiver", dr1f, 6, 1000000);
+    versus("DR1 lane, float receiver", dr1f, 6, 1000000);
     const char *dr1d[] = {"file=examples/dr1.yaml", "sim.threads=1", "tdecq.in_run=false", "optics.rx.oma_dbm=-8",
                           "sim.unit_symbols=65280"};
     run("DR1 lane, DSP receiver + KP4", dr1d, 5, 1000000);
