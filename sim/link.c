@@ -247,7 +247,8 @@ static p4_status ctle_search(const p4_link *l, const p4_fresp *txf, const p4_fre
     return st;
 }
 
-p4_link *p4_link_create(const p4_config *cfg)
+/* light: the equalizer choice only (no TDECQ, delay probe, DSP or engine set-up). */
+static p4_link *link_create(const p4_config *cfg, int light)
 {
     p4_init(); /* shared tables built before any worker thread reads them */
     if (p4_config_validate(cfg)) return NULL;
@@ -332,7 +333,7 @@ p4_link *p4_link_create(const p4_config *cfg)
             p4_lo_params(c, l->fs_hz, n, max_len, l->lvA, creal(elec->H[0]), &op);
             if (!(l->optm = p4_optics_model_create(&op, elec))) st = P4_EINVAL;
         }
-        if (!st && c->tdecq_in_run) {
+        if (!st && c->tdecq_in_run && !light) {
             st = p4_lo_tdecq(c, &op, elec, l->optm, l->sps, l->lvA, &l->info.tdecq);
             l->info.has_tdecq = !st;
         }
@@ -556,6 +557,7 @@ p4_link *p4_link_create(const p4_config *cfg)
         p4_link_destroy(l);
         return NULL;
     }
+    if (light) return l;
     /* the delay from TX symbols to decisions, measured by correlation on a probe unit */
     if (link_measure_delay(l) || link_dsp_setup(l) || link_symbol_setup(l)) {
         p4_link_destroy(l);
@@ -563,6 +565,17 @@ p4_link *p4_link_create(const p4_config *cfg)
     }
     link_dsp_latency(l);
     return l;
+}
+
+p4_link *p4_link_create(const p4_config *cfg) { return link_create(cfg, 0); }
+
+p4_status p4_link_mmse_snr(const p4_config *cfg, double *snr_db)
+{
+    p4_link *l = link_create(cfg, 1);
+    if (!l) return P4_EINVAL;
+    *snr_db = l->info.mmse_snr_db;
+    p4_link_destroy(l);
+    return P4_OK;
 }
 
 int p4_link_pulse(const p4_link *l, int phase, double *p, int n)

@@ -81,6 +81,9 @@ typedef struct {
 } p4_link_info;
 
 p4_link *p4_link_create(const p4_config *cfg);
+/* The MMSE SNR at the slicer (dB) that p4_link_create would choose, from the set-up's equalizer
+ * choice alone (no delay probe, DSP receiver, TDECQ or engine set-up): for searches over settings. */
+p4_status p4_link_mmse_snr(const p4_config *cfg, double *snr_db);
 const p4_link_info *p4_link_info_get(const p4_link *l);
 /* Run the configured number of symbols (or `symbols` if > 0). */
 p4_status p4_link_run(p4_link *l, uint64_t symbols, p4_counts *out);
