@@ -12,6 +12,9 @@
  * Last the optical lane of examples/dr1.yaml (run from the repository root, as make bench does).
  */
 #include "bench.h"
+#include "pam4sim/fftplan.h"
+#include "pam4sim/rng.h"
+#include <stdlib.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,9 +94,55 @@ static void scaling(const char *name, const char *const *sets, int nsets, uint64
     p4_counts_free(&b);
 }
 
+/* CPU seconds per call of f(arg), over enough calls for 0.2 s. */
+static double per_call(void (*f)(void *), void *arg)
+{
+    long n = 0;
+    double t0 = bench_cpu(), t;
+    do {
+        for (int i = 0; i < 64; i++) f(arg);
+        n += 64;
+    } while ((t = bench_cpu() - t0) < 0.2);
+    return t / (double)n;
+}
+
+typedef struct {
+    fftw_plan f, b;
+    double *x;
+    fftw_complex *X;
+    p4_rng r;
+    double *w;
+} prim;
+static void do_r2c(void *a) { prim *p = a; fftw_execute_dft_r2c(p->f, p->x, p->X); }
+static void do_c2r(void *a) { prim *p = a; fftw_execute_dft_c2r(p->b, p->X, p->x); }
+static void do_gauss(void *a) { prim *p = a; p4_rng_gauss_fill(&p->r, p->w, 4096, 1.0); }
+
+/* The floor of each path from its unavoidable primitives on this machine: the overlap-save
+ * transforms per output (N = 8192, the default link's hop 8192 - 512 + 1 at symbol rate, the same
+ * in samples at 16 per UI) and the Gaussian draws; everything else (patterns, FFE, DFE, counting)
+ * comes on top. */
+static void floors(void)
+{
+    prim p = {.x = fftw_alloc_real(8192), .X = fftw_alloc_complex(4097), .w = malloc(4096 * sizeof(double))};
+    if (!p.x || !p.X || !p.w) return;
+    p.f = p4_fft_plan(P4_FFT_R2C, 8192), p.b = p4_fft_plan(P4_FFT_C2R, 8192);
+    for (int i = 0; i < 8192; i++) p.x[i] = (double)(i % 7) - 3;
+    p4_rng_seed(&p.r, 1, 0, 1);
+    double tf = per_call(do_r2c, &p), tb = per_call(do_c2r, &p), tg = per_call(do_gauss, &p) / 4096;
+    const double hop = 8192 - 512 + 1;
+    /* symbol rate: pulse, noise and two edge-position inputs forward, one inverse, one draw */
+    double fs = (4 * tf + tb) / hop + tg;
+    /* sample level, no eye: chain input forward and inverse per 16 samples of each UI, one draw */
+    double fl = (tf + tb) / (hop / 16) + tg;
+    printf("floors (this machine): r2c 8192 %.1f us, c2r %.1f us, Gaussian %.1f ns: symbol-rate engine %.0f M symbols/s,"
+           " sample level (no eye) %.1f M symbols/s\n", tf * 1e6, tb * 1e6, tg * 1e9, 1e-6 / fs, 1e-6 / fl);
+    fftw_free(p.x), fftw_free(p.X), free(p.w);
+}
+
 int main(void)
 {
     p4_init();
+    floors();
     const char *def[] = {"sim.sps=16"};
     setup_time("default link", def, 1);
     versus("default link", def, 1, 1000000);
