@@ -92,7 +92,9 @@ typedef struct {
     p4_framer *fr;
     p4_dsprx_out dout;
     double *xlev[P4_MAX_XTALK], *xwave[P4_MAX_XTALK];
-    p4_fir *fir;
+    p4_fir *fir;                      /* the chain and the aggressors */
+    p4_fir *noisefir;                 /* the noise at 16 samples/UI (units that read every phase) */
+    double *nout;                     /* its output for one chunk */
     p4_ffe *txffe, *rxffe;
     p4_pattern *pat, *xpat[P4_MAX_XTALK];
     p4_dsprx *dsp;                    /* this unit state's own DSP receiver (NULL without) */

@@ -3,7 +3,9 @@
  * Per work unit (symbols [W + L + T] where W is the warm-up, L the counted symbols, T the tail the
  * link's delay needs), in chunks of one FIR hop:
  *   pattern -> precode -> levels (RLM, amplitude) -> TX FFE -> render with jittered edges
- *   -> [FIR: TX bandwidth x channel x RX filter x CTLE] + [FIR: shaped noise] + [FIR: aggressors]
+ *   -> [FIR: TX bandwidth x channel x RX filter x CTLE] + [FIR: aggressors] + [its own FIR: shaped
+ *   noise, whose long zero-phase response would otherwise set the FFT size of the chain's; only in
+ *   units that read every phase: the others draw the noise at the sampler]
  *   -> unit RX waveform
  * then over the unit: sample at the phase -> RX FFE -> DFE + slicer (or the DSP receiver) ->
  * precode decode -> count against the TX symbols delayed by the correlation delay; eye histogram at
@@ -27,6 +29,8 @@ void unit_free(unit_state *u, int nxt)
     free(u->owave);
     p4_fir_destroy(u->sfir);
     p4_fir_destroy(u->nfir);
+    p4_fir_destroy(u->noisefir);
+    free(u->nout);
     free(u->nw);
     free(u->sbuf), free(u->sxsym);
 }
@@ -41,13 +45,17 @@ p4_status unit_alloc(const p4_link *l, size_t counted, int with_dsp, unit_state 
     int nin = 0;
     if (!l->passthrough) {
         h[nin] = l->sig.h, len[nin++] = l->sig_run;
-        if (l->has_noise) h[nin] = l->noise.h + l->noise_a, len[nin++] = l->noise_run;
         for (int i = 0; i < l->nxt; i++) h[nin] = l->xt[i].h, len[nin++] = l->xt_run[i];
         u->fir = p4_fir_create(nin, h, len);
         if (!u->fir) return P4_ENOMEM;
-        /* a multiple of 32 symbols: the random pattern draws 32 symbols per word and drops the rest
-         * of a word at the end of a call, so both engines must cut their chunks on those words */
-        u->chunk = p4_fir_hop(u->fir) / l->sps;
+        const double *nh = l->noise.h + l->noise_a;
+        if (l->has_noise && !(u->noisefir = p4_fir_create(1, &nh, &l->noise_run))) return P4_ENOMEM;
+        /* the larger hop of the two FIRs (each loops over its own), in a multiple of 32 symbols: the
+         * random pattern draws 32 symbols per word and drops the rest of a word at the end of a call,
+         * so both engines must cut their chunks on those words */
+        size_t hop = p4_fir_hop(u->fir);
+        if (u->noisefir && p4_fir_hop(u->noisefir) > hop) hop = p4_fir_hop(u->noisefir);
+        u->chunk = hop / l->sps;
         if (u->chunk >= 32) u->chunk -= u->chunk % 32;
     } else
         u->chunk = 1024;
@@ -61,11 +69,11 @@ p4_status unit_alloc(const p4_link *l, size_t counted, int with_dsp, unit_state 
         return p4_error(P4_ENOMEM, "out of memory for a work unit");
     u->lev = malloc(u->chunk * sizeof(double)), u->ffe_out = malloc(u->chunk * sizeof(double));
     u->delta = malloc(u->chunk * sizeof(double));
-    u->wave = malloc(cs * sizeof(double)), u->noise = malloc(cs * sizeof(double));
+    u->wave = malloc(cs * sizeof(double)), u->noise = malloc(cs * sizeof(double)), u->nout = malloc(cs * sizeof(double));
     u->rx = malloc(u->nsamp * sizeof(double));
     u->xs = malloc(u->nsym * sizeof(double)), u->y = malloc(u->nsym * sizeof(double));
     u->z = malloc(u->nsym * sizeof(double)), u->fb = malloc(u->nsym * sizeof(double));
-    int ok = u->tx && u->line && u->dec && u->dec_dfe && u->xsym && u->lev && u->ffe_out && u->delta && u->wave && u->noise &&
+    int ok = u->tx && u->line && u->dec && u->dec_dfe && u->xsym && u->lev && u->ffe_out && u->delta && u->wave && u->noise && u->nout &&
              u->rx && u->xs && u->y && u->z && u->fb;
     for (int i = 0; i < l->nxt; i++) {
         u->xlev[i] = malloc(u->chunk * sizeof(double));
@@ -135,6 +143,7 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
     p4_render_init(&rend, sps);
     for (int i = 0; i < l->nxt; i++) p4_render_init(&xrend[i], sps);
     if (u->fir) p4_fir_reset(u->fir);
+    if (u->noisefir) p4_fir_reset(u->noisefir);
     uint8_t pstate = 0;
     const size_t ch = u->chunk, cs = ch * sps;
     for (size_t s0 = 0; s0 < u->nsym; s0 += ch) {
@@ -150,10 +159,6 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
             in[nin++] = u->owave;
         } else
             in[nin++] = u->wave;
-        if (l->has_noise) {
-            if (!phase_noise) p4_rng_gauss_fill(&rn, u->noise, cs, 1.0);
-            in[nin++] = phase_noise ? NULL : u->noise;
-        }
         for (int i = 0; i < l->nxt; i++) {
             double amp = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v;
             p4_pattern_run(u->xpat[i], u->xsym, ch);
@@ -162,6 +167,12 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
             in[nin++] = u->xwave[i];
         }
         p4_fir_run(u->fir, in, cs, dst);
+        if (l->has_noise && !phase_noise) {
+            const double *nin1[1] = {u->noise};
+            p4_rng_gauss_fill(&rn, u->noise, cs, 1.0);
+            p4_fir_run(u->noisefir, nin1, cs, u->nout);
+            for (size_t k = 0; k < cs; k++) dst[k] += u->nout[k];
+        }
         if (!isinf(l->tia_sat_half))
             for (size_t k = 0; k < cs; k++) dst[k] = l->tia_sat_half * tanh(dst[k] / l->tia_sat_half);
     }
