@@ -21,32 +21,37 @@
 
 #define CUT_DB 0.03 /* change of the slicer's noise-plus-ISI allowed for all cuts together, dB */
 
-/* ISI power change at the slicer when h[0..len) is cut to L: dp at the phase samples from the tail. */
-static double isi_change(const p4_link *l, const double *h, size_t len, size_t L, const double *rp, int rl, double amp,
-                         const double *w, int nffe, double s2)
+/* The tail's pulse at the phase samples, p[j] = amp sum_{t >= L, t < len} h[t] rp[j sps + ph - t]:
+ * where the whole window of rp lies at or after L, the sum is the uncut pulse P[j] (computed once);
+ * only the rl/sps samples across L are summed again. Both add the same terms in the same order. */
+static double tail_at(const p4_link *l, const double *h, size_t len, size_t L, const double *rp, int rl,
+                      const double *P, size_t j)
 {
-    const int sps = l->sps, ph = l->phase;
-    size_t j0 = L / (size_t)sps, j1 = (len + (size_t)rl) / (size_t)sps + 1;
-    if (j1 <= j0) return 0;
-    size_t nd = j1 - j0;
-    double *dp = calloc(nd, sizeof *dp), acc = 0;
-    if (!dp) return INFINITY;
-    for (size_t j = j0; j < j1; j++) {
-        long n = (long)j * sps + ph;
-        double v = 0;
-        for (int r = 0; r < rl; r++) {
-            long t = n - r;
-            if (t >= (long)L && t < (long)len) v += rp[r] * h[t];
-        }
-        dp[j - j0] = amp * v;
+    long n = (long)j * l->sps + l->phase;
+    if (n - (rl - 1) >= (long)L) return P[j];
+    double v = 0;
+    for (int r = 0; r < rl; r++) {
+        long t = n - r;
+        if (t >= (long)L && t < (long)len) v += rp[r] * h[t];
     }
+    return v;
+}
+
+/* ISI power change at the slicer when h[0..len) is cut to L (P: the uncut sums, J of them). */
+static double isi_change(const p4_link *l, const double *h, size_t len, size_t L, const double *rp, int rl, double amp,
+                         const double *P, size_t J, const double *w, int nffe, double s2, double *dp)
+{
+    size_t j0 = L / (size_t)l->sps;
+    if (J <= j0) return 0;
+    size_t nd = J - j0;
+    double acc = 0;
+    for (size_t j = j0; j < J; j++) dp[j - j0] = amp * tail_at(l, h, len, L, rp, rl, P, j);
     for (size_t m = 0; m < nd + (size_t)nffe; m++) {
         double e = 0;
         for (int i = 0; i < nffe; i++)
             if (m >= (size_t)i && m - (size_t)i < nd) e += w[i] * dp[m - (size_t)i];
         acc += e * e;
     }
-    free(dp);
     return s2 * acc;
 }
 
@@ -56,12 +61,28 @@ static size_t cut_chain(const p4_link *l, const double *h, size_t len, const dou
 {
     size_t lo = 2 * (size_t)l->sps, hi = len; /* hi passes (no cut) */
     if (lo >= hi) return len;
+    const size_t J = (len + (size_t)rl) / (size_t)l->sps + 1;
+    double *P = malloc(J * sizeof *P), *dp = malloc(J * sizeof *dp);
+    if (!P || !dp) {
+        free(P), free(dp);
+        return len;
+    }
+    for (size_t j = 0; j < J; j++) { /* the uncut sums (L = 0: every t in the window counts) */
+        long n = (long)j * l->sps + l->phase;
+        double v = 0;
+        for (int r = 0; r < rl; r++) {
+            long t = n - r;
+            if (t >= 0 && t < (long)len) v += rp[r] * h[t];
+        }
+        P[j] = v;
+    }
     while (hi - lo > (size_t)l->sps) {
         size_t mid = (lo + hi) / 2 / (size_t)l->sps * (size_t)l->sps;
         if (mid <= lo) break;
-        if (isi_change(l, h, len, mid, rp, rl, amp, w, nffe, s2) <= budget) hi = mid;
+        if (isi_change(l, h, len, mid, rp, rl, amp, P, J, w, nffe, s2, dp) <= budget) hi = mid;
         else lo = mid;
     }
+    free(P), free(dp);
     return hi;
 }
 
