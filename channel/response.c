@@ -132,25 +132,26 @@ p4_status p4_fresp_from_samples_pow(p4_fresp *r, const double *f, const double c
     if (power != 1)
         for (size_t k = 0; k < nf; k++) am[k] = pow(am[k], power), ph[k] *= power;
     double fmax = f[nf - 1];
-    /* a uniform grid from DC (or from its step) is used point for point; a powered file too, its
-     * samples raised at the file's points */
+    /* a uniform grid from DC (or from its step) is used point for point; a powered file (a line
+     * `power` times as long) is that response raised on the link's own grid: |H|^power and power
+     * times its phase unwrapped along the grid (raising the file's samples first would make an
+     * impulse longer than the file's period 1/df, which would wrap) */
     {
         p4_status ust;
-        int done;
-        if (power == 1) done = from_uniform(r, f, h, nf, taper, &ust);
-        else {
-            double complex *hp = malloc(nf * sizeof *hp);
-            if (!hp) {
-                free(ph);
-                return p4_error(P4_ENOMEM, "out of memory");
-            }
-            for (size_t k = 0; k < nf; k++) hp[k] = (f[k] == 0 && creal(h[k]) < 0 ? -am[k] : am[k]) * cexp(I * (f[k] == 0 ? 0 : ph[k]));
-            done = from_uniform(r, f, hp, nf, taper, &ust);
-            free(hp);
-        }
-        if (done) {
+        if (from_uniform(r, f, h, nf, taper, &ust)) {
             free(ph);
-            return ust;
+            if (ust || power == 1) return ust;
+            double prev = 0, acc = 0;
+            for (size_t k = 0; k <= r->n / 2; k++) {
+                double a = carg(r->H[k]), d = a - prev;
+                d -= 2 * M_PI * floor((d + M_PI) / (2 * M_PI));
+                acc = k ? acc + d : (creal(r->H[0]) < 0 ? 0 : a), prev = a;
+                double m = cabs(r->H[k]);
+                if (m == 0) continue;
+                double sign = k == 0 && creal(r->H[0]) < 0 ? -1 : 1; /* a polarity, kept as it is */
+                r->H[k] = sign * pow(m, power) * cexp(I * power * acc);
+            }
+            return P4_OK;
         }
     }
     size_t j = 0;
