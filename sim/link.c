@@ -157,7 +157,7 @@ static p4_status choose_eq(const p4_link *l, const double *p, int np, const doub
 /* A warning when channel.impulse_max_ui dropped a noticeable part of a response's energy. */
 static void warn_dropped(p4_link *l, const p4_impulse *imp, const char *what)
 {
-    if (imp->dropped < 1e-6) return;
+    if (imp->dropped < 1e-4) return; /* under 0.01 % of the energy: nothing a result can show */
     char m[256];
     snprintf(m, sizeof m, "channel.impulse_max_ui %.0f drops %.2g %% of the energy of %.160s's response", l->cfg.impulse_max_ui,
              100 * imp->dropped, what);
