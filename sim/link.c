@@ -229,7 +229,7 @@ static p4_status ctle_search(const p4_link *l, const p4_fresp *txf, const p4_fre
         double hr = cabs(rxf->H[k]), hc = cabs(ch->H[k]), sn = var_tx * hr * hr * hc * hc + var_rx * hr * hr;
         double ft = M_PI * f * l->ui_s, sinc = ft == 0 ? 1 : sin(ft) / ft;
         for (int i = 0; i < l->nxt; i++) {
-            double amp = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v, ha = cabs(xt[i]->H[k]);
+            double amp = l->xt_amp_v[i], ha = cabs(xt[i]->H[k]);
             sn += s2 * amp * amp * l->sps * sinc * sinc * ha * ha;
         }
         G[k] = sn;

@@ -173,7 +173,7 @@ p4_status link_symbol_setup(p4_link *l)
     p4_render_run(&r1, one, NULL, 2, rect);
     for (int i = 0; !st && i < l->nxt; i++) {
         const long xl = (long)l->xt_run[i];
-        const double amp = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v;
+        const double amp = l->xt_amp_v[i];
         size_t n = (size_t)(xl + 2 * sps - ph + sps - 1) / (size_t)sps;
         double *X = push_input(l, n ? n : 1, -1);
         if (!X) st = p4_error(P4_ENOMEM, "out of memory for the symbol-rate engine");

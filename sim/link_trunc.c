@@ -88,7 +88,6 @@ static size_t cut_chain(const p4_link *l, const double *h, size_t len, const dou
 
 void link_cut_responses(p4_link *l, const double *rp, int rl, double ramp)
 {
-    const p4_config *c = &l->cfg;
     const double *w = l->info.ffe;
     const int nffe = l->info.nffe, nresp = 1 + l->nxt;
     double s2 = 0;
@@ -109,7 +108,7 @@ void link_cut_responses(p4_link *l, const double *rp, int rl, double ramp)
         p4_render r;
         p4_render_init(&r, l->sps);
         p4_render_run(&r, one, NULL, 2, rect);
-        double amp = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v;
+        double amp = l->xt_amp_v[i];
         l->xt_run[i] = cut_chain(l, l->xt[i].h, l->xt[i].len, rect, 2 * l->sps, amp, w, nffe, s2, budget);
     }
     free(rect);
