@@ -10,7 +10,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -fPIC
 PKGS    := fftw3 gsl libfyaml
 DEBS    := build-essential pkg-config libfftw3-dev libgsl-dev libfyaml-dev libcriterion-dev xz-utils \
-           libopenmpi-dev openmpi-bin libplplot-dev plplot-driver-cairo
+           libopenmpi-dev openmpi-bin libplplot-dev plplot-driver-cairo python3
 B       := build
 VERSION := $(shell sed -n 's/^\#define P4_VERSION "\(.*\)"/\1/p' include/pam4sim/report.h)
 SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
@@ -18,18 +18,24 @@ LIBDIR  := $(DESTDIR)$(PREFIX)/lib
 
 LIB_SRC := $(wildcard dsp/*.c) $(wildcard channel/*.c) $(filter-out sim/main.c sim/cli_%.c,$(wildcard sim/*.c))
 CLI_OBJ := $(patsubst %.c,$(B)/%.o,sim/main.c $(wildcard sim/cli_*.c))
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/com_builtin.o
+COM_YAML := $(wildcard com/params/*.yaml)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 CHANNELS := $(patsubst vectors/channels/%.xz,$(B)/channels/%,$(wildcard vectors/channels/*.s4p.xz))
 
+# IBIS-AMI models: the examples (examples/ami) and the failing test models (tests/ami), each a
+# shared library with its .ami file beside it in build/ami
+AMI_SO  := $(patsubst %.c,$(B)/ami/%.so,$(notdir $(wildcard examples/ami/*.c tests/ami/*.c)))
+AMI_AMI := $(patsubst %.ami,$(B)/ami/%.ami,$(notdir $(wildcard examples/ami/*.ami tests/ami/*.ami)))
+
 .PHONY: all setup run test regress bench install uninstall clean channels
-all: $(B)/.setup $(B)/libpam4sim.a $(B)/libpam4sim.so $(B)/pam4sim
+all: $(B)/.setup $(B)/libpam4sim.a $(B)/libpam4sim.so $(B)/pam4sim $(AMI_SO) $(AMI_AMI)
 
 # Set-up: every library must be known to pkg-config; as root, apt-get installs what is missing.
 $(B)/.setup:
 	@mkdir -p $(B)
-	@if pkg-config --exists $(PKGS) criterion plplot 2>/dev/null && ls /usr/lib/*/plplot*/drivers/cairo.so >/dev/null 2>&1 && command -v xz >/dev/null && command -v mpicc >/dev/null; then :; \
+	@if pkg-config --exists $(PKGS) criterion plplot 2>/dev/null && ls /usr/lib/*/plplot*/drivers/cairo.so >/dev/null 2>&1 && command -v xz >/dev/null && command -v mpicc >/dev/null && command -v python3 >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 	  echo "setup: installing $(DEBS)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS) >/dev/null || exit 1; \
@@ -44,7 +50,7 @@ ifeq ($(filter clean uninstall,$(MAKECMDGOALS)),)
 -include $(B)/.setup
 endif
 
-LDLIBS = $(shell pkg-config --libs $(PKGS)) -lfftw3_threads -lm -lpthread
+LDLIBS = $(shell pkg-config --libs $(PKGS)) -lfftw3_threads -lm -lpthread -ldl
 
 # MPI: the command line is built with mpicc when there is one (the library never needs MPI).
 MPICC   := $(shell command -v mpicc 2>/dev/null)
@@ -62,6 +68,12 @@ $(CLI_OBJ): $(B)/sim/%.o: sim/%.c $(wildcard include/pam4sim/*.h) $(wildcard sim
 $(B)/.mpi-on $(B)/.mpi-off: | $(B)/.setup
 	@rm -f $(B)/.mpi-on $(B)/.mpi-off; touch $@
 
+# the shipped COM parameter tables, built into the library
+$(B)/com_builtin.c: $(COM_YAML) com/embed.sh | $(B)/.setup
+	sh com/embed.sh $(COM_YAML) > $@.tmp && mv $@.tmp $@
+$(B)/com_builtin.o: $(B)/com_builtin.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
 $(B)/libpam4sim.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 # The shared library: libpam4sim.so.VERSION with SONAME libpam4sim.so.MAJOR, and the two links to it.
@@ -72,6 +84,19 @@ $(B)/libpam4sim.so: $(B)/libpam4sim.so.$(VERSION)
 	ln -sf libpam4sim.so.$(SOMAJOR) $@
 $(B)/pam4sim: $(CLI_OBJ) $(B)/libpam4sim.a
 	$(CLI_CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs plplot)
+
+$(B)/ami/%.so: examples/ami/%.c examples/ami/ami_util.h | $(B)/.setup
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -o $@ $< -lm
+$(B)/ami/%.so: tests/ami/%.c | $(B)/.setup
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -o $@ $<
+$(B)/ami/%.ami: examples/ami/%.ami
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(B)/ami/%.ami: tests/ami/%.ami
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 $(B)/channels/%: vectors/channels/%.xz | $(B)/.setup
 	@mkdir -p $(dir $@)
@@ -90,7 +115,7 @@ run: all
 	./$(B)/pam4sim run
 
 test: all channels $(TESTS)
-	@set -e; for t in $(TESTS); do echo "== $$t"; P4_BIN=$(B)/pam4sim P4_CHANNELS=$(B)/channels $$t --jobs 2; done
+	@set -e; for t in $(TESTS); do echo "== $$t"; P4_BIN=$(B)/pam4sim P4_CHANNELS=$(B)/channels P4_AMI=$(B)/ami $$t --jobs 2; done
 	@sh tests/cli_errors.sh $(B)/pam4sim $(B)/channels
 	@sh tests/help_cli.sh $(B)/pam4sim
 	@sh tests/vectors_cli.sh $(B)/pam4sim
@@ -99,6 +124,9 @@ test: all channels $(TESTS)
 	@sh tests/stat_cli.sh $(B)/pam4sim
 	@sh tests/compare_cli.sh $(B)/pam4sim
 	@sh tests/module_cli.sh $(B)/pam4sim
+	@sh tests/sweep_channel_cli.sh $(B)/pam4sim $(B)/channels
+	@sh tests/com_cli.sh $(B)/pam4sim $(B)/channels
+	@sh tests/ami_cli.sh $(B)/pam4sim $(B)/ami
 	@$(MAKE) --no-print-directory regress
 
 # The reference vectors: every block the manifest lists, regenerated in memory and compared

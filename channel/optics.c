@@ -180,7 +180,7 @@ static p4_status real_impulse(const p4_fresp *r, size_t max_len, size_t margin, 
     double *full = malloc(r->n * sizeof *full);
     if (!full) return p4_error(P4_ENOMEM, "optics: out of memory");
     p4_status st = p4_fresp_impulse(r, full);
-    if (!st) st = p4_impulse_truncate(full, r->n, TAIL_REL, margin, max_len, out);
+    if (!st) st = p4_impulse_truncate(full, r->n, TAIL_REL, margin, max_len, 1, out);
     free(full);
     return st;
 }

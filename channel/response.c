@@ -53,11 +53,72 @@ double p4_fresp_db_at(const p4_fresp *r, double f)
     return a + t * (b - a);
 }
 
+static double taper_weight(double fk, double fmax, double taper)
+{
+    double ftap = fmax * (1 - taper);
+    return fk <= ftap || taper == 0 ? 1 : 0.5 * (1 + cos(M_PI * (fk - ftap) / (fmax - ftap)));
+}
+
+/* Samples on a uniform grid from DC (or from its step) whose step divides fs into an even number n0 of bins: the
+ * file's own impulse response (n0 samples at fs, its period 1/step, the second half negative
+ * time), laid into the n-sample period (folded when n < n0) and transformed: every file point is
+ * kept exactly and the bins between are the time-limited interpolation, not an interpolation of
+ * magnitude and phase, which fails where a response's phase turns by ~pi between two file points
+ * (crosstalk near its nulls, long delays). Returns 0 when the grid does not qualify. */
+static int from_uniform(p4_fresp *r, const double *f, const double complex *h, size_t nf, double taper, p4_status *st)
+{
+    double df = f[1] - f[0];
+    if (!(df > 0)) return 0;
+    size_t k0 = f[0] == 0 ? 0 : 1; /* a grid from df: DC is the first point's magnitude, real */
+    if (k0 && fabs(f[0] - df) > 1e-6 * df) return 0;
+    for (size_t k = 1; k < nf; k++)
+        if (fabs(f[k] - (double)(k + k0) * df) > 1e-6 * df) return 0;
+    double m = r->fs_hz / df;
+    size_t n0 = (size_t)llround(m), n = r->n;
+    if (fabs(m - (double)n0) > 1e-6 * m || n0 % 2 || n0 < 4 || n0 > (1u << 24)) return 0;
+    double *x = fftw_alloc_real(n0 > n ? n0 : n), *y = fftw_alloc_real(n);
+    fftw_complex *X = fftw_alloc_complex((n0 > n ? n0 : n) / 2 + 1);
+    *st = P4_OK;
+    if (!x || !y || !X) {
+        fftw_free(x), fftw_free(y), fftw_free(X);
+        *st = p4_error(P4_ENOMEM, "out of memory");
+        return 1;
+    }
+    double fmax = f[nf - 1];
+    for (size_t k = 0; k <= n0 / 2; k++)
+        X[k] = k >= k0 && k - k0 < nf ? taper_weight((double)k * df, fmax, taper) * h[k - k0] : 0;
+    if (k0) X[0] = creal(h[0]) < 0 ? -cabs(h[0]) : cabs(h[0]);
+    X[0] = creal(X[0]), X[n0 / 2] = creal(X[n0 / 2]);
+    fftw_plan b = fftw_plan_dft_c2r_1d((int)n0, X, x, FFTW_ESTIMATE);
+    fftw_execute(b);
+    fftw_destroy_plan(b);
+    memset(y, 0, n * sizeof *y);
+    for (size_t t = 0; t < n0; t++) {
+        long tt = t < n0 / 2 ? (long)t : (long)t - (long)n0, i = tt % (long)n;
+        y[i < 0 ? i + (long)n : i] += x[t] / (double)n0;
+    }
+    fftw_plan fw = fftw_plan_dft_r2c_1d((int)n, y, X, FFTW_ESTIMATE);
+    fftw_execute(fw);
+    fftw_destroy_plan(fw);
+    for (size_t k = 0; k <= n / 2; k++) r->H[k] = p4_fresp_freq(r, k) > fmax ? 0 : X[k];
+    fftw_free(x), fftw_free(y), fftw_free(X);
+    return 1;
+}
+
 p4_status p4_fresp_from_samples(p4_fresp *r, const double *f, const double complex *h, size_t nf, double taper)
 {
+    return p4_fresp_from_samples_pow(r, f, h, nf, taper, 1);
+}
+
+/* power != 1: |h|^power and power x the unwrapped phase at the file's points, then the same
+ * interpolation; power == 1 takes no pow() at all, so it gives the plain response bit for bit. */
+p4_status p4_fresp_from_samples_pow(p4_fresp *r, const double *f, const double complex *h, size_t nf, double taper,
+                                    double power)
+{
     if (nf < 2) return p4_error(P4_EINVAL, "p4_fresp_from_samples: need at least 2 frequency points");
+    if (!isfinite(power)) return p4_error(P4_EINVAL, "p4_fresp_from_samples_pow: the power must be finite");
     if (!(taper >= 0 && taper <= 0.5)) return p4_error(P4_EINVAL, "taper must be in [0, 0.5]");
-    double *ph = malloc(nf * sizeof *ph);
+    double *ph = malloc(2 * nf * sizeof *ph), *am = ph + nf;
     if (!ph) return p4_error(P4_ENOMEM, "out of memory");
     /* unwrapped phase, anchored so that a linear extrapolation reaches 0 at DC */
     ph[0] = f[0] > 0 ? carg(h[0]) : 0;
@@ -66,7 +127,31 @@ p4_status p4_fresp_from_samples(p4_fresp *r, const double *f, const double compl
         d -= 2 * M_PI * floor((d + M_PI) / (2 * M_PI));
         ph[k] = ph[k - 1] + d;
     }
-    double fmax = f[nf - 1], ftap = fmax * (1 - taper);
+    for (size_t k = 0; k < nf; k++) am[k] = cabs(h[k]);
+    if (power != 1)
+        for (size_t k = 0; k < nf; k++) am[k] = pow(am[k], power), ph[k] *= power;
+    double fmax = f[nf - 1];
+    /* a uniform grid from DC (or from its step) is used point for point; a powered file too, its
+     * samples raised at the file's points */
+    {
+        p4_status ust;
+        int done;
+        if (power == 1) done = from_uniform(r, f, h, nf, taper, &ust);
+        else {
+            double complex *hp = malloc(nf * sizeof *hp);
+            if (!hp) {
+                free(ph);
+                return p4_error(P4_ENOMEM, "out of memory");
+            }
+            for (size_t k = 0; k < nf; k++) hp[k] = (f[k] == 0 && creal(h[k]) < 0 ? -am[k] : am[k]) * cexp(I * (f[k] == 0 ? 0 : ph[k]));
+            done = from_uniform(r, f, hp, nf, taper, &ust);
+            free(hp);
+        }
+        if (done) {
+            free(ph);
+            return ust;
+        }
+    }
     size_t j = 0;
     for (size_t k = 0; k <= r->n / 2; k++) {
         double fk = p4_fresp_freq(r, k), mag, phase;
@@ -75,17 +160,16 @@ p4_status p4_fresp_from_samples(p4_fresp *r, const double *f, const double compl
             continue;
         }
         if (fk <= f[0]) {
-            mag = cabs(h[0]);
+            mag = am[0];
             phase = f[0] > 0 ? ph[0] * fk / f[0] : 0;
-            if (f[0] == 0 && creal(h[0]) < 0) mag = -mag;
+            if (f[0] == 0 && creal(h[0]) < 0) mag = -mag; /* a polarity, kept as it is at any power */
         } else {
             while (j + 1 < nf - 1 && f[j + 1] < fk) j++;
             double t = (fk - f[j]) / (f[j + 1] - f[j]);
-            mag = cabs(h[j]) + t * (cabs(h[j + 1]) - cabs(h[j]));
+            mag = am[j] + t * (am[j + 1] - am[j]);
             phase = ph[j] + t * (ph[j + 1] - ph[j]);
         }
-        double w = fk <= ftap || taper == 0 ? 1 : 0.5 * (1 + cos(M_PI * (fk - ftap) / (fmax - ftap)));
-        r->H[k] = w * mag * cexp(I * phase);
+        r->H[k] = taper_weight(fk, fmax, taper) * mag * cexp(I * phase);
     }
     free(ph);
     return P4_OK;
@@ -221,18 +305,43 @@ p4_status p4_fresp_impulse(const p4_fresp *r, double *h)
     return P4_OK;
 }
 
-p4_status p4_impulse_truncate(const double *full, size_t n, double tail_rel, size_t margin, size_t max_len,
-                              p4_impulse *out)
+/* energy of the circular window [s, s + len) from the prefix sums e[0..n] (e[k]: samples 0..k-1) */
+static double window_energy(const double *e, size_t n, long s, size_t len)
 {
-    size_t pk = 0;
-    double total = 0;
-    for (size_t k = 0; k < n; k++) {
-        total += full[k] * full[k];
-        if (fabs(full[k]) > fabs(full[pk])) pk = k;
-    }
+    long m = s % (long)n;
+    if (m < 0) m += (long)n;
+    size_t a = (size_t)m, b = a + len;
+    if (b <= n) return e[b] - e[a];
+    return e[n] - e[a] + e[b - n];
+}
+
+static long floor_to(long x, size_t align)
+{
+    long a = (long)align;
+    return x >= 0 ? x / a * a : -((-x + a - 1) / a) * a;
+}
+
+p4_status p4_impulse_truncate(const double *full, size_t n, double tail_rel, size_t margin, size_t max_len,
+                              size_t align, p4_impulse *out)
+{
     out->h = NULL;
     out->len = 0;
-    if (total == 0) return p4_error(P4_EINVAL, "impulse response is zero");
+    out->dropped = 0;
+    if (align < 1) align = 1;
+    if (max_len < 1) return p4_error(P4_EINVAL, "p4_impulse_truncate: max_len must be >= 1");
+    double *e = malloc((n + 1) * sizeof *e);
+    if (!e) return p4_error(P4_ENOMEM, "out of memory");
+    size_t pk = 0;
+    e[0] = 0;
+    for (size_t k = 0; k < n; k++) {
+        e[k + 1] = e[k] + full[k] * full[k];
+        if (fabs(full[k]) > fabs(full[pk])) pk = k;
+    }
+    double total = e[n];
+    if (total == 0) {
+        free(e);
+        return p4_error(P4_EINVAL, "impulse response is zero");
+    }
     double thr = 1e-4 * fabs(full[pk]);
     long start = (long)pk;
     for (long d = 1; d < (long)(n / 4); d++) { /* earliest sample above threshold, a quarter period back */
@@ -240,18 +349,27 @@ p4_status p4_impulse_truncate(const double *full, size_t n, double tail_rel, siz
         if (i < 0) i += (long)n;
         if (fabs(full[i]) > thr) start = (long)pk - d;
     }
-    start -= (long)margin;
-    /* end: remaining energy (within half a period after start) below tail_rel */
-    double acc = 0;
+    start = floor_to(start - (long)margin, align);
+    /* end: remaining energy (within three quarters of a period after start) below tail_rel */
     size_t len = 0, span = n / 2 + n / 4;
     for (size_t d = 0; d < span; d++) {
-        long i = (start + (long)d) % (long)n;
-        if (i < 0) i += (long)n;
-        acc += full[i] * full[i];
         len = d + 1;
-        if (total - acc <= tail_rel * total && (long)d > (long)pk - start) break;
+        if (total - window_energy(e, n, start, len) <= tail_rel * total && (long)d > (long)pk - start) break;
     }
-    if (len > max_len) len = max_len;
+    if (len > max_len) {
+        /* the cap binds: the most energetic window of max_len samples among those that keep the peak
+         * with `margin` samples before it, its start on the alignment grid */
+        long hi = floor_to((long)pk - (long)(margin < max_len / 2 ? margin : 0), align);
+        long lo = (long)pk - (long)max_len + 1;
+        double best = -1;
+        for (long s = hi; s >= lo; s -= (long)align) {
+            double w = window_energy(e, n, s, max_len);
+            if (w > best) best = w, start = s;
+        }
+        len = max_len;
+    }
+    out->dropped = fmax(0, 1 - window_energy(e, n, start, len) / total);
+    free(e);
     out->h = malloc(len * sizeof *out->h);
     if (!out->h) return p4_error(P4_ENOMEM, "out of memory");
     for (size_t d = 0; d < len; d++) {

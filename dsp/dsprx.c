@@ -5,6 +5,13 @@
  * timing error -> loop filter, applied `latency` steps later. In fixed mode every quantity that
  * hardware holds in a register is rounded and saturated where it is written; the doubles hold
  * integers exactly (all magnitudes stay far below 2^53).
+ *
+ * Clock acquisition (dsprx.h): an eye scan at SCAN_PHASES phases across one UI finds the eye's
+ * centre, three scans on the free-running clock give the frequency, and the loop starts there with
+ * its integrator preloaded; a lock detector on the slicer SNR re-centres the phase when it is lost.
+ * The alternative, letting the Mueller-Mueller loop pull in from wherever it starts, hangs near the
+ * detector's unstable point (sampling on the crossing, half a UI off) and cannot pull in a frequency
+ * offset larger than its bandwidth allows.
  */
 #include "pam4sim/dsprx.h"
 #include "pam4sim/mlse.h"
@@ -15,6 +22,10 @@
 
 #define REG_FRAC 24 /* extra fraction bits of adaptive registers */
 #define DFE_Q 1024.0
+#define SCAN_PHASES 16  /* eye-scan phases across one UI */
+#define SCAN_LEN 256    /* steps per eye-scan window */
+#define SCAN_S1 448     /* second scan window after the first: +-1100 ppm stay within half a UI */
+#define LOCK_BLOCK 1024 /* steps per lock-detector decision */
 
 struct p4_dsprx {
     p4_dsprx_setup s;
@@ -25,7 +36,8 @@ struct p4_dsprx {
     double step_ffe, step_dfe;  /* register increments per (e * x), tracking */
     double tstep_ffe, tstep_dfe; /* during training */
     double kp, ki;
-    double *pend;               /* pending loop corrections, ring of latency+1 */
+    double *pend;               /* pending loop corrections, a power-of-two ring of >= latency+1 */
+    size_t pmask;               /* its size - 1 */
     p4_mlse *mlse;
     double *ybuf;
 };
@@ -42,7 +54,13 @@ void p4_dsprx_destroy(p4_dsprx *d)
 }
 
 static inline double sat(double v, double m) { return v > m ? m : v < -m ? -m : v; }
-static inline double rnd(double v) { return floor(v + 0.5); }
+/* round half up, floor(v + 0.5), without a library call: exact for |v| < 2^62 (the truncation toward
+ * zero is floor for t >= 0 and one above it for a negative t with a fraction) */
+static inline double rnd(double v)
+{
+    double t = v + 0.5, f = (double)(int64_t)t;
+    return f > t ? f - 1 : f;
+}
 
 /* A relative LMS step mu, with p the step per unit mu, as a register increment per (e * x): in
  * fixed point the power of two 2^-e nearest mu p, shifted into the REG_FRAC fraction bits. */
@@ -117,7 +135,10 @@ p4_dsprx *p4_dsprx_create(const p4_dsprx_setup *s)
     if (!isnan(s->kp)) d->kp = s->kp;
     if (!isnan(s->ki)) d->ki = s->ki;
     in->kp = d->kp, in->ki = d->ki;
-    d->pend = calloc((size_t)s->latency + 1, sizeof *d->pend);
+    size_t ring = 1;
+    while (ring < (size_t)s->latency + 1) ring *= 2;
+    d->pmask = ring - 1;
+    d->pend = calloc(ring, sizeof *d->pend);
     if (!d->pend) {
         p4_dsprx_destroy(d);
         return NULL;
@@ -161,6 +182,79 @@ static inline double interp(const double *w, size_t n, double p)
     return (-a * f * fm1 * fm2 + e * fp1 * f * fm1) * (1.0 / 6) + (b * fp1 * fm1 * fm2 - c * fp1 * f * fm2) * 0.5;
 }
 
+static inline double wrap_ui(double v) { return v - floor(v + 0.5); }
+
+/* Eye scan: the slicer's mean square error (outer level 1) with the initial equalizer, in floating
+ * point, at the phases ph + k / SCAN_PHASES - 1/2 (k = 0..SCAN_PHASES-1) of the free-running clock
+ * over steps m0 .. m0 + SCAN_LEN, each phase with its own decision feedback. Returns the eye's
+ * centre relative to ph (UI, in [-1/2, 1/2)): the circular centroid of the phases weighted by the
+ * square of how far their error lies below the mid-point of the best and the worst (a flat-topped
+ * eye gives its middle, a bowl its bottom). */
+static double eye_scan(const p4_dsprx *d, const double *wave, size_t nsamp, long m0, double ph, double t0)
+{
+    const p4_dsprx_setup *s = &d->s;
+    const int N = s->nffe, ND = s->ndfe, sps = s->sps;
+    const double eps = s->offset_ppm * 1e-6, bq = s->fixed ? DFE_Q : 1.0, L = d->info.out_level;
+    double mse[SCAN_PHASES], xs[SCAN_LEN + 64];
+    for (int k = 0; k < SCAN_PHASES; k++) {
+        double th = (double)k / SCAN_PHASES - 0.5, acc2 = 0;
+        uint8_t past[64] = {0};
+        for (int j = 0; j < SCAN_LEN + N - 1; j++) {
+            double m = (double)(m0 - N + 1 + j);
+            double tau = s->sj_amp_ui > 0 ? s->sj_amp_ui * sin(s->sj_rad_per_ui * (t0 + m)) : 0;
+            double pos = s->base_pos + (m * (1 - eps) + ph + th - tau) * sps;
+            xs[j] = interp(wave, nsamp, pos) * s->gain;
+        }
+        for (int j = 0; j < SCAN_LEN; j++) {
+            double acc = 0;
+            for (int i = 0; i < N; i++) acc += d->c0[i] * xs[j + N - 1 - i];
+            double fb = 0;
+            for (int i = 0; i < ND; i++) fb += d->b0[i] * d->lvq[past[i]];
+            double z = acc * d->scale - fb / bq;
+            uint8_t dec = (uint8_t)((z > d->thq[0]) + (z > d->thq[1]) + (z > d->thq[2]));
+            double e = (z - d->lvq[dec]) / L;
+            acc2 += e * e;
+            for (int i = ND - 1; i > 0; i--) past[i] = past[i - 1];
+            if (ND) past[0] = dec;
+        }
+        mse[k] = acc2 / SCAN_LEN;
+    }
+    double lo = mse[0], hi = mse[0];
+    for (int k = 1; k < SCAN_PHASES; k++) lo = fmin(lo, mse[k]), hi = fmax(hi, mse[k]);
+    double cx = 0, sx = 0, mid = 0.5 * (lo + hi);
+    for (int k = 0; k < SCAN_PHASES; k++) {
+        double w = fmax(0, mid - mse[k]) * fmax(0, mid - mse[k]), a = 2 * M_PI * ((double)k / SCAN_PHASES - 0.5);
+        cx += w * cos(a), sx += w * sin(a);
+    }
+    if (!(cx * cx + sx * sx > 0)) return 0; /* a flat scan (no signal): keep the phase */
+    return wrap_ui(atan2(sx, cx) / (2 * M_PI));
+}
+
+/* The acquisition aid on the free-running clock from phase ph at step m0: eye scans at m0 and at
+ * m0 + SCAN_S1 x 2.3^k up to m0 + s2 give the eye's centre and the frequency. The centre moves by
+ * the offset times the distance; each scan is unwrapped against the prediction of the earlier
+ * ones, whose error grows by the ratio of the distances (about 2), so a centre off by 0.1 UI in
+ * one scan cannot flip a later one by a whole UI. Returns the phase to use at step 0; *fr gets the
+ * phase increment per step. */
+static double acquire_aid(const p4_dsprx *d, const double *wave, size_t nsamp, long m0, long s2, double ph, double t0,
+                          double *fr)
+{
+    double c0 = eye_scan(d, wave, nsamp, m0, ph, t0), c = c0, f = 0;
+    long dist = SCAN_S1, last = 0;
+    for (;;) {
+        if (dist > s2 - SCAN_S1) dist = s2;
+        double pred = c0 + f * (double)dist;
+        c = eye_scan(d, wave, nsamp, m0 + dist, ph, t0);
+        c = pred + wrap_ui(c - pred);
+        f = (c - c0) / (double)dist;
+        last = dist;
+        if (dist >= s2) break;
+        dist = dist * 23 / 10;
+    }
+    *fr = f;
+    return ph + c - f * (double)(m0 + last + SCAN_LEN / 2);
+}
+
 void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, const uint8_t *train, long delay,
                   double t0, p4_rng *rng, p4_dsprx_out *o)
 {
@@ -171,16 +265,44 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
     /* the last N codes and their positions, newest first: each value is stored twice (at k and
      * k + N) so that xh = xbuf + k is always a contiguous window, without moving data per step */
     double xbuf[128] = {0}, pbuf[128] = {0}, *xh = xbuf + N, *ph = pbuf + N;
+    /* fixed point: the codes also as integers and the FFE's adaptive registers as int64_t, so that an
+     * LMS update is a multiply, a rounding shift and a saturation; the same integers as the double
+     * arithmetic (exact below 2^53) whenever |e x| < 2^50 and the step is 2^-sh with sh >= 0, which
+     * the loop checks per step (else it takes the double path) */
+    int32_t xibuf[128] = {0};
+    int64_t cr[64];
+    int sh_t = 0, sh_d = 0;
+    frexp(d->tstep_ffe, &sh_t), frexp(d->step_ffe, &sh_d);
+    sh_t = 1 - sh_t, sh_d = 1 - sh_d; /* step = 2^-sh */
+    const double elim = ldexp(1, 51 - s->adc_bits);
+    const int64_t cmax_i = (int64_t)d->cmax;
     int k = N;
     uint8_t past[64] = {0}; /* decisions, most recent first */
-    for (int i = 0; i < N; i++) c[i] = d->c0[i], creg[i] = fx ? ldexp(d->c0[i], REG_FRAC) : d->c0[i];
-    for (int j = 0; j < ND; j++) b[j] = d->b0[j], breg[j] = fx ? ldexp(d->b0[j], REG_FRAC) : d->b0[j];
-    const double bq = fx ? DFE_Q : 1.0, L = d->info.out_level;
+    const double REG = fx ? 0x1p24 : 1.0, IREG = 1 / REG; /* register fraction bits: 2^REG_FRAC */
+    for (int i = 0; i < N; i++) c[i] = d->c0[i], creg[i] = d->c0[i] * REG, cr[i] = (int64_t)creg[i];
+    for (int j = 0; j < ND; j++) b[j] = d->b0[j], breg[j] = d->b0[j] * REG;
+    const double bq = fx ? DFE_Q : 1.0, ibq = 1 / bq, L = d->info.out_level;
+    int lexp;
+    const int lpow2 = frexp(L, &lexp) == 0.5; /* then a multiply by 1 / L is exact */
+    const double iL = 1 / L, iL2 = 1 / (L * L);
     const int adapt_dfe = !s->mlse_memory; /* the MLSE target stays fixed */
     double tau0 = s->sj_amp_ui > 0 ? s->sj_amp_ui * sin(s->sj_rad_per_ui * t0) : 0;
     double phi = s->initial_phase_ui + round(tau0), integ = 0;
     const int lat = s->latency;
-    memset(d->pend, 0, (size_t)(lat + 1) * sizeof *d->pend);
+    const size_t pmask = d->pmask;
+    memset(d->pend, 0, (pmask + 1) * sizeof *d->pend);
+    const double pnorm = (d->lvq[0] * d->lvq[0] + d->lvq[1] * d->lvq[1] + d->lvq[2] * d->lvq[2] + d->lvq[3] * d->lvq[3]) / 4;
+    /* acquisition aid: start at the eye's centre with the integrator at the measured frequency */
+    const long s2 = s->acquire / 4 < 4096 ? s->acquire / 4 : 4096, m0 = N + 32 + (delay > 0 ? delay : 0);
+    const long aid_end = m0 + s2 + SCAN_LEN;
+    const int aid = s->detector != P4_CDR_NONE && s2 >= 2 * SCAN_S1 && aid_end < (s->acquire / 2) && (size_t)aid_end < nsym;
+    if (aid) {
+        phi = acquire_aid(d, wave, nsamp, m0, s2, phi, t0, &integ);
+        for (size_t i = 0; i <= pmask; i++) d->pend[i] = integ;
+    }
+    const double lock_mse = aid && s->lock_snr_db > 0 ? pnorm * pow(10, -s->lock_snr_db / 10) * LOCK_BLOCK : INFINITY;
+    double lock_acc = 0;
+    uint64_t relocks = 0;
     double zprev = 0;
     uint8_t dprev = 0;
     long slip_ref = LONG_MIN;
@@ -202,20 +324,33 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
         if (o->x) o->x[m] = x;
         k = k ? k - 1 : N - 1;
         xbuf[k] = xbuf[k + N] = x, pbuf[k] = pbuf[k + N] = pos;
+        if (fx) xibuf[k] = xibuf[k + N] = (int32_t)x;
         xh = xbuf + k, ph = pbuf + k;
         /* FFE */
         double acc = 0;
-        for (int i = 0; i < N; i++) acc += c[i] * xh[i];
+        if (fx) { /* integer products and sums, exact in any order: four chains instead of one */
+            double a4[4] = {0, 0, 0, 0};
+            int i = 0;
+            for (; i + 4 <= N; i += 4)
+                for (int j = 0; j < 4; j++) a4[j] += c[i + j] * xh[i + j];
+            for (; i < N; i++) a4[0] += c[i] * xh[i];
+            acc = (a4[0] + a4[1]) + (a4[2] + a4[3]);
+        } else
+            for (int i = 0; i < N; i++) acc += c[i] * xh[i];
         double y = fx ? sat(rnd(sat(acc, d->accmax) * d->scale), d->outmax) : acc * d->scale;
         /* DFE + slicer */
         double fbs = 0;
         for (int j = 0; j < ND; j++) fbs += b[j] * d->lvq[past[j]];
-        double fb = fx ? rnd(fbs / bq) : fbs;
+        double fb = fx ? rnd(fbs * ibq) : fbs;
         double z = y - fb;
         uint8_t dec = (uint8_t)((z > d->thq[0]) + (z > d->thq[1]) + (z > d->thq[2]));
-        o->y[m] = y / L;
-        o->z[m] = z / L;
-        if (o->fb) o->fb[m] = fb / L;
+        if (lpow2) {
+            o->y[m] = y * iL, o->z[m] = z * iL;
+            if (o->fb) o->fb[m] = fb * iL;
+        } else {
+            o->y[m] = y / L, o->z[m] = z / L;
+            if (o->fb) o->fb[m] = fb / L;
+        }
         o->dec_dfe[m] = dec;
         /* LMS: off while the CDR acquires, then training, then decision-directed */
         long ti = (long)m - delay, half = s->acquire / 2;
@@ -223,12 +358,25 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
         uint8_t ref = training ? train[ti] : dec;
         double e = z - d->lvq[ref];
         double sf = training ? d->tstep_ffe : d->step_ffe, sd = training ? d->tstep_dfe : d->step_dfe;
-        if (adapt && sf > 0)
+        const int sh = training ? sh_t : sh_d;
+        if (adapt && sf > 0 && fx && sh >= 0 && sh < 62 && fabs(e) < elim) {
+            const int64_t ei = (int64_t)e, half = sh ? (int64_t)1 << (sh - 1) : 0, rmain = cr[main_tap];
+            const int32_t *xi = xibuf + k;
+            for (int i = 0; i < N; i++) {
+                int64_t r = cr[i] - ((ei * xi[i] + half) >> sh), t;
+                cr[i] = r;
+                t = (r + ((int64_t)1 << (REG_FRAC - 1))) >> REG_FRAC;
+                t = t > cmax_i ? cmax_i : t < -cmax_i ? -cmax_i : t;
+                c[i] = (double)t;
+            }
+            cr[main_tap] = rmain, c[main_tap] = d->c0[main_tap];
+        } else if (adapt && sf > 0)
             for (int i = 0; i < N; i++) {
                 if (i == main_tap) continue;
                 if (fx) {
-                    creg[i] -= rnd(e * xh[i] * sf);
-                    c[i] = sat(rnd(ldexp(creg[i], -REG_FRAC)), d->cmax);
+                    double r = (double)cr[i] - rnd(e * xh[i] * sf);
+                    cr[i] = (int64_t)r;
+                    c[i] = sat(rnd(r * IREG), d->cmax);
                 } else
                     c[i] = creg[i] = creg[i] - sf * e * xh[i];
             }
@@ -237,13 +385,16 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
                 double g = e * d->lvq[past[j]];
                 if (fx) {
                     breg[j] += rnd(g * sd);
-                    b[j] = rnd(ldexp(breg[j], -REG_FRAC));
+                    b[j] = rnd(breg[j] * IREG);
                 } else
                     b[j] = breg[j] = breg[j] + sd * g;
             }
         /* timing error (normalized units), loop filter, applied lat steps later */
         double te = 0;
-        if (s->detector == P4_CDR_MM) te = (z * d->lvq[dprev] - zprev * d->lvq[dec]) / (L * L);
+        if (s->detector == P4_CDR_MM) {
+            te = z * d->lvq[dprev] - zprev * d->lvq[dec];
+            te = lpow2 ? te * iL2 : te / (L * L);
+        }
         else if (s->detector == P4_CDR_BANGBANG && (dec ^ dprev) == 3) {
             /* a symmetric transition (0<->3, 1<->2) crosses zero mid-way: sample there; the decided
              * symbol was sampled at the FFE main tap's position */
@@ -255,8 +406,25 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
             int acq = (long)m < s->acquire;
             double kp = d->kp * (acq ? s->gear : 1), ki = d->ki * (acq ? s->gear * s->gear : 1);
             integ += ki * te;
-            d->pend[m % (size_t)(lat + 1)] = kp * te + integ;
-            phi += d->pend[(m + 1) % (size_t)(lat + 1)];
+            d->pend[m & pmask] = kp * te + integ;
+            phi += d->pend[(m - (size_t)lat) & pmask];
+        }
+        /* lock detector: the slicer's decision-directed SNR over a block; below the threshold,
+         * re-acquire (phase and frequency) and restart the equalizer from its initial taps */
+        const double ed = z - d->lvq[dec];
+        lock_acc += ed * ed;
+        if ((m + 1) % LOCK_BLOCK == 0) {
+            if ((long)m >= aid_end && lock_acc > lock_mse && m + 1 + (size_t)(s2 + SCAN_LEN) < nsym) {
+                /* the aid from here, on the clock as it runs now; the whole UI nearest the old
+                 * phase keeps the frame alignment when only the fraction was lost */
+                double ph1 = acquire_aid(d, wave, nsamp, (long)m + 1, s2, phi, t0, &integ) + integ * (double)(m + 1);
+                phi = ph1 + round(phi - ph1);
+                for (size_t i = 0; i <= pmask; i++) d->pend[i] = integ;
+                for (int i = 0; i < N; i++) c[i] = d->c0[i], creg[i] = d->c0[i] * REG, cr[i] = (int64_t)creg[i];
+                for (int j = 0; j < ND; j++) b[j] = d->b0[j], breg[j] = d->b0[j] * REG;
+                relocks++;
+            }
+            lock_acc = 0;
         }
         psi = phi - (double)m * eps - tau;
         if ((long)m == half && half > 0) {
@@ -266,11 +434,11 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
             phi -= k, psi -= k;
         }
         if ((long)m >= s->acquire) {
-            long r = lround(psi);
+            long r = (long)rnd(psi);
             if (slip_ref == LONG_MIN) slip_ref = r;
             else if (r != slip_ref) slips++, slip_ref = r;
         }
-        memmove(past + 1, past, (size_t)(ND > 1 ? ND - 1 : 0));
+        for (int j = ND - 1; j > 0; j--) past[j] = past[j - 1];
         if (ND) past[0] = dec;
         zprev = z, dprev = dec;
     }
@@ -278,7 +446,7 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
         p4_mlse_run(d->mlse, o->y, nsym, o->dec);
     } else
         memcpy(o->dec, o->dec_dfe, nsym);
-    o->clips = clips, o->slips = slips;
+    o->clips = clips, o->slips = slips, o->relocks = relocks;
     o->freq_ppm = integ * 1e6;
     o->phase_end_ui = psi;
 }

@@ -1,4 +1,5 @@
-/* mlse.c - Viterbi MLSE for PAM4 with 1- or 2-symbol ISI memory (see mlse.h).
+/* mlse.c - Viterbi MLSE for PAM4 with 1- or 2-symbol ISI memory (see mlse.h); traceback up to 32
+ * by register exchange, longer by walking the stored survivors back.
  * State s = a_m + 4 a_{m-1} (memory 2) or a_m (memory 1). The predecessors of s' are
  * (s' >> 2) + 4^(M-1) k, k = 0..3; the branch s -> s' has yhat = L(s' & 3) + t1 L(s & 3) + t2 L(s >> 2).
  */
@@ -55,27 +56,74 @@ static int traceback(const p4_mlse *v, int s, size_t m, int depth, uint8_t *dec,
     return s;
 }
 
+/* One add-compare-select step on the sample yv: new metrics npm (renormalized to the best, whose
+ * state it returns) and each state's predecessor k in bk. */
+static inline int acs(const p4_mlse *v, double *pm, double yv, uint8_t *bk)
+{
+    const int ns = v->ns, stride = v->mem == 1 ? 1 : 4;
+    double npm[16], best = INFINITY;
+    int bs = 0;
+    for (int s2 = 0; s2 < ns; s2++) {
+        double bm = INFINITY;
+        int kk = 0;
+        for (int k = 0; k < 4; k++) {
+            double d = yv - v->yhat[s2][k];
+            double c = pm[(s2 >> 2) + stride * k] + d * d;
+            if (c < bm) bm = c, kk = k;
+        }
+        npm[s2] = bm;
+        bk[s2] = (uint8_t)kk;
+        if (bm < best) best = bm, bs = s2;
+    }
+    for (int s2 = 0; s2 < ns; s2++) pm[s2] = npm[s2] - best;
+    return bs;
+}
+
+static int best_state(const p4_mlse *v, const double *pm)
+{
+    int bs = 0;
+    for (int s2 = 1; s2 < v->ns; s2++)
+        if (pm[s2] < pm[bs]) bs = s2;
+    return bs;
+}
+
+/* Register exchange: each state carries its survivor path's last 32 symbols (2 bits each, the
+ * symbol of step m - j in bits 2(j - 1)), so the decision tb steps back is read from the best
+ * state's word instead of walked back through tb survivor tables. The same survivors and the same
+ * best state as the traceback, so the same decisions. */
+static void run_exchange(const p4_mlse *v, const double *y, size_t n, uint8_t *dec)
+{
+    double pm[16] = {0};
+    uint64_t path[16] = {0}, npath[16];
+    uint8_t bk[16];
+    const int ns = v->ns, tb = v->tb, stride = v->mem == 1 ? 1 : 4, sh = 2 * (tb - 1);
+    for (size_t m = 0; m < n; m++) {
+        int bs = acs(v, pm, y[m], bk);
+        for (int s2 = 0; s2 < ns; s2++) {
+            int p = (s2 >> 2) + stride * bk[s2];
+            npath[s2] = path[p] << 2 | (uint64_t)(p & 3);
+        }
+        memcpy(path, npath, sizeof path);
+        if (m >= (size_t)tb) dec[m - tb] = (uint8_t)(path[bs] >> sh & 3);
+    }
+    if (!n) return;
+    /* flush: the last min(tb, n) decisions from the final best state */
+    int bs = best_state(v, pm);
+    size_t depth = n < (size_t)tb ? n : (size_t)tb;
+    dec[n - 1] = (uint8_t)(bs & 3);
+    for (size_t j = 1; j < depth; j++) dec[n - 1 - j] = (uint8_t)(path[bs] >> (2 * (j - 1)) & 3);
+}
+
 void p4_mlse_run(p4_mlse *v, const double *y, size_t n, uint8_t *dec)
 {
-    double pm[16] = {0}, npm[16];
-    const int ns = v->ns, R = v->tb + 1, stride = v->mem == 1 ? 1 : 4;
+    if (v->tb <= 32) {
+        run_exchange(v, y, n, dec);
+        return;
+    }
+    double pm[16] = {0};
+    const int R = v->tb + 1;
     for (size_t m = 0; m < n; m++) {
-        uint8_t *sv = v->surv + (m % R) * ns;
-        double best = INFINITY;
-        int bs = 0;
-        for (int s2 = 0; s2 < ns; s2++) {
-            double bm = INFINITY;
-            int bk = 0;
-            for (int k = 0; k < 4; k++) {
-                double d = y[m] - v->yhat[s2][k];
-                double c = pm[(s2 >> 2) + stride * k] + d * d;
-                if (c < bm) bm = c, bk = k;
-            }
-            npm[s2] = bm;
-            sv[s2] = (uint8_t)bk;
-            if (bm < best) best = bm, bs = s2;
-        }
-        for (int s2 = 0; s2 < ns; s2++) pm[s2] = npm[s2] - best;
+        int bs = acs(v, pm, y[m], v->surv + (m % R) * v->ns);
         if (m >= (size_t)v->tb) {
             /* decision for step m - tb: trace back tb steps, then read the state */
             int s = traceback(v, bs, m, v->tb, dec, v->tb);
@@ -84,9 +132,6 @@ void p4_mlse_run(p4_mlse *v, const double *y, size_t n, uint8_t *dec)
     }
     if (!n) return;
     /* flush: the last min(tb, n) decisions from the final best state */
-    int bs = 0;
-    for (int s2 = 1; s2 < ns; s2++)
-        if (pm[s2] < pm[bs]) bs = s2;
     int depth = n < (size_t)v->tb ? (int)n : v->tb;
-    traceback(v, bs, n - 1, depth, dec, 0);
+    traceback(v, best_state(v, pm), n - 1, depth, dec, 0);
 }

@@ -8,6 +8,7 @@
 #include "pam4sim/link.h"
 #include "pam4sim/stat.h"
 #include "pam4sim/touchstone.h"
+#include "pam4sim/com.h"
 
 int cli_fail(void);                                           /* print p4_last_error(), return 1 */
 int cli_parse_u64(const char *opt, const char *v, uint64_t *out); /* 0, or -1 with a message */
@@ -22,6 +23,10 @@ void cli_json_head(FILE *f, const char *command, const p4_config *c);
  * other option (with its value; NULL if none follows) goes to other(), which returns 0 if it took
  * the value, 1 if it took none, or 2 for a usage error. Returns 0, 1 (an error, printed) or 2. */
 typedef int (*cli_other_fn)(const char *opt, const char *val, void *ctx);
+/* cli_config also takes --fail-on-target (run, stat, sweep, compare): a completed run that misses
+ * measure.target_ber then exits with CLI_EXIT_TARGET instead of 0. */
+#define CLI_EXIT_TARGET 3
+extern int cli_fail_on_target;
 int cli_config(const char *cmd, int argc, char **argv, p4_config *cfg, cli_other_fn other, void *ctx);
 
 /* Several processes (cli_mpi.c): MPI when built with it, else one process. */
@@ -49,6 +54,12 @@ int cli_plot_run(const char *dir, const p4_link *l, const p4_counts *n, const p4
 int cli_plot_sweep(const char *dir, const char *key, int n, const double *x, const double *ber, const double *lo,
                    const double *hi, double target);
 int cmd_sweep(int argc, char **argv); /* pam4sim sweep */
+/* pam4sim channel's checks (cli_channel.c): band against baud/2, passivity against 1 + tol, the IL
+ * at baud/2 against the 200G/lane budgets; JSON members (",\n ..." without the closing brace) or
+ * text lines. */
+int cli_channel_checks(FILE *f, int json, const p4_touchstone *ts, const p4_channel_summary *s, double baud_gbd, double tol);
 int cmd_compare(int argc, char **argv); /* pam4sim compare */
+int cmd_com(int argc, char **argv);     /* pam4sim com */
+int cli_plot_com(const char *dir, const p4_com_result *r, double der0); /* COM pulse and tail plots */
 
 #endif

@@ -1,14 +1,17 @@
 /* cli_compare.c - `pam4sim compare`: the same lane as a DSP-retimed, an LPO and an LRO link, side by side.
  *
- *   pam4sim compare [FILE.yaml] [--set key=value]... [--symbols N] [-j N] [--json OUT] [--no-budget]
+ *   pam4sim compare [FILE.yaml] [--set key=value]... [--symbols N] [-j N] [--json OUT] [--no-budget] [--fail-on-target]
  *
  * The configuration starts from the comparison default (p4_arch_config_default: a C2M host board at
  * both ends, the DR1-class optical line, KP4) and then FILE and --set, as for run. For each architecture
  * (arch.h): the linear module's CTLE settings the host picks, the chain simulated for sim.symbols
  * host symbols (per segment and end-to-end pre-FEC BER, KP4 post-FEC BER and frame loss, eyes),
  * the latency per block (latency.h) and the power (power.h). Then the budgets (budget.h): the
- * largest host channel loss (loss-model channels) and the smallest received OMA or the longest
- * fiber (compare.optical_budget) at which each architecture still meets measure.target_ber.
+ * largest host channel loss (a loss-model board: channel.il_nyquist_db; a Touchstone board: its own
+ * loss plus the channel.extra_loss_db section it still takes) and the smallest received OMA or the
+ * longest fiber (compare.optical_budget) at which each architecture still meets measure.target_ber,
+ * each with its margin to the configured value. --fail-on-target: exit status 3 unless every
+ * architecture's end-to-end BER reads "met".
  */
 #include "cli.h"
 #include "pam4sim/budget.h"
@@ -45,6 +48,8 @@ typedef struct {
     p4_config *c;
     arch_res r[CMP_NARCH];
     double nominal_oma_dbm;
+    double host_il_db; /* the host board's loss at Nyquist as configured (a file: after its scaling) */
+    int il_by_extra;   /* a Touchstone board: the host-loss budget searches channel.extra_loss_db */
     const char *opt_key;
     double seconds;
 } cmp_run;
@@ -99,7 +104,7 @@ static int simulate(cmp_run *s, p4_arch a)
     p4_fec_extrapolate(f, &r->flr_bin, &r->flr_cmp);
     p4_latency_of(c, &r->plan, infos, &r->lat);
     p4_power_of(c, a, &r->pw);
-    if (a == P4_ARCH_RETIMED) s->nominal_oma_dbm = p4_w_to_dbm(infos[1]->opt.rx_oma_w);
+    if (a == P4_ARCH_RETIMED) s->nominal_oma_dbm = p4_w_to_dbm(infos[1]->opt.rx_oma_w), s->host_il_db = infos[0]->channel_il_nyquist_db;
     return 0;
 }
 
@@ -110,6 +115,16 @@ static int budgets(cmp_run *s, p4_arch a, p4_ber_cache *cache)
     if (!strcmp(c->ch_type, "model")) {
         if (p4_arch_budget(c, a, "channel.il_nyquist_db", c->il_nyquist_db, 6, 0, c->cmp_host_il_max_db, 3, cache, &r->il))
             return 1;
+        r->have_il = 1;
+    } else if (s->il_by_extra) {
+        /* a measured board: the loss-model section in series that it still takes, on top of its own */
+        double room = c->cmp_host_il_max_db - (s->host_il_db - c->ch_extra_loss_db);
+        if (room < c->ch_extra_loss_db) room = c->ch_extra_loss_db;
+        if (p4_arch_budget(c, a, "channel.extra_loss_db", c->ch_extra_loss_db, 3, 0, room > 80 ? 80 : room, 3, cache, &r->il))
+            return 1;
+        double base = s->host_il_db - c->ch_extra_loss_db; /* the board without the section */
+        r->il.value += base;
+        for (int i = 0; i < r->il.n; i++) r->il.x[i] += base;
         r->have_il = 1;
     }
     if (s->opt_key) {
@@ -186,6 +201,21 @@ static void budget_cell(char *b, size_t n, const p4_budget *bu, int have, const 
     else snprintf(b, n, "fails at %.4g %s", bu->value, unit);
 }
 
+/* The margin to the budget: budget - nominal where larger is better, nominal - budget otherwise. */
+static double margin_of(double budget, double nominal, int larger_is_better)
+{
+    return larger_is_better ? budget - nominal : nominal - budget;
+}
+
+static void margin_cell(char *b, size_t n, const p4_budget *bu, int have, double nominal, int larger_is_better)
+{
+    double m = margin_of(bu->value, nominal, larger_is_better);
+    if (!have) snprintf(b, n, "-");
+    else if (bu->end == P4_BUDGET_FOUND) snprintf(b, n, "%+.2f", m);
+    else if (bu->end == P4_BUDGET_PASSES_ALL) snprintf(b, n, "> %+.2f", m);
+    else snprintf(b, n, "< %+.2f", m);
+}
+
 static void report(const cmp_run *s)
 {
     const p4_config *c = s->c;
@@ -194,8 +224,15 @@ static void report(const cmp_run *s)
     if (!strcmp(c->ch_type, "model"))
         printf("host board   C2M loss model %.2f dB at %.4g GHz, %.0f mm, at both ends\n", c->il_nyquist_db, c->baud_gbd / 2,
                c->length_mm);
+    else if (!strcmp(c->ch_type, "touchstone"))
+        printf("host board   %s (length x %g, + %g dB in series): IL %.2f dB at %.4g GHz, at both ends\n", c->ch_file, c->length_scale,
+               c->ch_extra_loss_db, s->host_il_db, c->baud_gbd / 2);
     else printf("host board   %s %s at both ends\n", c->ch_type, c->ch_file);
-    printf("host SerDes  TX FFE %lld taps; RX %s, %lld-tap FFE (%lld pre), %lld-tap DFE%s\n", (long long)c->n_tx_ffe,
+    if (c->tx_ami_model[0] || c->rx_ami_model[0]) /* IBIS-AMI host models (ami.h) */
+        printf("host SerDes  TX %s; RX %s%s\n", c->tx_ami_model[0] ? c->tx_ami_model : "native FFE",
+               c->rx_ami_model[0] ? c->rx_ami_model : "native", c->rx_ami_model[0] ? " + rx.dfe.taps DFE" : "");
+    else
+        printf("host SerDes  TX FFE %lld taps; RX %s, %lld-tap FFE (%lld pre), %lld-tap DFE%s\n", (long long)c->n_tx_ffe,
            c->ctle_enable ? "CTLE" : "no CTLE", (long long)c->ffe_taps, (long long)c->ffe_precursors, (long long)c->dfe_taps,
            c->dsp_enable ? ", bit-true DSP" : "");
     printf("optics       %s %.0f nm, %.0f m %s, %lld connectors; received OMA %.2f dBm (retimed line)\n",
@@ -260,13 +297,19 @@ static void report(const cmp_run *s)
         char v[CMP_NARCH][64];
         for (int a = 0; a < CMP_NARCH; a++) budget_cell(v[a], sizeof v[a], &s->r[a].il, s->r[a].have_il, "dB", 1);
         row3("largest host loss [Nyquist]", v[0], v[1], v[2]);
+        for (int a = 0; a < CMP_NARCH; a++) margin_cell(v[a], sizeof v[a], &s->r[a].il, s->r[a].have_il, s->host_il_db, 1);
+        row3("  host-loss margin [dB]", v[0], v[1], v[2]);
         if (s->opt_key) {
             int oma = !strcmp(c->cmp_optical_budget, "oma");
             for (int a = 0; a < CMP_NARCH; a++)
                 budget_cell(v[a], sizeof v[a], &s->r[a].opt, s->r[a].have_opt, oma ? "dBm" : "m", !oma);
             row3(oma ? "smallest received OMA" : "longest fiber", v[0], v[1], v[2]);
+            for (int a = 0; a < CMP_NARCH; a++)
+                margin_cell(v[a], sizeof v[a], &s->r[a].opt, s->r[a].have_opt, oma ? s->nominal_oma_dbm : c->fiber_length_m, !oma);
+            row3(oma ? "  received-OMA margin [dB]" : "  fiber-length margin [m]", v[0], v[1], v[2]);
         }
-        if (strcmp(c->ch_type, "model")) printf("(the host-loss budget needs channel.type model)\n");
+        if (!s->il_by_extra && strcmp(c->ch_type, "model")) printf("(the host-loss budget needs a loss-model or Touchstone board)\n");
+        printf("(margin: how far the configured value may move before the target is missed; > or <: the search's bound)\n");
     }
     printf("\nlatency per block (ns; one way, host TX data to host RX data)\n");
     for (int a = 0; a < CMP_NARCH; a++) {
@@ -290,11 +333,17 @@ static void report(const cmp_run *s)
 
 /* ---- JSON ---- */
 
-static void json_budget(FILE *f, const p4_budget *b)
+/* A budget with its margin to the nominal value (margin_db: in the key's unit; with "end" not
+ * "found" it is a bound, as the value is). */
+static void json_budget(FILE *f, const p4_budget *b, double nominal, int larger_is_better)
 {
     static const char *const ends[] = {"found", "passes_whole_range", "fails_whole_range"};
     fprintf(f, "{\"end\": \"%s\", \"value\": ", ends[b->end]);
     p4_json_num(f, b->value);
+    fprintf(f, ", \"nominal\": ");
+    p4_json_num(f, nominal);
+    fprintf(f, ", \"margin\": ");
+    p4_json_num(f, margin_of(b->value, nominal, larger_is_better));
     fprintf(f, ", \"points\": [");
     for (int i = 0; i < b->n; i++) {
         fprintf(f, "%s[", i ? ", " : "");
@@ -362,9 +411,13 @@ static void json_out(FILE *f, void *v)
             fprintf(f, "%s\n       {\"block\": \"%s\", \"pj_bit\": %.6g, \"w_lane\": %.6g, \"source\": \"%s\"}", i ? "," : "",
                     r->pw.row[i].block, r->pw.row[i].pj_bit, r->pw.row[i].w_lane, r->pw.row[i].source);
         fprintf(f, "]}");
-        if (r->have_il) fprintf(f, ",\n     \"budget_host_il_db\": "), json_budget(f, &r->il);
-        if (r->have_opt) fprintf(f, ",\n     \"budget_%s\": ", !strcmp(s->c->cmp_optical_budget, "oma") ? "rx_oma_dbm" : "fiber_length_m"),
-                         json_budget(f, &r->opt);
+        int oma = !strcmp(s->c->cmp_optical_budget, "oma");
+        if (r->have_il) fprintf(f, ",\n     \"budget_host_il_db\": "), json_budget(f, &r->il, s->host_il_db, 1);
+        if (r->have_opt) fprintf(f, ",\n     \"budget_%s\": ", oma ? "rx_oma_dbm" : "fiber_length_m"),
+                         json_budget(f, &r->opt, oma ? s->nominal_oma_dbm : s->c->fiber_length_m, !oma);
+        if (r->have_il) fprintf(f, ",\n     \"margin_host_il_db\": "), p4_json_num(f, margin_of(r->il.value, s->host_il_db, 1));
+        if (r->have_opt && oma) fprintf(f, ",\n     \"margin_rx_oma_db\": "), p4_json_num(f, margin_of(r->opt.value, s->nominal_oma_dbm, 0));
+        fprintf(f, ",\n     \"target_met\": %s", r->hi < s->c->target_ber ? "true" : "false");
         fprintf(f, "}");
     }
     fprintf(f, "\n  ]\n}\n");
@@ -383,6 +436,7 @@ int cmd_compare(int argc, char **argv)
     s.opt_key = !strcmp(cfg.cmp_optical_budget, "oma") ? "optics.rx.oma_dbm"
               : !strcmp(cfg.cmp_optical_budget, "length") ? "optics.fiber.length_m" : NULL;
     if (s.opt_key && !strcmp(s.opt_key, "optics.rx.oma_dbm")) cfg.rx_power_dbm = NAN; /* the search sets the OMA */
+    s.il_by_extra = !strcmp(cfg.ch_type, "touchstone");
     double t0 = now_s();
     int fail = 0;
     for (int a = 0; !fail && a < CMP_NARCH; a++) {
@@ -407,15 +461,18 @@ int cmd_compare(int argc, char **argv)
         for (int a = 0; !fail && a < CMP_NARCH; a++)
             if (s.r[a].budget_failed) fail = 1, p4_error(P4_EINVAL, "%s", s.r[a].budget_err);
     }
+    if (!strcmp(cfg.ch_type, "model")) s.host_il_db = cfg.il_nyquist_db; /* the key the search moves */
     s.seconds = now_s() - t0;
     if (!fail) {
         report(&s);
         if (s.json) fail = cli_write_atomic(s.json, json_out, &s);
     } else
         cli_fail();
+    int missed = 0; /* --fail-on-target: every architecture's end-to-end BER must read "met" */
     for (int a = 0; a < CMP_NARCH; a++) {
+        missed |= !(s.r[a].hi < cfg.target_ber);
         for (int k = 0; k < P4_ARCH_MAX_SEG; k++) p4_link_destroy(s.r[a].link[k]);
         p4_chain_counts_free(&s.r[a].cc);
     }
-    return fail ? 1 : 0;
+    return fail ? 1 : missed && cli_fail_on_target ? CLI_EXIT_TARGET : 0;
 }

@@ -20,16 +20,17 @@
     "                        worker threads (sim.threads; 0 = one per core); the result does not depend on it\n"
 #define COMMON "--set=", "--symbols=", "--seed=", "-j=", "--threads="
 
-static const char *const o_run[] = {COMMON, "--json=", "--plot=", "--until-errors=", "--max-seconds=",
+static const char *const o_run[] = {COMMON, "--fail-on-target", "--json=", "--plot=", "--until-errors=", "--max-seconds=",
                                     "--checkpoint=", "--checkpoint-every=", "--resume=", NULL};
-static const char *const o_stat[] = {COMMON, "--json=", "--plot=", NULL};
-static const char *const o_sweep[] = {COMMON, "--vary=", "--engine=", "--csv=", "--json=", "--plot=", NULL};
-static const char *const o_compare[] = {COMMON, "--json=", "--no-budget", NULL};
+static const char *const o_stat[] = {COMMON, "--fail-on-target", "--json=", "--plot=", NULL};
+static const char *const o_sweep[] = {COMMON, "--fail-on-target", "--vary=", "--engine=", "--csv=", "--json=", "--plot=", NULL};
+static const char *const o_compare[] = {COMMON, "--fail-on-target", "--json=", "--no-budget", NULL};
 static const char *const o_module[] = {COMMON, "--json=", "--arch=", "--lane=", "--population=", "--exact", NULL};
+static const char *const o_com[] = {"--fext=", "--next=", "--params=", "--json=", "--plot=", "-j=", NULL};
 static const char *const o_jtol[] = {COMMON, "--freqs-mhz=", "--json=", NULL};
 static const char *const o_sens[] = {COMMON, "--step=", "--json=", NULL};
 static const char *const o_tdecq[] = {COMMON, "--json=", NULL};
-static const char *const o_channel[] = {"--json", "--port-order=", NULL};
+static const char *const o_channel[] = {"--json", "--port-order=", "--baud-gbd=", "--passivity-tol=", NULL};
 static const char *const o_prbs[] = {"--symbols=", NULL};
 static const char *const o_none[] = {NULL};
 static const char *const o_vectors[] = {"--block=", "--out=", "--channels=", "--config=", "--seed=",
@@ -103,6 +104,19 @@ static const cli_command commands[] = {
      "  --json OUT            the module (and the population) as JSON\n"
      "example: pam4sim module --arch lpo --population 1000\n",
      o_module},
+    {"com", "Channel Operating Margin (IEEE 802.3 Annex 93A/178A) of a thru channel and its aggressors",
+     "usage: pam4sim com THRU.s4p [--fext F.s4p]... [--next N.s4p]... [--params 8023dj-kr|8023ck-kr|FILE.yaml]\n"
+     "                   [-j N] [--json OUT] [--plot DIR]\n\n"
+     "The standard's procedure: the channel with the package model at both ends, the TX FFE and CTLE grid\n"
+     "searched by the figure of merit, the RX FFE (MMSE) and DFE, the noise terms and the exact PAM4 ISI and\n"
+     "crosstalk distributions; COM = 20 log10(A_s / A_ni) at DER0, with pass/fail at the set's threshold.\n\n"
+     "  --fext F, --next N    crosstalk aggressor files (repeatable)\n"
+     "  --params SET|FILE     8023dj-kr (default), 8023ck-kr, or your own table (same keys)\n"
+     "  -j N                  threads (the result does not depend on N)\n"
+     "  --json OUT            the result, every noise term and the chosen settings as JSON\n"
+     "  --plot DIR            the equalized pulse and the noise tail with A_s and A_ni (PNG and SVG)\n"
+     "example: pam4sim com build/channels/CA_19p75dB_thru.s4p --params 8023ck-kr\n",
+     o_com},
     {"jtol", "jitter tolerance of the DSP receiver: the largest SJ (UI) met at each frequency",
      "usage: pam4sim jtol [FILE.yaml] [--set key=value]... [--freqs-mhz f1,f2,...] [--symbols N] [-j N] [--json OUT]\n\n"
      "For each SJ frequency, the largest SJ amplitude (UI peak, 0.01 .. 8) at which the link with its\n"

@@ -246,3 +246,58 @@ int cli_plot_sweep(const char *dir, const char *key, int n, const double *x, con
     free(y);
     return rc;
 }
+
+/* COM: the equalized victim's cursors and the lower tail of interference and noise, worst case. */
+int cli_plot_com(const char *dir, const p4_com_result *r, double der0)
+{
+    if (cli_plot_dir(dir)) return 1;
+    const p4_com_case *c = &r->c[r->worst_case];
+    PLFLT x[P4_COM_PLOT_CURSORS], y[P4_COM_PLOT_CURSORS], lo = 0, hi = 0;
+    for (int i = 0; i < P4_COM_PLOT_CURSORS; i++) {
+        x[i] = i - P4_COM_PLOT_PRE, y[i] = 1e3 * c->cursors_v[i];
+        lo = fmin(lo, y[i]), hi = fmax(hi, y[i]);
+    }
+    int rc = 0;
+    char t[128];
+    for (int fmt = 0; fmt < PLOT_FORMATS; fmt++) {
+        plot_begin(dir, "com_pulse", fmt, "COM: equalized pulse at t_s (TX FFE, CTLE, RX FFE; before the DFE)", "cursor [UI]",
+                   "cursor value [mV]", x[0] - 1, x[P4_COM_PLOT_CURSORS - 1] + 1, lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo), 0, 1, 0);
+        plcol0(C_DATA);
+        for (int i = 0; i < P4_COM_PLOT_CURSORS; i++) {
+            PLFLT sx[2] = {x[i], x[i]}, sy[2] = {0, y[i]};
+            plline(2, sx, sy);
+        }
+        plpoin(P4_COM_PLOT_CURSORS, x, y, 4);
+        plot_item it[1] = {{"equalized cursors (worst package case)", C_DATA, 1, 1, 4}};
+        plot_legend(1, it, PL_POSITION_TOP | PL_POSITION_RIGHT, 0.85);
+        rc |= plot_end();
+    }
+    PLFLT ty[P4_COM_PLOT_TAIL], tp[P4_COM_PLOT_TAIL];
+    double floor = fmin(log10(der0) - 3, -8);
+    for (int i = 0; i < P4_COM_PLOT_TAIL; i++) ty[i] = 1e3 * c->tail_y_v[i], tp[i] = plot_lg(c->tail_p[i], floor);
+    for (int fmt = 0; fmt < PLOT_FORMATS; fmt++) {
+        snprintf(t, sizeof t, "COM %.2f dB: lower tail of interference and noise", c->com_db);
+        plot_begin(dir, "com_tail", fmt, t, "y [mV]", "P(N <= y)", ty[0], 0, floor, 0, 1, 3, 0);
+        plcol0(C_DATA);
+        plwidth(2);
+        plline(P4_COM_PLOT_TAIL, ty, tp);
+        plwidth(1);
+        PLFLT dx[2] = {ty[0], 0}, dy[2] = {log10(der0), log10(der0)};
+        plcol0(C_TARGET);
+        pllsty(2);
+        plline(2, dx, dy);
+        PLFLT ax[2] = {-1e3 * c->a_ni_v, -1e3 * c->a_ni_v}, ay[2] = {floor, 0};
+        plline(2, ax, ay);
+        pllsty(1);
+        PLFLT sx[2] = {-1e3 * c->a_s_v, -1e3 * c->a_s_v};
+        plcol0(C_DATA2);
+        plline(2, sx, ay);
+        char l1[64], l2[64];
+        snprintf(l1, sizeof l1, "DER0 %.2g and -A_ni %.3f mV", der0, 1e3 * c->a_ni_v);
+        snprintf(l2, sizeof l2, "-A_s %.3f mV", 1e3 * c->a_s_v);
+        plot_item it[3] = {{"P(N <= y)", C_DATA, 1, 2, 0}, {l1, C_TARGET, 2, 1, 0}, {l2, C_DATA2, 1, 1, 0}};
+        plot_legend(3, it, PL_POSITION_TOP | PL_POSITION_LEFT, 0.85);
+        rc |= plot_end();
+    }
+    return rc;
+}

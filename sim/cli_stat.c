@@ -79,6 +79,7 @@ int cmd_stat(int argc, char **argv)
            (double)(t2.tv_sec - t1.tv_sec) + 1e-9 * (double)(t2.tv_nsec - t1.tv_nsec));
     if (o.json) rc = cli_write_atomic(o.json, json_out, &o);
     if (o.plot) rc |= cli_plot_stat(o.plot, l, &r, &cfg);
+    if (!rc && cli_fail_on_target && !(r.ber <= cfg.target_ber)) rc = CLI_EXIT_TARGET;
     p4_stat_free(&r);
     p4_link_destroy(l);
     return rc;

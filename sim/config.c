@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-typedef enum { T_DBL, T_INT, T_BOOL, T_STR, T_ENUM, T_DLIST, T_ILIST, T_SLIST, T_PATH } ktype;
+typedef enum { T_DBL, T_INT, T_BOOL, T_STR, T_ENUM, T_DLIST, T_ILIST, T_SLIST, T_PATH, T_AMAP } ktype;
 
 typedef struct {
     const char *key;
@@ -40,6 +40,8 @@ typedef struct {
 #define DLIST(k, f, n, mx, lo, hi, d, h) {k, T_DLIST, O(f), O(n), mx, lo, hi, 0, NULL, d, h}
 #define ILIST(k, f, n, mx, lo, hi, d, h) {k, T_ILIST, O(f), O(n), mx, lo, hi, 0, NULL, d, h}
 #define SLIST(k, f, n, mx, d, h) {k, T_SLIST, O(f), O(n), mx, 0, 0, 0, NULL, d, h}
+/* a mapping of free names to values (an IBIS-AMI model's parameters), stored as "name=value" */
+#define AMAP(k, f, n, h) {k, T_AMAP, O(f), O(n), P4_AMI_MAX_PARAMS, 0, 0, 0, NULL, "{}", h}
 
 static const kdef keys[] = {
     DBL("sim.baud_gbd", baud_gbd, 1, 500, "106.25", "symbol rate [GBd] (200G/lane KP4: 106.25; with inner FEC: 113.4375)"),
@@ -62,6 +64,11 @@ static const kdef keys[] = {
     DBL("tx.jitter.sj_ps", sj_ps, 0, 1000, "0", "sinusoidal jitter amplitude, peak [ps] (above 0.49 UI only with rx.dsp.enable, as a delay)"),
     DBL("tx.jitter.sj_mhz", sj_mhz, 0, 1e6, "0", "sinusoidal jitter frequency [MHz]"),
     DBL("tx.jitter.dcd_ps", dcd_ps, 0, 4, "0.376", "even/odd duty-cycle distortion, peak-to-peak [ps] (2 x COM A_DD)"),
+    PATH("tx.ami.model", tx_ami_model, "\"\"", "IBIS-AMI transmitter model (.so) of the host SerDes, through its AMI_Init: it replaces tx.ffe_taps (\"\": the native TX FFE)"),
+    PATH("tx.ami.ami_file", tx_ami_file, "\"\"", ".ami parameter file of tx.ami.model (\"\": the model's file name with .ami)"),
+    BOOL("tx.ami.isolate", tx_ami_isolate, "true", "run the model in a child process of its own: a crash is an error naming the model and the call, not the end of pam4sim"),
+    DBL("tx.ami.timeout_s", tx_ami_timeout_s, 0, 1e6, "600", "isolated model: the longest one call (AMI_Init, AMI_GetWave, AMI_Close) may take before its process is stopped and the call fails [s] (0: no limit)"),
+    AMAP("tx.ami.params", tx_ami_params, n_tx_ami_params, "the model's In/InOut parameters by name (tx.ami.params.NAME=VALUE), checked against the .ami file's Range/List/Increment/Corner"),
     ENUM("channel.type", ch_type, "none touchstone model taps", "model", "none, a Touchstone file, the analytic loss model, or symbol-spaced taps"),
     PATH("channel.file", ch_file, "\"\"", "Touchstone .s2p/.s4p file (type touchstone)"),
     ILIST("channel.port_order", port_order, n_port_order, 4, 1, 4, "[]", "in+, in-, out+, out- ports ([] = detect from the DC thru)"),
@@ -76,7 +83,9 @@ static const kdef keys[] = {
     DBL("channel.delay_ps_per_mm", delay_ps_per_mm, 1, 20, "6.5", "loss model: propagation delay [ps/mm] (PCB stripline 6-7)"),
     DBL("channel.reflection_coeff", reflection_coeff, -0.9, 0.9, "0", "loss model: echo amplitude relative to the thru (0: no reflection)"),
     DBL("channel.reflection_delay_ps", reflection_delay_ps, 0, 10000, "200", "loss model: echo delay after the main arrival [ps]"),
-    DBL("channel.taper_fraction", taper_fraction, 0, 0.5, "0.1", "Touchstone: raised-cosine roll-off over this top fraction of the file's band"),
+    DBL("channel.taper_fraction", taper_fraction, 0, 0.5, "0", "Touchstone: raised-cosine roll-off over this top fraction of the file's band (a file on a uniform grid from DC needs none)"),
+    DBL("channel.length_scale", length_scale, 0.05, 20, "1", "Touchstone: length factor k of the measured channel, a k-times longer line of the same construction (|H|^k, k x the unwrapped phase; the crosstalk paths get the same added section H^(k-1))"),
+    DBL("channel.extra_loss_db", ch_extra_loss_db, 0, 80, "0", "a loss-model section in series at the receiver (loss at baud/2 [dB], shape from channel.skin_fraction), on the channel and every crosstalk path"),
     ENUM("channel.position", ch_position, "tx rx both", "tx", "with optics.enable: the channel before the driver (tx), after the TIA (rx), or the same channel at both (a linear module between two host boards)"),
     DBL("channel.impulse_max_ui", impulse_max_ui, 8, 8192, "512", "longest impulse response kept [UI]"),
     DBL("channel.reference_ohm", reference_ohm, 1, 1000, "50", "reference resistance the S-parameters are renormalized to [ohm]"),
@@ -164,8 +173,14 @@ static const kdef keys[] = {
     DBL("rx.cdr.initial_phase_ui", cdr_initial_phase_ui, -0.5, 0.5, "0", "CDR phase at the start of acquisition, from the nominal sampling phase [UI]"),
     INT("rx.cdr.acquire_symbols", cdr_acquire, 0, 1000000, "16384", "acquisition (before counting) with the bandwidth raised by rx.cdr.acquire_gear [UI]"),
     DBL("rx.cdr.acquire_gear", cdr_gear, 1, 64, "8", "bandwidth multiplier during acquisition"),
+    DBL("rx.cdr.lock_snr_db", cdr_lock_snr_db, 0, 40, "12", "lock detector: slicer SNR over 1024 UI below which the CDR re-acquires the phase by an eye scan [dB] (0: off; a closed eye reads 10-12) [U]"),
     INT("rx.mlse.memory", mlse_memory, 0, 2, "0", "MLSE memory in symbols (0: off; needs rx.dfe.taps = memory: the 1 + aD (+ bD^2) target; DSP only)"),
     INT("rx.mlse.traceback_symbols", mlse_traceback, 1, 256, "32", "MLSE traceback depth [UI]"),
+    PATH("rx.ami.model", rx_ami_model, "\"\"", "IBIS-AMI receiver model (.so) of the host SerDes, through its AMI_Init: it replaces the CTLE and RX FFE; rx.dfe.taps stands for its DFE (\"\": the native receiver)"),
+    PATH("rx.ami.ami_file", rx_ami_file, "\"\"", ".ami parameter file of rx.ami.model (\"\": the model's file name with .ami)"),
+    BOOL("rx.ami.isolate", rx_ami_isolate, "true", "run the model in a child process of its own (as tx.ami.isolate)"),
+    DBL("rx.ami.timeout_s", rx_ami_timeout_s, 0, 1e6, "600", "isolated model: the longest one call may take [s] (as tx.ami.timeout_s)"),
+    AMAP("rx.ami.params", rx_ami_params, n_rx_ami_params, "the model's In/InOut parameters by name (rx.ami.params.NAME=VALUE), checked against the .ami file"),
     ENUM("fec.mode", fec_mode, "none kp4 kp4_inner", "none", "FEC on real encoded data: none (tx.pattern), KP4 RS(544,514), or KP4 + Clause 177 inner code"),
     INT("fec.interleave", fec_interleave, 1, 4, "2", "KP4 codewords interleaved symbol by symbol (200G/lane: 2)"),
     INT("fec.inner_flips", fec_inner_flips, 0, 8, "4", "inner code Chase-II: least reliable bits tried (2^n patterns; 0: hard decoding)"),
@@ -284,6 +299,8 @@ p4_status p4_config_number(const p4_config *c, const char *key, double *v, doubl
     return P4_OK;
 }
 
+int p4_config_has_key(const char *key) { return find_key(key) != NULL; }
+
 static int is_prefix(const char *path)
 {
     size_t n = strlen(path);
@@ -359,7 +376,28 @@ static p4_status set_scalar(p4_config *c, const kdef *k, const char *txt, const 
     case T_SLIST:
         snprintf(base + (size_t)idx * P4_PATH_MAX, P4_PATH_MAX, "%s", txt);
         return P4_OK;
+    case T_AMAP: break;
     }
+    return P4_OK;
+}
+
+/* One "name=value" of a T_AMAP key (a later value of a name replaces the earlier one). Names and
+ * values are checked against the model's .ami file when the link loads it. */
+static p4_status amap_set(p4_config *c, const kdef *k, const char *name, const char *val, const char *where)
+{
+    char (*e)[P4_AMI_PARAM_MAX] = (char (*)[P4_AMI_PARAM_MAX])((char *)c + k->off);
+    int64_t *cnt = (int64_t *)((char *)c + k->count_off);
+    size_t nl = strlen(name);
+    if (!nl || strchr(name, '=') || nl + strlen(val) + 2 > P4_AMI_PARAM_MAX)
+        return p4_error(P4_EINVAL, "%s: key '%s.%s': a parameter name and value of at most %d characters", where, k->key, name,
+                        P4_AMI_PARAM_MAX - 2);
+    int64_t i = 0;
+    while (i < *cnt && !(strncmp(e[i], name, nl) == 0 && e[i][nl] == '=')) i++;
+    if (i == *cnt) {
+        if (*cnt == k->maxn) return p4_error(P4_EINVAL, "%s: key '%s': at most %d parameters", where, k->key, k->maxn);
+        (*cnt)++;
+    }
+    snprintf(e[i], P4_AMI_PARAM_MAX, "%s=%s", name, val);
     return P4_OK;
 }
 
@@ -397,6 +435,19 @@ static p4_status set_node(p4_config *c, const kdef *k, struct fy_node *n, const 
     if (file) snprintf(where, sizeof where, "%s:%d", file, node_line(n));
     else snprintf(where, sizeof where, "--set");
     char tmp[P4_PATH_MAX];
+    if (k->type == T_AMAP) {
+        if (!fy_node_is_mapping(n)) return p4_error(P4_EPARSE, "%s: key '%s' must be a mapping of parameter names to values", where, k->key);
+        void *it = NULL;
+        struct fy_node_pair *pr;
+        while ((pr = fy_node_mapping_iterate(n, &it))) {
+            struct fy_node *kn = fy_node_pair_key(pr), *vn = fy_node_pair_value(pr);
+            if (!kn || !vn || !fy_node_is_scalar(kn) || !fy_node_is_scalar(vn))
+                return p4_error(P4_EPARSE, "%s: key '%s': each entry is NAME: VALUE", where, k->key);
+            p4_status st = amap_set(c, k, fy_node_get_scalar0(kn), fy_node_get_scalar0(vn), where);
+            if (st) return st;
+        }
+        return P4_OK;
+    }
     if (is_list(k)) {
         int64_t *cnt = (int64_t *)((char *)c + k->count_off);
         if (fy_node_is_scalar(n)) { /* a single value is a one-element list */
@@ -501,12 +552,17 @@ p4_status p4_config_set(p4_config *c, const char *as)
     char key[256];
     snprintf(key, sizeof key, "%.*s", (int)(eq - as), as);
     const kdef *k = find_key(key);
+    const char *val = eq + 1;
+    for (size_t i = 0; !k && i < NKEYS; i++) { /* tx.ami.params.NAME=VALUE */
+        size_t L = strlen(keys[i].key);
+        if (keys[i].type == T_AMAP && !strncmp(key, keys[i].key, L) && key[L] == '.')
+            return amap_set(c, &keys[i], key + L + 1, val, "--set");
+    }
     if (!k) {
         char dym[128];
         return p4_error(P4_EINVAL, "--set: unknown key '%s'%s (run 'pam4sim config' for every key)", key,
                         did_you_mean(key, dym, sizeof dym));
     }
-    const char *val = eq + 1;
     struct fy_document *d = fy_document_build_from_string(NULL, *val ? val : "\"\"", FY_NT);
     if (!d || !fy_document_root(d)) {
         fy_document_destroy(d);
@@ -549,6 +605,11 @@ p4_status p4_config_validate(const p4_config *c)
         return p4_error(P4_EINVAL, "key 'rx.mlse.memory' needs rx.dsp.enable = true");
     if (!isnan(c->rx_power_dbm) && !isnan(c->rx_oma_dbm))
         return p4_error(P4_EINVAL, "keys 'optics.rx.power_dbm' and 'optics.rx.oma_dbm' both set: give one (the other auto)");
+    if (c->length_scale != 1 && strcmp(c->ch_type, "touchstone"))
+        return p4_error(P4_EINVAL, "key 'channel.length_scale' = %g needs channel.type touchstone (it scales a measured channel; the loss model's is channel.il_nyquist_db)",
+                        c->length_scale);
+    if (c->ch_extra_loss_db != 0 && !strcmp(c->ch_type, "none"))
+        return p4_error(P4_EINVAL, "key 'channel.extra_loss_db' = %g needs a channel (channel.type is none)", c->ch_extra_loss_db);
     if (!c->optics_enable && strcmp(c->ch_position, "tx"))
         return p4_error(P4_EINVAL, "key 'channel.position' = %s needs optics.enable = true (an electrical link's channel is its whole medium)",
                         c->ch_position);
@@ -563,6 +624,8 @@ p4_status p4_config_validate(const p4_config *c)
                         (long long)c->mod_n_tx_ffe, (long long)c->tx_ffe_main);
     if (c->lpo_n_drv_peaking < 1 || c->lpo_n_tia_peaking < 1)
         return p4_error(P4_EINVAL, "keys 'lpo.driver_peaking_db' and 'lpo.tia_peaking_db' need at least one setting");
+    if (c->rx_ami_model[0] && c->dsp_enable)
+        return p4_error(P4_EINVAL, "key 'rx.ami.model' is the host receiver: it cannot run with rx.dsp.enable = true (the bit-true DSP receiver)");
     if (!strcmp(c->tx_filter, "bessel") && c->tx_bandwidth_ghz <= 0)
         return p4_error(P4_EINVAL, "key 'tx.bandwidth_ghz' must be > 0 for tx.filter bessel");
     return P4_OK;
@@ -601,6 +664,18 @@ static void fmt_scalar(const p4_config *c, const kdef *k, int idx, char *out, si
 
 static void fmt_value(const p4_config *c, const kdef *k, char *out, size_t n, int json)
 {
+    if (k->type == T_AMAP) {
+        const char (*e)[P4_AMI_PARAM_MAX] = (const char (*)[P4_AMI_PARAM_MAX])((const char *)c + k->off);
+        int64_t cnt = *(const int64_t *)((const char *)c + k->count_off);
+        size_t j = (size_t)snprintf(out, n, "{");
+        for (int64_t i = 0; i < cnt && j < n; i++) {
+            const char *eq = strchr(e[i], '=');
+            int nl = (int)(eq - e[i]);
+            j += (size_t)snprintf(out + j, n - j, json ? "%s\"%.*s\": \"%s\"" : "%s%.*s: \"%s\"", i ? ", " : "", nl, e[i], eq + 1);
+        }
+        if (j < n) snprintf(out + j, n - j, "}");
+        return;
+    }
     if (!is_list(k)) {
         fmt_scalar(c, k, 0, out, n, json);
         return;
@@ -631,7 +706,7 @@ static void write_tree(const p4_config *c, FILE *f, int json, int with_help, int
 {
     const char *prev = "";
     int depth = 0;
-    char val[P4_MAX_XTALK * (P4_PATH_MAX + 8) + 64];
+    char val[P4_MAX_XTALK * (P4_PATH_MAX + 8) + P4_AMI_MAX_PARAMS * (P4_AMI_PARAM_MAX + 8) + 64];
     if (json) fprintf(f, "{");
     for (size_t i = 0; i < NKEYS; i++) {
         const kdef *k = &keys[i];

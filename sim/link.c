@@ -25,11 +25,14 @@ void p4_link_destroy(p4_link *l)
     free(l);
 }
 
-/* Channel response from a Touchstone file into r. A file of more than 4 ports (or with a lane map)
- * is a multi-lane file: the thru is lane channel.lane's, and xt_lane >= 0 asks instead for the
- * crosstalk from that lane (0-based) into it; *nlanes (when asked) gets the file's lane count. */
-static p4_status touchstone_into(p4_link *l, p4_fresp *r, const char *path, const int64_t *po, int have_po,
-                                 double *il_nyq, int64_t order_used[4], int xt_lane, int *nlanes)
+/* Channel response from a Touchstone file into r, raised to `power` (channel.length_scale: a line
+ * `power` times as long, |H|^k and k x the unwrapped phase). With sect non-NULL and power != 1,
+ * *sect receives the section that lengthening adds in series, H^(power-1), for the crosstalk paths
+ * (NULL when power is 1). il_nyq: the file's own loss at baud/2. A file of more than 4 ports (or with
+ * a lane map) is a multi-lane file: the thru is lane channel.lane's, and xt_lane >= 0 asks instead
+ * for the crosstalk from that lane (0-based) into it; *nlanes (when asked) gets the file's lanes. */
+static p4_status touchstone_into(p4_link *l, p4_fresp *r, const char *path, const int64_t *po, int have_po, double power,
+                                 double *il_nyq, int64_t order_used[4], p4_fresp **sect, int xt_lane, int *nlanes)
 {
     const p4_config *c = &l->cfg;
     p4_touchstone *ts = p4_touchstone_read(path);
@@ -60,7 +63,12 @@ static p4_status touchstone_into(p4_link *l, p4_fresp *r, const char *path, cons
     if (!st && !h) st = p4_error(P4_ENOMEM, "out of memory");
     if (!st) st = multi ? p4_touchstone_lane_sdd(ts, &lm, (int)c->lane - 1, xt_lane >= 0 ? xt_lane : (int)c->lane - 1, h)
                         : p4_touchstone_sdd21(ts, order, h);
-    if (!st) st = p4_fresp_from_samples(r, ts->freq_hz, h, ts->nfreq, l->cfg.taper_fraction);
+    if (!st) st = p4_fresp_from_samples_pow(r, ts->freq_hz, h, ts->nfreq, l->cfg.taper_fraction, power);
+    if (!st && sect && power != 1) {
+        *sect = p4_fresp_create(r->n, r->fs_hz);
+        st = *sect ? p4_fresp_from_samples_pow(*sect, ts->freq_hz, h, ts->nfreq, l->cfg.taper_fraction, power - 1)
+                   : p4_error(P4_ENOMEM, "out of memory");
+    }
     if (!st && il_nyq) *il_nyq = -p4_interp_db(ts->freq_hz, h, ts->nfreq, 0.5 / l->ui_s);
     if (!st && ts->freq_hz[ts->nfreq - 1] < 0.5 / l->ui_s) {
         char m[256];
@@ -143,6 +151,16 @@ static p4_status choose_eq(const p4_link *l, const double *p, int np, const doub
     return st;
 }
 
+/* A warning when channel.impulse_max_ui dropped a noticeable part of a response's energy. */
+static void warn_dropped(p4_link *l, const p4_impulse *imp, const char *what)
+{
+    if (imp->dropped < 1e-6) return;
+    char m[256];
+    snprintf(m, sizeof m, "channel.impulse_max_ui %.0f drops %.2g %% of the energy of %.160s's response", l->cfg.impulse_max_ui,
+             100 * imp->dropped, what);
+    link_warn(l, m);
+}
+
 /* Full-rate pulse response (amplitude-scaled) of an impulse h convolved with the rendered pulse (or
  * an optical line's identified pulse): a direct loop for a short pulse, FFTW for a long one (the
  * CTLE search convolves once per candidate). NULL when out of memory. */
@@ -218,17 +236,32 @@ p4_link *p4_link_create(const p4_config *cfg)
         if (bw > 0) p4_fresp_gaussian(txf, bw);
     } else if (!st && !strcmp(c->tx_filter, "bessel"))
         st = p4_fresp_bessel(txf, 4, c->tx_bandwidth_ghz * 1e9);
-    /* channel */
+    /* channel; sect: what channel.length_scale and channel.extra_loss_db put in series at the
+     * receiver, which every crosstalk path also passes (so each aggressor keeps its ratio to the
+     * thru at every frequency) */
     l->info.channel_il_nyquist_db = 0;
+    p4_fresp *sect = NULL;
     if (!st && !strcmp(c->ch_type, "touchstone"))
-        st = touchstone_into(l, ch, c->ch_file, c->port_order, c->n_port_order == 4, &l->info.channel_il_nyquist_db,
-                             thru_order, -1, &file_lanes);
+        st = touchstone_into(l, ch, c->ch_file, c->port_order, c->n_port_order == 4, c->length_scale,
+                             &l->info.channel_il_file_db, thru_order, &sect, -1, &file_lanes);
     else if (!st && !strcmp(c->ch_type, "model"))
         st = p4_fresp_loss_model(ch, c->il_nyquist_db, c->skin_fraction, fN, c->length_mm * c->delay_ps_per_mm * 1e-12,
                                  c->reflection_coeff, c->reflection_delay_ps * 1e-12);
     else if (!st && !strcmp(c->ch_type, "taps"))
         p4_fresp_taps(ch, c->ch_taps, (int)c->n_ch_taps, l->ui_s);
-    if (!st && strcmp(c->ch_type, "touchstone")) l->info.channel_il_nyquist_db = -p4_fresp_db_at(ch, fN);
+    if (!st && c->ch_extra_loss_db > 0 && strcmp(c->ch_type, "none")) {
+        p4_fresp *e = p4_fresp_create(n, l->fs_hz);
+        st = e ? p4_fresp_loss_model(e, c->ch_extra_loss_db, c->skin_fraction, fN, 0, 0, 0) : p4_error(P4_ENOMEM, "out of memory");
+        if (!st) p4_fresp_mul(ch, e);
+        if (!st && sect) p4_fresp_mul(sect, e), p4_fresp_free(e);
+        else if (!st) sect = e;
+        else p4_fresp_free(e);
+    }
+    if (!st) {
+        int ts = !strcmp(c->ch_type, "touchstone");
+        l->info.channel_scaled = ts && (c->length_scale != 1 || c->ch_extra_loss_db > 0);
+        l->info.channel_il_nyquist_db = ts && !l->info.channel_scaled ? l->info.channel_il_file_db : -p4_fresp_db_at(ch, fN);
+    }
     if (!st) {
         l->info.il_n = P4_IL_POINTS;
         for (int i = 0; i < P4_IL_POINTS; i++) {
@@ -238,6 +271,8 @@ p4_link *p4_link_create(const p4_config *cfg)
         }
     }
     if (!st && c->noise_filter_ghz > 0) p4_fresp_butterworth(rxf, 4, c->noise_filter_ghz * 1e9);
+    /* IBIS-AMI host SerDes models (sim/ami_flow.c): their Init-flow responses join the chain */
+    if (!st) st = p4_ami_link_apply(&l->cfg, txf, ch, rxf, &l->info.ami_tx, &l->info.ami_rx);
     /* channel bulk delay: peak of the channel's own impulse response */
     if (!st) {
         p4_fresp_impulse(ch, full);
@@ -297,9 +332,11 @@ p4_link *p4_link_create(const p4_config *cfg)
     p4_fresp *xt[P4_MAX_XTALK] = {0};
     l->nxt = (int)c->n_xt_files;
     for (int i = 0; !st && i < l->nxt; i++) {
-        xt[i] = p4_fresp_copy(txf);
-        st = touchstone_into(l, xt[i], c->xt_files[i], thru_order, 1, NULL, NULL, -1, NULL);
-        if (!st) p4_fresp_mul(xt[i], rxf);
+        xt[i] = p4_fresp_create(n, l->fs_hz); /* the file's response replaces the grid's: filters after */
+        st = xt[i] ? touchstone_into(l, xt[i], c->xt_files[i], thru_order, 1, 1, NULL, NULL, NULL, -1, NULL)
+                   : p4_error(P4_ENOMEM, "out of memory");
+        if (!st && sect) p4_fresp_mul(xt[i], sect);
+        if (!st) p4_fresp_mul(xt[i], txf), p4_fresp_mul(xt[i], rxf);
         l->xt_amp_v[i] = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v;
     }
     /* the other lanes of a multi-lane channel file, after the crosstalk files */
@@ -313,9 +350,10 @@ p4_link *p4_link_create(const p4_config *cfg)
     for (int a = 0, j = 0; !st && a < file_lanes && j < nlane_xt; a++) {
         if (a == c->lane - 1) continue;
         int i = l->nxt;
-        xt[i] = p4_fresp_copy(txf);
-        st = touchstone_into(l, xt[i], c->ch_file, thru_order, 1, NULL, NULL, a, NULL);
-        if (!st) p4_fresp_mul(xt[i], rxf);
+        xt[i] = p4_fresp_create(n, l->fs_hz);
+        st = xt[i] ? touchstone_into(l, xt[i], c->ch_file, thru_order, 1, 1, NULL, NULL, NULL, a, NULL) : p4_error(P4_ENOMEM, "out of memory");
+        if (!st && sect) p4_fresp_mul(xt[i], sect);
+        if (!st) p4_fresp_mul(xt[i], txf), p4_fresp_mul(xt[i], rxf);
         l->xt_amp_v[i] = c->n_lane_amplitude ? c->lane_amplitude_v[j] : c->amplitude_v;
         l->nxt++, j++;
     }
@@ -382,7 +420,7 @@ p4_link *p4_link_create(const p4_config *cfg)
             tmp = NULL;
             p4_fresp_impulse(sig, full);
             p4_impulse imp;
-            st = p4_impulse_truncate(full, n, TAIL_REL, 2 * (size_t)l->sps, max_len, &imp);
+            st = p4_impulse_truncate(full, n, TAIL_REL, 2 * (size_t)l->sps, max_len, (size_t)l->sps, &imp);
             if (st) break;
             int np;
             pulse = l->optm ? conv_pulse(imp.h, imp.len, opt_pulse, opt_len, 1.0, &np)
@@ -416,7 +454,7 @@ p4_link *p4_link_create(const p4_config *cfg)
             tmp->H[k] = sqrt(var_tx_fir * hr * hr * hc * hc + var_rx * hr * hr + var_rms);
         }
         p4_fresp_impulse(tmp, full);
-        st = p4_impulse_truncate(full, n, TAIL_REL, 0, max_len, &l->noise);
+        st = p4_impulse_truncate(full, n, TAIL_REL, 0, max_len, 1, &l->noise);
         /* the same PSD squared is the autocorrelation the statistical engine needs */
         for (size_t k = 0; !st && k <= n / 2; k++) tmp->H[k] *= tmp->H[k];
         if (!st) p4_fresp_impulse(tmp, full);
@@ -433,7 +471,8 @@ p4_link *p4_link_create(const p4_config *cfg)
     for (int i = 0; !st && i < l->nxt; i++) {
         p4_fresp_mul(xt[i], best_ctle);
         p4_fresp_impulse(xt[i], full);
-        st = p4_impulse_truncate(full, n, TAIL_REL, 2 * (size_t)l->sps, max_len, &l->xt[i]);
+        st = p4_impulse_truncate(full, n, TAIL_REL, 2 * (size_t)l->sps, max_len, (size_t)l->sps, &l->xt[i]);
+        if (!st) warn_dropped(l, &l->xt[i], i < c->n_xt_files ? c->xt_files[i] : c->ch_file);
         double amp = l->xt_amp_v[i];
         if (!st) l->xpulse[i] = conv_pulse(l->xt[i].h, l->xt[i].len, rect, rl1, amp, &l->xpulse_len[i]);
     }
@@ -460,6 +499,7 @@ p4_link *p4_link_create(const p4_config *cfg)
             int idx = (best.cursor + 1 + i) * l->sps + best.phase;
             in->post[i] = idx < l->pulse_len ? l->pulse[idx] / mc : 0;
         }
+        warn_dropped(l, &l->sig, "the channel");
         l->fir_len = l->sig.len;
         if (l->has_noise && l->noise.len > l->fir_len) l->fir_len = l->noise.len;
         for (int i = 0; i < l->nxt; i++)
@@ -493,7 +533,7 @@ p4_link *p4_link_create(const p4_config *cfg)
         }
         l->tail = (size_t)best.cursor + (size_t)c->ffe_taps + 32;
     }
-    p4_fresp_free(txf), p4_fresp_free(ch), p4_fresp_free(rxf), p4_fresp_free(tmp), p4_fresp_free(rx_ch);
+    p4_fresp_free(txf), p4_fresp_free(ch), p4_fresp_free(rxf), p4_fresp_free(tmp), p4_fresp_free(rx_ch), p4_fresp_free(sect);
     p4_fresp_free(sig), p4_fresp_free(ctle), p4_fresp_free(best_ctle);
     for (int i = 0; i < P4_MAX_XTALK; i++) p4_fresp_free(xt[i]);
     free(full), free(rp), free(pulse), free(best_pulse), free(rn_full), free(opt_pulse);

@@ -5,6 +5,10 @@
  */
 #include "link_impl.h"
 
+/* Below this Mueller-Mueller detector gain (per UI, outer level 1) the pulse has too little ISI for
+ * a baud-rate timing detector; channels that need equalizing give 0.5 - 1. */
+#define MM_KD_MIN 0.1
+
 
 /* Detector gain dE[e]/dphi per UI of the Mueller-Mueller detector, from the equalized pulse. */
 static double mm_detector_gain(const p4_link *l)
@@ -91,11 +95,23 @@ p4_status link_dsp_setup(p4_link *l)
         s.detector = !strcmp(c->cdr_detector, "mm") ? P4_CDR_MM : !strcmp(c->cdr_detector, "bangbang") ? P4_CDR_BANGBANG
                                                                                                          : P4_CDR_NONE;
         s.kd = s.detector == P4_CDR_BANGBANG ? bb_detector_gain(l) : mm_detector_gain(l);
+        if (s.detector == P4_CDR_MM && !(fabs(s.kd) >= MM_KD_MIN)) {
+            /* a pulse with (almost) no ISI: the baud-rate samples do not move with the phase inside
+             * the eye, so a Mueller-Mueller loop has nothing to steer by and drifts to the eye's edge */
+            char msg[200];
+            snprintf(msg, sizeof msg, "the Mueller-Mueller detector's gain is %.3g per UI (a pulse without ISI); the CDR uses "
+                     "the bang-bang detector on edge samples", s.kd);
+            link_warn(l, msg);
+            s.detector = P4_CDR_BANGBANG;
+            s.kd = bb_detector_gain(l);
+            snprintf(l->cfg.cdr_detector, sizeof l->cfg.cdr_detector, "bangbang");
+        }
         s.bandwidth_hz = c->cdr_bandwidth_mhz * 1e6, s.damping = c->cdr_damping, s.baud_hz = 1 / l->ui_s;
         s.kp = c->cdr_kp, s.ki = c->cdr_ki;
         s.latency = (int)c->cdr_latency;
         s.offset_ppm = c->cdr_offset_ppm, s.initial_phase_ui = c->cdr_initial_phase_ui;
         s.acquire = (long)c->cdr_acquire, s.gear = c->cdr_gear;
+        s.lock_snr_db = c->cdr_lock_snr_db;
         s.sj_amp_ui = c->sj_ps * 1e-12 / l->ui_s;
         s.sj_rad_per_ui = 2 * M_PI * c->sj_mhz * 1e6 * l->ui_s;
         s.mlse_memory = (int)c->mlse_memory, s.traceback = (int)c->mlse_traceback;
@@ -118,6 +134,24 @@ p4_status link_dsp_setup(p4_link *l)
         l->tail += sj + (size_t)c->mlse_traceback + (size_t)c->cdr_latency;
     }
     l->count_off = (l->warm + l->frame - 1) / l->frame * l->frame;
+    return P4_OK;
+}
+
+p4_status p4_link_set_clock(p4_link *l, double initial_phase_ui, double offset_ppm)
+{
+    if (!l->dsp) return p4_error(P4_EINVAL, "p4_link_set_clock: the link has no DSP receiver (rx.dsp.enable)");
+    if (!(initial_phase_ui >= -0.5 && initial_phase_ui <= 0.5) || !(offset_ppm >= -1000 && offset_ppm <= 1000))
+        return p4_error(P4_EINVAL, "p4_link_set_clock: phase %g UI (-0.5 .. 0.5) or offset %g ppm (-1000 .. 1000) out of range",
+                        initial_phase_ui, offset_ppm);
+    l->cfg.cdr_initial_phase_ui = l->dsp_setup.initial_phase_ui = initial_phase_ui;
+    l->cfg.cdr_offset_ppm = l->dsp_setup.offset_ppm = offset_ppm;
+    return P4_OK;
+}
+
+p4_status p4_link_set_seed(p4_link *l, int64_t seed)
+{
+    if (seed < 0) return p4_error(P4_EINVAL, "p4_link_set_seed: seed %lld must be >= 0", (long long)seed);
+    l->cfg.seed = seed;
     return P4_OK;
 }
 

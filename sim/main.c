@@ -3,7 +3,7 @@
  *   pam4sim [run] [FILE.yaml] [--set key=value]... [--symbols N] [--seed S] [-j N] [--json OUT]
  *   pam4sim config                 the full default, with comments and units
  *   pam4sim prbs NAME [--symbols N]
- *   pam4sim channel FILE.sNp [--json] [--port-order a,b,c,d]
+ *   pam4sim channel FILE.sNp [--json] [--port-order a,b,c,d] [--baud-gbd B] [--passivity-tol T]
  *   pam4sim COMMAND --help | --help | --version
  * The commands, their help and their options are one table (cli_help.c); every command's arguments
  * pass cli_args_parse first (unknown options, -jN, --opt=value). Errors: one line on stderr, exit
@@ -85,11 +85,13 @@ static void json_writer(FILE *f, void *v)
 /* Options of any command that take no value (the first pass must not take their next word). */
 static int is_flag(const char *opt)
 {
-    static const char *const flags[] = {"--help", "--no-budget", "--exact", NULL};
+    static const char *const flags[] = {"--help", "--no-budget", "--exact", "--fail-on-target", NULL};
     for (int i = 0; flags[i]; i++)
         if (!strcmp(opt, flags[i])) return 1;
     return 0;
 }
+
+int cli_fail_on_target;
 
 int cli_config(const char *cmd, int argc, char **argv, p4_config *cfg, cli_other_fn other, void *ctx)
 {
@@ -110,7 +112,9 @@ int cli_config(const char *cmd, int argc, char **argv, p4_config *cfg, cli_other
         if (a[0] != '-') continue;
         const char *key = !strcmp(a, "--symbols") ? "sim.symbols" : !strcmp(a, "--seed") ? "sim.seed"
                         : !strcmp(a, "-j") || !strcmp(a, "--threads") ? "sim.threads" : NULL;
-        if (!strcmp(a, "--set")) {
+        if (!strcmp(a, "--fail-on-target")) {
+            cli_fail_on_target = 1;
+        } else if (!strcmp(a, "--set")) {
             if (!val) {
                 fprintf(stderr, "pam4sim: %s: --set needs key=value\n", cmd);
                 return 2;
@@ -233,6 +237,9 @@ static int cmd_run(int argc, char **argv)
         rc = cli_write_atomic(json, json_writer, &r);
     }
     if (o.plot && lead) rc |= cli_plot_run(o.plot, l, &n, &cfg);
+    double lo, hi; /* --fail-on-target: "met" as the report says it, the 95 % interval below the target */
+    p4_clopper_pearson(n.bit_errors, n.bits, &lo, &hi);
+    if (!rc && cli_fail_on_target && ri.end != P4_RUN_STOPPED && !(hi < cfg.target_ber)) rc = CLI_EXIT_TARGET;
     p4_counts_free(&n);
     p4_link_destroy(l);
     if (!rc && ri.end == P4_RUN_STOPPED) rc = 128 + (g_signal ? (int)g_signal : SIGINT);
@@ -275,8 +282,21 @@ static int cmd_channel(int argc, char **argv)
 {
     const char *file = NULL;
     int json = 0, po[4] = {0};
+    p4_config dc;
+    p4_config_default(&dc);
+    double baud = dc.baud_gbd, tol = 1e-3;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) json = 1;
+        else if ((!strcmp(argv[i], "--baud-gbd") || !strcmp(argv[i], "--passivity-tol")) && i + 1 < argc) {
+            char *end;
+            double v = strtod(argv[i + 1], &end), lo = argv[i][2] == 'b' ? 1 : 0, hi = argv[i][2] == 'b' ? 500 : 1;
+            if (end == argv[i + 1] || *end || !(v > lo && v <= hi)) {
+                fprintf(stderr, "pam4sim: channel: %s must be a number in (%g, %g] (got '%s')\n", argv[i], lo, hi, argv[i + 1]);
+                return 2;
+            }
+            *(argv[i][2] == 'b' ? &baud : &tol) = v;
+            i++;
+        }
         else if (!strcmp(argv[i], "--port-order") && i + 1 < argc) {
             if (sscanf(argv[++i], "%d,%d,%d,%d", &po[0], &po[1], &po[2], &po[3]) != 4) {
                 fprintf(stderr, "pam4sim: --port-order needs four ports, e.g. 1,3,2,4\n");
@@ -313,9 +333,11 @@ static int cmd_channel(int argc, char **argv)
         printf("},\n \"return_loss_db\": {");
         for (int i = 0; i < 3; i++) printf("%s\"%g\": %.4f", i ? ", " : "", s.f_eval_ghz[i], s.rl_db[i]);
         printf("},\n \"max_singular_value\": %.6f, \"max_singular_value_ghz\": %.4g, \"passive\": %s,\n"
-               " \"noncausal_energy_ratio\": %.3e, \"causality_warning\": %s}\n",
+               " \"noncausal_energy_ratio\": %.3e, \"causality_warning\": %s",
                s.max_sv, s.max_sv_ghz, s.max_sv <= 1 ? "true" : "false", s.noncausal_ratio,
                s.causality_warning ? "true" : "false");
+        cli_channel_checks(stdout, 1, ts, &s, baud, tol);
+        printf("}\n");
     } else {
         printf("%s: %d ports, %zu points, %.4g .. %.4g GHz, reference %g ohm\n", file, ts->nports, ts->nfreq,
                s.fmin_ghz, s.fmax_ghz, ts->r_ref_ohm);
@@ -327,6 +349,7 @@ static int cmd_channel(int argc, char **argv)
                s.max_sv > 1 ? " (slightly non-passive)" : "");
         printf("causality    %.2e of the SDD21 impulse energy at negative time%s\n", s.noncausal_ratio,
                s.causality_warning ? "  WARNING: the data look non-causal" : "");
+        cli_channel_checks(stdout, 0, ts, &s, baud, tol);
     }
     p4_touchstone_free(ts);
     return 0;
@@ -366,7 +389,7 @@ static cmd_fn command_fn(const char *name)
                {"channel", cmd_channel}, {"fec", cmd_fec},         {"jtol", cmd_jtol},
                {"vectors", cmd_vectors}, {"tdecq", cmd_tdecq},     {"sensitivity", cmd_sensitivity},
                {"stat", cmd_stat},       {"sweep", cmd_sweep},     {"compare", cmd_compare},
-               {"module", cmd_module}};
+               {"module", cmd_module},   {"com", cmd_com}};
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         if (!strcmp(fns[i].name, name)) return fns[i].fn;
     return NULL;

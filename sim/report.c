@@ -25,8 +25,14 @@ void p4_report_link_text(FILE *f, const p4_config *c, const p4_link_info *in)
 {
     fprintf(f, "pam4sim %s  %s link, %.4g GBd PAM4 (%.4g Gb/s), %lld samples/UI, seed %lld\n", P4_VERSION,
             in->optical ? "optical" : "electrical", c->baud_gbd, 2 * c->baud_gbd, (long long)c->sps, (long long)c->seed);
-    if (!strcmp(c->ch_type, "touchstone"))
+    if (!strcmp(c->ch_type, "touchstone") && in->channel_scaled)
+        fprintf(f, "channel      %s: IL %.2f dB at %.4g GHz; scaled: length x %g, + %g dB loss model in series: IL %.2f dB\n",
+                c->ch_file, in->channel_il_file_db, c->baud_gbd / 2, c->length_scale, c->ch_extra_loss_db, in->channel_il_nyquist_db);
+    else if (!strcmp(c->ch_type, "touchstone"))
         fprintf(f, "channel      %s: IL %.2f dB at %.4g GHz\n", c->ch_file, in->channel_il_nyquist_db, c->baud_gbd / 2);
+    else if (c->ch_extra_loss_db > 0 && strcmp(c->ch_type, "none"))
+        fprintf(f, "channel      %s with + %g dB loss model in series: IL %.2f dB at %.4g GHz\n", c->ch_type, c->ch_extra_loss_db,
+                in->channel_il_nyquist_db, c->baud_gbd / 2);
     else if (!strcmp(c->ch_type, "model"))
         fprintf(f, "channel      loss model: IL %.2f dB at %.4g GHz (%.0f %% skin), %.0f mm\n", in->channel_il_nyquist_db,
                 c->baud_gbd / 2, 100 * c->skin_fraction, c->length_mm);
@@ -37,6 +43,7 @@ void p4_report_link_text(FILE *f, const p4_config *c, const p4_link_info *in)
     if (c->n_xt_files) fprintf(f, "crosstalk    %lld aggressors\n", (long long)c->n_xt_files);
     p4_report_optics_text(f, c, in);
     for (int i = 0; i < in->nwarn; i++) fprintf(f, "warning      %s\n", in->warn[i]);
+    p4_ami_report_text(f, &in->ami_tx, &in->ami_rx); /* IBIS-AMI models (sim/report_ami.c) */
     if (!isnan(in->g_dc_db)) fprintf(f, "ctle         g_dc %.0f dB, g_dc_hp %.0f dB\n", in->g_dc_db, in->g_dc_hp_db);
     else fprintf(f, "ctle         off\n");
     fprintf(f, "sampling     phase %.4f UI; MMSE SNR at the slicer %.2f dB\n", in->sample_phase_ui, in->mmse_snr_db);
@@ -94,6 +101,7 @@ void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p
     p4_config_write_json(c, f, 2);
     fprintf(f, ",\n  \"link\": {\n    \"channel_il_nyquist_db\": ");
     p4_json_num(f, in->channel_il_nyquist_db);
+    if (!strcmp(c->ch_type, "touchstone")) fprintf(f, ",\n    \"channel_il_file_db\": "), p4_json_num(f, in->channel_il_file_db);
     fprintf(f, ",\n    \"ctle_g_dc_db\": ");
     p4_json_num(f, in->g_dc_db);
     fprintf(f, ",\n    \"ctle_g_dc_hp_db\": ");
@@ -114,6 +122,7 @@ void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p
     for (int i = 0; i < P4_PULSE_POST; i++) fprintf(f, "%s", i ? ", " : ""), p4_json_num(f, in->post[i]);
     fprintf(f, "]}");
     p4_report_optics_json(f, c, in);
+    p4_ami_report_json(f, &in->ami_tx, &in->ami_rx); /* IBIS-AMI models, when used (sim/report_ami.c) */
     fprintf(f, ",\n    \"warnings\": [");
     for (int i = 0; i < in->nwarn; i++) fprintf(f, "%s\"%s\"", i ? ", " : "", in->warn[i]);
     fprintf(f, "]\n  },\n  \"results\": {\n");

@@ -87,10 +87,27 @@ static void conv_cursor(double **pa, double **pb, int n, int *lo, int *hi, doubl
     *pa = b, *pb = a;
 }
 
+/* The distribution of sum_k c[k] x_k into a or b (which one is returned): zero split over the two
+ * centre bins, then one cursor at a time. */
+static const double *pam4_pmf(const double *c, int nc, const double lv[4], double dv, int n, double *a, double *b,
+                              int *lo, int *hi)
+{
+    memset(a, 0, (size_t)n * sizeof *a);
+    a[n / 2 - 1] = a[n / 2] = 0.5;
+    *lo = n / 2 - 1, *hi = n / 2;
+    for (int k = 0; k < nc; k++) conv_cursor(&a, &b, n, lo, hi, c[k], lv, dv);
+    return a;
+}
+
+const double *p4_pam4_pmf(const double *c, int nc, const double lv[4], double dv, int n, double *buf, int *lo, int *hi)
+{
+    return pam4_pmf(c, nc, lv, dv, n, buf, buf + n, lo, hi);
+}
+
 /* Both tails of pmf (support [lo, hi]) after adding a Gaussian mixture: weights wt, means mu,
  * variances var (nw components). lt[k] = sum_u pmf[u] P(G <= x_k - x_u), ut[k] = ... P(G > ...):
  * each a kernel over d = u - k (resp. k - u) that is 1 or 0 beyond +-K, where prefix sums take over. */
-static p4_status tails(const double *pmf, int n, int lo, int hi, const double *wt, const double *mu, const double *var,
+p4_status p4_pmf_tails(const double *pmf, int n, int lo, int hi, const double *wt, const double *mu, const double *var,
                        int nw, double dv, double *lt, double *ut)
 {
     double span = 0;
@@ -299,11 +316,8 @@ static p4_status phase_compute(stat_job *job, int q, scratch *s)
                 else xt2 += cv * cv * sx2;
             }
         }
-        double *a = s->a, *b = s->b;
-        memset(a, 0, (size_t)n * sizeof *a);
-        a[n / 2 - 1] = a[n / 2] = 0.5;
-        int lo = n / 2 - 1, hi = n / 2;
-        for (int k = 0; k < nc; k++) conv_cursor(&a, &b, n, &lo, &hi, s->curs[k], t->lv, dv);
+        int lo, hi;
+        const double *a = pam4_pmf(s->curs, nc, t->lv, dv, n, s->a, s->b, &lo, &hi);
         /* the Gaussian part: one Gaussian, or the RJ mixture for a victim at +1 (class 0) and at
          * lv[2] (class 1); victims at -1 and lv[1] are their mirror images */
         double var_g = var_n + var_small;
@@ -315,7 +329,7 @@ static p4_status phase_compute(stat_job *job, int q, scratch *s)
                                var_g + rj2amp2 * sx2 * e2 * gq_rest, s->mw, s->mm, s->mv);
             else
                 s->mw[0] = 1, s->mm[0] = 0, s->mv[0] = var_g + var_rj, nw = 1;
-            p4_status st = tails(a, n, lo, hi, s->mw, s->mm, s->mv, nw, dv, t->lt + o, t->ut + o);
+            p4_status st = p4_pmf_tails(a, n, lo, hi, s->mw, s->mm, s->mv, nw, dv, t->lt + o, t->ut + o);
             if (st) return st;
         }
         for (int k = 0; k < no; k++) isi2 += s->cur[off[k]] * s->cur[off[k]] * sx2;

@@ -1,13 +1,14 @@
 #!/bin/sh
 # compare_cli.sh - `pam4sim compare` from the command line: the side-by-side report and its JSON
-# (three architectures, their segments, latency and power blocks), a budget search, and bad input
+# (three architectures, their segments, latency and power blocks), a budget search with its margins,
+# --fail-on-target's exit status, and bad input
 # refused with the key named and no file left behind.
 # usage: sh tests/compare_cli.sh build/pam4sim
 BIN=${1:-build/pam4sim}
 . "$(dirname "$0")/cli_lib.sh"
 
 # the comparison without budgets: report lines and JSON members
-"$BIN" compare --no-budget --symbols 30000 --json "$T/c.json" > "$T/c.txt" 2> "$T/c.err" || bad "compare exit $?"
+"$BIN" compare --no-budget --symbols 30000 --fail-on-target --json "$T/c.json" > "$T/c.txt" 2> "$T/c.err" || bad "compare exit $? (all meet the target)"
 for s in "DSP-retimed" "LPO" "LRO" "end-to-end pre-FEC BER" "post-FEC BER" "latency total" "power per 8-lane module" \
          "KP4 codeword accumulation" "module DSP transmit"; do has "$T/c.txt" "$s"; done
 [ "$(grep -c '"key": "' "$T/c.json")" -eq 3 ] && ok || bad "JSON: expected 3 architectures"
@@ -28,6 +29,21 @@ cmp -s "$T/j1.txt" "$T/j2.txt" && ok || bad "compare: -j 1 and -j 2 differ"
   --set "lpo.driver_peaking_db=[6]" --set "lpo.tia_peaking_db=[6]" --json "$T/b.json" > "$T/b.txt" 2>&1 || bad "budget exit $?"
 has "$T/b.txt" "largest host loss"
 [ "$(grep -c '"budget_host_il_db": {"end": "found"' "$T/b.json")" -eq 3 ] && ok || bad "budget: not found for all three"
+# the margin to the target next to each budget: the budget less the configured 12 dB board
+has "$T/b.txt" "host-loss margin \[dB\]"
+python3 - "$T/b.json" <<'EOF' && ok || bad "budget margins in the JSON"
+import json, sys
+for a in json.load(open(sys.argv[1]))["architectures"]:
+    b = a["budget_host_il_db"]
+    assert b["nominal"] == 12 and abs(b["margin"] - (b["value"] - 12)) < 1e-6, b  # JSON keeps 9 digits
+    assert abs(a["margin_host_il_db"] - b["margin"]) < 1e-6 and a["target_met"] is True, a
+EOF
+
+# --fail-on-target: 3 when an architecture misses the target (the optics 20 dB short), 0 when all meet it
+"$BIN" compare --no-budget --symbols 2000 --set optics.rx.oma_dbm=-18 --fail-on-target > "$T/t.txt" 2>&1; rc=$?
+[ $rc -eq 3 ] && ok || bad "compare missing the target with --fail-on-target: exit $rc (want 3)"
+"$BIN" compare --no-budget --symbols 2000 --set optics.rx.oma_dbm=-18 > /dev/null 2>&1; rc=$?
+[ $rc -eq 0 ] && ok || bad "compare missing the target without the option: exit $rc (want 0)"
 
 # channel.position without optics
 "$BIN" run --set channel.position=rx --symbols 1000 > /dev/null 2> "$T/p.err"

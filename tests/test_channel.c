@@ -51,7 +51,7 @@ Test(channel, impulse_reproduces_the_file, .timeout = 60)
     double *full = malloc(n * sizeof *full);
     p4_fresp_impulse(r, full);
     p4_impulse imp;
-    cr_assert_eq(p4_impulse_truncate(full, n, 1e-9, 32, 8192, &imp), P4_OK);
+    cr_assert_eq(p4_impulse_truncate(full, n, 1e-9, 32, 8192, 16, &imp), P4_OK);
     /* DFT of the truncated impulse at 13.28 and 26.56 GHz. Within 0.1 dB: the 26 MHz grid of a 16 sps,
      * 65536-point transform smooths the file's 10 MHz ripple a little. */
     const double f[2] = {13.28e9, 26.56e9};

@@ -1,4 +1,5 @@
-/* test_dsp.c - the DSP receiver: fixed-point FFE bound, CDR lock and SJ tracking, MLSE against the
+/* test_dsp.c - the DSP receiver: fixed-point FFE bound, CDR lock and SJ tracking, re-acquisition by
+ * the lock detector after a phase hit, MLSE against a plain Viterbi and against the
  * DFE, precoding and DFE bursts, FEC in the loop. */
 #include "testutil.h"
 #include <math.h>
@@ -93,6 +94,59 @@ Test(dsp, cdr_tracks_sj_below_its_bandwidth, .timeout = 120)
     p4_link_destroy(l);
 }
 
+/* A phase hit: the received waveform jumps 0.375 UI late halfway through (a one-pole channel at
+ * 0.35 x baud, 24-tap FFE, +50 ppm). A Mueller-Mueller loop that far off never pulls back in (more
+ * than 1000 errors in the 90000 symbols after the first 10000); with the lock detector one
+ * re-acquisition restores error-free decisions within 10000 symbols, in the same frame alignment. */
+static void phase_hit(double lock_db, size_t *late, uint64_t *relocks)
+{
+    enum { SPS = 16, NSYM = 200000, J = 100000, SHIFT = 6 };
+    static double w[NSYM * SPS + 64], z[NSYM], y[NSYM];
+    static uint8_t a[NSYM], dec[NSYM], dd[NSYM];
+    const double lv[4] = {-1, -1.0 / 3, 1.0 / 3, 1}, k = 1 - exp(-2 * M_PI * 0.35 / SPS);
+    p4_rng r;
+    p4_rng_seed(&r, 5, 0, 1);
+    double v = 0;
+    for (size_t i = 0; i < NSYM * SPS; i++) {
+        if (i % SPS == 0) a[i / SPS] = (uint8_t)(p4_rng_u64(&r) >> 62);
+        v += k * (lv[a[i / SPS]] - v);
+        w[i] = v + 0.01 * p4_rng_gauss(&r);
+    }
+    memmove(w + J * SPS + SHIFT, w + J * SPS, ((NSYM - J) * SPS - SHIFT) * sizeof *w);
+    p4_dsprx_setup s = {.sps = SPS, .base_pos = SPS - 1, .fixed = 1, .gain = 60, .adc_bits = 8, .adc_noise = 0.5,
+                        .nffe = 24, .npre = 4, .coef_bits = 10, .acc_bits = 24, .out_bits = 10,
+                        .out_level_fraction = 0.5, .lms_step = 1e-5, .train_step = 1e-3, .ms_codes = 1800,
+                        .train = 4096, .ndfe = 1, .dfe_train_step = 1e-3, .detector = P4_CDR_MM, .kd = -0.8,
+                        .bandwidth_hz = 4e6, .damping = 0.707, .baud_hz = 106.25e9, .kp = NAN, .ki = NAN,
+                        .latency = 64, .offset_ppm = 50, .acquire = 16384, .gear = 8, .lock_snr_db = lock_db};
+    s.w[4] = 1, s.b[0] = 0.1;
+    memcpy(s.lv, lv, sizeof lv);
+    p4_dsprx *d = p4_dsprx_create(&s);
+    cr_assert_not_null(d, "%s", p4_last_error());
+    p4_dsprx_out o = {.z = z, .y = y, .dec = dec, .dec_dfe = dd};
+    p4_dsprx_run(d, w, NSYM * SPS + 64, NSYM, a, 4, 0, &r, &o);
+    size_t before = 0, after = 0;
+    for (size_t m = 30000; m < J; m++) before += dec[m] != a[m - 4];
+    for (size_t m = J + 10000; m < NSYM; m++) after += dec[m] != a[m - 4];
+    printf("phase hit of 0.375 UI, lock detector at %.0f dB: %zu errors before, %zu from 10000 UI after; %llu "
+           "re-acquisitions (seed 5)\n", lock_db, before, after, (unsigned long long)o.relocks);
+    cr_expect_eq(before, 0, "locked before the hit");
+    *late = after, *relocks = o.relocks;
+    p4_dsprx_destroy(d);
+}
+
+Test(dsp, lock_detector_reacquires_after_a_phase_hit)
+{
+    size_t on, off;
+    uint64_t r_on, r_off;
+    phase_hit(12, &on, &r_on);
+    phase_hit(0, &off, &r_off);
+    cr_expect_eq(on, 0, "errors after re-acquisition");
+    cr_expect_geq(r_on, 1, "the lock detector must act");
+    cr_expect_gt(off, 1000, "without the lock detector the loop stays off (so the test can fail)");
+    cr_expect_eq(r_off, 0);
+}
+
 #define DUOBINARY "channel.type=taps", "channel.taps=[1, 0.9]", "tx.filter=none", "tx.snr_db=.inf", \
     "tx.jitter.rj_ps=0", "tx.jitter.dcd_ps=0", "rx.noise.eta0_v2_per_ghz=0", "rx.noise.filter_ghz=0", \
     "rx.ctle.enable=false", "rx.ffe.taps=4", "rx.ffe.precursors=1", "rx.dfe.taps=1", "tx.ffe_taps=[1]", \
@@ -110,6 +164,71 @@ Test(dsp, mlse_beats_dfe_on_a_1_plus_d_channel)
     cr_expect_lt(n.symbol_errors * 3, n.fec.dfe_symbol_errors, "MLSE at least 3x fewer errors than the DFE");
     p4_counts_free(&n);
     p4_link_destroy(l);
+}
+
+/* A plain Viterbi written from the definition: full survivor tables, and the decision for step
+ * m - tb read by walking back tb steps from the best state at step m (ties to the lower index). */
+static void viterbi_ref(int mem, const double *t, const double *lv, int tb, const double *y, int n, uint8_t *dec)
+{
+    const int ns = mem == 1 ? 4 : 16;
+    static uint8_t pred[20000][16];
+    double pm[16] = {0}, npm[16];
+    for (int m = 0; m < n; m++) {
+        int bs = 0;
+        for (int s2 = 0; s2 < ns; s2++) {
+            npm[s2] = INFINITY;
+            for (int k = 0; k < 4; k++) {
+                int p = mem == 1 ? k : (s2 >> 2) + 4 * k; /* state = a_m + 4 a_(m-1) */
+                double yh = lv[s2 & 3] + t[0] * lv[p & 3] + (mem == 2 ? t[1] * lv[p >> 2] : 0);
+                double c = pm[p] + (y[m] - yh) * (y[m] - yh);
+                if (c < npm[s2]) npm[s2] = c, pred[m][s2] = (uint8_t)p;
+            }
+            if (npm[s2] < npm[bs]) bs = s2;
+        }
+        double b = npm[bs];
+        for (int s2 = 0; s2 < ns; s2++) pm[s2] = npm[s2] - b;
+        if (m >= tb) {
+            int st = bs;
+            for (int i = 0; i < tb; i++) st = pred[m - i][st];
+            dec[m - tb] = (uint8_t)(st & 3);
+        }
+    }
+    int bs = 0;
+    for (int s2 = 1; s2 < ns; s2++)
+        if (pm[s2] < pm[bs]) bs = s2;
+    for (int i = 0; i < (n < tb ? n : tb); i++) dec[n - 1 - i] = (uint8_t)(bs & 3), bs = pred[n - 1 - i][bs];
+}
+
+/* The MLSE's decisions (register exchange up to a traceback of 32, survivor walk above) equal the
+ * plain Viterbi's, symbol for symbol, at memory 1 and 2 on a noisy channel where paths merge late. */
+Test(dsp, mlse_equals_a_plain_viterbi)
+{
+    enum { N = 20000 };
+    static double y[N];
+    static uint8_t a[N], got[N], want[N];
+    const double lv[4] = {-1, -1.0 / 3, 1.0 / 3, 1}, t[2] = {0.8, 0.35};
+    p4_rng r;
+    p4_rng_seed(&r, 7, 0, 1);
+    for (int m = 0; m < N; m++) a[m] = (uint8_t)(p4_rng_u64(&r) >> 62);
+    const int tbs[] = {1, 5, 16, 32, 33, 48};
+    for (int mem = 1; mem <= 2; mem++) {
+        for (int m = 0; m < N; m++)
+            y[m] = lv[a[m]] + (m ? t[0] * lv[a[m - 1]] : 0) + (mem == 2 && m > 1 ? t[1] * lv[a[m - 2]] : 0) +
+                   0.12 * p4_rng_gauss(&r);
+        for (size_t i = 0; i < sizeof tbs / sizeof *tbs; i++) {
+            p4_mlse *v = p4_mlse_create(mem, t, lv, tbs[i]);
+            cr_assert_not_null(v);
+            p4_mlse_run(v, y, N, got);
+            viterbi_ref(mem, t, lv, tbs[i], y, N, want);
+            int diff = 0, err = 0;
+            for (int m = 0; m < N; m++) diff += got[m] != want[m], err += want[m] != a[m];
+            printf("MLSE memory %d traceback %d: %d of %d decisions differ from the plain Viterbi (%d symbol errors; seed 7)\n",
+                   mem, tbs[i], diff, N, err);
+            cr_expect_eq(diff, 0, "memory %d traceback %d", mem, tbs[i]);
+            cr_expect_gt(err, 10, "the channel must be noisy enough for paths to merge late");
+            p4_mlse_destroy(v);
+        }
+    }
 }
 
 static double mean_event(const p4_counts *n, double *frac2)

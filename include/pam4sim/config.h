@@ -17,6 +17,8 @@ extern "C" {
 #define P4_PATH_MAX 512
 #define P4_MAX_TAPS 64
 #define P4_MAX_XTALK 8
+#define P4_AMI_PARAM_MAX 128  /* "name=value" of one IBIS-AMI model parameter */
+#define P4_AMI_MAX_PARAMS 32
 
 typedef struct {
     /* sim */
@@ -31,6 +33,12 @@ typedef struct {
     char tx_filter[16];
     double tx_bandwidth_ghz, tx_rise_time_ps, tx_snr_db;
     double rj_ps, sj_ps, sj_mhz, dcd_ps;
+    /* IBIS-AMI models of the host SerDes (ami.h): tx.ami.*, rx.ami.*; params as "name=value" */
+    char tx_ami_model[P4_PATH_MAX], tx_ami_file[P4_PATH_MAX], rx_ami_model[P4_PATH_MAX], rx_ami_file[P4_PATH_MAX];
+    int tx_ami_isolate, rx_ami_isolate;
+    double tx_ami_timeout_s, rx_ami_timeout_s;
+    char tx_ami_params[P4_AMI_MAX_PARAMS][P4_AMI_PARAM_MAX], rx_ami_params[P4_AMI_MAX_PARAMS][P4_AMI_PARAM_MAX];
+    int64_t n_tx_ami_params, n_rx_ami_params;
     /* channel */
     char ch_type[16];
     char ch_file[P4_PATH_MAX];
@@ -44,6 +52,7 @@ typedef struct {
     int64_t n_ch_taps;
     double il_nyquist_db, skin_fraction, length_mm, delay_ps_per_mm, reflection_coeff, reflection_delay_ps;
     double taper_fraction, impulse_max_ui, reference_ohm;
+    double length_scale, ch_extra_loss_db; /* a measured channel scaled: H^k, and a loss-model section in series */
     char ch_position[8];            /* with optics: tx (before the driver), rx (after the TIA), both */
     /* crosstalk */
     char xt_files[P4_MAX_XTALK][P4_PATH_MAX];
@@ -83,7 +92,7 @@ typedef struct {
     int64_t adc_bits;
     double adc_enob, agc_rms_fraction;
     char cdr_detector[16];
-    double cdr_bandwidth_mhz, cdr_damping, cdr_kp, cdr_ki, cdr_offset_ppm, cdr_initial_phase_ui, cdr_gear;
+    double cdr_bandwidth_mhz, cdr_damping, cdr_kp, cdr_ki, cdr_offset_ppm, cdr_initial_phase_ui, cdr_gear, cdr_lock_snr_db;
     int64_t cdr_latency, cdr_acquire;
     int64_t coef_bits, acc_bits, out_bits;
     double out_level_fraction, ffe_lms_step, dfe_lms_step, ffe_train_step, dfe_train_step;
@@ -142,6 +151,14 @@ p4_status p4_config_set(p4_config *c, const char *assignment);
 p4_status p4_config_number(const p4_config *c, const char *key, double *v, double *lo, double *hi);
 /* Cross-key checks (run after loading and overrides). */
 p4_status p4_config_validate(const p4_config *c);
+/* 1 if key is a configuration key (dotted path), else 0. */
+int p4_config_has_key(const char *key);
+/* Whether a key acts on the link this configuration describes (run, stat, sweep). Returns 1 if
+ * it does; 0 if it cannot change the result here, with the reason in why[0..n) (e.g. "the channel
+ * is a Touchstone file; channel.il_nyquist_db applies to the loss model"); -1 for an unknown key.
+ * engine: 's' for the statistical engine, 'm' for the Monte Carlo engines, 0 for either. The rules
+ * are one table in config.c, beside the keys. */
+int p4_config_key_acts(const p4_config *c, const char *key, int engine, char *why, size_t n);
 /* The configuration as commented YAML (with_help: units, ranges, meaning). */
 void p4_config_write_yaml(const p4_config *c, FILE *f, int with_help);
 /* The configuration as one JSON object (no trailing newline), indented by `indent` spaces. */

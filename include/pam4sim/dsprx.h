@@ -15,6 +15,12 @@
  * means sampling early. kp and ki come from the -3 dB bandwidth and damping of the linearised
  * second-order loop and the detector gain K_d = dE[e]/dphi (kp = -2 zeta wn T / K_d,
  * ki = -(wn T)^2 / K_d). During the first `acquire` steps the bandwidth is `gear` times larger.
+ * Acquisition aid (detector on, acquire >= 3584): before the loop runs, eye scans on the
+ * free-running clock (the slicer MSE with the initial taps at 16 phases across one UI) at steps
+ * m0, m0 + 448, ... up to m0 + min(acquire / 4, 4096) give the eye's centre and the frequency; the
+ * loop starts there with its integrator at that frequency. Lock detector (lock_snr_db > 0): every
+ * 1024 steps after the aid, a decision-directed slicer SNR below lock_snr_db re-runs the aid from
+ * the current step, keeps the whole UI nearest the old phase and restarts the equalizer's taps.
  *
  * Arithmetic (fixed = 1): ADC codes are integers in [-2^(b-1), 2^(b-1)-1] (round to nearest,
  * saturate), with Gaussian noise added before quantisation to bring the ADC's SNR down to its ENOB.
@@ -82,6 +88,7 @@ typedef struct {
     double offset_ppm, initial_phase_ui;
     long acquire;
     double gear;
+    double lock_snr_db;   /* lock detector: slicer SNR below which the phase is re-acquired (0: off) */
     /* sinusoidal jitter as a delay of the received waveform */
     double sj_amp_ui, sj_rad_per_ui;
     /* MLSE */
@@ -98,6 +105,7 @@ typedef struct {
     double *x;            /* ADC codes (fixed) or scaled samples (float); may be NULL */
     uint64_t clips;       /* ADC samples at a rail */
     uint64_t slips;       /* changes of the residual phase's nearest whole UI after acquisition */
+    uint64_t relocks;     /* re-acquisitions by the lock detector */
     double freq_ppm;      /* the loop integrator at the end, as a frequency offset */
     double phase_end_ui;  /* residual phase at the end */
 } p4_dsprx_out;

@@ -22,6 +22,7 @@
 #ifndef PAM4SIM_LINK_H
 #define PAM4SIM_LINK_H
 #include <stdint.h>
+#include "pam4sim/ami.h"
 #include "pam4sim/config.h"
 #include "pam4sim/measure.h"
 #include "pam4sim/optics.h"
@@ -47,7 +48,9 @@ typedef struct {
     /* pulse response at the sampler (before the RX FFE) */
     double main_cursor_v;
     double pre[P4_PULSE_PRE], post[P4_PULSE_POST]; /* relative to the main cursor */
-    double channel_il_nyquist_db;   /* |H_channel| at baud/2          */
+    double channel_il_nyquist_db;   /* |H_channel| at baud/2 (after channel.length_scale and extra_loss_db) */
+    double channel_il_file_db;      /* a Touchstone channel: the file's own loss at baud/2                  */
+    int channel_scaled;             /* a Touchstone channel scaled or with an extra loss in series          */
     double fir_taps;                /* length of the linear-chain FIR */
     /* latency model, ns */
     double lat_tx_ffe_ns, lat_driver_ns, lat_channel_ns, lat_rx_analog_ns, lat_rx_ffe_ns, lat_model_ns;
@@ -79,6 +82,7 @@ typedef struct {
     double il_f_ghz[P4_IL_POINTS], il_db[P4_IL_POINTS];
     int nwarn;
     char warn[P4_MAX_WARN][256];
+    p4_ami_info ami_tx, ami_rx;     /* IBIS-AMI host SerDes models (tx.ami, rx.ami), when used */
 } p4_link_info;
 
 p4_link *p4_link_create(const p4_config *cfg);
@@ -125,6 +129,14 @@ void p4_link_destroy(p4_link *l);
 int p4_default_threads(void);
 /* The symbol-spaced pulse response at phase index phase (0..sps-1), for tests: fills p[0..n). */
 int p4_link_pulse(const p4_link *l, int phase, double *p, int n);
+/* Start the DSP receiver's clock recovery at initial_phase_ui with the RX clock offset_ppm from the
+ * TX clock (as rx.cdr.initial_phase_ui and rx.cdr.offset_ppm, same ranges) in the runs that follow,
+ * without setting the link up again: for sweeps of the clock's start. P4_EINVAL without the DSP
+ * receiver or out of range. */
+p4_status p4_link_set_clock(p4_link *l, double initial_phase_ui, double offset_ppm);
+/* Draw the data, noise and jitter of the runs that follow from seed (as sim.seed, >= 0) without
+ * setting the link up again (the design does not depend on the seed): for independent repetitions. */
+p4_status p4_link_set_seed(p4_link *l, int64_t seed);
 /* The slicer thresholds (normalized, outer levels at +-1). */
 const double *p4_link_thresholds(const p4_link *l);
 

@@ -20,6 +20,7 @@
 #include "pam4sim/measure.h"
 #include "pam4sim/optics.h"
 #include "pam4sim/tdecq.h"
+#include "pam4sim/ami.h"
 #include "pam4sim/link.h"
 #include "pam4sim/arch.h"
 #include "pam4sim/latency.h"
@@ -29,6 +30,7 @@
 #include "pam4sim/mission.h"
 #include "pam4sim/checkpoint.h"
 #include "pam4sim/stat.h"
+#include "pam4sim/com.h"
 #include "pam4sim/report.h"
 #include "pam4sim/vectors.h"
 #endif

@@ -7,11 +7,15 @@
  * bilinear-transform warping.
  *
  * Measured data (Touchstone SDD21) onto the grid (p4_fresp_from_samples):
- *  - between file points: magnitude and unwrapped phase interpolated linearly;
+ *  - a uniform grid from DC (or from its step; DC is then the first point's magnitude, real) whose
+ *    step divides fs: the file's own impulse response (inverse transform over its 1/step period,
+ *    the second half negative time) laid into the grid's period and transformed, so every file point
+ *    is kept exactly and the bins between are the time-limited interpolation;
+ *  - otherwise between file points: magnitude and unwrapped phase interpolated linearly;
  *  - below the first file frequency (DC extrapolation): magnitude held at the first point, phase taken
  *    linearly to 0 at DC (a real, positive DC response); a 0 Hz point is forced real;
- *  - above the last file frequency f_max: zero, reached through a raised-cosine taper over
- *    [f_max (1 - taper), f_max] (default taper 0.1) so the truncation does not ring.
+ *  - above the last file frequency f_max: zero, optionally reached through a raised-cosine taper
+ *    over [f_max (1 - taper), f_max] (the link's default 0: a taper changes the data).
  * Analytic blocks: Gaussian (|H| = exp(-ln2/2 (f/B)^2), zero phase), Bessel-Thomson and Butterworth
  * of any order normalized to their 3-dB frequency, the COM continuous-time CTLE, a symbol-spaced tap
  * channel, and the loss model (lossmodel.c).
@@ -42,6 +46,11 @@ double p4_fresp_db_at(const p4_fresp *r, double f_hz);
 /* Measured samples h(f) onto the grid, as described above; taper in [0, 0.5]. */
 p4_status p4_fresp_from_samples(p4_fresp *r, const double *f_hz, const p4_complex *h, size_t nf,
                                 double taper);
+/* The same for h raised to `power` (finite; a line `power` times as long as the measured one of
+ * the same construction): |h|^power in magnitude and power x the unwrapped phase, taken at the
+ * file's points before the interpolation. power = 1 is p4_fresp_from_samples exactly. */
+p4_status p4_fresp_from_samples_pow(p4_fresp *r, const double *f_hz, const double complex *h, size_t nf,
+                                    double taper, double power);
 void p4_fresp_gaussian(p4_fresp *r, double f3db_hz);
 /* Bessel-Thomson low-pass of order 1..10, normalized so |H(f3db)| = 1/sqrt(2). */
 p4_status p4_fresp_bessel(p4_fresp *r, int order, double f3db_hz);
@@ -60,16 +69,23 @@ p4_status p4_fresp_min_phase(p4_fresp *r);
 p4_status p4_fresp_impulse(const p4_fresp *r, double *h);
 
 /* A truncated impulse response: h[0..len) is sample `lead` of the circular response (lead < 0: the
- * response starts before t = 0, as zero-phase filters do). */
+ * response starts before t = 0, as zero-phase filters do); `dropped` the fraction of the response's
+ * energy left outside. */
 typedef struct {
     double *h;
     size_t len;
     long lead;
+    double dropped;
 } p4_impulse;
-/* Keep from `margin` samples before the first sample above 1e-4 of the peak to where the energy left
- * is below tail_rel of the total, at most max_len samples. */
+/* Keep from `margin` samples before the first sample above 1e-4 of the peak (searched a quarter
+ * period back) to where the energy left is below tail_rel of the total. `lead` is a multiple of
+ * `align` (>= 1): with align = samples per UI, a sample's phase within the UI is the same whatever
+ * the window, so a sampling phase means one instant of the response under any cap or taper. When
+ * that span exceeds max_len samples, the window of max_len samples (aligned) with the most energy
+ * among those holding the peak with `margin` samples before it: a cap never cuts the main lobe, it
+ * drops the weakest tail, and `dropped` says how much. */
 p4_status p4_impulse_truncate(const double *full, size_t n, double tail_rel, size_t margin, size_t max_len,
-                              p4_impulse *out);
+                              size_t align, p4_impulse *out);
 void p4_impulse_free(p4_impulse *imp);
 
 

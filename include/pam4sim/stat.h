@@ -87,6 +87,18 @@ double p4_stat_decade_ber(int k);
 /* Height and width of each eye at probability b, at the chosen phase (as for the decades). */
 void p4_stat_eye_at(const p4_stat_result *r, double b, double height[3], double width_ui[3]);
 
+/* The exact PAM4 distribution both the statistical eye and COM (com.h) use, one implementation:
+ * sum_k c[k] x_k with x_k independent and equally likely among lv[0..3], on n (even) bins of width
+ * dv, bin k centred at (k - n/2 + 0.5) dv, values split linearly between neighbouring bins (mean
+ * kept), values past the grid in its end bins. buf holds 2n doubles; returns the pmf (inside buf)
+ * and its support [*lo, *hi]. */
+const double *p4_pam4_pmf(const double *c, int nc, const double lv[4], double dv, int n, double *buf, int *lo, int *hi);
+/* Both tails of that pmf after adding a mixture of nw Gaussians (weights wt, means mu, variances
+ * var): lt[k] = P(N <= x_k), ut[k] = P(N > x_k), each summed from its own side (relative precision
+ * kept far into the tails). */
+p4_status p4_pmf_tails(const double *pmf, int n, int lo, int hi, const double *wt, const double *mu, const double *var,
+                       int nw, double dv, double *lt, double *ut);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,72 @@
+/* report_ami.c - the text and JSON reports of IBIS-AMI models (see ami.h): which model, how it
+ * ran, what pam4sim took from its Init, and what the model said (its message and output
+ * parameters, shown as the model wrote them). */
+#include "pam4sim/ami.h"
+
+static void side(FILE *f, const p4_ami_info *in, const char *name)
+{
+    if (!in->used) return;
+    fprintf(f, "%s ami       %s (%s%s); linear response from %s\n", name, in->model,
+            in->isolated ? "isolated process" : "in process", in->getwave ? ", has GetWave" : "",
+            in->probe == 1 ? "an aggressor column" : "a second Init on a unit impulse");
+    if (in->symbol_spaced) {
+        fprintf(f, "%s ami taps  symbol-spaced, used as the TX FFE:", name);
+        for (int k = 0; k < in->ntaps; k++) fprintf(f, " %.4f", in->taps[k]);
+        fprintf(f, "\n");
+    }
+    if (in->nonlinear_rel > 1e-6)
+        fprintf(f, "warning      %s ami: %.2g %% of the victim's Init output is not the model's linear response (a DFE or nonlinear step in Init): not modelled\n",
+                name, 100 * in->nonlinear_rel);
+    if (in->message[0]) fprintf(f, "%s ami says  %s\n", name, in->message);
+    if (in->params_out[0]) fprintf(f, "%s ami out   %s\n", name, in->params_out);
+}
+
+void p4_ami_report_text(FILE *f, const p4_ami_info *tx, const p4_ami_info *rx)
+{
+    side(f, tx, "tx");
+    side(f, rx, "rx");
+}
+
+/* a JSON string: quotes, backslashes and control characters escaped */
+static void jstr(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
+        else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
+        else fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+static void side_json(FILE *f, const p4_ami_info *in)
+{
+    if (!in->used) {
+        fprintf(f, "null");
+        return;
+    }
+    fprintf(f, "{\"model\": ");
+    jstr(f, in->model);
+    fprintf(f, ", \"isolated\": %s, \"getwave\": %s, \"probe\": \"%s\", \"symbol_spaced\": %s, \"taps\": [",
+            in->isolated ? "true" : "false", in->getwave ? "true" : "false", in->probe == 1 ? "aggressor column" : "second init",
+            in->symbol_spaced ? "true" : "false");
+    for (int k = 0; k < in->ntaps; k++) fprintf(f, "%s%.9g", k ? ", " : "", in->taps[k]);
+    fprintf(f, "], \"init_output_not_linear\": %.6g, \"params_in\": ", in->nonlinear_rel);
+    jstr(f, in->params_in);
+    fprintf(f, ", \"message\": ");
+    jstr(f, in->message);
+    fprintf(f, ", \"params_out\": ");
+    jstr(f, in->params_out);
+    fprintf(f, "}");
+}
+
+void p4_ami_report_json(FILE *f, const p4_ami_info *tx, const p4_ami_info *rx)
+{
+    if (!tx->used && !rx->used) return;
+    fprintf(f, ",\n    \"ami\": {\"tx\": ");
+    side_json(f, tx);
+    fprintf(f, ", \"rx\": ");
+    side_json(f, rx);
+    fprintf(f, "}");
+}

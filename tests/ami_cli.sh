@@ -1,0 +1,64 @@
+# ami_cli.sh - the IBIS-AMI keys from the command line: a run and a statistical eye with the example
+# models (the models' messages in the report), parameters from --set and from YAML, a sweep of a
+# model parameter, and bad input (a value outside the .ami format, a malformed .ami, a crashing,
+# failing, hanging or incomplete model): one
+# error line naming the key, file, line or model, exit status 1, no core, no half-written JSON.
+# Usage: sh tests/ami_cli.sh build/pam4sim build/ami
+. "$(dirname "$0")/cli_lib.sh"
+P=$1 A=$(cd "$2" && pwd)
+
+"$P" run --symbols 20000 --set tx.ami.model="$A/tx_ffe.so" --set tx.ami.params.c_m1=-0.12 --json "$T/tx.json" > "$T/tx.txt" 2>&1 && ok || bad "run with the TX model"
+for s in '"ami": {"tx": {"model": ' '"taps": \[-0.12, 0.85, -0.05\]' '"message": "tx_ffe: taps 0 0 -0.12 \[0.85\] -0.05' '}, "rx": null}'; do has "$T/tx.json" "$s"; done
+has "$T/tx.txt" "tx ami says  tx_ffe: taps 0 0 -0.12 \[0.85\] -0.05"
+has "$T/tx.txt" "symbol-spaced, used as the TX FFE: -0.1200 0.8500 -0.0500"
+
+cat > "$T/rx.yaml" <<YAML
+channel:
+  il_nyquist_db: 16
+rx:
+  dfe:
+    taps: 2
+  ami:
+    model: $A/rx_ctle_dfe.so
+    isolate: false
+    params:
+      ctle_dc_gain_db: -10
+      dfe_taps: 2
+YAML
+"$P" stat "$T/rx.yaml" --json "$T/rx.json" > "$T/rx.txt" 2>&1 && ok || bad "stat with the RX model (YAML)"
+has "$T/rx.txt" "rx ami says  rx_ctle_dfe: CTLE g_dc -10.0 dB"
+has "$T/rx.txt" "(dfe_tap2 "
+has "$T/rx.json" '"ctle_dc_gain_db": "-10"'
+has "$T/rx.json" '"params": {"ctle_dc_gain_db": "-10", "dfe_taps": "2"}'
+
+"$P" sweep --engine stat --set channel.il_nyquist_db=16 --set rx.ami.model="$A/rx_ctle_dfe.so" --set rx.dfe.taps=2 \
+  --vary rx.ami.params.ctle_dc_gain_db=-10:-8:2 > "$T/sw.txt" 2>&1 && ok || bad "sweep of a model parameter"
+has "$T/sw.txt" "rx.ami.params.ctle_dc_gain_db"
+[ "$(grep -c '^ *-10 \|^ *-8 ' "$T/sw.txt")" -eq 2 ] && ok || bad "sweep: two points"
+"$P" config | grep -q "rx.ami.params\|params: {}" && ok || bad "config does not list the AMI keys"
+
+# bad input: exit 1, one line
+fails() { # expected text, args...
+  want=$1; shift
+  "$P" "$@" > "$T/out.txt" 2> "$T/err.txt"; st=$?
+  [ $st -eq 1 ] && ok || bad "$*: exit $st (want 1)"
+  [ "$(wc -l < "$T/err.txt")" -eq 1 ] && ok || bad "$*: $(wc -l < "$T/err.txt") error lines"
+  has "$T/err.txt" "$want"
+}
+R="run --symbols 20000 --json $T/bad.json"
+fails "rx.ami.params.ctle_dc_gain_db = -20: parameter 'ctle.ctle_dc_gain_db' (.*rx_ctle_dfe.ami:17): -20 is out of its Range \[-15, 0\]" \
+  $R --set rx.ami.model="$A/rx_ctle_dfe.so" --set rx.ami.params.ctle_dc_gain_db=-20
+fails "has no parameter 'ctle_gain'" $R --set rx.ami.model="$A/rx_ctle_dfe.so" --set rx.ami.params.ctle_gain=1
+fails "the model crashed in AMI_Init (signal 11" $R --set rx.ami.model="$A/bad_segv.so"
+fails "AMI_Init returned failure (0): bad_init: this model refuses every channel" $R --set tx.ami.model="$A/bad_init.so"
+fails "bad_hang.so: the model did not return from AMI_Init within 1 s" $R --set rx.ami.model="$A/bad_hang.so" --set rx.ami.timeout_s=1
+fails "bad_nosym.so: the model has no AMI_Close" $R --set tx.ami.model="$A/bad_nosym.so"
+fails "cannot load the model" $R --set tx.ami.model="$A/no_such.so" --set tx.ami.ami_file="$A/tx_ffe.ami"
+printf '(m\n (Reserved_Parameters\n  (Init_Returns_Impulse (Usage Info) (Type Boolean) (Value True))\n  (GetWave_Exists (Usage Info) (Type Boolean) (Value False)))\n (Model_Specific (g (Usage In) (Type Float) (Range 2 0 1))))\n' > "$T/bad.ami"
+fails "$T/bad.ami:5: parameter 'g': default 2 is outside its Range \[0, 1\]" $R --set tx.ami.model="$A/tx_ffe.so" --set tx.ami.ami_file="$T/bad.ami"
+fails "rx.ami.model' is the host receiver: it cannot run with rx.dsp.enable" $R --set rx.ami.model="$A/rx_ctle_dfe.so" --set rx.dsp.enable=true
+[ -e "$T/bad.json" ] && bad "a failed run left $T/bad.json" || ok
+ls core* 2>/dev/null && bad "a core file" || ok
+
+echo "ami CLI checks: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

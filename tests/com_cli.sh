@@ -1,0 +1,49 @@
+#!/bin/sh
+# com_cli.sh - `pam4sim com` from the command line: the report, a valid JSON file, the shipped table
+# and the same table from its YAML file giving the same COM, and bad input refused with one line
+# naming the problem, a non-zero exit and no result file left behind.
+# usage: sh tests/com_cli.sh build/pam4sim build/channels
+BIN=${1:-build/pam4sim}
+CH=${2:-build/channels}
+. "$(dirname "$0")/cli_lib.sh"
+PARAMS="$(dirname "$0")/../com/params"
+
+"$BIN" --help 2>&1 | grep -q "pam4sim com THRU" && ok || bad "--help does not list com"
+
+# a thru and two aggressors under the 802.3ck KR set, with the JSON result
+"$BIN" com "$CH/CA_19p75dB_thru.s4p" --fext "$CH/CA_19p75dB_fext1.s4p" --next "$CH/CA_19p75dB_next1.s4p" \
+  --params 8023ck-kr -j 2 --json "$T/com.json" --plot "$T/plots" > "$T/com.txt" 2>&1 || bad "com exit $?: $(cat "$T/com.txt")"
+for f in com_pulse com_tail; do nontrivial "$T/plots/$f.png" 10000; nontrivial "$T/plots/$f.svg" 10000; done
+grep -q "^COM  .* dB (case [12]): \(PASS\|FAIL\) (threshold 3 dB)" "$T/com.txt" && ok || bad "com: no verdict line"
+for w in "CTLE " "TX FFE " "FOM " "A_s " "noise (rms at the slicer): TX"; do has "$T/com.txt" "$w"; done
+python3 -m json.tool "$T/com.json" > /dev/null 2>&1 && ok || bad "com JSON is not valid JSON"
+has "$T/com.json" '"com_db": '
+has "$T/com.json" '"params": {"name": "8023ck-kr"'
+
+# the shipped table and the same file given as a user's table: the same numbers
+"$BIN" com "$CH/CA_19p75dB_thru.s4p" --params "$PARAMS/8023ck-kr.yaml" -j 2 > "$T/file.txt" 2>&1 || bad "com --params FILE exit $?"
+"$BIN" com "$CH/CA_19p75dB_thru.s4p" --params 8023ck-kr -j 2 > "$T/name.txt" 2>&1 || bad "com --params NAME exit $?"
+grep -v "^time" "$T/file.txt" > "$T/a" && grep -v "^time" "$T/name.txt" > "$T/b" && cmp -s "$T/a" "$T/b" && ok \
+  || bad "the shipped table and its file disagree"
+
+# bad input: one line, non-zero exit, no JSON file
+err() { # expected-exit, expected-text, args...
+  want=$1 text=$2; shift 2
+  "$BIN" com "$@" --json "$T/bad.json" > "$T/out" 2> "$T/err"; rc=$?
+  [ "$rc" -eq "$want" ] && ok || bad "com $*: exit $rc, expected $want"
+  [ "$(wc -l < "$T/err")" -eq 1 ] && ok || bad "com $*: not one error line: $(cat "$T/err")"
+  grep -q -- "$text" "$T/err" && ok || bad "com $*: error '$(cat "$T/err")' lacks '$text'"
+  [ ! -e "$T/bad.json" ] && ok || bad "com $*: a JSON file was left"
+}
+err 1 "no/such.s4p" no/such.s4p
+err 1 "no such set" "$CH/CA_19p75dB_thru.s4p" --params 8023zz-kr
+sed 's/^rlm: 0.95/rlm: 1.5/' "$PARAMS/8023ck-kr.yaml" > "$T/bad1.yaml"
+err 1 "bad1.yaml:12: key 'rlm' = 1.5 is outside \[0.5, 1\]" "$CH/CA_19p75dB_thru.s4p" --params "$T/bad1.yaml"
+printf 'name: x\ncolour: blue\n' > "$T/bad2.yaml"
+err 1 "bad2.yaml:2: unknown key 'colour'" "$CH/CA_19p75dB_thru.s4p" --params "$T/bad2.yaml"
+err 2 "unknown option '--fast'" "$CH/CA_19p75dB_thru.s4p" --fast
+err 2 "a thread count 1..64" "$CH/CA_19p75dB_thru.s4p" -j 0
+err 2 "give the thru channel"
+
+echo "com_cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
