@@ -291,23 +291,25 @@ static void crossings(const sweep *s, FILE *f, int json)
                 json_str(f, lv->key);
                 if (lv->numeric) {
                     double la = log10(fmax(a->ber, 1e-300)), lb = log10(fmax(b->ber, 1e-300)), xa = val_num(s, a, last);
-                    fprintf(f, ": %.6g, \"closes_below\": %s}", xa + (lt - la) / (lb - la) * (val_num(s, b, last) - xa),
-                            met(s, a) ? "true" : "false");
+                    fprintf(f, ": %.6g, \"closes_below\": %s, \"engine\": \"%s\"}", xa + (lt - la) / (lb - la) * (val_num(s, b, last) - xa),
+                            met(s, a) ? "true" : "false", s->mc ? "mc" : "stat");
                 } else {
                     fprintf(f, ": null, \"between\": ["), json_str(f, val_txt(s, a, last)), fprintf(f, ", ");
                     json_str(f, val_txt(s, b, last)), fprintf(f, "], \"met_at\": "), json_str(f, val_txt(s, met(s, a) ? a : b, last));
-                    fprintf(f, "}");
+                    fprintf(f, ", \"engine\": \"%s\"}", s->mc ? "mc" : "stat");
                 }
             } else {
                 fprintf(f, "crossing    ");
                 for (int k = 0; k < last; k++) fprintf(f, " %s=%s,", s->v[k].key, val_txt(s, a, k));
                 if (lv->numeric) {
                     double la = log10(fmax(a->ber, 1e-300)), lb = log10(fmax(b->ber, 1e-300)), xa = val_num(s, a, last);
-                    fprintf(f, " BER %.2e at %s = %.4g (the link closes %s it)\n", s->c->target_ber, lv->key,
-                            xa + (lt - la) / (lb - la) * (val_num(s, b, last) - xa), met(s, a) ? "below" : "above");
+                    fprintf(f, " BER %.2e at %s = %.4g (the link closes %s it; %s)\n", s->c->target_ber, lv->key,
+                            xa + (lt - la) / (lb - la) * (val_num(s, b, last) - xa), met(s, a) ? "below" : "above",
+                            s->mc ? "Monte Carlo" : "statistical engine");
                 } else
-                    fprintf(f, " BER %.2e crossed between %s = %s and %s (met at %s)\n", s->c->target_ber, lv->key,
-                            val_txt(s, a, last), val_txt(s, b, last), val_txt(s, met(s, a) ? a : b, last));
+                    fprintf(f, " BER %.2e crossed between %s = %s and %s (met at %s; %s)\n", s->c->target_ber, lv->key,
+                            val_txt(s, a, last), val_txt(s, b, last), val_txt(s, met(s, a) ? a : b, last),
+                            s->mc ? "Monte Carlo" : "statistical engine");
             }
             first = 0;
             a = b;

@@ -13,13 +13,15 @@ void link_warn(p4_link *l, const char *msg)
     if (l->info.nwarn < P4_MAX_WARN) snprintf(l->info.warn[l->info.nwarn++], 256, "%s", msg);
 }
 
+static double *optical_edge(const p4_link *l, size_t *len);
+
 void p4_link_destroy(p4_link *l)
 {
     if (!l) return;
     p4_impulse_free(&l->sig);
     p4_impulse_free(&l->noise);
     for (int i = 0; i < P4_MAX_XTALK; i++) p4_impulse_free(&l->xt[i]), free(l->xpulse[i]);
-    free(l->pulse);
+    free(l->pulse), free(l->opt_pulse), free(l->opt_edge);
     p4_dsprx_destroy(l->dsp);
     p4_optics_model_free(l->optm);
     free(l);
@@ -478,9 +480,12 @@ p4_link *p4_link_create(const p4_config *cfg)
     }
     free(rect);
     if (!st) {
+        l->opt_pulse = opt_pulse, l->opt_len = opt_len;
+        opt_pulse = NULL;
         l->pulse = best_pulse;
         best_pulse = NULL;
         l->pulse_len = best_np;
+        if (l->optm) l->opt_edge = optical_edge(l, &l->opt_edge_len);
         l->phase = best.phase;
         l->cursor = best.cursor;
         p4_link_info *in = &l->info;
@@ -557,6 +562,66 @@ int p4_link_pulse(const p4_link *l, int phase, double *p, int n)
     return k;
 }
 
+/* An optical line's edge response for the statistical engine's jitter (the electrical chain's is
+ * its impulse response, sig): from the line's linear fit. The fit's response to a level step is
+ * the pulse summed over whole symbols, and its per-sample change is the edge response through the
+ * TX FFE (the step's edge at sample sps/2 of the render); the TX FFE, T-spaced, comes off by a
+ * division per sampling phase in the frequency domain (a TX FFE's response has no zero on the unit
+ * circle where its main tap dominates). Per volt of level step, as sig. NULL (and the engine keeps
+ * its slope model) when the division is ill-conditioned or memory runs out. */
+static double *optical_edge(const p4_link *l, size_t *len)
+{
+    const p4_config *c = &l->cfg;
+    const int sps = l->sps, np = l->pulse_len, h2 = sps / 2;
+    const int L = (np + sps) / sps + 1;
+    size_t N = 64;
+    while (N < 4 * (size_t)L + 64) N *= 2;
+    double *S = calloc((size_t)(L + 1) * sps, sizeof *S), *out = calloc((size_t)L * sps, sizeof *out);
+    double *x = fftw_alloc_real(N);
+    fftw_complex *X = fftw_alloc_complex(N / 2 + 1), *C = fftw_alloc_complex(N / 2 + 1);
+    fftw_plan f = NULL, b = NULL;
+    int ok = S && out && x && X && C;
+    if (ok) {
+        f = fftw_plan_dft_r2c_1d((int)N, x, X, FFTW_ESTIMATE);
+        b = fftw_plan_dft_c2r_1d((int)N, X, x, FFTW_ESTIMATE);
+        ok = f && b;
+    }
+    if (ok) {
+        /* the TX FFE's response (with its amplitude) at the N frequencies */
+        memset(x, 0, N * sizeof *x);
+        for (int i = 0; i < c->n_tx_ffe; i++) x[i] = c->tx_ffe[i] * c->amplitude_v;
+        fftw_execute(f);
+        double cmax = 0, cmin = INFINITY;
+        for (size_t k = 0; k <= N / 2; k++) {
+            double m = cabs(X[k]);
+            C[k] = X[k], cmax = fmax(cmax, m), cmin = fmin(cmin, m);
+        }
+        ok = cmax > 0 && cmin > 1e-2 * cmax;
+        for (int n = 0; n < (L + 1) * sps; n++) S[n] = (n < np ? l->pulse[n] : 0) + (n >= sps ? S[n - sps] : 0);
+        for (int q = 0; ok && q < sps; q++) {
+            /* g[m sps + q] = S(n) - S(n - 1) at n = m sps + q + sps/2, then g / C */
+            memset(x, 0, N * sizeof *x);
+            for (int m = 0; m < L; m++) {
+                int n = m * sps + q + h2;
+                x[m] = n < (L + 1) * sps ? S[n] - (n > 0 ? S[n - 1] : 0) : 0;
+            }
+            fftw_execute(f);
+            for (size_t k = 0; k <= N / 2; k++) X[k] /= C[k] * (double)N;
+            fftw_execute(b);
+            for (int m = 0; m < L; m++) out[m * sps + q] = x[m]; /* the anticausal part (wrapped) left out */
+        }
+    }
+    if (f) fftw_destroy_plan(f);
+    if (b) fftw_destroy_plan(b);
+    fftw_free(x), fftw_free(X), fftw_free(C), free(S);
+    if (!ok) {
+        free(out);
+        return NULL;
+    }
+    *len = (size_t)L * sps;
+    return out;
+}
+
 void p4_link_view_get(const p4_link *l, p4_link_view *v)
 {
     memset(v, 0, sizeof *v);
@@ -567,4 +632,11 @@ void p4_link_view_get(const p4_link *l, p4_link_view *v)
     v->nxt = l->nxt;
     for (int i = 0; i < l->nxt; i++) v->xt_pulse[i] = l->xpulse[i], v->xt_len[i] = l->xpulse_len[i];
     v->rn = l->rn_sym, v->nrn = P4_MAX_TAPS;
+    if (l->optm) {
+        v->rx_h = l->sig.h, v->rx_h_len = l->sig.len;
+        v->opt_pulse = l->opt_pulse, v->opt_len = l->opt_len;
+        v->opt = p4_optics_model_info(l->optm);
+        v->edge = l->opt_edge, v->edge_len = l->opt_edge_len;
+        v->fs_hz = l->fs_hz;
+    }
 }

@@ -62,6 +62,10 @@ struct p4_link {
     long opt_lead;         /* samples: the optical line's output index n is time n + opt_lead */
     long pulse_lead;       /* samples: pulse index i is time i + sig.lead + pulse_lead */
     double tia_sat_half;   /* receiver output tanh half swing [V], INFINITY: linear */
+    double *opt_pulse;     /* photocurrent per unit level (the line's linear fit), per sample */
+    int opt_len;
+    double *opt_edge;      /* the line's edge response from its linear fit (stat.h), NULL: none */
+    size_t opt_edge_len;
     /* unit geometry */
     size_t warm, tail;
     uint64_t count_off; /* global index of the first counted symbol */

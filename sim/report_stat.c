@@ -5,6 +5,17 @@
 
 static const char *eye_name[3] = {"lower", "middle", "upper"};
 
+/* a JSON string: quotes, backslashes and control characters escaped */
+static void json_text(FILE *f, const char *t)
+{
+    fputc('"', f);
+    for (; *t; t++)
+        if (*t == '"' || *t == '\\') fprintf(f, "\\%c", *t);
+        else if ((unsigned char)*t < 0x20) fprintf(f, "\\u%04x", (unsigned char)*t);
+        else fputc(*t, f);
+    fputc('"', f);
+}
+
 void p4_report_stat_text(FILE *f, const p4_config *c, const p4_link_info *in, const p4_stat_result *r)
 {
     fprintf(f, "\nstatistical  %d phases x %d amplitude bins; %d cursors exact, %d small ones Gaussian\n", r->nphase, r->nbins,
@@ -12,13 +23,23 @@ void p4_report_stat_text(FILE *f, const p4_config *c, const p4_link_info *in, co
     fprintf(f, "interference rms (normalized): ISI %.4f, crosstalk %.4f; Gaussian: noise %.4f, RJ %.4f, small cursors %.4f\n",
             r->isi_rms, r->xt_rms, r->sigma_noise, r->sigma_rj, r->sigma_small);
     fprintf(f, "jitter       DCD %.4f UI p-p (exact even/odd), SJ dual Dirac +-%.4f UI\n", r->dcd_ui, r->a_dd_ui);
+    if (r->optical)
+        fprintf(f, "optical      levels %+.4f %+.4f %+.4f %+.4f (the modulator's static transfer); shot + RIN noise rms per level "
+                   "%.4f %.4f %.4f %.4f%s\n",
+                r->level[0], r->level[1], r->level[2], r->level[3], r->sigma_level[0], r->sigma_level[1], r->sigma_level[2],
+                r->sigma_level[3], r->mpi ? "; MPI beat per level and reflected level, over its phase" : "");
     fprintf(f, "BER          %.3e at the slicer", r->ber);
     if (r->dfe_prop_factor > 1)
         fprintf(f, " (%.3e x DFE errors per event %.3f: next-symbol error probability %.3g first, %.3g later)", r->ber_raw,
                 r->dfe_prop_factor, r->dfe_prop_p1, r->dfe_prop_p);
     fprintf(f, "\ntarget       BER %.2e: %s\n", c->target_ber, r->ber <= c->target_ber ? "met" : "NOT met");
-    fprintf(f, "COM-style    %.2f dB = 20 log10(A_s %.4f / A_ni %.4f) at DER0 %.1e (%.1f mV / %.1f mV at the sampler)\n",
-            r->com_db, r->a_s, r->a_ni, r->der0, 1e3 * r->a_s * in->main_cursor_v, 1e3 * r->a_ni * in->main_cursor_v);
+    if (r->com_beyond || !(r->a_s > 0))
+        fprintf(f, "COM-style    -inf dB: the interference at DER0 %.1e reaches beyond the +-%.1f amplitude grid (A_s %.4f)\n",
+                r->der0, P4_STAT_RANGE + 1.5, r->a_s);
+    else
+        fprintf(f, "COM-style    %.2f dB = 20 log10(A_s %.4f / A_ni %.4f) at DER0 %.1e (%.1f mV / %.1f mV at the sampler)\n",
+                r->com_db, r->a_s, r->a_ni, r->der0, 1e3 * r->a_s * in->main_cursor_v, 1e3 * r->a_ni * in->main_cursor_v);
+    for (int i = 0; i < r->n_unmodelled; i++) fprintf(f, "not modelled %s\n", r->unmodelled[i]);
     fprintf(f, "\neyes (height normalized to the outer level / width UI):\n  BER     ");
     for (int e = 2; e >= 0; e--) fprintf(f, "  %-17s", eye_name[e]);
     fprintf(f, "\n");
@@ -49,6 +70,19 @@ void p4_report_stat_json(FILE *f, const p4_stat_result *r)
         fprintf(f, "\"%s\": ", nv[i].k);
         p4_json_num(f, nv[i].v);
         fprintf(f, i + 1 < sizeof nv / sizeof nv[0] ? (i % 4 == 3 ? ",\n    " : ", ") : ",\n");
+    }
+    fprintf(f, "    \"not_modelled\": [");
+    for (int i = 0; i < r->n_unmodelled; i++) {
+        fprintf(f, "%s", i ? ", " : "");
+        json_text(f, r->unmodelled[i]);
+    }
+    fprintf(f, "],\n");
+    if (r->optical) {
+        fprintf(f, "    \"optical_levels\": ");
+        p4_json_array(f, r->level, 4, 1);
+        fprintf(f, ", \"sigma_level_noise\": ");
+        p4_json_array(f, r->sigma_level, 4, 1);
+        fprintf(f, ", \"mpi_beat\": %s,\n", r->mpi ? "true" : "false");
     }
     fprintf(f, "    \"eye_height\": ");
     p4_json_array(f, r->eye_height, 3, 1);

@@ -8,6 +8,8 @@
  * linearly; the SJ dual Dirac averages two fractional phases.
  */
 #include "pam4sim/stat.h"
+#include "stat_dfe.h"
+#include "stat_optics.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -17,12 +19,17 @@
 #define N_RANGE (P4_STAT_RANGE + 1.5) /* the grid of N: the output range plus the outer level */
 
 struct p4_stat_tails {
-    int nphase, npar, ncls, nN; /* ncls 2: an outer and an inner victim (the RJ mixture) */
+    int nphase, npar, ncls, nN; /* ncls 2: an outer and an inner victim (the RJ mixture); 4: one
+                                 * per level (an optical line's level-dependent noise)      */
     double dv;
     double *c0;           /* [nphase][npar] main cursor                                */
     double *lt, *ut;      /* [nphase][npar][ncls][nN]: P(N <= x_k), P(N > x_k), x_k bin centres */
-    double lv[4], th[3];
+    double lv[4], th[3]; /* the levels a victim sits at (an optical line's real ones), thresholds */
+    double lvi[4];        /* the receiver's ideal levels (its DFE feeds these back)          */
     double sj_phases;     /* SJ dual-Dirac amplitude in phase steps (samples)          */
+    double *cur0, *xt0;   /* the chosen phase's cursors (DFE taps subtracted; a victim at an even
+                           * index, then an odd one) and crosstalk cursors                 */
+    int ncur0, xt_len0[P4_MAX_XTALK];
 };
 
 typedef struct {
@@ -32,7 +39,7 @@ typedef struct {
     pthread_mutex_t mu;
     p4_status st;
     /* the chosen phase's breakdown (written by the worker that computes it) */
-    double sigma_noise, sigma_rj, sigma_small, isi_rms, xt_rms;
+    double sigma_noise, sigma_rj, sigma_small, isi_rms, xt_rms, sigma_level[4];
     int exact, gauss;
     double pre1; /* the first pre-cursor after the FFE */
 } stat_job;
@@ -50,16 +57,18 @@ static void conv(const double *w, int nw, const double *in, int nin, double *out
     }
 }
 
-/* One four-level cursor c into the distribution held in *pa over [*lo, *hi] (the other buffer *pb
+/* One four-level cursor (its value val[i] for each level i) into the distribution held in *pa over [*lo, *hi] (the other buffer *pb
  * receives it; they swap). Values split linearly between neighbouring bins (mean kept); anything
  * pushed past the grid lands in its end bin. */
-static void conv_cursor(double **pa, double **pb, int n, int *lo, int *hi, double c, const double lv[4], double dv)
+static void conv_cursor(double **pa, double **pb, int n, int *lo, int *hi, const double val[4], double dv)
 {
     double *a = *pa, *b = *pb;
     int nlo = n, nhi = -1, sh[4];
     double f[4];
     for (int i = 0; i < 4; i++) {
-        double s = lv[i] * c / dv;
+        /* a shift beyond the grid's length moves everything to an end bin: clamp it there
+         * before it becomes an int (a cursor of any finite size stays defined) */
+        double s = fmax(-2.0 * n, fmin(2.0 * n, val[i] / dv));
         sh[i] = (int)floor(s);
         f[i] = s - sh[i];
         int l = *lo + sh[i], h = *hi + sh[i] + 1;
@@ -87,21 +96,29 @@ static void conv_cursor(double **pa, double **pb, int n, int *lo, int *hi, doubl
     *pa = b, *pb = a;
 }
 
-/* The distribution of sum_k c[k] x_k into a or b (which one is returned): zero split over the two
- * centre bins, then one cursor at a time. */
-static const double *pam4_pmf(const double *c, int nc, const double lv[4], double dv, int n, double *a, double *b,
-                              int *lo, int *hi)
+/* The distribution of sum_k x_k, cursor k taking the values vals[4k .. 4k+3] with equal
+ * probability, into a or b (which one is returned): zero split over the two centre bins, then one
+ * cursor at a time. */
+static const double *pam4_pmf_vals(const double *vals, int nc, double dv, int n, double *a, double *b, int *lo, int *hi)
 {
     memset(a, 0, (size_t)n * sizeof *a);
     a[n / 2 - 1] = a[n / 2] = 0.5;
     *lo = n / 2 - 1, *hi = n / 2;
-    for (int k = 0; k < nc; k++) conv_cursor(&a, &b, n, lo, hi, c[k], lv, dv);
+    for (int k = 0; k < nc; k++) conv_cursor(&a, &b, n, lo, hi, vals + 4 * k, dv);
     return a;
 }
 
 const double *p4_pam4_pmf(const double *c, int nc, const double lv[4], double dv, int n, double *buf, int *lo, int *hi)
 {
-    return pam4_pmf(c, nc, lv, dv, n, buf, buf + n, lo, hi);
+    double *a = buf, *b = buf + n;
+    memset(a, 0, (size_t)n * sizeof *a);
+    a[n / 2 - 1] = a[n / 2] = 0.5;
+    *lo = n / 2 - 1, *hi = n / 2;
+    for (int k = 0; k < nc; k++) {
+        const double v[4] = {c[k] * lv[0], c[k] * lv[1], c[k] * lv[2], c[k] * lv[3]};
+        conv_cursor(&a, &b, n, lo, hi, v, dv);
+    }
+    return a;
 }
 
 /* Both tails of pmf (support [lo, hi]) after adding a Gaussian mixture: weights wt, means mu,
@@ -112,8 +129,10 @@ p4_status p4_pmf_tails(const double *pmf, int n, int lo, int hi, const double *w
 {
     double span = 0;
     for (int w = 0; w < nw; w++) span = fmax(span, fabs(mu[w]) + KERNEL_SIGMAS * sqrt(var[w]));
-    int K = (int)ceil(span / dv);
-    if (K > n) K = n;
+    /* beyond +-n bins the kernel is never read: clamp before the conversion (a noise far wider
+     * than the grid, from a link that cannot close, stays defined) */
+    double Kd = ceil(span / dv);
+    int K = Kd < n ? (int)Kd : n;
     double *qlo = malloc((size_t)(2 * K + 1) * 2 * sizeof *qlo), *qhi = qlo + 2 * K + 1;
     if (!qlo) return p4_error(P4_ENOMEM, "out of memory in the statistical engine");
     for (int d = -K; d <= K; d++) {
@@ -272,10 +291,14 @@ static p4_status phase_compute(stat_job *job, int q, scratch *s)
         for (int m = 0; m < ME; m++) g2 += s->G[m] * s->G[m];
         var_rj = (rj * rj + dcd_half * dcd_half) * sx2 * g2;
     }
-    /* Gaussian noise through the FFE: w' Rn w */
-    double var_n = 0;
+    /* Gaussian noise through the FFE: w' Rn w; an optical line's level-dependent part per level */
+    double var_n = 0, var_lv[4] = {0};
     for (int i = 0; i < nffe; i++)
         for (int j = 0; j < nffe; j++) var_n += w[i] * w[j] * v->rn[abs(i - j) < v->nrn ? abs(i - j) : v->nrn - 1];
+    if (v->opt) {
+        p4_status st = stat_opt_level_var(v, t->lv, d, base, var_lv);
+        if (st) return st;
+    }
     /* crosstalk cursors */
     int nx = 0;
     for (int a = 0; a < v->nxt; a++) {
@@ -308,23 +331,35 @@ static p4_status phase_compute(stat_job *job, int q, scratch *s)
             int skip = r == d;
             for (int k = 0; k < no && !skip; k++) skip = off[k] == r;
             if (skip) continue;
-            double cv = r < ME ? s->cur[r] : s->XE[r - ME];
-            if (fabs(cv) < dv) var_small += cv * cv * sx2, ng += cv != 0;
+            /* the cursor's value at each level: the line's levels, less what the DFE feeds back
+             * at the ideal ones beyond cur (0 where the two are the same) */
+            double cv = r < ME ? s->cur[r] : s->XE[r - ME], fb = r < ME && r > d && r <= d + ndfe ? in->dfe[r - d - 1] : 0;
+            double *val = s->curs + 4 * nc, big = 0, var = 0;
+            for (int i = 0; i < 4; i++) {
+                val[i] = cv * t->lv[i] + fb * (t->lv[i] - t->lvi[i]);
+                big = fmax(big, fabs(val[i])), var += 0.25 * val[i] * val[i];
+            }
+            if (!isfinite(var)) return p4_error(P4_ENUM, "stat: an equalized cursor is not finite (the link's pulse response is out of range)");
+            if (big < dv) var_small += var, ng += big != 0;
             else {
-                s->curs[nc++] = cv;
-                if (r < ME) isi2 += cv * cv * sx2;
-                else xt2 += cv * cv * sx2;
+                nc++;
+                if (r < ME) isi2 += var;
+                else xt2 += var;
             }
         }
         int lo, hi;
-        const double *a = pam4_pmf(s->curs, nc, t->lv, dv, n, s->a, s->b, &lo, &hi);
+        const double *a = pam4_pmf_vals(s->curs, nc, dv, n, s->a, s->b, &lo, &hi);
         /* the Gaussian part: one Gaussian, or the RJ mixture for a victim at +1 (class 0) and at
          * lv[2] (class 1); victims at -1 and lv[1] are their mirror images */
         double var_g = var_n + var_small;
         for (int cls = 0; cls < t->ncls; cls++) {
             size_t o = (((size_t)q * npar + p) * t->ncls + cls) * n;
             int nw;
-            if (t->ncls == 2 && no > 0)
+            if (t->ncls == 4 && stat_opt_mpi_on(v)) /* one class per level (an optical line) */
+                nw = stat_opt_mpi_mix(v, cls, s->E[d], var_g + var_rj + var_lv[cls], s->mw, s->mm, s->mv);
+            else if (t->ncls == 4)
+                s->mw[0] = 1, s->mm[0] = 0, s->mv[0] = var_g + var_rj + var_lv[cls], nw = 1;
+            else if (t->ncls == 2 && no > 0)
                 nw = mix_build(s->Gq, s->cur, d, df, nf, t->lv, t->lv[cls ? 2 : 3], top, ntop, off, no, rj2amp2,
                                var_g + rj2amp2 * sx2 * e2 * gq_rest, s->mw, s->mm, s->mv);
             else
@@ -334,8 +369,16 @@ static p4_status phase_compute(stat_job *job, int q, scratch *s)
         }
         for (int k = 0; k < no; k++) isi2 += s->cur[off[k]] * s->cur[off[k]] * sx2;
         t->c0[q * npar + p] = s->E[d] + sign * s->dd[d];
+        if (q == t->nphase / 2 && p == 1) memcpy(t->cur0 + ME, s->cur, (size_t)ME * sizeof *s->cur);
         if (q == t->nphase / 2 && p == 0) {
             job->sigma_noise = sqrt(var_n), job->sigma_rj = sqrt(var_rj), job->sigma_small = sqrt(var_small);
+            for (int k = 0; k < 4; k++) job->sigma_level[k] = sqrt(var_lv[k]);
+            t->cur0 = malloc(2 * (size_t)ME * sizeof *t->cur0), t->xt0 = malloc(((size_t)nx + 1) * sizeof *t->xt0);
+            if (!t->cur0 || !t->xt0) return p4_error(P4_ENOMEM, "out of memory in the statistical engine");
+            memcpy(t->cur0, s->cur, (size_t)ME * sizeof *s->cur), memcpy(t->xt0, s->XE, (size_t)nx * sizeof *s->XE);
+            memcpy(t->cur0 + ME, s->cur, (size_t)ME * sizeof *s->cur); /* the odd parity's, replaced below with DCD */
+            t->ncur0 = ME;
+            for (int a = 0; a < v->nxt; a++) t->xt_len0[a] = v->xt_len[a] / sps + 2 + nffe - 1;
             job->isi_rms = sqrt(isi2), job->xt_rms = sqrt(xt2), job->exact = nc, job->gauss = ng;
             job->pre1 = d > 0 ? s->E[d - 1] : 0;
         }
@@ -361,7 +404,7 @@ static void *worker(void *arg)
     s.dd = calloc((size_t)ME, sizeof(double));
     s.X = calloc((size_t)MX + 8, sizeof(double)), s.XE = calloc((size_t)MX + 8, sizeof(double));
     s.a = calloc((size_t)t->nN, sizeof(double)), s.b = calloc((size_t)t->nN, sizeof(double));
-    s.curs = calloc((size_t)ME + MX + 8, sizeof(double));
+    s.curs = calloc(4 * ((size_t)ME + MX + 8), sizeof(double));
     int ok = s.P && s.E && s.He && s.G && s.He1 && s.G1 && s.Gq && s.mw && s.mv && s.mm && s.cur && s.dd && s.X && s.XE && s.a && s.b && s.curs;
     for (;;) {
         pthread_mutex_lock(&job->mu);
@@ -401,6 +444,16 @@ static double tail_q(const struct p4_stat_tails *t, int q, int i, double x, int 
 {
     double s = 0;
     int nterm = 0;
+    if (t->ncls == 4) { /* one class per level, none mirrored; N alone: their mean */
+        for (int p = 0; p < t->npar; p++)
+            for (int cls = 0; cls < 4; cls++) {
+                if (i >= 0 && cls != i) continue;
+                double a = i < 0 ? 0 : t->c0[q * t->npar + p] * t->lv[i];
+                size_t o = (((size_t)q * t->npar + p) * t->ncls + cls) * t->nN;
+                s += grid_at(t, up ? t->ut + o : t->lt + o, x - a, !up), nterm++;
+            }
+        return s / nterm;
+    }
     for (int p = 0; p < t->npar; p++)
         for (int cls = 0; cls < t->ncls; cls++) {
             /* class 0 holds a victim at +1, class 1 at lv[2]; without classes (ncls 1) N is the
@@ -492,7 +545,7 @@ void p4_stat_eye_at(const p4_stat_result *r, double b, double height[3], double 
 static void free_tails(struct p4_stat_tails *t)
 {
     if (!t) return;
-    free(t->c0), free(t->lt), free(t->ut);
+    free(t->c0), free(t->lt), free(t->ut), free(t->cur0), free(t->xt0);
     free(t);
 }
 
@@ -501,6 +554,126 @@ void p4_stat_free(p4_stat_result *r)
     free(r->density), free(r->ber_map), free(r->contour_lo), free(r->contour_hi), free(r->hbathtub);
     free_tails(r->priv);
     memset(r, 0, sizeof *r);
+}
+
+/* Everything the engine reads must be finite: a channel entry out of range (a huge or infinite
+ * magnitude) would otherwise turn into NaN tails or integer overflow on the grid. */
+static p4_status check_inputs(const p4_link_view *v)
+{
+    const double lim = 1e150; /* squares and sums of squares stay finite */
+    for (int i = 0; i < v->pulse_len; i++)
+        if (!(fabs(v->pulse[i]) < lim))
+            return p4_error(P4_ENUM, "stat: the link's pulse response is not finite at sample %d (%g): check the channel's data", i, v->pulse[i]);
+    for (int a = 0; a < v->nxt; a++)
+        for (int i = 0; i < v->xt_len[a]; i++)
+            if (!(fabs(v->xt_pulse[a][i]) < lim))
+                return p4_error(P4_ENUM, "stat: crosstalk aggressor %d's pulse response is not finite: check its channel's data", a + 1);
+    for (size_t i = 0; v->edge && i < v->edge_len; i++)
+        if (!(fabs(v->edge[i]) < lim)) return p4_error(P4_ENUM, "stat: the link's impulse response is not finite: check the channel's data");
+    for (int i = 0; i < v->nrn; i++)
+        if (!(fabs(v->rn[i]) < lim)) return p4_error(P4_ENUM, "stat: the noise autocorrelation is not finite");
+    for (int i = 0; i < v->info->nffe; i++)
+        if (!(fabs(v->info->ffe[i]) < lim)) return p4_error(P4_ENUM, "stat: the RX FFE is not finite (the link's MMSE design failed)");
+    return P4_OK;
+}
+
+/* The DFE's errors per burst from a Markov chain over the decision error (the fallback where the
+ * sampled bursts of stat_dfe.c have too few effective samples: first errors far in the tails). */
+static void markov_bursts(const struct p4_stat_tails *t, int q0, const stat_job *jb, const p4_link_info *in,
+                          const p4_link_view *v, double *factor, double *p1, double *p, double *rho_out)
+{
+        /* after an error of one level step in direction e the feedback moves the next sample by
+         * -e b1 step. The error itself needed N near the half spacing h, and the noise at the FFE
+         * output is correlated: the next N has mean rho h (rho = the Gaussian noise's lag-1
+         * covariance over N's variance). So the first continuation has probability p1 (shift
+         * b1 step - rho h), each later one p (shift b1 step): errors per event 1 + p1 / (1 - p). */
+        double r1 = 0, var_all = jb->sigma_noise * jb->sigma_noise + jb->sigma_rj * jb->sigma_rj +
+                                 jb->sigma_small * jb->sigma_small + jb->isi_rms * jb->isi_rms + jb->xt_rms * jb->xt_rms;
+        for (int i = 0; i < in->nffe; i++)
+            for (int j = 0; j < in->nffe; j++) {
+                int lag = abs(i - j + 1);
+                r1 += in->ffe[i] * in->ffe[j] * (lag < v->nrn ? v->rn[lag] : 0);
+            }
+        double rho = var_all > 0 ? r1 / var_all : 0, c0 = 0;
+        for (int p = 0; p < t->npar; p++) c0 += t->c0[q0 * t->npar + p] / t->npar;
+        double step = (t->lvi[3] - t->lvi[0]) / 3, h = c0 * step / 2, W[4], wsum = 0;
+        /* the symbol after an upward error: its pre-cursor pre x helped cause the error, so it is
+         * level l with probability proportional to the upward error rate given it (Bayes) */
+        for (int l = 0; l < 4; l++) {
+            W[l] = 0;
+            for (int i = 0; i < 3; i++) W[l] += tail(t, q0, i, t->th[i] - jb->pre1 * t->lv[l], 1);
+            wsum += W[l];
+        }
+        /* a Markov chain over the decision error e (in level steps, -3..3; 0 ends the event): the
+         * next sample moves by -b1 e step, and its level l decides l + e' with the tails */
+        double T1[7], Q[6][7], pk[2] = {0, 0};
+        for (int k = 0; k < 2; k++)
+            for (int e = -3; e <= 3; e++) {
+                if (e == 0 || (k == 0 && e != 1)) continue;
+                double shift = in->dfe[0] * e * step - (k == 0 ? rho * h : 0), *row = k == 0 ? T1 : Q[e < 0 ? e + 3 : e + 2];
+                for (int j = 0; j < 7; j++) row[j] = 0;
+                for (int l = 0; l < 4; l++) {
+                    double wl = k == 0 && wsum > 0 ? W[l] / wsum : 0.25, below = 0;
+                    for (int dec = 0; dec < 4; dec++) { /* P(decide dec | level l, sample moved by -shift) */
+                        double up_to = dec < 3 ? tail(t, q0, l, t->th[dec] + shift, 0) : 1, pdec = up_to - below;
+                        below = up_to;
+                        row[dec - l + 3] += wl * (pdec > 0 ? pdec : 0);
+                    }
+                }
+                if (k == 1) pk[1] += (1 - row[3]) / 6;
+            }
+        pk[0] = 1 - T1[3];
+        /* errors per event: 1 + sum_e' T1[e'] M[e'], M = (I - Q)^-1 1 over the transient states */
+        double A[6][7];
+        for (int i = 0; i < 6; i++) {
+            for (int j = 0; j < 6; j++) A[i][j] = (i == j) - Q[i][j < 3 ? j : j + 1];
+            A[i][6] = 1;
+        }
+        for (int c1 = 0; c1 < 6; c1++) { /* Gauss-Jordan, partial pivoting */
+            int pv = c1;
+            for (int i = c1 + 1; i < 6; i++)
+                if (fabs(A[i][c1]) > fabs(A[pv][c1])) pv = i;
+            for (int j = 0; j < 7; j++) {
+                double tmp = A[c1][j];
+                A[c1][j] = A[pv][j], A[pv][j] = tmp;
+            }
+            for (int i = 0; i < 6; i++)
+                if (i != c1 && A[c1][c1] != 0) {
+                    double f = A[i][c1] / A[c1][c1];
+                    for (int j = c1; j < 7; j++) A[i][j] -= f * A[c1][j];
+                }
+        }
+        double per_event = 1;
+        for (int e = 0; e < 6; e++) {
+            double m = A[e][e] != 0 ? A[e][6] / A[e][e] : 0;
+            per_event += T1[e < 3 ? e : e + 1] * (m > 0 && m < 1e6 ? m : 1e6);
+        }
+        *factor = per_event;
+        *p1 = pk[0], *p = pk[1], *rho_out = rho;
+}
+
+/* What the configuration holds that the statistical eye leaves out, one reason each. */
+static void unmodelled(const p4_link_view *v, p4_stat_result *r)
+{
+    const p4_config *c = v->cfg;
+    char(*u)[256] = r->unmodelled;
+    int n = 0;
+    if (c->dsp_enable)
+        snprintf(u[n++], sizeof u[0], "the bit-true DSP receiver (rx.dsp.enable): its ADC, CDR jitter, fixed-point FFE/DFE with LMS%s; "
+                 "stat is the floating-point FFE/DFE at a fixed phase", c->mlse_memory > 0 ? " and MLSE" : "");
+    if (!c->precode && strcmp(c->pattern, "random") && r->dfe_prop_factor > 2 && r->ber_raw < 1e-2)
+        snprintf(u[n++], sizeof u[0], "the dependence between the symbols of tx.pattern %s: with DFE bursts this long (%.1f errors "
+                 "per event) Monte Carlo can count more errors than with the random data stat assumes", c->pattern,
+                 r->dfe_prop_factor);
+    if (v->opt && c->mpi_db > -35)
+        snprintf(u[n++], sizeof u[0], "the MPI beat's spread over neighbouring symbols (optics.mpi.crosstalk_db %.1f dB): stat "
+                 "takes the beat at the victim's sample, close to Monte Carlo up to -35 dB and optimistic above", c->mpi_db);
+    if (v->opt && !isinf(c->tia_sat_vpp))
+        snprintf(u[n++], sizeof u[0], "the receiver output's compression (optics.tia.sat_vpp %.3g Vpp)", c->tia_sat_vpp);
+    if (v->opt && v->info->opt_sndr_db < 30)
+        snprintf(u[n++], sizeof u[0], "the line's nonlinear ISI beyond its static levels (its linear fit's SNDR %.1f dB)",
+                 v->info->opt_sndr_db);
+    r->n_unmodelled = n;
 }
 
 p4_status p4_stat_run(const p4_link *l, p4_stat_result *r)
@@ -516,15 +689,22 @@ p4_status p4_stat_run(const p4_link *l, p4_stat_result *r)
     t->dv = 2 * P4_STAT_RANGE / (double)c->stat_bins;
     t->nN = 2 * (int)ceil(N_RANGE / t->dv);
     t->npar = v.edge && c->dcd_ps > 0 ? 2 : 1;
-    t->ncls = v.edge && c->rj_ps > 0 ? 2 : 1;
-    memcpy(t->lv, v.lv, sizeof t->lv);
+    t->ncls = v.opt ? 4 : v.edge && c->rj_ps > 0 ? 2 : 1;
+    memcpy(t->lvi, v.lv, sizeof t->lvi);
+    if (v.opt) stat_opt_levels(&v, t->lv);
+    else memcpy(t->lv, v.lv, sizeof t->lv);
+    p4_status st0 = check_inputs(&v);
+    if (st0) return st0;
     memcpy(t->th, v.th, sizeof t->th);
     double ui_s = 1e-9 / c->baud_gbd;
     t->sj_phases = c->sj_ps * 1e-12 / ui_s * v.sps;
     t->c0 = calloc((size_t)t->nphase * t->npar, sizeof *t->c0);
     t->lt = calloc((size_t)t->nphase * t->npar * t->ncls * t->nN, sizeof *t->lt);
     t->ut = calloc((size_t)t->nphase * t->npar * t->ncls * t->nN, sizeof *t->ut);
-    if (!t->c0 || !t->lt || !t->ut) return p4_error(P4_ENOMEM, "out of memory for the statistical eye");
+    if (!t->c0 || !t->lt || !t->ut)
+        return p4_error(P4_ENOMEM, "stat: the tail grid (%d phases x %d parities x %d classes x %d bins, %.0f MB) does not fit in "
+                        "memory: lower stat.sps (%d) or stat.bins (%d)", t->nphase, t->npar, t->ncls, t->nN,
+                        2e-6 * (double)t->nphase * t->npar * t->ncls * t->nN * sizeof(double), v.sps, (int)c->stat_bins);
     stat_job job = {.v = &v, .t = t};
     pthread_mutex_init(&job.mu, NULL);
     int nt = c->threads > 0 ? (int)c->threads : p4_default_threads();
@@ -576,89 +756,47 @@ p4_status p4_stat_run(const p4_link *l, p4_stat_result *r)
     for (int q = 0; q < np; q++) {
         double ser = 0;
         for (int j = 0; j < 3; j++) ser += 0.25 * (tail(t, q, j, t->th[j], 1) + tail(t, q, j + 1, t->th[j], 0));
-        raw_q[q] = ser / 2 * bits;
+        /* SER <= 3/4 and BER <= 1/2 (a guess), whatever the eye: a closed or inverted eye
+         * (main cursor <= 0) counts every level beyond both of its thresholds otherwise */
+        raw_q[q] = fmin(fmin(ser, 0.75) / 2 * bits, 0.5);
     }
     r->ber_raw = raw_q[q0];
     r->dfe_prop_factor = 1, r->dfe_prop_p = 0;
     const p4_link_info *in = v.info;
     if (in->ndfe > 0 && c->stat_dfe_prop) {
-        /* after an error of one level step in direction e the feedback moves the next sample by
-         * -e b1 step. The error itself needed N near the half spacing h, and the noise at the FFE
-         * output is correlated: the next N has mean rho h (rho = the Gaussian noise's lag-1
-         * covariance over N's variance). So the first continuation has probability p1 (shift
-         * b1 step - rho h), each later one p (shift b1 step): errors per event 1 + p1 / (1 - p). */
-        double r1 = 0, var_all = job.sigma_noise * job.sigma_noise + job.sigma_rj * job.sigma_rj +
-                                 job.sigma_small * job.sigma_small + job.isi_rms * job.isi_rms + job.xt_rms * job.xt_rms;
-        for (int i = 0; i < in->nffe; i++)
-            for (int j = 0; j < in->nffe; j++) {
-                int lag = abs(i - j + 1);
-                r1 += in->ffe[i] * in->ffe[j] * (lag < v.nrn ? v.rn[lag] : 0);
-            }
-        double rho = var_all > 0 ? r1 / var_all : 0, c0 = 0;
-        for (int p = 0; p < t->npar; p++) c0 += t->c0[q0 * t->npar + p] / t->npar;
-        double step = (t->lv[3] - t->lv[0]) / 3, h = c0 * step / 2, W[4], wsum = 0;
-        /* the symbol after an upward error: its pre-cursor pre x helped cause the error, so it is
-         * level l with probability proportional to the upward error rate given it (Bayes) */
-        for (int l = 0; l < 4; l++) {
-            W[l] = 0;
-            for (int i = 0; i < 3; i++) W[l] += tail(t, q0, i, t->th[i] - job.pre1 * t->lv[l], 1);
-            wsum += W[l];
-        }
-        /* a Markov chain over the decision error e (in level steps, -3..3; 0 ends the event): the
-         * next sample moves by -b1 e step, and its level l decides l + e' with the tails */
-        double T1[7], Q[6][7], pk[2] = {0, 0};
-        for (int k = 0; k < 2; k++)
-            for (int e = -3; e <= 3; e++) {
-                if (e == 0 || (k == 0 && e != 1)) continue;
-                double shift = in->dfe[0] * e * step - (k == 0 ? rho * h : 0), *row = k == 0 ? T1 : Q[e < 0 ? e + 3 : e + 2];
-                for (int j = 0; j < 7; j++) row[j] = 0;
-                for (int l = 0; l < 4; l++) {
-                    double wl = k == 0 && wsum > 0 ? W[l] / wsum : 0.25, below = 0;
-                    for (int dec = 0; dec < 4; dec++) { /* P(decide dec | level l, sample moved by -shift) */
-                        double up_to = dec < 3 ? tail(t, q0, l, t->th[dec] + shift, 0) : 1, pdec = up_to - below;
-                        below = up_to;
-                        row[dec - l + 3] += wl * (pdec > 0 ? pdec : 0);
-                    }
-                }
-                if (k == 1) pk[1] += (1 - row[3]) / 6;
-            }
-        pk[0] = 1 - T1[3];
-        /* errors per event: 1 + sum_e' T1[e'] M[e'], M = (I - Q)^-1 1 over the transient states */
-        double A[6][7];
-        for (int i = 0; i < 6; i++) {
-            for (int j = 0; j < 6; j++) A[i][j] = (i == j) - Q[i][j < 3 ? j : j + 1];
-            A[i][6] = 1;
-        }
-        for (int c1 = 0; c1 < 6; c1++) { /* Gauss-Jordan, partial pivoting */
-            int pv = c1;
-            for (int i = c1 + 1; i < 6; i++)
-                if (fabs(A[i][c1]) > fabs(A[pv][c1])) pv = i;
-            for (int j = 0; j < 7; j++) {
-                double tmp = A[c1][j];
-                A[c1][j] = A[pv][j], A[pv][j] = tmp;
-            }
-            for (int i = 0; i < 6; i++)
-                if (i != c1 && A[c1][c1] != 0) {
-                    double f = A[i][c1] / A[c1][c1];
-                    for (int j = c1; j < 7; j++) A[i][j] -= f * A[c1][j];
-                }
-        }
-        double per_event = 1;
-        for (int e = 0; e < 6; e++) {
-            double m = A[e][e] != 0 ? A[e][6] / A[e][e] : 0;
-            per_event += T1[e < 3 ? e : e + 1] * (m > 0 && m < 1e6 ? m : 1e6);
-        }
-        r->dfe_prop_factor = per_event;
-        r->dfe_prop_p1 = pk[0], r->dfe_prop_p = pk[1], r->noise_rho = rho;
+        /* the bursts a first error starts: sampled (stat_dfe.c) at the chosen phase, or where
+         * too few samples count, the Markov chain */
+        stat_dfe_in di = {.cur = {t->cur0, t->cur0 + t->ncur0}, .ncur = t->ncur0, .d = v.cursor + in->npre, .dfe = in->dfe, .ndfe = in->ndfe,
+                          .xt = t->xt0, .xt_len = t->xt_len0, .nxt = v.nxt, .ffe = in->ffe, .rn = v.rn,
+                          .nffe = in->nffe, .nrn = v.nrn, .var_white = job.sigma_small * job.sigma_small +
+                                                                      job.sigma_rj * job.sigma_rj,
+                          .lv = t->lv, .lvi = t->lvi, .th = t->th, .seed = (uint64_t)c->seed};
+        for (int k = 0; k < 4; k++) di.var_level[k] = job.sigma_level[k] * job.sigma_level[k];
+        stat_dfe_out dout;
+        p4_status st = stat_dfe_bursts(&di, &dout);
+        if (st) return st;
+        const int sampled = dout.ess >= STAT_DFE_MIN_ESS;
+        if (sampled) {
+            r->dfe_prop_factor = dout.factor;
+            r->dfe_prop_p1 = dout.p1, r->dfe_prop_p = dout.p, r->noise_rho = dout.rho;
+        } else
+            markov_bursts(t, q0, &job, in, &v, &r->dfe_prop_factor, &r->dfe_prop_p1, &r->dfe_prop_p, &r->noise_rho);
+        r->dfe_sampled = sampled, r->dfe_ess = dout.ess;
     }
-    r->ber = r->ber_raw * r->dfe_prop_factor;
-    for (int q = 0; q < np; q++) r->hbathtub[q] = raw_q[q] * r->dfe_prop_factor;
+    r->ber = fmin(r->ber_raw * r->dfe_prop_factor, 0.5);
+    for (int q = 0; q < np; q++) r->hbathtub[q] = fmin(raw_q[q] * r->dfe_prop_factor, 0.5);
     /* the chosen phase's figures */
     for (int p = 0; p < t->npar; p++) r->c0 += t->c0[q0 * t->npar + p] / t->npar;
     r->sigma_noise = job.sigma_noise, r->sigma_rj = job.sigma_rj, r->sigma_small = job.sigma_small;
     r->sigma_total = sqrt(job.sigma_noise * job.sigma_noise + job.sigma_rj * job.sigma_rj + job.sigma_small * job.sigma_small);
     r->isi_rms = job.isi_rms, r->xt_rms = job.xt_rms;
     r->exact_cursors = job.exact, r->gaussian_cursors = job.gauss;
+    if (v.opt) {
+        r->optical = 1, r->mpi = stat_opt_mpi_on(&v);
+        memcpy(r->level, t->lv, sizeof r->level);
+        memcpy(r->sigma_level, job.sigma_level, sizeof r->sigma_level);
+    }
+    unmodelled(&v, r);
     r->a_dd_ui = c->sj_ps * 1e-12 / ui_s, r->dcd_ui = c->dcd_ps * 1e-12 / ui_s;
     for (int k = 0; k < P4_STAT_DECADES; k++) p4_stat_eye_at(r, p4_stat_decade_ber(k), r->height[k], r->width_ui[k]);
     r->eye_ber = c->stat_eye_ber;
@@ -670,6 +808,9 @@ p4_status p4_stat_run(const p4_link *l, p4_stat_result *r)
     r->der0 = c->stat_der0;
     r->a_s = r->c0 * sp / 2;
     r->a_ni = -solve(t, q0, -1, r->der0, 0, -N_RANGE, 0);
-    r->com_db = r->a_ni > 0 ? 20 * log10(r->a_s / r->a_ni) : INFINITY;
+    /* A_ni at the grid's edge: the interference reaches beyond the grid, the margin is below
+     * what the grid can show (reported as -inf, never as a number) */
+    r->com_beyond = r->a_ni > N_RANGE * (1 - 1e-9);
+    r->com_db = r->com_beyond || !(r->a_s > 0) ? -INFINITY : r->a_ni > 0 ? 20 * log10(r->a_s / r->a_ni) : INFINITY;
     return P4_OK;
 }

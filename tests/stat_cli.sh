@@ -1,7 +1,8 @@
 #!/bin/sh
 # stat_cli.sh - `pam4sim stat`, `sweep` and `--plot` from the command line: files written and
 # non-trivial, every plot's code path run, sweep results the same for any -j, the target crossing
-# found, Ctrl-C keeping the finished points, and bad input refused without leaving files.
+# found, Ctrl-C keeping the finished points, the edges of the ranges answered (no crash, BER in
+# [0, 0.5], never "met" where the link cannot close), and bad input refused without leaving files.
 # usage: sh tests/stat_cli.sh build/pam4sim
 BIN=${1:-build/pam4sim}
 . "$(dirname "$0")/cli_lib.sh"
@@ -49,6 +50,37 @@ rc=$?
 [ $rc -eq 130 ] && ok || bad "interrupted sweep exit $rc (want 130)"
 grep -q '"interrupted": true' "$T/int.json" 2>/dev/null && ok || bad "interrupted sweep: JSON not marked"
 grep -q "^interrupted" "$T/int.txt" && ok || bad "interrupted sweep: no report line"
+
+# the edges of the ranges: a 200 km line (every key in range) that cannot close; an 80 km one; a
+# Touchstone entry that converts to infinity. No crash: BER in [0, 0.5], never "met", valid JSON
+# (or, for the file, one clear error line)
+for L in 80000 200000; do
+  "$BIN" stat --set optics.enable=true --set optics.fiber.length_m=$L --set stat.sps=8 --json "$T/far$L.json" \
+    > "$T/far$L.txt" 2>&1; rc=$?
+  [ $rc -eq 0 ] && ok || bad "stat at $L m: exit $rc: $(tail -3 "$T/far$L.txt")"
+  awk '/^BER/ { b = $2 + 0; found = 1 } END { exit !(found && b >= 0 && b <= 0.5) }' "$T/far$L.txt" && ok \
+    || bad "stat at $L m: BER outside [0, 0.5]: $(grep '^BER' "$T/far$L.txt")"
+  grep -q "^target .*NOT met" "$T/far$L.txt" && ok || bad "stat at $L m: the target reads met"
+  grep -q '^COM-style    -inf dB' "$T/far$L.txt" && ok || bad "stat at $L m: COM: $(grep '^COM' "$T/far$L.txt")"
+  tail -c 3 "$T/far$L.json" | grep -q '}' && grep -q '"not_modelled": \[' "$T/far$L.json" && ok || bad "stat at $L m: JSON"
+done
+awk 'BEGIN { print "# GHz S DB R 50"
+  for (f = 0; f <= 120; f += 1) {
+    t = -0.3 * f; o = -60; x = (f == 20) ? 1e300 : t   # one S-parameter whose magnitude is 10^(1e300/20)
+    printf "%g", f
+    for (i = 1; i <= 4; i++) for (j = 1; j <= 4; j++) {
+      m = ((i == 1 && j == 2) || (i == 2 && j == 1) || (i == 3 && j == 4) || (i == 4 && j == 3)) ? t : o
+      if (i == 2 && j == 1) m = x
+      printf " %g %g", m, -10 * f
+    }
+    printf "\n" } }' > "$T/inf.s4p"
+"$BIN" stat --set channel.type=touchstone --set channel.file="$T/inf.s4p" --set stat.sps=8 > "$T/inf.txt" 2> "$T/inf.err"
+rc=$?
+if [ $rc -eq 0 ]; then
+  awk '/^BER/ { b = $2 + 0; found = 1 } END { exit !(found && b >= 0 && b <= 0.5) }' "$T/inf.txt" && ok || bad "infinite entry: BER"
+else
+  [ $rc -eq 1 ] && [ "$(wc -l < "$T/inf.err")" -ge 1 ] && ok || bad "infinite Touchstone entry: exit $rc: $(cat "$T/inf.err")"
+fi
 
 # bad input: usage errors and a value out of range, no files left
 "$BIN" sweep --vary channel.il_nyquist_db=30:20:2 > /dev/null 2> "$T/e1"; [ $? -eq 2 ] && ok || bad "backwards step"

@@ -167,13 +167,23 @@ typedef struct {
     const double *pulse;            /* V per unit level: TX FFE x amplitude x the whole chain   */
     int pulse_len;
     const double *edge;             /* V per sample of edge delay per V of level step: the       */
-    size_t edge_len;                /* chain's per-sample impulse (NULL for an optical line)    */
+    size_t edge_len;                /* chain's per-sample impulse (an optical line's from its   */
+                                    /* linear fit; NULL where that is ill-conditioned)          */
     const p4_config *cfg;           /* the link's configuration (TX FFE, amplitude, jitter)     */
     int nxt;                        /* aggressors: pulse of one symbol of level 1 x its amplitude */
     const double *xt_pulse[P4_MAX_XTALK];
     int xt_len[P4_MAX_XTALK];
     const double *rn;               /* Gaussian noise autocorrelation at the sampler, V^2, at    */
-    int nrn;                        /* symbol lags 0..nrn-1 (crosstalk not included)            */
+    int nrn;                        /* symbol lags 0..nrn-1 (crosstalk not included; for an     */
+                                    /* optical line the signal-independent noise only)          */
+    /* an optical line (NULL otherwise): the receive chain's impulse response from photocurrent
+     * to the sampler (V per A, per sample) and the photocurrent per unit level (A, the line's
+     * linear fit), so that pulse = rx_h (*) opt_pulse; the line's static levels and powers */
+    const double *rx_h, *opt_pulse;
+    size_t rx_h_len;
+    int opt_len;
+    const p4_optics_info *opt;
+    double fs_hz;                   /* sample rate of every response above                      */
 } p4_link_view;
 void p4_link_view_get(const p4_link *l, p4_link_view *v);
 

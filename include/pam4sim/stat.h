@@ -23,7 +23,13 @@
  *   - sinusoidal jitter, seen by the fixed-phase sampler as a slow timing shift, is a dual Dirac:
  *     the BER at each phase is the mean of the BERs at +-tx.jitter.sj_ps;
  *   - an optical line has no electrical edge response (the line is nonlinear): its jitter, RJ and
- *     DCD together, goes through the slope of the equalized pulse as a Gaussian (COM's model).
+ *     DCD together, goes through the slope of the equalized pulse as a Gaussian (COM's model). Its
+ *     real level spacing (the modulator's static transfer), the noise that depends on the level
+ *     (shot noise and RIN at each level's power, through the receive chain and the FFE) and the
+ *     MPI beat (a mixture over the reflected copy's level and phase) are added per level
+ *     (sim/stat_optics.c): each level has its own tails;
+ *   - what it does not model (the bit-true DSP receiver, a compressing receiver output) is listed
+ *     in the result (unmodelled), and the BER is bounded: SER <= 3/4, BER <= 1/2.
  * The tails P(N <= v) and P(N > v) of the zero-mean part N are computed on the grid by summing the
  * distribution against the Gaussian's Q function (the kernel spans +-9 sigma; beyond, 0 or 1 by
  * prefix sums), each tail from its own side so neither is 1 minus a number close to 1.
@@ -34,11 +40,12 @@
  *     width = the span of phase around the nominal over which both tails at the slicer threshold
  *     stay below b (crossings interpolated in log BER);
  *   - BER at the slicer: SER = 1/4 sum over levels of the tail beyond their thresholds, BER = SER/2
- *     (Gray: one bit per adjacent error), doubled with precoding, and scaled by the DFE's errors
- *     per error event 1 + p1/(1-p): after an error of one level step the feedback is wrong by b1
- *     times the step; p1, the first continuation, also has what caused the first error: the
- *     noise's lag-1 correlation given N near the half spacing, and the next symbol's level, which
- *     through the first pre-cursor helped cause it (Bayes); p, each later one, only the feedback;
+ *     (Gray: one bit per adjacent error), doubled with precoding, at most 1/2, and scaled by the
+ *     DFE's bit errors per burst over those of its first error: sampled (sim/stat_dfe.c: the first
+ *     error's symbol context from a tilted law, its coloured noise continued by an AR model, the
+ *     DFE run on the wrong feedback); where too few samples count, a Markov chain over the
+ *     decision error (1 + p1/(1-p): p1, the first continuation, with the noise's lag-1
+ *     correlation and the next symbol's level through the first pre-cursor; p, each later one);
  *   - COM-style margin 20 log10(A_s / A_ni): A_s = c0 x half the smallest level spacing, A_ni the
  *     amplitude N exceeds downward with probability stat.der0.
  * Threads (sim.threads) share the phases; every phase is computed alone, so any count gives the
@@ -53,6 +60,7 @@ extern "C" {
 
 #define P4_STAT_DECADES 13 /* contours at 1e-3, 1e-4, ... 1e-15 */
 #define P4_STAT_RANGE 2.0  /* the output amplitude grid spans +-2 (normalized) */
+#define P4_STAT_MAX_UNMODELLED 6
 
 typedef struct {
     int nphase;          /* phases: offset (q - nphase/2) / nphase UI around the chosen phase */
@@ -76,6 +84,15 @@ typedef struct {
     double height[P4_STAT_DECADES][3], width_ui[P4_STAT_DECADES][3];
     double eye_ber, eye_height[3], eye_width_ui[3]; /* at stat.eye_ber (interpolated)        */
     double com_db, a_s, a_ni, der0;
+    int com_beyond;                       /* A_ni beyond the amplitude grid: com_db is -inf */
+    int optical;                          /* an optical line: the three figures below       */
+    double level[4];                      /* the line's real levels (normalized, ideal +-1, +-1/3) */
+    double sigma_level[4];                /* level-dependent noise (shot, RIN) rms per level */
+    int mpi;                              /* MPI beat mixed in                               */
+    int dfe_sampled;                      /* bursts sampled (else the Markov chain)          */
+    double dfe_ess;                       /* the sampled bursts' effective sample count      */
+    int n_unmodelled;                     /* what the configuration holds that stat leaves out */
+    char unmodelled[P4_STAT_MAX_UNMODELLED][256];
     struct p4_stat_tails *priv;           /* the tails, for p4_stat_eye_at                   */
 } p4_stat_result;
 
