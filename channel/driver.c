@@ -12,7 +12,7 @@ void p4_jitter_edges(const p4_jitter *j, p4_rng *rng, uint64_t k0, size_t n, dou
     }
     if (j->dcd_ui != 0)
         for (size_t i = 0; i < n; i++) d[i] += ((k0 + i) & 1) ? -0.5 * j->dcd_ui : 0.5 * j->dcd_ui;
-    for (size_t i = 0; i < n; i++) d[i] = fmax(-0.49, fmin(0.49, d[i]));
+    for (size_t i = 0; i < n; i++) d[i] = d[i] > 0.49 ? 0.49 : d[i] < -0.49 ? -0.49 : d[i];
 }
 
 void p4_render_init(p4_render *r, int sps)

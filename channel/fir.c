@@ -1,5 +1,6 @@
 /* fir.c - multi-input overlap-save FIR (see fir.h). */
 #include "pam4sim/fir.h"
+#include "pam4sim/fftplan.h"
 #include <complex.h>
 #include <fftw3.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@ struct p4_fir {
     size_t L, N, hop;         /* longest response, FFT length, new samples per transform */
     double complex **H;       /* per input, N/2+1 bins, scaled by 1/N */
     double **hist;            /* per input, last L-1 input samples */
+    unsigned char *quiet;     /* per input: its history is all zero (a NULL block keeps it so) */
     double *buf;              /* time-domain work buffer, N */
     double complex *X, *acc;  /* spectra, N/2+1 */
     fftw_plan fwd, inv;
@@ -25,8 +27,7 @@ void p4_fir_destroy(p4_fir *f)
     }
     free(f->H);
     free(f->hist);
-    if (f->fwd) fftw_destroy_plan(f->fwd);
-    if (f->inv) fftw_destroy_plan(f->inv);
+    free(f->quiet);
     fftw_free(f->buf);
     fftw_free(f->X);
     fftw_free(f->acc);
@@ -35,8 +36,8 @@ void p4_fir_destroy(p4_fir *f)
 
 p4_fir *p4_fir_create(int nin, const double *const *h, const size_t *len)
 {
-    if (nin < 1 || nin > 64) {
-        p4_error(P4_EINVAL, "p4_fir_create: ninputs must be 1..64");
+    if (nin < 1 || nin > 256) {
+        p4_error(P4_EINVAL, "p4_fir_create: ninputs must be 1..256");
         return NULL;
     }
     p4_fir *f = calloc(1, sizeof *f);
@@ -56,12 +57,13 @@ p4_fir *p4_fir_create(int nin, const double *const *h, const size_t *len)
     size_t nb = f->N / 2 + 1;
     f->H = calloc(nin, sizeof *f->H);
     f->hist = calloc(nin, sizeof *f->hist);
+    f->quiet = malloc(nin);
     f->buf = fftw_alloc_real(f->N);
     f->X = fftw_alloc_complex(nb);
     f->acc = fftw_alloc_complex(nb);
-    if (!f->H || !f->hist || !f->buf || !f->X || !f->acc) goto nomem;
-    f->fwd = fftw_plan_dft_r2c_1d((int)f->N, f->buf, f->X, FFTW_ESTIMATE);
-    f->inv = fftw_plan_dft_c2r_1d((int)f->N, f->acc, f->buf, FFTW_ESTIMATE);
+    if (!f->H || !f->hist || !f->quiet || !f->buf || !f->X || !f->acc) goto nomem;
+    f->fwd = p4_fft_plan(P4_FFT_R2C, f->N), f->inv = p4_fft_plan(P4_FFT_C2R, f->N);
+    if (!f->fwd || !f->inv) goto nomem;
     for (int i = 0; i < nin; i++) {
         f->H[i] = fftw_alloc_complex(nb);
         f->hist[i] = calloc(f->L, sizeof(double));
@@ -70,6 +72,7 @@ p4_fir *p4_fir_create(int nin, const double *const *h, const size_t *len)
         memcpy(f->buf, h[i], len[i] * sizeof *f->buf);
         fftw_execute_dft_r2c(f->fwd, f->buf, f->H[i]);
         for (size_t k = 0; k < nb; k++) f->H[i][k] /= (double)f->N;
+        f->quiet[i] = 1;
     }
     return f;
 nomem:
@@ -83,24 +86,33 @@ size_t p4_fir_fft_len(const p4_fir *f) { return f->N; }
 
 void p4_fir_reset(p4_fir *f)
 {
-    for (int i = 0; i < f->nin; i++) memset(f->hist[i], 0, f->L * sizeof(double));
+    for (int i = 0; i < f->nin; i++) memset(f->hist[i], 0, f->L * sizeof(double)), f->quiet[i] = 1;
 }
 
 static void run_one(p4_fir *f, const double *const *in, size_t off, size_t n, double *out)
 {
     size_t nb = f->N / 2 + 1, h = f->L - 1;
+    int any = 0;
     for (int i = 0; i < f->nin; i++) {
+        if (!in[i] && f->quiet[i]) continue; /* zeros in, zeros held: contributes nothing */
         memcpy(f->buf, f->hist[i], h * sizeof(double));
-        memcpy(f->buf + h, in[i] + off, n * sizeof(double));
+        if (in[i]) memcpy(f->buf + h, in[i] + off, n * sizeof(double));
+        else memset(f->buf + h, 0, n * sizeof(double));
         memset(f->buf + h + n, 0, (f->N - h - n) * sizeof(double));
         /* keep the last L-1 samples for the next call */
         memcpy(f->hist[i], f->buf + n, h * sizeof(double));
+        f->quiet[i] = !in[i] && n >= h;
         fftw_execute_dft_r2c(f->fwd, f->buf, f->X);
         const double complex *H = f->H[i];
-        if (i == 0)
+        if (!any)
             for (size_t k = 0; k < nb; k++) f->acc[k] = f->X[k] * H[k];
         else
             for (size_t k = 0; k < nb; k++) f->acc[k] += f->X[k] * H[k];
+        any = 1;
+    }
+    if (!any) {
+        memset(out + off, 0, n * sizeof(double));
+        return;
     }
     fftw_execute_dft_c2r(f->inv, f->acc, f->buf);
     memcpy(out + off, f->buf + h, n * sizeof(double));
@@ -125,8 +137,6 @@ struct p4_cfir {
 void p4_cfir_destroy(p4_cfir *f)
 {
     if (!f) return;
-    if (f->fwd) fftw_destroy_plan(f->fwd);
-    if (f->inv) fftw_destroy_plan(f->inv);
     fftw_free(f->H);
     fftw_free(f->buf);
     free(f->hist);
@@ -166,8 +176,12 @@ p4_cfir *p4_cfir_create(const double complex *h, size_t len)
         p4_error(P4_ENOMEM, "p4_cfir_create: out of memory");
         return NULL;
     }
-    f->fwd = fftw_plan_dft_1d((int)f->N, f->buf, f->buf, FFTW_FORWARD, FFTW_ESTIMATE);
-    f->inv = fftw_plan_dft_1d((int)f->N, f->buf, f->buf, FFTW_BACKWARD, FFTW_ESTIMATE);
+    f->fwd = p4_fft_plan(P4_FFT_FWD_IP, f->N), f->inv = p4_fft_plan(P4_FFT_BWD_IP, f->N);
+    if (!f->fwd || !f->inv) {
+        p4_cfir_destroy(f);
+        p4_error(P4_ENOMEM, "p4_cfir_create: out of memory");
+        return NULL;
+    }
     memset(f->buf, 0, f->N * sizeof *f->buf);
     memcpy(f->buf, h, len * sizeof *h);
     fftw_execute_dft(f->fwd, f->buf, f->H);

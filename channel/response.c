@@ -1,5 +1,6 @@
 /* response.c - frequency-grid responses and their impulse responses (design notes in response.h). */
 #include "pam4sim/response.h"
+#include "pam4sim/fftplan.h"
 #include <fftw3.h>
 #include <gsl/gsl_poly.h>
 #include <math.h>
@@ -266,20 +267,21 @@ p4_status p4_fresp_min_phase(p4_fresp *r)
     size_t n = r->n;
     double complex *X = fftw_alloc_complex(n);
     if (!X) return p4_error(P4_ENOMEM, "out of memory");
-    fftw_plan fwd = fftw_plan_dft_1d((int)n, X, X, FFTW_FORWARD, FFTW_ESTIMATE);
-    fftw_plan inv = fftw_plan_dft_1d((int)n, X, X, FFTW_BACKWARD, FFTW_ESTIMATE);
+    fftw_plan fwd = p4_fft_plan(P4_FFT_FWD_IP, n), inv = p4_fft_plan(P4_FFT_BWD_IP, n);
+    if (!fwd || !inv) {
+        fftw_free(X);
+        return p4_error(P4_ENOMEM, "out of memory");
+    }
     for (size_t k = 0; k <= n / 2; k++) {
         double m = log(fmax(cabs(r->H[k]), 1e-200));
         X[k] = m;
         if (k && k < n / 2) X[n - k] = m;
     }
-    fftw_execute(inv); /* real cepstrum (times n) */
+    fftw_execute_dft(inv, X, X); /* real cepstrum (times n) */
     for (size_t k = 1; k < n / 2; k++) X[k] *= 2, X[n - k] = 0;
     for (size_t k = 0; k < n; k++) X[k] /= (double)n;
-    fftw_execute(fwd);
+    fftw_execute_dft(fwd, X, X);
     for (size_t k = 0; k <= n / 2; k++) r->H[k] = cexp(X[k]);
-    fftw_destroy_plan(fwd);
-    fftw_destroy_plan(inv);
     fftw_free(X);
     return P4_OK;
 }
@@ -289,17 +291,16 @@ p4_status p4_fresp_impulse(const p4_fresp *r, double *h)
     size_t n = r->n;
     double complex *X = fftw_alloc_complex(n / 2 + 1);
     double *y = fftw_alloc_real(n);
-    if (!X || !y) {
+    fftw_plan p = p4_fft_plan(P4_FFT_C2R, n);
+    if (!X || !y || !p) {
         fftw_free(X), fftw_free(y);
         return p4_error(P4_ENOMEM, "out of memory");
     }
-    fftw_plan p = fftw_plan_dft_c2r_1d((int)n, X, y, FFTW_ESTIMATE);
     memcpy(X, r->H, (n / 2 + 1) * sizeof *X);
     X[0] = creal(X[0]);
     X[n / 2] = creal(X[n / 2]);
-    fftw_execute(p);
+    fftw_execute_dft_c2r(p, X, y);
     for (size_t k = 0; k < n; k++) h[k] = y[k] / (double)n;
-    fftw_destroy_plan(p);
     fftw_free(X);
     fftw_free(y);
     return P4_OK;

@@ -215,10 +215,7 @@ static void *snr_worker(void *arg)
         int i = j->st ? j->n : j->next++;
         pthread_mutex_unlock(&j->mu);
         if (i >= j->n) return NULL;
-        p4_link *l = p4_link_create(&j->plans[i].seg[j->k].cfg);
-        if (l) j->snr[i] = p4_link_info_get(l)->mmse_snr_db;
-        p4_link_destroy(l);
-        if (!l) {
+        if (p4_link_mmse_snr(&j->plans[i].seg[j->k].cfg, &j->snr[i])) {
             pthread_mutex_lock(&j->mu);
             if (!j->st) j->st = P4_EINVAL, snprintf(j->err, sizeof j->err, "%s", p4_last_error());
             pthread_mutex_unlock(&j->mu);

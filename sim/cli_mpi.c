@@ -10,6 +10,7 @@
  */
 #include "cli.h"
 #include <limits.h>
+#include <stdlib.h>
 #ifdef P4_MPI
 #include <mpi.h>
 
@@ -27,10 +28,19 @@ static p4_status mpi_sum(void *ctx, uint64_t *v, size_t n)
     return P4_OK;
 }
 
+/* Started by a launcher (mpirun, srun)? Open MPI, PMIx and PMI set these for every rank; a process
+ * started alone skips MPI_Init, which as a singleton spawns a runtime daemon (seconds of wall time
+ * on every command). */
+static int launched(void)
+{
+    return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK") || getenv("PMI_SIZE");
+}
+
 void cli_mpi_init(int *argc, char ***argv)
 {
     int inited = 0;
     MPI_Initialized(&inited);
+    if (!inited && !launched()) return; /* one process: rank 0 of 1 */
     if (!inited && MPI_Init(argc, argv) == MPI_SUCCESS) g_on = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &g_size);

@@ -49,6 +49,7 @@ static const kdef keys[] = {
     INT("sim.symbols", symbols, 1000, 1e15, "1000000", "symbols counted for BER"),
     INT("sim.seed", seed, 0, 4611686018427387904.0, "1", "master seed of every random stream"),
     INT("sim.unit_symbols", unit_symbols, 1024, 1048576, "32768", "symbols per work unit (each unit has its own random streams)"),
+    ENUM("sim.engine", engine, "auto symbol sample", "auto", "auto: the symbol-rate engine where it is exact (linear electrical link, floating-point receiver), else sample level; symbol or sample force one"),
     INT("sim.threads", threads, 0, 256, "0", "worker threads, 0 = one per core (the result does not depend on it)"),
     ENUM("tx.pattern", pattern, "prbs7 prbs9 prbs13 prbs15 prbs23 prbs31 prbs9q prbs13q prbs31q ssprq random", "prbs31q", "test pattern (SPEC 5) or seeded random data"),
     BOOL("tx.precode", precode, "false", "1/(1+D) mod 4 precoding (decoded after the slicer)"),

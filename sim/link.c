@@ -22,6 +22,7 @@ void p4_link_destroy(p4_link *l)
     p4_impulse_free(&l->noise);
     for (int i = 0; i < P4_MAX_XTALK; i++) p4_impulse_free(&l->xt[i]), free(l->xpulse[i]);
     free(l->pulse), free(l->opt_pulse), free(l->opt_edge);
+    link_symbol_free(l);
     p4_dsprx_destroy(l->dsp);
     p4_optics_model_free(l->optm);
     free(l);
@@ -182,28 +183,111 @@ static double *conv_pulse(const double *h, size_t hl, const double *rp, int rl, 
     while (N < (size_t)n) N *= 2;
     double *x = fftw_alloc_real(N), *y = fftw_alloc_real(N);
     fftw_complex *X = fftw_alloc_complex(N / 2 + 1), *Y = fftw_alloc_complex(N / 2 + 1);
-    fftw_plan fx = NULL, fy = NULL, b = NULL;
-    if (x && y && X && Y) {
-        fx = fftw_plan_dft_r2c_1d((int)N, x, X, FFTW_ESTIMATE), fy = fftw_plan_dft_r2c_1d((int)N, y, Y, FFTW_ESTIMATE);
-        b = fftw_plan_dft_c2r_1d((int)N, X, x, FFTW_ESTIMATE);
-    }
-    if (fx && fy && b) {
+    fftw_plan f = p4_fft_plan(P4_FFT_R2C, N), b = p4_fft_plan(P4_FFT_C2R, N);
+    if (x && y && X && Y && f && b) {
         memset(x, 0, N * sizeof *x), memset(y, 0, N * sizeof *y);
         memcpy(x, h, hl * sizeof *x), memcpy(y, rp, (size_t)rl * sizeof *y);
-        fftw_execute(fx), fftw_execute(fy);
+        fftw_execute_dft_r2c(f, x, X), fftw_execute_dft_r2c(f, y, Y);
         for (size_t k = 0; k <= N / 2; k++) X[k] *= Y[k];
-        fftw_execute(b);
+        fftw_execute_dft_c2r(b, X, x);
         for (int i = 0; i < n; i++) p[i] = x[i] * amp / (double)N;
     } else
         free(p), p = NULL;
-    if (fx) fftw_destroy_plan(fx);
-    if (fy) fftw_destroy_plan(fy);
-    if (b) fftw_destroy_plan(b);
     fftw_free(x), fftw_free(y), fftw_free(X), fftw_free(Y);
     return p;
 }
 
-p4_link *p4_link_create(const p4_config *cfg)
+/* The CTLE search without an inverse FFT per candidate. The CTLE is
+ *   C = (g + j f/fz)(ghp + j f/flf) / D = g ghp B0 + g B1 + ghp B2 + B3,   D = (1 + j f/fp1)(1 + j f/fp2)(1 + j f/flf)
+ * with B0 = 1/D, B1 = j(f/flf)/D, B2 = j(f/fz)/D, B3 = -(f/fz)(f/flf)/D: bilinear in the linear gains
+ * (g, ghp). So a candidate's pulse is the same combination of four basis pulses, and its noise
+ * autocorrelation (|C|^2 times the rest of the PSD, plus the white part at the sampler) a
+ * combination of ten: 4 + 10 inverse FFTs in all, then per candidate the combination and the MMSE
+ * over the phases. The pulse is the impulse convolved with rp (the rendered symbol, or an optical
+ * line's identified pulse) times ramp. The basis impulses are read over one window (from before the earliest response
+ * of the candidate with g = ghp = 1, impulse_max_ui long). The winner is then set up as before
+ * (its own truncation, pulse and equalizer), so only near-ties (SNRs within rounding) could rank
+ * otherwise. Returns the winning indices in *ia, *ib. */
+static p4_status ctle_search(const p4_link *l, const p4_fresp *txf, const p4_fresp *ch, const p4_fresp *rxf,
+                             p4_fresp *const *xt, double var_tx, double var_rx, double var_rms, double s2,
+                             const double *rp, int rl, double ramp, size_t max_len, const double *gdc, int ngdc,
+                             const double *ghp, int nghp, int *ia, int *ib)
+{
+    const p4_config *c = &l->cfg;
+    const size_t n = ch->n, nb = n / 2 + 1;
+    const double fz = c->fz_ghz * 1e9, fp1 = c->fp1_ghz * 1e9, fp2 = c->fp2_ghz * 1e9, flf = c->f_lf_ghz * 1e9;
+    double complex *B[4];
+    double *G = malloc(nb * sizeof *G), *full = malloc(n * sizeof *full), *pk[4] = {0}, *R[10] = {0};
+    p4_fresp *t = p4_fresp_create(n, l->fs_hz);
+    p4_status st = G && full && t ? P4_OK : p4_error(P4_ENOMEM, "out of memory");
+    for (int k = 0; k < 4; k++)
+        if (!(B[k] = malloc(nb * sizeof **B))) st = p4_error(P4_ENOMEM, "out of memory");
+    for (size_t k = 0; !st && k < nb; k++) {
+        double f = p4_fresp_freq(ch, k), x = f / fz, y = f / flf;
+        double complex D = (1 + I * f / fp1) * (1 + I * f / fp2) * (1 + I * y);
+        B[0][k] = 1 / D, B[1][k] = I * y / D, B[2][k] = I * x / D, B[3][k] = -x * y / D;
+        double hr = cabs(rxf->H[k]), hc = cabs(ch->H[k]), sn = var_tx * hr * hr * hc * hc + var_rx * hr * hr;
+        double ft = M_PI * f * l->ui_s, sinc = ft == 0 ? 1 : sin(ft) / ft;
+        for (int i = 0; i < l->nxt; i++) {
+            double amp = c->n_xt_amplitude ? c->xt_amplitude_v[i] : c->amplitude_v, ha = cabs(xt[i]->H[k]);
+            sn += s2 * amp * amp * l->sps * sinc * sinc * ha * ha;
+        }
+        G[k] = sn;
+    }
+    /* the window: from the g = ghp = 1 candidate's truncation, 4 UI earlier, impulse_max_ui long */
+    long start = 0;
+    if (!st) {
+        for (size_t k = 0; k < nb; k++) t->H[k] = txf->H[k] * ch->H[k] * rxf->H[k] * (B[0][k] + B[1][k] + B[2][k] + B[3][k]);
+        p4_fresp_impulse(t, full);
+        p4_impulse imp;
+        st = p4_impulse_truncate(full, n, TAIL_REL, 2 * (size_t)l->sps, max_len, (size_t)l->sps, &imp);
+        start = imp.lead - 4 * l->sps;
+        p4_impulse_free(&imp);
+    }
+    double *win = st ? NULL : malloc(max_len * sizeof *win);
+    if (!st && !win) st = p4_error(P4_ENOMEM, "out of memory");
+    int np = 0;
+    for (int k = 0; !st && k < 4; k++) {
+        for (size_t j = 0; j < nb; j++) t->H[j] = txf->H[j] * ch->H[j] * rxf->H[j] * B[k][j];
+        p4_fresp_impulse(t, full);
+        for (size_t d = 0; d < max_len; d++) win[d] = full[(size_t)(((start + (long)d) % (long)n + (long)n) % (long)n)];
+        if (!(pk[k] = conv_pulse(win, max_len, rp, rl, ramp, &np))) st = p4_error(P4_ENOMEM, "out of memory");
+    }
+    /* R[kl] = IFFT(Re(B_k conj B_l) G), k <= l */
+    for (int k = 0, q = 0; !st && k < 4; k++)
+        for (int m = k; !st && m < 4; m++, q++) {
+            for (size_t j = 0; j < nb; j++) t->H[j] = creal(B[k][j] * conj(B[m][j])) * G[j];
+            p4_fresp_impulse(t, full);
+            R[q] = malloc((size_t)P4_MAX_TAPS * l->sps * sizeof *R[q]);
+            if (!R[q]) st = p4_error(P4_ENOMEM, "out of memory");
+            else memcpy(R[q], full, (size_t)P4_MAX_TAPS * l->sps * sizeof *R[q]);
+        }
+    double *pulse = st ? NULL : malloc((size_t)np * sizeof *pulse), *rn = malloc((size_t)P4_MAX_TAPS * l->sps * sizeof *rn);
+    if (!st && (!pulse || !rn)) st = p4_error(P4_ENOMEM, "out of memory");
+    double best = -1;
+    for (int a = 0; !st && a < ngdc; a++)
+        for (int b = 0; !st && b < nghp; b++) {
+            const double g = pow(10, gdc[a] / 20), h = pow(10, ghp[b] / 20), w[4] = {g * h, g, h, 1};
+            for (int i = 0; i < np; i++) pulse[i] = w[0] * pk[0][i] + w[1] * pk[1][i] + w[2] * pk[2][i] + w[3] * pk[3][i];
+            for (int i = 0; i < P4_MAX_TAPS * l->sps; i++) {
+                double v = i ? 0 : var_rms;
+                for (int k = 0, q = 0; k < 4; k++)
+                    for (int m = k; m < 4; m++, q++) v += (k == m ? 1 : 2) * w[k] * w[m] * R[q][i];
+                rn[i] = v;
+            }
+            eq_choice e;
+            st = choose_eq(l, pulse, np, rn, &e);
+            if (!st && e.snr > best) best = e.snr, *ia = a, *ib = b;
+        }
+    for (int k = 0; k < 4; k++) free(B[k]), free(pk[k]);
+    for (int q = 0; q < 10; q++) free(R[q]);
+    free(G), free(full), free(win), free(pulse), free(rn);
+    p4_fresp_free(t);
+    return st;
+}
+
+/* light: the equalizer choice only (no TDECQ, delay probe, DSP or engine set-up). */
+static p4_link *link_create(const p4_config *cfg, int light)
 {
     p4_init(); /* shared tables built before any worker thread reads them */
     if (p4_config_validate(cfg)) return NULL;
@@ -306,7 +390,7 @@ p4_link *p4_link_create(const p4_config *cfg)
             p4_lo_params(c, l->fs_hz, n, max_len, l->lvA, creal(elec->H[0]), &op);
             if (!(l->optm = p4_optics_model_create(&op, elec))) st = P4_EINVAL;
         }
-        if (!st && c->tdecq_in_run) {
+        if (!st && c->tdecq_in_run && !light) {
             st = p4_lo_tdecq(c, &op, elec, l->optm, l->sps, l->lvA, &l->info.tdecq);
             l->info.has_tdecq = !st;
         }
@@ -387,6 +471,15 @@ p4_link *p4_link_create(const p4_config *cfg)
         for (int i = 0; i < 6; i++) ghp_list[i] = -i;
     }
     if (!c->ctle_enable) ngdc = nghp = 1;
+    /* many candidates at the best phase: rank them by their bilinear form and set up only the winner
+     * below (with a given phase, each candidate's phase is relative to its own truncation: the loop
+     * below ranks those) */
+    if (!st && ngdc * nghp > 1 && isnan(c->sample_phase_ui)) {
+        int ia = 0, ib = 0;
+        st = ctle_search(l, txf, ch, rxf, xt, var_tx, var_rx, var_rms, s2, l->optm ? opt_pulse : rp, l->optm ? opt_len : rl,
+                         l->optm ? 1.0 : c->amplitude_v, max_len, gdc_list, ngdc, ghp_list, nghp, &ia, &ib);
+        gdc_list[0] = gdc_list[ia], ghp_list[0] = ghp_list[ib], ngdc = nghp = 1;
+    }
     p4_fresp *sig = NULL, *ctle = NULL, *best_ctle = NULL;
     double *rn_full = malloc(n * sizeof *rn_full);
     eq_choice best = {.snr = -1}, e;
@@ -505,10 +598,11 @@ p4_link *p4_link_create(const p4_config *cfg)
             in->post[i] = idx < l->pulse_len ? l->pulse[idx] / mc : 0;
         }
         warn_dropped(l, &l->sig, "the channel");
-        l->fir_len = l->sig.len;
-        if (l->has_noise && l->noise.len > l->fir_len) l->fir_len = l->noise.len;
+        link_cut_responses(l, l->optm ? l->opt_pulse : rp, l->optm ? l->opt_len : rl, l->optm ? 1.0 : c->amplitude_v);
+        l->fir_len = l->sig_run;
+        if (l->has_noise && l->noise_run > l->fir_len) l->fir_len = l->noise_run;
         for (int i = 0; i < l->nxt; i++)
-            if (l->xt[i].len > l->fir_len) l->fir_len = l->xt[i].len;
+            if (l->xt_run[i] > l->fir_len) l->fir_len = l->xt_run[i];
         in->fir_taps = (double)l->fir_len;
         l->passthrough = !l->optm && !l->has_noise && l->nxt == 0 && l->sig.len == 1 && l->sig.lead == 0 && l->sig.h[0] == 1;
         /* latency model: times of the pulse's main cursor, from the symbol's own edge */
@@ -546,13 +640,25 @@ p4_link *p4_link_create(const p4_config *cfg)
         p4_link_destroy(l);
         return NULL;
     }
+    if (light) return l;
     /* the delay from TX symbols to decisions, measured by correlation on a probe unit */
-    if (link_measure_delay(l) || link_dsp_setup(l)) {
+    if (link_measure_delay(l) || link_dsp_setup(l) || link_symbol_setup(l)) {
         p4_link_destroy(l);
         return NULL;
     }
     link_dsp_latency(l);
     return l;
+}
+
+p4_link *p4_link_create(const p4_config *cfg) { return link_create(cfg, 0); }
+
+p4_status p4_link_mmse_snr(const p4_config *cfg, double *snr_db)
+{
+    p4_link *l = link_create(cfg, 1);
+    if (!l) return P4_EINVAL;
+    *snr_db = l->info.mmse_snr_db;
+    p4_link_destroy(l);
+    return P4_OK;
 }
 
 int p4_link_pulse(const p4_link *l, int phase, double *p, int n)

@@ -2,6 +2,8 @@
  *   link.c       set-up: channel, optics, pulse, equalizer choice, geometry (p4_link_create)
  *   link_dsp.c   the DSP receiver's set-up (detector gains, AGC, fixed-point formats) and latency
  *   link_unit.c  the sample-level engine: one work unit simulated and counted
+ *   link_trunc.c how much of each response the engines run
+ *   link_symbol.c the symbol-rate engine: the same unit from the pulse at the sampling phase
  *   link_run.c   run control: work units over threads and processes, checkpoints, chain segments
  */
 #ifndef P4_LINK_IMPL_H
@@ -11,6 +13,7 @@
 #include "pam4sim/driver.h"
 #include "pam4sim/dsprx.h"
 #include "pam4sim/fec.h"
+#include "pam4sim/fftplan.h"
 #include "pam4sim/framer.h"
 #include "pam4sim/equalizer.h"
 #include "pam4sim/fir.h"
@@ -32,6 +35,7 @@
 #include "link_optics.h"
 #include "work.h"
 
+#define P4_SYM_INPUTS (2 + P4_MAX_XTALK + 129) /* pulse, noise, aggressors, edge shifts 0..sps */
 #define TAIL_REL 1e-9 /* energy left out of a truncated impulse response */
 
 struct p4_link {
@@ -66,6 +70,18 @@ struct p4_link {
     int opt_len;
     double *opt_edge;      /* the line's edge response from its linear fit (stat.h), NULL: none */
     size_t opt_edge_len;
+    /* the symbol-rate engine (link_symbol.c): responses at the sampling phase, symbol-spaced */
+    int symbol_engine;     /* 1: units without eye symbols run at symbol rate */
+    double *noise_sym;     /* the noise at the sampler as white noise through this symbol-rate response
+                            * (NULL: no noise, or noise that is not additive at the sampler) */
+    size_t noise_sym_len;
+    double *sym_h[P4_SYM_INPUTS];
+    size_t sym_len[P4_SYM_INPUTS];
+    int sym_shift[P4_SYM_INPUTS]; /* jitter inputs: the edge's integer sample position in its UI */
+    int sym_nin, sym_njit;        /* inputs: the pulse, [noise], aggressors, then sym_njit jitter */
+    /* the taps the engines run (link_trunc.c): sig.h[0, sig_run), noise.h[noise_a, noise_a + noise_run),
+     * xt[i].h[0, xt_run[i]) */
+    size_t sig_run, noise_a, noise_run, xt_run[P4_MAX_XTALK];
     /* unit geometry */
     size_t warm, tail;
     uint64_t count_off; /* global index of the first counted symbol */
@@ -81,13 +97,22 @@ typedef struct {
     p4_framer *fr;
     p4_dsprx_out dout;
     double *xlev[P4_MAX_XTALK], *xwave[P4_MAX_XTALK];
-    p4_fir *fir;
+    p4_fir *fir;                      /* the chain and the aggressors */
+    p4_fir *noisefir;                 /* the noise at 16 samples/UI (units that read every phase) */
+    double *nout;                     /* its output for one chunk */
     p4_ffe *txffe, *rxffe;
     p4_pattern *pat, *xpat[P4_MAX_XTALK];
     p4_dsprx *dsp;                    /* this unit state's own DSP receiver (NULL without) */
     p4_optics *opt;                   /* this unit state's optical line (NULL without) */
     double *owave;                    /* the line's photocurrent for one chunk */
     const uint8_t *ext;               /* a segment's given TX symbols (nsym of them), or NULL */
+    p4_fir *sfir;                     /* the symbol-rate engine's FIR (NULL when it does not run) */
+    size_t schunk;                    /* its symbols per chunk                                     */
+    double *sbuf;                     /* its chunk buffers: levels, TX FFE, edges, noise, aggressors, jitter */
+    uint8_t *sxsym;                   /* an aggressor's symbols for one chunk                      */
+    p4_fir *nfir;                     /* the noise at the sampler, symbol rate (l->noise_sym)      */
+    double *nw;                       /* its white input and output, nsym each                     */
+    int phase_noise;                  /* this unit reads one phase per UI: noise drawn there only  */
 } unit_state;
 
 void link_warn(p4_link *l, const char *msg);
@@ -97,6 +122,17 @@ p4_status link_measure_delay(p4_link *l);
 p4_status unit_alloc(const p4_link *l, size_t counted, int with_dsp, unit_state *u);
 void unit_free(unit_state *u, int nxt);
 void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, int use_dsp);
+uint64_t unit_begin(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, p4_rng *rj, p4_rng *rn, p4_jitter *jit);
+void unit_levels(const p4_link *l, unit_state *u, uint64_t start, size_t s0, size_t n, uint8_t *pstate, double *lev,
+                 double *ffe_out);
+void unit_decide(const p4_link *l, unit_state *u);
+p4_status link_symbol_setup(p4_link *l);
+void link_symbol_free(p4_link *l);
+void link_cut_responses(p4_link *l, const double *rp, int rl, double ramp);
+p4_status unit_symbol_alloc(const p4_link *l, unit_state *u);
+void unit_noise_prefill(p4_fir *f, int nin, int idx, size_t len, p4_rng *rn, double *w, double *scratch, size_t S);
+void unit_phase_noise(const p4_link *l, unit_state *u, p4_rng *rn);
+void unit_symbol_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0);
 void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, size_t neye, p4_counts *out);
 
 #endif

@@ -3,7 +3,9 @@
  * Per work unit (symbols [W + L + T] where W is the warm-up, L the counted symbols, T the tail the
  * link's delay needs), in chunks of one FIR hop:
  *   pattern -> precode -> levels (RLM, amplitude) -> TX FFE -> render with jittered edges
- *   -> [FIR: TX bandwidth x channel x RX filter x CTLE] + [FIR: shaped noise] + [FIR: aggressors]
+ *   -> [FIR: TX bandwidth x channel x RX filter x CTLE] + [FIR: aggressors] + [its own FIR: shaped
+ *   noise, whose long zero-phase response would otherwise set the FFT size of the chain's; only in
+ *   units that read every phase: the others draw the noise at the sampler]
  *   -> unit RX waveform
  * then over the unit: sample at the phase -> RX FFE -> DFE + slicer (or the DSP receiver) ->
  * precode decode -> count against the TX symbols delayed by the correlation delay; eye histogram at
@@ -25,6 +27,12 @@ void unit_free(unit_state *u, int nxt)
     p4_dsprx_destroy(u->dsp);
     p4_optics_destroy(u->opt);
     free(u->owave);
+    p4_fir_destroy(u->sfir);
+    p4_fir_destroy(u->nfir);
+    p4_fir_destroy(u->noisefir);
+    free(u->nout);
+    free(u->nw);
+    free(u->sbuf), free(u->sxsym);
 }
 
 /* with_dsp: give the unit its own DSP receiver (when the link has one). */
@@ -36,12 +44,19 @@ p4_status unit_alloc(const p4_link *l, size_t counted, int with_dsp, unit_state 
     size_t len[2 + P4_MAX_XTALK];
     int nin = 0;
     if (!l->passthrough) {
-        h[nin] = l->sig.h, len[nin++] = l->sig.len;
-        if (l->has_noise) h[nin] = l->noise.h, len[nin++] = l->noise.len;
-        for (int i = 0; i < l->nxt; i++) h[nin] = l->xt[i].h, len[nin++] = l->xt[i].len;
+        h[nin] = l->sig.h, len[nin++] = l->sig_run;
+        for (int i = 0; i < l->nxt; i++) h[nin] = l->xt[i].h, len[nin++] = l->xt_run[i];
         u->fir = p4_fir_create(nin, h, len);
         if (!u->fir) return P4_ENOMEM;
-        u->chunk = p4_fir_hop(u->fir) / l->sps;
+        const double *nh = l->noise.h + l->noise_a;
+        if (l->has_noise && !(u->noisefir = p4_fir_create(1, &nh, &l->noise_run))) return P4_ENOMEM;
+        /* the larger hop of the two FIRs (each loops over its own), in a multiple of 32 symbols: the
+         * random pattern draws 32 symbols per word and drops the rest of a word at the end of a call,
+         * so both engines must cut their chunks on those words */
+        size_t hop = p4_fir_hop(u->fir);
+        if (u->noisefir && p4_fir_hop(u->noisefir) > hop) hop = p4_fir_hop(u->noisefir);
+        u->chunk = hop / l->sps;
+        if (u->chunk >= 32) u->chunk -= u->chunk % 32;
     } else
         u->chunk = 1024;
     size_t need = l->warm + counted + l->tail;
@@ -54,11 +69,11 @@ p4_status unit_alloc(const p4_link *l, size_t counted, int with_dsp, unit_state 
         return p4_error(P4_ENOMEM, "out of memory for a work unit");
     u->lev = malloc(u->chunk * sizeof(double)), u->ffe_out = malloc(u->chunk * sizeof(double));
     u->delta = malloc(u->chunk * sizeof(double));
-    u->wave = malloc(cs * sizeof(double)), u->noise = malloc(cs * sizeof(double));
+    u->wave = malloc(cs * sizeof(double)), u->noise = malloc(cs * sizeof(double)), u->nout = malloc(cs * sizeof(double));
     u->rx = malloc(u->nsamp * sizeof(double));
     u->xs = malloc(u->nsym * sizeof(double)), u->y = malloc(u->nsym * sizeof(double));
     u->z = malloc(u->nsym * sizeof(double)), u->fb = malloc(u->nsym * sizeof(double));
-    int ok = u->tx && u->line && u->dec && u->dec_dfe && u->xsym && u->lev && u->ffe_out && u->delta && u->wave && u->noise &&
+    int ok = u->tx && u->line && u->dec && u->dec_dfe && u->xsym && u->lev && u->ffe_out && u->delta && u->wave && u->noise && u->nout &&
              u->rx && u->xs && u->y && u->z && u->fb;
     for (int i = 0; i < l->nxt; i++) {
         u->xlev[i] = malloc(u->chunk * sizeof(double));
@@ -72,7 +87,41 @@ p4_status unit_alloc(const p4_link *l, size_t counted, int with_dsp, unit_state 
     if (with_dsp && l->dsp) ok = ok && (u->dsp = p4_dsprx_create(&l->dsp_setup));
     if (l->optm) ok = ok && (u->opt = p4_optics_create(l->optm)) && (u->owave = malloc(cs * sizeof(double)));
     if (!ok || !u->txffe || !u->rxffe || !u->pat) return p4_error(P4_ENOMEM, "out of memory for a work unit");
-    return P4_OK;
+    return unit_symbol_alloc(l, u);
+}
+
+/* Symbols s0 .. s0+n-1 of the unit (from `start`, the unit's first global index): the TX symbols
+ * (given, framed or the pattern), precoded onto the line, their levels (RLM, amplitude) and the TX
+ * FFE's output. */
+void unit_levels(const p4_link *l, unit_state *u, uint64_t start, size_t s0, size_t n, uint8_t *pstate, double *lev,
+                 double *ffe_out)
+{
+    uint8_t *tx = u->tx + s0, *line = u->line + s0;
+    if (u->ext) memcpy(tx, u->ext + s0, n);
+    else if (u->fr) p4_framer_fill(u->fr, start + s0, n, tx);
+    else p4_pattern_run(u->pat, tx, n);
+    memcpy(line, tx, n);
+    if (l->cfg.precode) p4_precode(line, n, pstate);
+    for (size_t k = 0; k < n; k++) lev[k] = l->lvA[line[k]];
+    p4_ffe_run(u->txffe, lev, n, ffe_out);
+}
+
+/* The start of unit `unit` (counted symbols from global index k0): its jitter and noise streams,
+ * the patterns' positions and the jitter its edges carry. Returns the global index of the unit's
+ * first symbol. */
+uint64_t unit_begin(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, p4_rng *rj, p4_rng *rn, p4_jitter *jit)
+{
+    const p4_config *c = &l->cfg;
+    uint64_t start = k0 >= l->warm ? k0 - l->warm : 0;
+    p4_rng_seed(rj, (uint64_t)c->seed, unit, P4_STREAM_JITTER);
+    p4_rng_seed(rn, (uint64_t)c->seed, unit, P4_STREAM_NOISE);
+    p4_pattern_seek(u->pat, !strcmp(c->pattern, "random") ? unit : start);
+    for (int i = 0; i < l->nxt; i++) p4_pattern_seek(u->xpat[i], unit);
+    /* with the DSP receiver, SJ is a delay of the received waveform (dsprx.h), not an edge shift */
+    double sj_edges = c->dsp_enable ? 0 : c->sj_ps * 1e-12 / l->ui_s;
+    *jit = (p4_jitter){c->rj_ps * 1e-12 / l->ui_s, sj_edges, c->sj_mhz * 1e6 * l->ui_s, c->dcd_ps * 1e-12 / l->ui_s};
+    p4_ffe_reset(u->txffe);
+    return start;
 }
 
 /* Simulate unit `unit` whose counted symbols start at global symbol index k0: fills u->rx, u->dec
@@ -82,35 +131,23 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
 {
     const p4_config *c = &l->cfg;
     const int sps = l->sps;
-    uint64_t start = k0 >= l->warm ? k0 - l->warm : 0; /* global index of the unit's first symbol */
-    p4_rng rj, rn;
-    p4_rng_seed(&rj, (uint64_t)c->seed, unit, P4_STREAM_JITTER);
-    p4_rng_seed(&rn, (uint64_t)c->seed, unit, P4_STREAM_NOISE);
-    p4_rng ro;
+    p4_rng rj, rn, ro;
+    p4_jitter jit;
+    uint64_t start = unit_begin(l, u, unit, k0, &rj, &rn, &jit);
     p4_rng_seed(&ro, (uint64_t)c->seed, unit, P4_STREAM_OPTICS);
     if (u->opt) p4_optics_reset(u->opt, &ro);
-    p4_pattern_seek(u->pat, !strcmp(c->pattern, "random") ? unit : start);
-    for (int i = 0; i < l->nxt; i++) p4_pattern_seek(u->xpat[i], unit);
-    /* with the DSP receiver, SJ is a delay of the received waveform (dsprx.h), not an edge shift */
-    double sj_edges = c->dsp_enable ? 0 : c->sj_ps * 1e-12 / l->ui_s;
-    p4_jitter jit = {c->rj_ps * 1e-12 / l->ui_s, sj_edges, c->sj_mhz * 1e6 * l->ui_s, c->dcd_ps * 1e-12 / l->ui_s};
     int jon = p4_jitter_active(&jit);
+    /* a unit that reads one phase per UI (no eye, the floating-point receiver) draws its noise there */
+    const int phase_noise = u->phase_noise && u->nfir && !(use_dsp && u->dsp);
     p4_render rend, xrend[P4_MAX_XTALK];
     p4_render_init(&rend, sps);
     for (int i = 0; i < l->nxt; i++) p4_render_init(&xrend[i], sps);
-    p4_ffe_reset(u->txffe);
     if (u->fir) p4_fir_reset(u->fir);
+    if (u->noisefir) p4_fir_reset(u->noisefir);
     uint8_t pstate = 0;
     const size_t ch = u->chunk, cs = ch * sps;
     for (size_t s0 = 0; s0 < u->nsym; s0 += ch) {
-        uint8_t *tx = u->tx + s0, *line = u->line + s0;
-        if (u->ext) memcpy(tx, u->ext + s0, ch);
-        else if (u->fr) p4_framer_fill(u->fr, start + s0, ch, tx);
-        else p4_pattern_run(u->pat, tx, ch);
-        memcpy(line, tx, ch);
-        if (c->precode) p4_precode(line, ch, &pstate);
-        for (size_t k = 0; k < ch; k++) u->lev[k] = l->lvA[line[k]];
-        p4_ffe_run(u->txffe, u->lev, ch, u->ffe_out);
+        unit_levels(l, u, start, s0, ch, &pstate, u->lev, u->ffe_out);
         if (jon) p4_jitter_edges(&jit, &rj, start + s0, ch, u->delta);
         double *dst = u->rx + s0 * sps;
         p4_render_run(&rend, u->ffe_out, jon ? u->delta : NULL, ch, u->fir ? u->wave : dst);
@@ -122,10 +159,6 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
             in[nin++] = u->owave;
         } else
             in[nin++] = u->wave;
-        if (l->has_noise) {
-            p4_rng_gauss_fill(&rn, u->noise, cs, 1.0);
-            in[nin++] = u->noise;
-        }
         for (int i = 0; i < l->nxt; i++) {
             double amp = l->xt_amp_v[i];
             p4_pattern_run(u->xpat[i], u->xsym, ch);
@@ -134,6 +167,12 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
             in[nin++] = u->xwave[i];
         }
         p4_fir_run(u->fir, in, cs, dst);
+        if (l->has_noise && !phase_noise) {
+            const double *nin1[1] = {u->noise};
+            p4_rng_gauss_fill(&rn, u->noise, cs, 1.0);
+            p4_fir_run(u->noisefir, nin1, cs, u->nout);
+            for (size_t k = 0; k < cs; k++) dst[k] += u->nout[k];
+        }
         if (!isinf(l->tia_sat_half))
             for (size_t k = 0; k < cs; k++) dst[k] = l->tia_sat_half * tanh(dst[k] / l->tia_sat_half);
     }
@@ -144,20 +183,34 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
         memset(o, 0, sizeof *o);
         o->z = u->z, o->fb = u->fb, o->dec = u->dec, o->dec_dfe = u->dec_dfe, o->y = u->y;
         p4_dsprx_run(u->dsp, u->rx, u->nsamp, u->nsym, u->line, l->info.delay_symbols, (double)start, &ra, o);
+        if (c->precode) { /* dec_dfe is only read when the DSP decides (its MLSE comparison) */
+            uint8_t st = 0;
+            p4_precode_decode(u->dec_dfe, u->nsym, &st);
+        }
     } else {
-        /* RX digital: sample, FFE, DFE + slicer */
         for (size_t m = 0; m < u->nsym; m++) u->xs[m] = u->rx[m * sps + l->phase];
-        p4_ffe_reset(u->rxffe);
-        p4_ffe_run(u->rxffe, u->xs, u->nsym, u->y);
-        p4_dfe dfe;
-        p4_dfe_init(&dfe, l->info.dfe, l->info.ndfe, l->lv);
-        p4_dfe_run(&dfe, u->y, u->nsym, u->z, u->fb, u->dec);
+        if (phase_noise) unit_phase_noise(l, u, &rn);
+        unit_decide(l, u);
+        return;
     }
-    if (c->precode) { /* dec_dfe is only read when the DSP decides (its MLSE comparison) */
+    if (c->precode) {
         uint8_t st = 0;
         p4_precode_decode(u->dec, u->nsym, &st);
-        st = 0;
-        if (use_dsp && u->dsp) p4_precode_decode(u->dec_dfe, u->nsym, &st);
+    }
+}
+
+/* RX digital of the floating-point receiver on the samples u->xs: FFE, DFE + slicer, precode
+ * decoding. */
+void unit_decide(const p4_link *l, unit_state *u)
+{
+    p4_ffe_reset(u->rxffe);
+    p4_ffe_run(u->rxffe, u->xs, u->nsym, u->y);
+    p4_dfe dfe;
+    p4_dfe_init(&dfe, l->info.dfe, l->info.ndfe, l->lv);
+    p4_dfe_run(&dfe, u->y, u->nsym, u->z, u->fb, u->dec);
+    if (l->cfg.precode) {
+        uint8_t st = 0;
+        p4_precode_decode(u->dec, u->nsym, &st);
     }
 }
 
@@ -206,16 +259,22 @@ void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, siz
     if (u->fr)
         p4_framer_receive(u->fr, u->tx + t0, u->dec + t0 + D, u->z + t0 + D, n, l->th,
                           (int)c->fec_inner_flips, fc);
+    /* the FFE at every phase of the UI: taps outside, the sps contiguous phases inside (the same sum
+     * per phase, tap by tap in order); bins by truncation of a value clamped to [0, bins) */
+    const double scale = P4_EYE_BINS / (2 * P4_EYE_RANGE);
+    double acc[128];
     for (size_t t = t0; t < t0 + neye; t++) {
         size_t m = t + D;
         uint32_t *hl = out->eye + (size_t)u->line[t] * sps * P4_EYE_BINS;
+        const double *r0 = u->rx + (long)m * sps + l->phase - half;
+        for (int q = 0; q < sps; q++) acc[q] = 0;
+        for (int i = 0; i < nffe; i++) {
+            const double wi = w[i], *r = r0 - (long)i * sps;
+            for (int q = 0; q < sps; q++) acc[q] += wi * r[q];
+        }
         for (int q = 0; q < sps; q++) {
-            long base = (long)m * sps + l->phase + q - half;
-            double acc = 0;
-            for (int i = 0; i < nffe; i++) acc += w[i] * u->rx[base - (long)i * sps];
-            double v = acc - u->fb[m];
-            int bin = (int)floor((v + P4_EYE_RANGE) * (P4_EYE_BINS / (2 * P4_EYE_RANGE)));
-            bin = bin < 0 ? 0 : bin >= P4_EYE_BINS ? P4_EYE_BINS - 1 : bin;
+            double x = (acc[q] - u->fb[m] + P4_EYE_RANGE) * scale;
+            int bin = x <= 0 ? 0 : x >= P4_EYE_BINS - 1 ? P4_EYE_BINS - 1 : (int)x;
             hl[(size_t)q * P4_EYE_BINS + bin]++;
         }
     }

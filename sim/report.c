@@ -65,6 +65,9 @@ void p4_report_text(FILE *f, const p4_config *c, const p4_link_info *in, const p
     p4_clopper_pearson(n->symbol_errors, n->symbols, &slo, &shi);
     double ber = n->bits ? (double)n->bit_errors / n->bits : 0, ser = n->symbols ? (double)n->symbol_errors / n->symbols : 0;
     p4_report_link_text(f, c, in);
+    if (!strcmp(in->engine, "symbol"))
+        fprintf(f, "engine       symbol rate (%s); work units holding eye symbols at sample level\n", in->engine_why);
+    else fprintf(f, "engine       sample level (%s)\n", in->engine_why);
     fprintf(f, "\nsymbols      %llu\n", (unsigned long long)n->symbols);
     fprintf(f, "SER          %.3e  (%llu errors; 95 %% CI %.2e .. %.2e)\n", ser, (unsigned long long)n->symbol_errors, slo, shi);
     fprintf(f, "BER          %.3e  (%llu bit errors; 95 %% CI %.2e .. %.2e)\n", ber, (unsigned long long)n->bit_errors, lo, hi);
@@ -110,6 +113,7 @@ void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p
     p4_json_num(f, in->sample_phase_ui);
     fprintf(f, ",\n    \"mmse_snr_db\": ");
     p4_json_num(f, in->mmse_snr_db);
+    fprintf(f, ",\n    \"engine\": \"%s\", \"engine_reason\": \"%s\"", in->engine, in->engine_why);
     fprintf(f, ",\n    \"rx_ffe\": [");
     for (int i = 0; i < in->nffe; i++) fprintf(f, "%s", i ? ", " : ""), p4_json_num(f, in->ffe[i]);
     fprintf(f, "],\n    \"dfe\": [");

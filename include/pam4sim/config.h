@@ -24,6 +24,7 @@ typedef struct {
     /* sim */
     double baud_gbd;
     int64_t sps, symbols, seed, unit_symbols, threads;
+    char engine[16];                /* auto, symbol, sample (link_symbol.c) */
     /* tx */
     char pattern[32];
     int precode;

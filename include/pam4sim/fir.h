@@ -19,12 +19,13 @@ extern "C" {
 
 typedef struct p4_fir p4_fir;
 
-/* h[i][0..len[i]) for input i = 0..ninputs-1 (ninputs 1..64, len >= 1). */
+/* h[i][0..len[i]) for input i = 0..ninputs-1 (ninputs 1..256, len >= 1). */
 p4_fir *p4_fir_create(int ninputs, const double *const *h, const size_t *len);
 /* Largest n processed by one transform. */
 size_t p4_fir_hop(const p4_fir *f);
 size_t p4_fir_fft_len(const p4_fir *f);
-/* Filter n new samples of every input (in[i][0..n)) into out[0..n). */
+/* Filter n new samples of every input (in[i][0..n)) into out[0..n). in[i] NULL: that input is zero
+ * over the block (an input that is zero over its whole history costs no transform). */
 void p4_fir_run(p4_fir *f, const double *const *in, size_t n, double *out);
 /* Forget the history (all inputs zero before now). */
 void p4_fir_reset(p4_fir *f);

@@ -52,6 +52,8 @@ typedef struct {
     double channel_il_file_db;      /* a Touchstone channel: the file's own loss at baud/2                  */
     int channel_scaled;             /* a Touchstone channel scaled or with an extra loss in series          */
     double fir_taps;                /* length of the linear-chain FIR */
+    char engine[16];                /* "symbol" (symbol rate where exact) or "sample"       */
+    char engine_why[96];            /* why that engine                                       */
     /* latency model, ns */
     double lat_tx_ffe_ns, lat_driver_ns, lat_channel_ns, lat_rx_analog_ns, lat_rx_ffe_ns, lat_model_ns;
     double lat_measured_ns;         /* from the correlation delay     */
@@ -86,6 +88,9 @@ typedef struct {
 } p4_link_info;
 
 p4_link *p4_link_create(const p4_config *cfg);
+/* The MMSE SNR at the slicer (dB) that p4_link_create would choose, from the set-up's equalizer
+ * choice alone (no delay probe, DSP receiver, TDECQ or engine set-up): for searches over settings. */
+p4_status p4_link_mmse_snr(const p4_config *cfg, double *snr_db);
 const p4_link_info *p4_link_info_get(const p4_link *l);
 /* Run the configured number of symbols (or `symbols` if > 0). */
 p4_status p4_link_run(p4_link *l, uint64_t symbols, p4_counts *out);

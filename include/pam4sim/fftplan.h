@@ -1,0 +1,29 @@
+/* fftplan.h - FFTW plans made once per (kind, size) and kept for the process.
+ *
+ * Making an FFTW_ESTIMATE plan costs about as much as several transforms of its size (it computes
+ * the twiddle factors), and set-up used to make one per call. Here a plan is made on the first
+ * request for its (kind, n), on arrays from fftw_malloc, and every later request gets the same plan;
+ * callers execute it with FFTW's new-array functions (fftw_execute_dft_r2c, _c2r, fftw_execute_dft)
+ * on their own fftw_malloc arrays, which have the planning arrays' alignment. An ESTIMATE plan is a
+ * fixed algorithm for its (kind, n, alignment), so results are the same as with a fresh plan.
+ * Thread-safe (one mutex around the table; executing a plan from several threads is safe in FFTW).
+ * Plans are never destroyed: their number is bounded by the sizes the program uses.
+ */
+#ifndef PAM4SIM_FFTPLAN_H
+#define PAM4SIM_FFTPLAN_H
+#include <complex.h> /* before fftw3.h: fftw_complex is double _Complex */
+#include <stddef.h>
+#include <fftw3.h>
+
+typedef enum {
+    P4_FFT_R2C,     /* real n -> n/2+1 complex, out of place          */
+    P4_FFT_C2R,     /* n/2+1 complex -> real n, out of place (destroys its input) */
+    P4_FFT_FWD_IP,  /* complex n, forward (e^-i), in place            */
+    P4_FFT_BWD_IP,  /* complex n, backward (e^+i), in place           */
+    P4_FFT_KINDS
+} p4_fft_kind;
+
+/* The plan for (kind, n), n >= 1; NULL when out of memory. */
+fftw_plan p4_fft_plan(p4_fft_kind kind, size_t n);
+
+#endif
