@@ -32,11 +32,12 @@ extern "C" {
  * configuration c, the linear module's settings chosen by the host (arch.h). */
 p4_status p4_arch_stat(const p4_config *c, p4_arch a, double *ber, double *margin_db);
 
-/* The value of a numeric key at which a's statistical margin reaches 0 dB, from `start`, with
- * slope_guess the margin's expected change per unit of the key (its sign: which way is worse),
- * within [lo, hi]. out->x/ber hold the points evaluated (ber: the margin in dB there). */
-p4_status p4_arch_stat_budget(const p4_config *c, p4_arch a, const char *key, double start, double slope_guess, double lo,
-                              double hi, p4_budget *out);
+/* The value of a numeric key at which a's statistical margin reaches 0 dB, from `start` (whose
+ * margin m_start is known, or NAN), with slope_guess the margin's expected change per unit of the
+ * key (its sign: which way is worse), within [lo, hi]. out->x/ber hold the points evaluated (ber:
+ * the margin in dB there). */
+p4_status p4_arch_stat_budget(const p4_config *c, p4_arch a, const char *key, double start, double m_start, double slope_guess,
+                              double lo, double hi, p4_budget *out);
 
 typedef struct {
     p4_arch arch;
