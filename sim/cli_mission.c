@@ -1,6 +1,7 @@
 /* cli_mission.c - `pam4sim` and `pam4sim run` without a configuration file: the mission (mission.h).
  *
- *   pam4sim [run] [--set key=value]... [--symbols N] [--seed S] [-j N] [--arch retimed,lpo,...]
+ *   pam4sim [run]                                      (no argument at all)
+ *   pam4sim [run] --mission [--set key=value]... [--symbols N] [--seed S] [-j N] [--arch retimed,lpo,...]
  *                 [--no-budget] [--json OUT] [--fail-on-target]
  *
  * One 200GBASE-DR1-class lane host to host through a DSP-retimed and an LPO module side by side
@@ -8,7 +9,8 @@
  * and power, each figure labelled with the engine that produced it. The configuration is the
  * comparison default (arch.h) with --set on top: the keys are the same as everywhere. A link of
  * one's own stays a file away (`pam4sim run FILE.yaml`), the built-in electrical link one flag
- * away (`pam4sim run --link`).
+ * away (`pam4sim run --link`), and every command line that ran it before (any option without
+ * FILE, --mission aside) still does.
  */
 #include "cli.h"
 #include "cli_help.h"
@@ -19,7 +21,7 @@
 
 typedef struct {
     const char *json, *arch_list;
-    int budgets, fail_on_target;
+    int budgets, fail_on_target, bad;
     const p4_config *c;
     p4_mission m;
 } mission_run;
@@ -29,11 +31,12 @@ static int mission_other(const char *opt, const char *val, void *ctx)
     mission_run *s = ctx;
     if (!strcmp(opt, "--no-budget")) return s->budgets = 0, 1;
     if (!strcmp(opt, "--fail-on-target")) return s->fail_on_target = 1, 1;
-    if (!strcmp(opt, "--link")) return 1;
+    if (!strcmp(opt, "--link") || !strcmp(opt, "--mission")) return 1;
     if (!strcmp(opt, "--plot") || !strcmp(opt, "--checkpoint") || !strcmp(opt, "--resume") || !strcmp(opt, "--until-errors") ||
         !strcmp(opt, "--max-seconds") || !strcmp(opt, "--checkpoint-every")) {
         fprintf(stderr, "pam4sim: run: %s needs one link: give a configuration FILE, or --link for the built-in electrical link\n", opt);
-        return -1;
+        s->bad = 1;
+        return val ? 0 : 1;
     }
     if (!val) return 2;
     if (!strcmp(opt, "--json")) return s->json = val, 0;
@@ -41,16 +44,20 @@ static int mission_other(const char *opt, const char *val, void *ctx)
     return 2;
 }
 
-/* The mission runs when run has no configuration file and no --link. */
+/* The mission runs for `pam4sim` and `pam4sim run` with no argument at all, with --mission, or with
+ * an option only the mission has (--arch, --no-budget) and no configuration file; --link or a FILE
+ * is a link. Every command line that ran a link before still does. */
 int cli_run_is_mission(int argc, char **argv)
 {
+    if (argc == 0) return 1;
     const cli_command *c = cli_command_find("run");
+    int mission = 0;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--link")) return 0;
-        if (argv[i][0] != '-') return 0; /* a FILE (values were split from their options before) */
+        if (!strcmp(argv[i], "--link") || argv[i][0] != '-') return 0; /* a FILE (values were split from their options) */
+        if (!strcmp(argv[i], "--mission") || !strcmp(argv[i], "--arch") || !strcmp(argv[i], "--no-budget")) mission = 1;
         if (c && cli_option_kind(c, argv[i]) == 2) i++;
     }
-    return 1;
+    return mission;
 }
 
 static const char *eng_mc = "MC", *eng_stat = "stat";
@@ -87,7 +94,8 @@ static void report(const mission_run *s)
            c->il_nyquist_db, c->fiber_length_m, c->fiber_type, c->target_ber);
     printf("engines        MC: Monte Carlo, %lld host symbols a module (95 %% intervals); stat: the statistical engine\n",
            (long long)c->symbols);
-    printf("other links    pam4sim run FILE.yaml (examples/), or pam4sim run --link for the built-in electrical link\n\n");
+    printf("other links    pam4sim run FILE.yaml (examples/), or pam4sim run --link for the built-in electrical link\n");
+    printf("options        pam4sim run --mission [--arch retimed,lpo,cpo] [--set key=value] [--json OUT] (pam4sim run --help)\n\n");
     printf("%-30s", "");
     for (int i = 0; i < m->narch; i++) printf(" %-26s", p4_arch_name(m->r[i].arch));
     printf(" engine\n");
@@ -231,6 +239,7 @@ int cmd_mission(int argc, char **argv)
     memset(&s, 0, sizeof s);
     s.budgets = 1, s.c = &cfg;
     int rc = cli_config("run", argc, argv, &cfg, mission_other, &s);
+    if (s.bad) return 2;
     if (rc) return rc;
     if (cli_mpi_size() > 1) {
         if (!cli_mpi_rank()) fprintf(stderr, "pam4sim: the mission runs in one process: give a configuration FILE (or --link) to split a run over MPI\n");

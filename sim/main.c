@@ -85,7 +85,7 @@ static void json_writer(FILE *f, void *v)
 /* Options of any command that take no value (the first pass must not take their next word). */
 static int is_flag(const char *opt)
 {
-    static const char *const flags[] = {"--help", "--no-budget", "--exact", "--fail-on-target", "--link", NULL};
+    static const char *const flags[] = {"--help", "--no-budget", "--exact", "--fail-on-target", "--link", "--mission", NULL};
     for (int i = 0; flags[i]; i++)
         if (!strcmp(opt, flags[i])) return 1;
     return 0;
@@ -160,6 +160,10 @@ static int run_other(const char *opt, const char *val, void *ctx)
     run_opts *o = ctx;
     uint64_t v;
     if (!strcmp(opt, "--link")) return 1; /* the built-in link, not the mission (cmd_run) */
+    if (!strcmp(opt, "--mission")) {
+        fprintf(stderr, "pam4sim: run: --mission takes no configuration file (its keys come with --set)\n");
+        return o->bad = 1, 1;
+    }
     if (!val) return 2;
     if (!strcmp(opt, "--json")) o->json = val;
     else if (!strcmp(opt, "--plot")) o->plot = val;

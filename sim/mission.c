@@ -136,7 +136,7 @@ static p4_status secant(const p4_config *c, p4_arch a, const char *key, double x
     x1 = x1 < lo ? lo : x1 > hi ? hi : x1;
     if (x1 == x0) x1 = x0 + (x0 < hi ? 1e-3 * (hi - lo) : -1e-3 * (hi - lo));
     if (!st) st = margin_at(c, a, key, x1, drv, tia, o, &m1);
-    for (int it = 0; !st && it < 12 && fabs(m1) > 0.01; it++) {
+    for (int it = 0; !st && it < 12 && fabs(m1) > 0.03; it++) {
         double s = (m1 - m0) / (x1 - x0);
         if (!(s * slope_guess > 0)) s = slope_guess; /* a flat or turned step: the expected slope */
         double x2 = x1 - m1 / s;
