@@ -24,7 +24,7 @@ static const char *const o_run[] = {COMMON, "--fail-on-target", "--link", "--mis
                                     "--checkpoint=", "--checkpoint-every=", "--resume=", NULL};
 static const char *const o_stat[] = {COMMON, "--fail-on-target", "--json=", "--plot=", NULL};
 static const char *const o_sweep[] = {COMMON, "--fail-on-target", "--vary=", "--engine=", "--csv=", "--json=", "--plot=", NULL};
-static const char *const o_compare[] = {COMMON, "--fail-on-target", "--json=", "--no-budget", NULL};
+static const char *const o_compare[] = {COMMON, "--fail-on-target", "--arch=", "--json=", "--no-budget", NULL};
 static const char *const o_module[] = {COMMON, "--json=", "--arch=", "--lane=", "--population=", "--exact", NULL};
 static const char *const o_com[] = {"--fext=", "--next=", "--params=", "--json=", "--plot=", "-j=", NULL};
 static const char *const o_jtol[] = {COMMON, "--freqs-mhz=", "--json=", NULL};
@@ -94,11 +94,12 @@ static const cli_command commands[] = {
      "example: pam4sim sweep --vary channel.il_nyquist_db=24:40:4 --csv loss.csv\n",
      o_sweep},
     {"compare", "DSP-retimed vs LPO vs LRO module, host to host: BER, FEC, latency, power, budgets",
-     "usage: pam4sim compare [FILE.yaml] [--set key=value]... [--symbols N] [-j N] [--json OUT] [--no-budget]\n\n"
+     "usage: pam4sim compare [FILE.yaml] [--set key=value]... [--arch LIST] [--symbols N] [-j N] [--json OUT] [--no-budget]\n\n"
      "The same lane as a DSP-retimed, a linear (LPO) and a half-retimed (LRO) link: per-segment and\n"
      "end-to-end BER, KP4 post-FEC BER and frame loss, eyes, latency per block, power per lane, module\n"
      "and deployment, and the loss and optical budgets at measure.target_ber.\n\n" CONFIG_OPTS
      "  --json OUT            the comparison as JSON\n"
+     "  --arch LIST           which rungs, in column order: retimed (or dsp), lpo, lro, npo, cpo (default retimed,lpo,lro)\n"
      "  --no-budget           skip the budget searches (much faster)\n"
      "example: pam4sim compare --symbols 1e6 --no-budget\n",
      o_compare},
