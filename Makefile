@@ -129,6 +129,7 @@ test: all channels $(TESTS)
 	@sh tests/stat_cli.sh $(B)/pam4sim
 	@sh tests/compare_cli.sh $(B)/pam4sim
 	@sh tests/module_cli.sh $(B)/pam4sim
+	@sh tests/mission_cli.sh $(B)/pam4sim
 	@sh tests/sweep_channel_cli.sh $(B)/pam4sim $(B)/channels
 	@sh tests/com_cli.sh $(B)/pam4sim $(B)/channels
 	@sh tests/ami_cli.sh $(B)/pam4sim $(B)/ami

@@ -44,6 +44,8 @@ int cmd_tdecq(int argc, char **argv);   /* pam4sim tdecq */
 int cmd_sensitivity(int argc, char **argv); /* pam4sim sensitivity */
 int cmd_stat(int argc, char **argv);        /* pam4sim stat */
 int cmd_module(int argc, char **argv);      /* pam4sim module */
+int cmd_mission(int argc, char **argv);     /* pam4sim [run] without FILE: the mission */
+int cli_run_is_mission(int argc, char **argv);
 int cli_channel_lanes(const p4_touchstone *ts, const char *file, int json, const int *map, int nmap); /* channel: a multi-lane file */
 void cli_stat_config(p4_config *c);         /* the statistical engine's link: stat.sps, no TDECQ */
 

@@ -24,7 +24,6 @@
 #include <string.h>
 #include <time.h>
 
-#define CMP_NARCH 3 /* the pluggable rungs: DSP-retimed, LPO, LRO */
 
 typedef struct {
     p4_arch_plan plan;
@@ -40,13 +39,17 @@ typedef struct {
     int budget_failed;
     char budget_err[512];
     double setup_s;
+    p4_arch arch;
+    double host_nominal, oma_nominal; /* this rung's host channel loss [dB] and received OMA [dBm] */
 } arch_res;
 
 typedef struct {
     const char *json;
     int budget;
     p4_config *c;
-    arch_res r[CMP_NARCH];
+    int narch;                /* the architectures compared, in column order (--arch) */
+    const char *arch_list;
+    arch_res r[P4_ARCH_COUNT];
     double nominal_oma_dbm;
     double host_il_db; /* the host board's loss at Nyquist as configured (a file: after its scaling) */
     int il_by_extra;   /* a Touchstone board: the host-loss budget searches channel.extra_loss_db */
@@ -60,6 +63,7 @@ static int cmp_other(const char *opt, const char *val, void *ctx)
     if (!strcmp(opt, "--no-budget")) return s->budget = 0, 1;
     if (!val) return 2;
     if (!strcmp(opt, "--json")) return s->json = val, 0;
+    if (!strcmp(opt, "--arch")) return s->arch_list = val, 0;
     return 2;
 }
 
@@ -73,9 +77,10 @@ static double now_s(void)
 static double ratio(uint64_t k, uint64_t n) { return n ? (double)k / (double)n : 0; }
 
 /* One architecture: plan, links, the chained run, the figures. */
-static int simulate(cmp_run *s, p4_arch a)
+static int simulate(cmp_run *s, int col)
 {
-    arch_res *r = &s->r[a];
+    arch_res *r = &s->r[col];
+    const p4_arch a = r->arch;
     const p4_config *c = s->c;
     double t0 = now_s();
     if (p4_arch_plan_choose(c, a, &r->plan)) return 1;
@@ -104,16 +109,20 @@ static int simulate(cmp_run *s, p4_arch a)
     p4_fec_extrapolate(f, &r->flr_bin, &r->flr_cmp);
     p4_latency_of(c, &r->plan, infos, &r->lat);
     p4_power_of(c, a, &r->pw);
-    if (a == P4_ARCH_RETIMED) s->nominal_oma_dbm = p4_w_to_dbm(infos[1]->opt.rx_oma_w), s->host_il_db = infos[0]->channel_il_nyquist_db;
+    for (int k = 0; k < r->plan.nseg; k++)
+        if (r->plan.seg[k].optical) r->oma_nominal = p4_w_to_dbm(infos[k]->opt.rx_oma_w);
+    r->host_nominal = a == P4_ARCH_NPO ? c->npo_host_il_db : a == P4_ARCH_CPO ? c->cpo_host_il_db : infos[0]->channel_il_nyquist_db;
+    if (col == 0) s->nominal_oma_dbm = r->oma_nominal, s->host_il_db = infos[0]->channel_il_nyquist_db;
     return 0;
 }
 
-static int budgets(cmp_run *s, p4_arch a, p4_ber_cache *cache)
+static int budgets(cmp_run *s, int col, p4_ber_cache *cache)
 {
-    arch_res *r = &s->r[a];
+    arch_res *r = &s->r[col];
+    const p4_arch a = r->arch;
     const p4_config *c = s->c;
-    if (!strcmp(c->ch_type, "model")) {
-        if (p4_arch_budget(c, a, "channel.il_nyquist_db", c->il_nyquist_db, 6, 0, c->cmp_host_il_max_db, 3, cache, &r->il))
+    if (!strcmp(c->ch_type, "model") || a == P4_ARCH_NPO || a == P4_ARCH_CPO) {
+        if (p4_arch_budget(c, a, p4_arch_host_loss_key(a), r->host_nominal, 6, 0, c->cmp_host_il_max_db, 3, cache, &r->il))
             return 1;
         r->have_il = 1;
     } else if (s->il_by_extra) {
@@ -129,7 +138,7 @@ static int budgets(cmp_run *s, p4_arch a, p4_ber_cache *cache)
     }
     if (s->opt_key) {
         int oma = !strcmp(c->cmp_optical_budget, "oma");
-        double start = oma ? floor(s->nominal_oma_dbm) : c->fiber_length_m;
+        double start = oma ? floor(r->oma_nominal) : c->fiber_length_m;
         double step = oma ? -3 : (c->fiber_length_m > 500 ? c->fiber_length_m : 500);
         if (p4_arch_budget(c, a, s->opt_key, start, step, oma ? -40 : 0, oma ? 20 : 200000, 3, cache, &r->opt)) return 1;
         r->have_opt = 1;
@@ -139,15 +148,15 @@ static int budgets(cmp_run *s, p4_arch a, p4_ber_cache *cache)
 
 typedef struct {
     cmp_run *s;
-    p4_arch a;
+    int col;
     p4_ber_cache *cache;
 } budget_job;
 
 static void *budget_thread(void *arg)
 {
     budget_job *j = arg;
-    arch_res *r = &j->s->r[j->a];
-    if (budgets(j->s, j->a, j->cache)) r->budget_failed = 1, snprintf(r->budget_err, sizeof r->budget_err, "%s", p4_last_error());
+    arch_res *r = &j->s->r[j->col];
+    if (budgets(j->s, j->col, j->cache)) r->budget_failed = 1, snprintf(r->budget_err, sizeof r->budget_err, "%s", p4_last_error());
     return NULL;
 }
 
@@ -161,16 +170,18 @@ static void cell(char *b, size_t n, const char *fmt, double v)
     else snprintf(b, n, fmt, v);
 }
 
-static void row3(const char *label, const char *v0, const char *v1, const char *v2)
+static void rowv(const cmp_run *s, const char *label, char v[][64])
 {
-    printf("%-28s %-*s %-*s %s\n", label, COLW, v0, COLW, v1, v2);
+    printf("%-28s", label);
+    for (int a = 0; a < s->narch; a++) printf(" %-*s", COLW, v[a]);
+    printf("\n");
 }
 
 static void row_num(const cmp_run *s, const char *label, const char *fmt, double (*get)(const arch_res *, int), int arg)
 {
-    char v[CMP_NARCH][64];
-    for (int a = 0; a < CMP_NARCH; a++) cell(v[a], sizeof v[a], fmt, get(&s->r[a], arg));
-    row3(label, v[0], v[1], v[2]);
+    char v[P4_ARCH_COUNT][64];
+    for (int a = 0; a < s->narch; a++) cell(v[a], sizeof v[a], fmt, get(&s->r[a], arg));
+    rowv(s, label, v);
 }
 
 static double g_seg_ber(const arch_res *r, int k) { return k < r->plan.nseg ? r->seg_ber[k] : NAN; }
@@ -240,11 +251,15 @@ static void report(const cmp_run *s)
            (long long)c->n_connectors, s->nominal_oma_dbm);
     printf("module DSP   %lld-tap FFE (%lld pre), %lld-tap DFE, MLSE %s; FEC %s at the host\n", (long long)c->mod_ffe_taps,
            (long long)c->mod_ffe_precursors, (long long)c->mod_dfe_taps, c->mod_mlse_memory ? "on" : "off", c->fec_mode);
-    for (int a = 0; a < CMP_NARCH; a++)
+    for (int a = 0; a < s->narch; a++)
         for (int k = 0; k < s->r[a].plan.nseg; k++)
-            printf("%-12s %d: %s\n", k ? "" : p4_arch_name((p4_arch)a), k + 1, s->r[a].plan.seg[k].name);
+            printf("%-12s %d: %s\n", k ? "" : p4_arch_name(s->r[a].arch), k + 1, s->r[a].plan.seg[k].name);
     printf("\n");
-    row3("", p4_arch_name(P4_ARCH_RETIMED), p4_arch_name(P4_ARCH_LPO), p4_arch_name(P4_ARCH_LRO));
+    {
+        char v[P4_ARCH_COUNT][64];
+        for (int a = 0; a < s->narch; a++) snprintf(v[a], sizeof v[a], "%s", p4_arch_name(s->r[a].arch));
+        rowv(s, "", v);
+    }
     row_num(s, "linear driver peaking [dB]", "%.0f", g_peak, 0);
     row_num(s, "linear TIA peaking [dB]", "%.0f", g_peak, 1);
     for (int k = 0; k < P4_ARCH_MAX_SEG; k++) {
@@ -259,10 +274,10 @@ static void report(const cmp_run *s)
     row_num(s, "end-to-end pre-FEC BER", "%.3e", g_ber, 0);
     row_num(s, "  sum of the segments' BER", "%.3e", g_ber, 1);
     {
-        char v[CMP_NARCH][64];
-        for (int a = 0; a < CMP_NARCH; a++)
+        char v[P4_ARCH_COUNT][64];
+        for (int a = 0; a < s->narch; a++)
             snprintf(v[a], sizeof v[a], "%s", s->r[a].hi < c->target_ber ? "met" : s->r[a].lo > c->target_ber ? "NOT met" : "within CI");
-        row3("  target BER", v[0], v[1], v[2]);
+        rowv(s, "  target BER", v);
     }
     row_num(s, "post-FEC BER (counted)", "%.3e", g_post, 0);
     row_num(s, "frame loss ratio (counted)", "%.3e", g_post, 1);
@@ -283,38 +298,38 @@ static void report(const cmp_run *s)
         snprintf(l, sizeof l, "power per %lld-lane module [W]", (long long)c->pw_lanes);
         row_num(s, l, "%.2f", g_pw, 2);
         snprintf(l, sizeof l, "%lld ports [MWh/year]", (long long)c->pw_ports);
-        char v[CMP_NARCH][64];
-        for (int a = 0; a < CMP_NARCH; a++) snprintf(v[a], sizeof v[a], "%.1f", s->r[a].pw.kwh_year * 1e-3);
-        row3(l, v[0], v[1], v[2]);
-        for (int a = 0; a < CMP_NARCH; a++) snprintf(v[a], sizeof v[a], "%.4g", s->r[a].pw.cost_year);
+        char v[P4_ARCH_COUNT][64];
+        for (int a = 0; a < s->narch; a++) snprintf(v[a], sizeof v[a], "%.1f", s->r[a].pw.kwh_year * 1e-3);
+        rowv(s, l, v);
+        for (int a = 0; a < s->narch; a++) snprintf(v[a], sizeof v[a], "%.4g", s->r[a].pw.cost_year);
         snprintf(l, sizeof l, "  cost/year at %.3g per kWh", c->pw_price_per_kwh);
-        row3(l, v[0], v[1], v[2]);
-        for (int a = 0; a < CMP_NARCH; a++)
-            snprintf(v[a], sizeof v[a], "%.1f", (s->r[P4_ARCH_RETIMED].pw.kwh_year - s->r[a].pw.kwh_year) * 1e-3);
-        row3("  saved vs retimed [MWh/yr]", v[0], v[1], v[2]);
+        rowv(s, l, v);
+        for (int a = 0; a < s->narch; a++)
+            snprintf(v[a], sizeof v[a], "%.1f", (s->r[0].pw.kwh_year - s->r[a].pw.kwh_year) * 1e-3);
+        rowv(s, s->r[0].arch == P4_ARCH_RETIMED ? "  saved vs retimed [MWh/yr]" : "  saved vs the first [MWh/yr]", v);
     }
     if (s->budget) {
-        char v[CMP_NARCH][64];
-        for (int a = 0; a < CMP_NARCH; a++) budget_cell(v[a], sizeof v[a], &s->r[a].il, s->r[a].have_il, "dB", 1);
-        row3("largest host loss [Nyquist]", v[0], v[1], v[2]);
-        for (int a = 0; a < CMP_NARCH; a++) margin_cell(v[a], sizeof v[a], &s->r[a].il, s->r[a].have_il, s->host_il_db, 1);
-        row3("  host-loss margin [dB]", v[0], v[1], v[2]);
+        char v[P4_ARCH_COUNT][64];
+        for (int a = 0; a < s->narch; a++) budget_cell(v[a], sizeof v[a], &s->r[a].il, s->r[a].have_il, "dB", 1);
+        rowv(s, "largest host loss [Nyquist]", v);
+        for (int a = 0; a < s->narch; a++) margin_cell(v[a], sizeof v[a], &s->r[a].il, s->r[a].have_il, s->r[a].host_nominal, 1);
+        rowv(s, "  host-loss margin [dB]", v);
         if (s->opt_key) {
             int oma = !strcmp(c->cmp_optical_budget, "oma");
-            for (int a = 0; a < CMP_NARCH; a++)
+            for (int a = 0; a < s->narch; a++)
                 budget_cell(v[a], sizeof v[a], &s->r[a].opt, s->r[a].have_opt, oma ? "dBm" : "m", !oma);
-            row3(oma ? "smallest received OMA" : "longest fiber", v[0], v[1], v[2]);
-            for (int a = 0; a < CMP_NARCH; a++)
-                margin_cell(v[a], sizeof v[a], &s->r[a].opt, s->r[a].have_opt, oma ? s->nominal_oma_dbm : c->fiber_length_m, !oma);
-            row3(oma ? "  received-OMA margin [dB]" : "  fiber-length margin [m]", v[0], v[1], v[2]);
+            rowv(s, oma ? "smallest received OMA" : "longest fiber", v);
+            for (int a = 0; a < s->narch; a++)
+                margin_cell(v[a], sizeof v[a], &s->r[a].opt, s->r[a].have_opt, oma ? s->r[a].oma_nominal : c->fiber_length_m, !oma);
+            rowv(s, oma ? "  received-OMA margin [dB]" : "  fiber-length margin [m]", v);
         }
         if (!s->il_by_extra && strcmp(c->ch_type, "model")) printf("(the host-loss budget needs a loss-model or Touchstone board)\n");
         printf("(margin: how far the configured value may move before the target is missed; > or <: the search's bound)\n");
     }
     printf("\nlatency per block (ns; one way, host TX data to host RX data)\n");
-    for (int a = 0; a < CMP_NARCH; a++) {
+    for (int a = 0; a < s->narch; a++) {
         const p4_latency *l = &s->r[a].lat;
-        printf("  %s\n", p4_arch_name((p4_arch)a));
+        printf("  %s\n", p4_arch_name(s->r[a].arch));
         for (int i = 0; i < l->n; i++) {
             char where[16] = "host";
             if (l->row[i].seg >= 0) snprintf(where, sizeof where, "seg %d", l->row[i].seg + 1);
@@ -322,9 +337,9 @@ static void report(const cmp_run *s)
         }
     }
     printf("\npower per block (pJ/bit; W per lane at %.4g Gb/s, both directions)\n", c->pw_lane_gbps);
-    for (int a = 0; a < CMP_NARCH; a++) {
+    for (int a = 0; a < s->narch; a++) {
         const p4_power *p = &s->r[a].pw;
-        printf("  %s\n", p4_arch_name((p4_arch)a));
+        printf("  %s\n", p4_arch_name(s->r[a].arch));
         for (int i = 0; i < p->n; i++)
             printf("    %-40s %7.3f pJ/bit %7.3f W  [%s]\n", p->row[i].block, p->row[i].pj_bit, p->row[i].w_lane, p->row[i].source);
     }
@@ -358,11 +373,11 @@ static void json_out(FILE *f, void *v)
     const cmp_run *s = v;
     cli_json_head(f, "compare", s->c);
     fprintf(f, ",\n  \"target_ber\": %g,\n  \"architectures\": [", s->c->target_ber);
-    for (int a = 0; a < CMP_NARCH; a++) {
+    for (int a = 0; a < s->narch; a++) {
         const arch_res *r = &s->r[a];
         const p4_counts *e = &r->cc.e2e;
         fprintf(f, "%s\n    {\"name\": \"%s\", \"key\": \"%s\", \"driver_peaking_db\": ", a ? "," : "",
-                p4_arch_name((p4_arch)a), p4_arch_key((p4_arch)a));
+                p4_arch_name(s->r[a].arch), p4_arch_key(s->r[a].arch));
         p4_json_num(f, r->plan.drv_peaking_db);
         fprintf(f, ", \"tia_peaking_db\": ");
         p4_json_num(f, r->plan.tia_peaking_db);
@@ -412,11 +427,11 @@ static void json_out(FILE *f, void *v)
                     r->pw.row[i].block, r->pw.row[i].pj_bit, r->pw.row[i].w_lane, r->pw.row[i].source);
         fprintf(f, "]}");
         int oma = !strcmp(s->c->cmp_optical_budget, "oma");
-        if (r->have_il) fprintf(f, ",\n     \"budget_host_il_db\": "), json_budget(f, &r->il, s->host_il_db, 1);
+        if (r->have_il) fprintf(f, ",\n     \"budget_host_il_db\": "), json_budget(f, &r->il, r->host_nominal, 1);
         if (r->have_opt) fprintf(f, ",\n     \"budget_%s\": ", oma ? "rx_oma_dbm" : "fiber_length_m"),
-                         json_budget(f, &r->opt, oma ? s->nominal_oma_dbm : s->c->fiber_length_m, !oma);
-        if (r->have_il) fprintf(f, ",\n     \"margin_host_il_db\": "), p4_json_num(f, margin_of(r->il.value, s->host_il_db, 1));
-        if (r->have_opt && oma) fprintf(f, ",\n     \"margin_rx_oma_db\": "), p4_json_num(f, margin_of(r->opt.value, s->nominal_oma_dbm, 0));
+                         json_budget(f, &r->opt, oma ? r->oma_nominal : s->c->fiber_length_m, !oma);
+        if (r->have_il) fprintf(f, ",\n     \"margin_host_il_db\": "), p4_json_num(f, margin_of(r->il.value, r->host_nominal, 1));
+        if (r->have_opt && oma) fprintf(f, ",\n     \"margin_rx_oma_db\": "), p4_json_num(f, margin_of(r->opt.value, r->oma_nominal, 0));
         fprintf(f, ",\n     \"target_met\": %s", r->hi < s->c->target_ber ? "true" : "false");
         fprintf(f, "}");
     }
@@ -437,28 +452,42 @@ int cmd_compare(int argc, char **argv)
               : !strcmp(cfg.cmp_optical_budget, "length") ? "optics.fiber.length_m" : NULL;
     if (s.opt_key && !strcmp(s.opt_key, "optics.rx.oma_dbm")) cfg.rx_power_dbm = NAN; /* the search sets the OMA */
     s.il_by_extra = !strcmp(cfg.ch_type, "touchstone");
+    /* the columns: --arch, or the pluggable rungs */
+    const char *list = s.arch_list ? s.arch_list : "retimed,lpo,lro";
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *sv, *t = strtok_r(buf, ",", &sv); t; t = strtok_r(NULL, ",", &sv)) {
+        p4_arch a = p4_arch_from_key(t);
+        int dup = 0;
+        for (int i = 0; i < s.narch; i++) dup |= s.r[i].arch == a;
+        if (a == P4_ARCH_COUNT || dup) {
+            fprintf(stderr, "pam4sim: compare: --arch '%s' (allowed: a comma-separated list of retimed (or dsp), lpo, lro, npo, cpo, each once)\n", t);
+            return 2;
+        }
+        s.r[s.narch++].arch = a;
+    }
     double t0 = now_s();
     int fail = 0;
-    for (int a = 0; !fail && a < CMP_NARCH; a++) {
-        fprintf(stderr, "compare: %s ...\n", p4_arch_name((p4_arch)a));
-        fail = simulate(&s, (p4_arch)a);
+    for (int a = 0; !fail && a < s.narch; a++) {
+        fprintf(stderr, "compare: %s ...\n", p4_arch_name(s.r[a].arch));
+        fail = simulate(&s, a);
     }
     /* the architectures' budget searches at once: each alternates serial set-ups with threaded runs */
     static p4_ber_cache cache;
     memset(&cache, 0, sizeof cache);
-    budget_job jobs[CMP_NARCH];
-    pthread_t tid[CMP_NARCH];
+    budget_job jobs[P4_ARCH_COUNT];
+    pthread_t tid[P4_ARCH_COUNT];
     int started = 0;
     if (!fail && s.budget) {
         fprintf(stderr, "compare: budgets ...\n");
-        for (int a = 0; a < CMP_NARCH; a++) {
-            jobs[a] = (budget_job){&s, (p4_arch)a, &cache};
+        for (int a = 0; a < s.narch; a++) {
+            jobs[a] = (budget_job){&s, a, &cache};
             if (pthread_create(&tid[a], NULL, budget_thread, &jobs[a])) budget_thread(&jobs[a]);
             else started |= 1 << a;
         }
-        for (int a = 0; a < CMP_NARCH; a++)
+        for (int a = 0; a < s.narch; a++)
             if (started & 1 << a) pthread_join(tid[a], NULL);
-        for (int a = 0; !fail && a < CMP_NARCH; a++)
+        for (int a = 0; !fail && a < s.narch; a++)
             if (s.r[a].budget_failed) fail = 1, p4_error(P4_EINVAL, "%s", s.r[a].budget_err);
     }
     if (!strcmp(cfg.ch_type, "model")) s.host_il_db = cfg.il_nyquist_db; /* the key the search moves */
@@ -469,7 +498,7 @@ int cmd_compare(int argc, char **argv)
     } else
         cli_fail();
     int missed = 0; /* --fail-on-target: every architecture's end-to-end BER must read "met" */
-    for (int a = 0; a < CMP_NARCH; a++) {
+    for (int a = 0; a < s.narch; a++) {
         missed |= !(s.r[a].hi < cfg.target_ber);
         for (int k = 0; k < P4_ARCH_MAX_SEG; k++) p4_link_destroy(s.r[a].link[k]);
         p4_chain_counts_free(&s.r[a].cc);

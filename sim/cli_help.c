@@ -20,11 +20,11 @@
     "                        worker threads (sim.threads; 0 = one per core); the result does not depend on it\n"
 #define COMMON "--set=", "--symbols=", "--seed=", "-j=", "--threads="
 
-static const char *const o_run[] = {COMMON, "--fail-on-target", "--json=", "--plot=", "--until-errors=", "--max-seconds=",
+static const char *const o_run[] = {COMMON, "--fail-on-target", "--link", "--mission", "--arch=", "--no-budget", "--json=", "--plot=", "--until-errors=", "--max-seconds=",
                                     "--checkpoint=", "--checkpoint-every=", "--resume=", NULL};
 static const char *const o_stat[] = {COMMON, "--fail-on-target", "--json=", "--plot=", NULL};
 static const char *const o_sweep[] = {COMMON, "--fail-on-target", "--vary=", "--engine=", "--csv=", "--json=", "--plot=", NULL};
-static const char *const o_compare[] = {COMMON, "--fail-on-target", "--json=", "--no-budget", NULL};
+static const char *const o_compare[] = {COMMON, "--fail-on-target", "--arch=", "--json=", "--no-budget", NULL};
 static const char *const o_module[] = {COMMON, "--json=", "--arch=", "--lane=", "--population=", "--exact", NULL};
 static const char *const o_com[] = {"--fext=", "--next=", "--params=", "--json=", "--plot=", "-j=", NULL};
 static const char *const o_jtol[] = {COMMON, "--freqs-mhz=", "--json=", NULL};
@@ -37,16 +37,29 @@ static const char *const o_vectors[] = {"--block=", "--out=", "--channels=", "--
                                         "-j=", "--threads=", NULL};
 
 static const cli_command commands[] = {
-    {"run", "simulate the link symbol by symbol: BER with its interval, eyes, FEC (the default command)",
-     "usage: pam4sim [run] [FILE.yaml] [--set key=value]... [--symbols N] [--seed S] [-j N]\n"
+    {"run", "with no argument the mission (DSP-retimed vs LPO, host to host); with FILE or options, one link symbol by symbol",
+     "usage: pam4sim [run]                       the mission, as it ships\n"
+     "       pam4sim [run] --mission [--arch retimed,lpo,...] [--no-budget] [--set key=value]... [--symbols N] [-j N] [--json OUT]\n"
+     "       pam4sim [run] [FILE.yaml] [--set key=value]... [--symbols N] [--seed S] [-j N]\n"
      "                     [--json OUT] [--plot DIR] [--until-errors N] [--max-seconds S]\n"
      "                     [--checkpoint FILE [--checkpoint-every UNITS]] [--resume FILE]\n"
-     "  mpirun -np N pam4sim run ...   the same run split over N processes (the same result)\n\n"
-     "Simulates the configured link (the built-in 200G/lane electrical link without FILE) and prints\n"
-     "the equalizer, BER and SER with 95 % intervals, eye heights and widths, and the KP4 FEC counts.\n\n"
+     "  mpirun -np N pam4sim run [FILE] ...   the same run split over N processes (the same result)\n\n"
+     "With no argument, or with --mission: the mission. One 200GBASE-DR1-class lane host to host (host board, module, 500 m of\n"
+     "fiber, module, host board, KP4 at the host) through a DSP-retimed and an LPO module side by side:\n"
+     "Monte Carlo BER, post-FEC BER and frame loss with 95 % intervals, the statistical margin to the\n"
+     "target and the host-loss and received-OMA margins, latency per kind of block and power per lane,\n"
+     "per 1.6T module and per deployment. The keys are the comparison's (pam4sim compare).\n\n"
+     "With FILE, or with options and no FILE (as before; --link to say so): one link, symbol by symbol (the\n"
+     "built-in 200G/lane electrical link without FILE): the\n"
+     "equalizer, BER and SER with 95 % intervals, eye heights and widths, and the KP4 FEC counts.\n\n"
      CONFIG_OPTS
+     "  --arch LIST           the mission's architectures (retimed, lpo, lro, npo, cpo; default retimed,lpo)\n"
+     "  --no-budget           the mission without its budget searches (margins to the target only)\n"
+     "  --mission             the mission with the options given (--arch and --no-budget imply it)\n"
+     "  --link                the built-in electrical link instead of the mission\n"
+     "  --fail-on-target      exit status 3 when the BER target is not met\n"
      "  --json OUT            the result and the full configuration as JSON\n"
-     "  --plot DIR            PNG and SVG plots: eye density, bathtubs, pulse, insertion loss\n"
+     "  --plot DIR            PNG and SVG plots: eye density, bathtubs, pulse, insertion loss (a link)\n"
      "  --until-errors N      stop once N bit errors are counted (--symbols is then the most to run)\n"
      "  --max-seconds S       stop after S seconds of running\n"
      "  --checkpoint FILE     write the counts so far to FILE (every --checkpoint-every UNITS work units)\n"
@@ -81,11 +94,12 @@ static const cli_command commands[] = {
      "example: pam4sim sweep --vary channel.il_nyquist_db=24:40:4 --csv loss.csv\n",
      o_sweep},
     {"compare", "DSP-retimed vs LPO vs LRO module, host to host: BER, FEC, latency, power, budgets",
-     "usage: pam4sim compare [FILE.yaml] [--set key=value]... [--symbols N] [-j N] [--json OUT] [--no-budget]\n\n"
+     "usage: pam4sim compare [FILE.yaml] [--set key=value]... [--arch LIST] [--symbols N] [-j N] [--json OUT] [--no-budget]\n\n"
      "The same lane as a DSP-retimed, a linear (LPO) and a half-retimed (LRO) link: per-segment and\n"
      "end-to-end BER, KP4 post-FEC BER and frame loss, eyes, latency per block, power per lane, module\n"
      "and deployment, and the loss and optical budgets at measure.target_ber.\n\n" CONFIG_OPTS
      "  --json OUT            the comparison as JSON\n"
+     "  --arch LIST           which rungs, in column order: retimed (or dsp), lpo, lro, npo, cpo (default retimed,lpo,lro)\n"
      "  --no-budget           skip the budget searches (much faster)\n"
      "example: pam4sim compare --symbols 1e6 --no-budget\n",
      o_compare},

@@ -85,7 +85,7 @@ static void json_writer(FILE *f, void *v)
 /* Options of any command that take no value (the first pass must not take their next word). */
 static int is_flag(const char *opt)
 {
-    static const char *const flags[] = {"--help", "--no-budget", "--exact", "--fail-on-target", NULL};
+    static const char *const flags[] = {"--help", "--no-budget", "--exact", "--fail-on-target", "--link", "--mission", NULL};
     for (int i = 0; flags[i]; i++)
         if (!strcmp(opt, flags[i])) return 1;
     return 0;
@@ -159,6 +159,11 @@ static int run_other(const char *opt, const char *val, void *ctx)
 {
     run_opts *o = ctx;
     uint64_t v;
+    if (!strcmp(opt, "--link")) return 1; /* the built-in link, not the mission (cmd_run) */
+    if (!strcmp(opt, "--mission")) {
+        fprintf(stderr, "pam4sim: run: --mission takes no configuration file (its keys come with --set)\n");
+        return o->bad = 1, 1;
+    }
     if (!val) return 2;
     if (!strcmp(opt, "--json")) o->json = val;
     else if (!strcmp(opt, "--plot")) o->plot = val;
@@ -187,6 +192,7 @@ static const char *end_text(p4_run_end e)
 
 static int cmd_run(int argc, char **argv)
 {
+    if (cli_run_is_mission(argc, argv)) return cmd_mission(argc, argv);
     p4_config cfg;
     p4_config_default(&cfg);
     run_opts o = {0};

@@ -27,6 +27,7 @@
 #include "pam4sim/power.h"
 #include "pam4sim/budget.h"
 #include "pam4sim/module.h"
+#include "pam4sim/mission.h"
 #include "pam4sim/checkpoint.h"
 #include "pam4sim/stat.h"
 #include "pam4sim/com.h"
