@@ -182,8 +182,8 @@ p4_touchstone *p4_touchstone_read(const char *path)
                 } else if (!strcasecmp(tok, "r")) {
                     char *rv = strtok_r(NULL, " \t\r", &sv), *end;
                     rref = rv ? strtod(rv, &end) : 0;
-                    if (!rv || *end || !(rref > 0)) {
-                        st = p4_error(P4_EPARSE, "%s:%d: reference resistance must be a number > 0 ohm",
+                    if (!rv || *end || !(rref > 0 && rref <= 1e9)) {
+                        st = p4_error(P4_EPARSE, "%s:%d: reference resistance must be a number in (0, 1e9] ohm",
                                       path, lineno);
                         goto fail;
                     }
@@ -216,7 +216,7 @@ p4_touchstone *p4_touchstone_read(const char *path)
             } else if (!strcasecmp(kw, "reference")) {
                 char *end;
                 double r = strtod(arg, &end);
-                if (end != arg && r > 0) rref = r;
+                if (end != arg && r > 0 && r <= 1e9) rref = r;
                 /* several values (one per port) would need per-port renormalization */
                 while (*end && isspace((unsigned char)*end)) end++;
                 if (*end) {

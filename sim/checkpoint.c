@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -45,8 +46,15 @@ p4_status p4_checkpoint_write(const char *path, uint64_t config_hash, uint64_t n
     int hl = snprintf(head, sizeof head, "pam4sim checkpoint 1\nversion %s\nconfig %016llx\nnext_unit %llu\nwords %zu\n",
                       P4_VERSION, (unsigned long long)config_hash, (unsigned long long)next_unit, nw);
     uint64_t h = fnv(fnv(FNV0, head, (size_t)hl), w, nw * sizeof *w);
+    if (strlen(path) + 12 >= sizeof tmp) {
+        free(w);
+        return p4_error(P4_EINVAL, "%.64s...: the checkpoint's path is longer than %zu characters", path, sizeof tmp - 13);
+    }
     snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(tmp);
+    mode_t mask = umask(0); /* mkstemp makes 0600; a checkpoint gets what umask gives any new file */
+    umask(mask);
+    if (fd >= 0 && fchmod(fd, 0666 & ~mask)) close(fd), unlink(tmp), fd = -1;
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     int ok = f && fwrite(head, 1, (size_t)hl, f) == (size_t)hl && fwrite(w, sizeof *w, nw, f) == nw &&
              fprintf(f, "checksum %016llx\n", (unsigned long long)h) > 0;

@@ -69,7 +69,12 @@ static int parse_vary(sweep *s, const char *arg)
         fprintf(stderr, "pam4sim: sweep: --vary %s: the step %g does not lead from %g to %g\n", arg, v->step, v->start, v->stop);
         return -1;
     }
-    v->n = (int)floor((v->stop - v->start) / v->step + 1e-9) + 1;
+    double count = floor((v->stop - v->start) / v->step + 1e-9) + 1; /* checked before it becomes an int */
+    if (!(count <= MAX_POINTS)) {
+        fprintf(stderr, "pam4sim: sweep: --vary %s: %.3g values; at most %d points\n", arg, count, MAX_POINTS);
+        return -1;
+    }
+    v->n = (int)count;
     s->nv++;
     return 0;
 bad:
@@ -172,8 +177,8 @@ static void crossings(const sweep *s, FILE *f, int json)
             double x = p[i].val[s->nv - 1] + (lt - la) / (lb - la) * (p[i + 1].val[s->nv - 1] - p[i].val[s->nv - 1]);
             if (json) {
                 fprintf(f, "%s\n      {", first ? "" : ",");
-                for (int k = 0; k + 1 < s->nv; k++) fprintf(f, "\"%s\": %.12g, ", s->v[k].key, p[i].val[k]);
-                fprintf(f, "\"%s\": %.6g, \"closes_below\": %s}", last->key, x, a ? "true" : "false");
+                for (int k = 0; k + 1 < s->nv; k++) p4_json_key(f, s->v[k].key, p[i].val[k]), fprintf(f, ", ");
+                p4_json_key(f, last->key, x), fprintf(f, ", \"closes_below\": %s}", a ? "true" : "false");
             } else {
                 fprintf(f, "crossing    ");
                 for (int k = 0; k + 1 < s->nv; k++) fprintf(f, " %s=%g,", s->v[k].key, p[i].val[k]);
@@ -204,24 +209,23 @@ static void json_out(FILE *f, void *v)
 {
     const sweep *s = v;
     cli_json_head(f, "sweep", s->c);
-    fprintf(f, ",\n  \"sweep\": {\n    \"engine\": \"%s\", \"target_ber\": %.6g, \"interrupted\": %s, \"points_planned\": %d,\n"
-               "    \"vary\": [",
-            s->mc ? "mc" : "stat", s->c->target_ber, s->interrupted ? "true" : "false", s->total);
-    for (int k = 0; k < s->nv; k++)
-        fprintf(f, "%s{\"key\": \"%s\", \"start\": %.12g, \"stop\": %.12g, \"step\": %.12g}", k ? ", " : "", s->v[k].key,
-                s->v[k].start, s->v[k].stop, s->v[k].step);
+    fprintf(f, ",\n  \"sweep\": {\n    \"engine\": \"%s\", ", s->mc ? "mc" : "stat"), p4_json_key(f, "target_ber", s->c->target_ber);
+    fprintf(f, ", \"interrupted\": %s, \"points_planned\": %d,\n    \"vary\": [", s->interrupted ? "true" : "false", s->total);
+    for (int k = 0; k < s->nv; k++) {
+        fprintf(f, "%s{\"key\": ", k ? ", " : ""), p4_json_str(f, s->v[k].key);
+        fprintf(f, ", "), p4_json_key(f, "start", s->v[k].start), fprintf(f, ", "), p4_json_key(f, "stop", s->v[k].stop);
+        fprintf(f, ", "), p4_json_key(f, "step", s->v[k].step), fprintf(f, "}");
+    }
     fprintf(f, "],\n    \"points\": [");
     for (int i = 0; i < s->npt; i++) {
         const point *p = &s->pt[i];
         fprintf(f, "%s\n      {", i ? "," : "");
-        for (int k = 0; k < s->nv; k++) fprintf(f, "\"%s\": %.12g, ", s->v[k].key, p->val[k]);
+        for (int k = 0; k < s->nv; k++) p4_json_key(f, s->v[k].key, p->val[k]), fprintf(f, ", ");
         const double ci[2] = {p->lo, p->hi};
-        fprintf(f, "\"ber\": ");
-        p4_json_num(f, p->ber);
+        p4_json_key(f, "ber", p->ber);
         fprintf(f, ", \"ber_ci95\": ");
         p4_json_array(f, ci, 2, 1);
-        fprintf(f, ", \"com_db\": ");
-        p4_json_num(f, p->com_db);
+        fprintf(f, ", "), p4_json_key(f, "com_db", p->com_db);
         fprintf(f, ", \"eye_height\": ");
         p4_json_array(f, p->height, 3, 1);
         fprintf(f, ", \"eye_width_ui\": ");
@@ -246,14 +250,15 @@ int cmd_sweep(int argc, char **argv)
     }
     if (s.bad) return 2;
     if (rc) return rc;
+    if ((s.json && cli_check_writable("--json", s.json)) || (s.csv && cli_check_writable("--csv", s.csv))) return 1;
     if (!s.nv) {
         fprintf(stderr, "pam4sim: sweep: give at least one --vary key=start:stop:step\n");
         return 2;
     }
-    long total = 1;
+    double total = 1; /* a double: four keys of 1e5 values each would overflow an integer */
     for (int k = 0; k < s.nv; k++) total *= s.v[k].n;
     if (total > MAX_POINTS) {
-        fprintf(stderr, "pam4sim: sweep: %ld points; at most %d\n", total, MAX_POINTS);
+        fprintf(stderr, "pam4sim: sweep: %.6g points; at most %d\n", total, MAX_POINTS);
         return 2;
     }
     s.total = (int)total;

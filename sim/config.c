@@ -6,6 +6,7 @@
  * the checks cannot drift apart.
  */
 #include "pam4sim/config.h"
+#include "pam4sim/json.h"
 #include "pam4sim/prbs.h"
 #include "yaml_guard.h"
 #include <errno.h>
@@ -589,16 +590,7 @@ static void fmt_scalar(const p4_config *c, const kdef *k, int idx, char *out, si
     case T_ILIST: snprintf(out, n, "%lld", (long long)((const int64_t *)base)[idx]); break;
     case T_BOOL: snprintf(out, n, "%s", *(const int *)base ? "true" : "false"); break;
     case T_SLIST: base += (size_t)idx * P4_PATH_MAX; /* fall through */
-    default: {
-        size_t j = 0;
-        out[j++] = '"';
-        for (const char *p = base; *p && j + 3 < n; p++) {
-            if (*p == '"' || *p == '\\') out[j++] = '\\';
-            out[j++] = *p;
-        }
-        out[j++] = '"';
-        out[j] = 0;
-    }
+    default: p4_json_str_buf(out, n, base); /* YAML's double-quoted strings take the same escapes */
     }
 }
 
@@ -611,7 +603,7 @@ static void fmt_value(const p4_config *c, const kdef *k, char *out, size_t n, in
     int64_t cnt = *(const int64_t *)((const char *)c + k->count_off);
     size_t j = (size_t)snprintf(out, n, "[");
     for (int64_t i = 0; i < cnt && j < n; i++) {
-        char one[P4_PATH_MAX + 8];
+        char one[6 * P4_PATH_MAX + 8]; /* a path with every byte escaped as \u00XX */
         fmt_scalar(c, k, (int)i, one, sizeof one, json, exact);
         j += (size_t)snprintf(out + j, n - j, "%s%s", i ? ", " : "", one);
     }
@@ -634,7 +626,7 @@ static void write_tree(const p4_config *c, FILE *f, int json, int with_help, int
 {
     const char *prev = "";
     int depth = 0;
-    char val[P4_MAX_XTALK * (P4_PATH_MAX + 8) + 64];
+    char val[P4_MAX_XTALK * (6 * P4_PATH_MAX + 10) + 64];
     if (json) fprintf(f, "{");
     for (size_t i = 0; i < NKEYS; i++) {
         const kdef *k = &keys[i];
