@@ -1,7 +1,7 @@
 /* main.c - the pam4sim command line: a thin layer over libpam4sim.
  *
  *   pam4sim [run] [FILE.yaml] [--set key=value]... [--symbols N] [--seed S] [-j N] [--json OUT]
- *   pam4sim config                 the full default, with comments and units
+ *   pam4sim config [FILE] [--set]  the full default (or FILE's configuration), with comments and units
  *   pam4sim prbs NAME [--symbols N]
  *   pam4sim channel FILE.sNp [--json] [--port-order a,b,c,d]
  *   pam4sim --help | --version
@@ -31,7 +31,8 @@ static int usage(FILE *f, int rc)
             "      long runs: [--until-errors N] [--max-seconds S] (--symbols is the most to run)\n"
             "                 [--checkpoint FILE [--checkpoint-every UNITS]] [--resume FILE];\n"
             "                 SIGINT/SIGTERM print the partial result (and write the checkpoint), exit 128+signal\n"
-            "  pam4sim config            print the full default configuration with units and ranges\n"
+            "  pam4sim config [FILE.yaml] [--set k=v]...\n"
+            "      print the full configuration (the default, or that of FILE and --set) with units and ranges\n"
             "  pam4sim prbs NAME [--symbols N]\n"
             "      print a pattern as digits 0-3 (%s)\n"
             "  pam4sim channel FILE.sNp [--json] [--port-order a,b,c,d]\n"
