@@ -365,6 +365,8 @@ static p4_status set_node(p4_config *c, const kdef *k, struct fy_node *n, const 
     int vl = node_line(n);
     if (file) snprintf(where, sizeof where, "%s:%d", file, vl ? vl : line);
     else snprintf(where, sizeof where, "--set");
+    if (fy_node_is_alias(n))
+        return p4_error(P4_EPARSE, "%s: key '%s': YAML aliases (*name) are not accepted; write the value", where, k->key);
     if (fy_node_is_scalar(n) && !fy_node_get_scalar_length(n) && fy_node_get_style(n) != FYNS_SINGLE_QUOTED &&
         fy_node_get_style(n) != FYNS_DOUBLE_QUOTED)
         return p4_error(P4_EPARSE, "%s: key '%s' has no value", where, k->key);
@@ -387,8 +389,9 @@ static p4_status set_node(p4_config *c, const kdef *k, struct fy_node *n, const 
         struct fy_node *it;
         int i = 0;
         while ((it = fy_node_sequence_iterate(n, &iter))) {
-            if (!fy_node_is_scalar(it))
-                return p4_error(P4_EPARSE, "%s: key '%s': list entries must be plain values", where, k->key);
+            if (!fy_node_is_scalar(it) || fy_node_is_alias(it))
+                return p4_error(P4_EPARSE, "%s: key '%s': list entries must be plain values (no lists, maps or *aliases)",
+                                where, k->key);
             const char *t = fy_node_get_scalar0(it);
             if (k->type == T_SLIST) resolve_path(tmp, sizeof tmp, t, dir), t = tmp;
             p4_status st = set_scalar(c, k, t, where, i++);

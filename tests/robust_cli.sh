@@ -47,6 +47,8 @@ printf 'sim:\n  symbols: 2000\ntx:\n  rlm:\n' > "$T/noval.yaml"
 expect 1 "noval.yaml:4: key 'tx.rlm' has no value" "$BIN" run "$T/noval.yaml"
 printf 'tx:\n  rlm: [0.9\n' > "$T/flow.yaml"
 expect 1 "flow.yaml:3:1: not valid YAML" "$BIN" run "$T/flow.yaml"
+printf 'tx:\n  rlm: &a 0.9\n  amplitude_v: *a\n' > "$T/alias.yaml"
+expect 1 "alias.yaml:3: key 'tx.amplitude_v': YAML aliases" "$BIN" run "$T/alias.yaml"
 # config FILE prints the effective configuration of FILE (and --set)
 printf 'tx:\n  rlm: 0.91\n' > "$T/rlm.yaml"
 expect 0 "rlm: 0.91 " "$BIN" config "$T/rlm.yaml"
