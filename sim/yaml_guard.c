@@ -75,7 +75,9 @@ p4_status p4_yaml_parse(p4_yaml *y, const char *text, size_t len, const char *wh
     for (size_t i = 0; i < len;) {
         const unsigned char *s = (const unsigned char *)text + i;
         if (!s[0]) return p4_error(P4_EPARSE, "%s:%d: a NUL byte (the configuration must be text)", where, line);
-        if (s[0] == '%' && (i == 0 || text[i - 1] == '\n' || text[i - 1] == '\r'))
+        int line_start = i == 0 || text[i - 1] == '\n' || text[i - 1] == '\r' ||
+                         (i == 3 && !memcmp(text, "\xef\xbb\xbf", 3)); /* after a byte order mark */
+        if (s[0] == '%' && line_start)
             return p4_error(P4_EPARSE, "%s:%d: a line starting with '%%' (YAML directives are not accepted)", where, line);
         int n = utf8_len(s, len - i);
         if (!n) return p4_error(P4_EPARSE, "%s:%d: not UTF-8 text (byte 0x%02X)", where, line, s[0]);

@@ -36,6 +36,8 @@ expect 1 "rinf.s2p:1: reference resistance" "$BIN" channel "$T/rinf.s2p"
 printf '%%l:\273' > "$T/hang.yaml"
 expect 1 "hang.yaml:1: a line starting with '%'" "$BIN" run "$T/hang.yaml"
 expect 1 "YAML directives are not accepted" "$BIN" run --set "$(printf 'tx.rlm=%%l:\273')"
+printf '\357\273\277%%YAML 1.2\n---\ntx:\n  rlm: 0.9\n' > "$T/bom.yaml"   # after a byte order mark
+expect 1 "bom.yaml:1: a line starting with '%'" "$BIN" run "$T/bom.yaml"
 printf 'tx:\n  rlm: 0.9\n  pattern: prbs\377\n' > "$T/utf.yaml"
 expect 1 "utf.yaml:3: not UTF-8 text (byte 0xFF)" "$BIN" run "$T/utf.yaml"
 : > "$T/empty.yaml"
