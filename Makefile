@@ -139,10 +139,12 @@ $(B)/fuzz/%: tests/fuzz/%.c $(B)/libpam4sim.a
 fuzz: fuzz-build
 	@set -e; for t in $(FUZZERS); do \
 	  mkdir -p build-fuzz/corpus/$$t; echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
-	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-fuzz/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) \
+	  rc=0; ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-fuzz/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) \
 	    -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 -dict=tests/fuzz/$$t.dict \
-	    -artifact_prefix=build-fuzz/$$t- build-fuzz/corpus/$$t tests/fuzz/seeds/$$t 2>&1 | tail -n 25; \
-	  [ $$(ls build-fuzz/$$t-* 2>/dev/null | wc -l) = 0 ] || { echo "fuzz $$t: failing input in build-fuzz/$$t-*"; exit 1; }; \
+	    -artifact_prefix=build-fuzz/$$t- build-fuzz/corpus/$$t tests/fuzz/seeds/$$t > build-fuzz/$$t.log 2>&1 || rc=$$?; \
+	  tail -n 25 build-fuzz/$$t.log; \
+	  [ $$rc = 0 ] && [ $$(ls build-fuzz/$$t-* 2>/dev/null | wc -l) = 0 ] || \
+	    { echo "fuzz $$t: failed (status $$rc); the input is in build-fuzz/$$t-*, the log in build-fuzz/$$t.log"; exit 1; }; \
 	done
 
 clean:
