@@ -5,7 +5,12 @@
  * how version 1 files of more than two ports wrap. Errors carry the file and line.
  * Causality check: SDD21 is resampled onto a uniform grid, Hann-windowed over its band (to keep the
  * band-edge truncation from ringing) and inverse transformed; energy in the second half of the
- * period is energy at negative time. Above 1e-3 of the total we warn.
+ * period is energy at negative time. Above 1e-3 of the total we warn. The grid step is the file's
+ * smallest step, but never finer than fmax / P4_TS_CAUSAL_POINTS: a file with one tiny step (0, 1 Hz,
+ * 100 GHz) would otherwise ask for a transform of 2^44 points; the coarser grid only smooths the
+ * check. Every allocation is checked.
+ * Hostile numbers: each value is checked against its range before it is converted (a frequency up to
+ * P4_TS_MAX_HZ, a magnitude up to P4_TS_MAX_MAG linear or its dB), so no infinity or NaN gets in.
  */
 #include "pam4sim/touchstone.h"
 #include <ctype.h>
@@ -22,6 +27,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #define P4_TS_PATH 4096
+#define P4_TS_MAX_HZ 1e13          /* 10 THz: far above any electrical channel */
+#define P4_TS_MAX_MAG 1e3          /* |S| up to 60 dB of gain: any passive or active network */
+#define P4_TS_MIN_DB -1000.0       /* 1e-50: zero for every purpose */
+#define P4_TS_MAX_ANGLE_DEG 1e9    /* angles are taken modulo 360; beyond this they lose all precision */
+#define P4_TS_CAUSAL_POINTS 131072 /* most points of the causality check's uniform grid */
 
 static int ends_with_xz(const char *path)
 {
@@ -175,8 +185,8 @@ p4_touchstone *p4_touchstone_read(const char *path)
                 } else if (!strcasecmp(tok, "r")) {
                     char *rv = strtok_r(NULL, " \t\r", &sv), *end;
                     rref = rv ? strtod(rv, &end) : 0;
-                    if (!rv || *end || !(rref > 0)) {
-                        st = p4_error(P4_EPARSE, "%s:%d: reference resistance must be a number > 0 ohm",
+                    if (!rv || *end || !(rref > 0 && rref <= 1e9)) {
+                        st = p4_error(P4_EPARSE, "%s:%d: reference resistance must be a number in (0, 1e9] ohm",
                                       path, lineno);
                         goto fail;
                     }
@@ -245,8 +255,8 @@ p4_touchstone *p4_touchstone_read(const char *path)
                     }
                     char *end;
                     double r = strtod(q, &end);
-                    if (end == q || !(r > 0) || !isfinite(r) || nrport >= P4_TS_MAX_PORTS) {
-                        st = p4_error(P4_EPARSE, "%s:%d: [Reference] values must be numbers > 0 ohm, at most one per port", path, lineno);
+                    if (end == q || !(r > 0 && r <= 1e9) || nrport >= P4_TS_MAX_PORTS) {
+                        st = p4_error(P4_EPARSE, "%s:%d: [Reference] values must be numbers in (0, 1e9] ohm, at most one per port", path, lineno);
                         goto fail;
                     }
                     rport[nrport++] = r;
@@ -309,9 +319,17 @@ p4_touchstone *p4_touchstone_read(const char *path)
         goto fail;
     }
     size_t nf = ns.n / per;
+    if (nf < 2) {
+        st = p4_error(P4_EPARSE, "%s:%d: only one frequency point (a channel needs at least 2)", path, ns.line[0]);
+        goto fail;
+    }
     if (nfreq_declared >= 0 && (size_t)nfreq_declared != nf) {
         st = p4_error(P4_EPARSE, "%s: [Number of Frequencies] says %ld but the file has %zu points", path,
                       nfreq_declared, nf);
+        goto fail;
+    }
+    if (strlen(path) >= sizeof ts->path) {
+        st = p4_error(P4_EINVAL, "%.64s...: the path is longer than %zu characters", path, sizeof ts->path - 1);
         goto fail;
     }
     ts = calloc(1, sizeof *ts);
@@ -327,6 +345,11 @@ p4_touchstone *p4_touchstone_read(const char *path)
     snprintf(ts->path, sizeof ts->path, "%s", path);
     for (size_t k = 0; k < nf; k++) {
         const double *v = ns.v + k * per;
+        if (!(v[0] >= 0 && v[0] <= P4_TS_MAX_HZ / funit)) {
+            st = p4_error(P4_EPARSE, "%s:%d: frequency %.9g is out of range [0, %g Hz]", path, ns.line[k * per], v[0],
+                          P4_TS_MAX_HZ);
+            goto fail;
+        }
         double f = v[0] * funit;
         if (f < 0 || (k > 0 && !(f > ts->freq_hz[k - 1]))) {
             st = p4_error(P4_EPARSE, "%s:%d: frequency %.9g Hz is not above the previous %.9g Hz "
@@ -337,6 +360,19 @@ p4_touchstone *p4_touchstone_read(const char *path)
         ts->freq_hz[k] = f;
         for (int e = 0, ui = 0, uj = 0; e < (int)nent; e++) {
             double a = v[1 + 2 * e], b = v[2 + 2 * e];
+            int la = ns.line[k * per + 1 + 2 * e], lb = ns.line[k * per + 2 + 2 * e];
+            /* dB: from far below any measurement floor up to the largest magnitude */
+            double amin = fmt[0] == 'D' ? P4_TS_MIN_DB : -P4_TS_MAX_MAG;
+            double amax = fmt[0] == 'D' ? 20 * log10(P4_TS_MAX_MAG) : P4_TS_MAX_MAG;
+            double bmax = fmt[0] == 'R' ? P4_TS_MAX_MAG : P4_TS_MAX_ANGLE_DEG;
+            if (!(a >= amin && a <= amax) || !(fabs(b) <= bmax)) {
+                int bad_a = !(a >= amin && a <= amax);
+                st = p4_error(P4_EPARSE, "%s:%d: %s %.9g is out of range [%g, %g]", path, bad_a ? la : lb,
+                              fmt[0] == 'R' ? (bad_a ? "real part" : "imaginary part")
+                              : bad_a ? (fmt[0] == 'D' ? "magnitude in dB" : "magnitude") : "angle in degrees",
+                              bad_a ? a : b, bad_a ? amin : -bmax, bad_a ? amax : bmax);
+                goto fail;
+            }
             double complex z;
             if (fmt[0] == 'R') z = a + I * b;
             else {
@@ -521,15 +557,21 @@ static double max_singular(const p4_touchstone *ts, double *at_hz)
     return best;
 }
 
-static double noncausal_ratio(const double *f, const double complex *h, size_t n)
+static p4_status noncausal_ratio(const double *f, const double complex *h, size_t n, double *ratio)
 {
-    if (n < 4) return 0;
+    *ratio = 0;
+    if (n < 4 || !(f[n - 1] > 0)) return P4_OK;
     double fmax = f[n - 1], df = fmax;
     for (size_t k = 1; k < n; k++) df = fmin(df, f[k] - f[k - 1]);
+    if (df < fmax / P4_TS_CAUSAL_POINTS) df = fmax / P4_TS_CAUSAL_POINTS;
     size_t nb = (size_t)(fmax / df + 0.5) + 1, nt = 1;
     while (nt < 4 * nb) nt <<= 1;
     fftw_complex *X = fftw_alloc_complex(nt);
-    fftw_plan pl = fftw_plan_dft_1d((int)nt, X, X, FFTW_BACKWARD, FFTW_ESTIMATE);
+    fftw_plan pl = X ? fftw_plan_dft_1d((int)nt, X, X, FFTW_BACKWARD, FFTW_ESTIMATE) : NULL;
+    if (!pl) {
+        fftw_free(X);
+        return p4_error(P4_ENOMEM, "p4_touchstone_summary: out of memory for the causality check (%zu points)", nt);
+    }
     memset(X, 0, nt * sizeof *X);
     size_t j = 0;
     for (size_t k = 0; k < nb; k++) {
@@ -554,7 +596,8 @@ static double noncausal_ratio(const double *f, const double complex *h, size_t n
     }
     fftw_destroy_plan(pl);
     fftw_free(X);
-    return pos + neg > 0 ? neg / (pos + neg) : 0;
+    *ratio = pos + neg > 0 ? neg / (pos + neg) : 0;
+    return P4_OK;
 }
 
 p4_status p4_touchstone_summary(const p4_touchstone *ts, const int order_in[4], p4_channel_summary *o)
@@ -578,7 +621,11 @@ p4_status p4_touchstone_summary(const p4_touchstone *ts, const int order_in[4], 
     double at;
     o->max_sv = max_singular(ts, &at);
     o->max_sv_ghz = at * 1e-9;
-    o->noncausal_ratio = noncausal_ratio(ts->freq_hz, h, ts->nfreq);
+    st = noncausal_ratio(ts->freq_hz, h, ts->nfreq, &o->noncausal_ratio);
+    if (st) {
+        free(h), free(r);
+        return st;
+    }
     o->causality_warning = o->noncausal_ratio > P4_NONCAUSAL_LIMIT;
     o->fmin_ghz = ts->freq_hz[0] * 1e-9;
     o->fmax_ghz = ts->freq_hz[ts->nfreq - 1] * 1e-9;

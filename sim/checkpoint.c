@@ -1,10 +1,16 @@
-/* checkpoint.c - writing and reading run checkpoints (format in checkpoint.h). */
+/* checkpoint.c - writing and reading run checkpoints (format in checkpoint.h).
+ *
+ * The checksum only says the file is whole; a file made by hand can carry a valid checksum and any
+ * numbers. So the counts read are also checked against what a run can produce (no more errors than
+ * symbols, no more symbols than the units so far can hold), and a file that breaks one is refused.
+ */
 #include "pam4sim/checkpoint.h"
 #include "pam4sim/report.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -23,7 +29,7 @@ uint64_t p4_config_hash(const p4_config *c)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) return 0;
-    p4_config_write_json(&k, f, 0);
+    p4_config_write_exact(&k, f);
     fclose(f);
     uint64_t h = fnv(FNV0, buf, len);
     free(buf);
@@ -40,8 +46,15 @@ p4_status p4_checkpoint_write(const char *path, uint64_t config_hash, uint64_t n
     int hl = snprintf(head, sizeof head, "pam4sim checkpoint 1\nversion %s\nconfig %016llx\nnext_unit %llu\nwords %zu\n",
                       P4_VERSION, (unsigned long long)config_hash, (unsigned long long)next_unit, nw);
     uint64_t h = fnv(fnv(FNV0, head, (size_t)hl), w, nw * sizeof *w);
+    if (strlen(path) + 12 >= sizeof tmp) {
+        free(w);
+        return p4_error(P4_EINVAL, "%.64s...: the checkpoint's path is longer than %zu characters", path, sizeof tmp - 13);
+    }
     snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(tmp);
+    mode_t mask = umask(0); /* mkstemp makes 0600; a checkpoint gets what umask gives any new file */
+    umask(mask);
+    if (fd >= 0 && fchmod(fd, 0666 & ~mask)) close(fd), unlink(tmp), fd = -1;
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     int ok = f && fwrite(head, 1, (size_t)hl, f) == (size_t)hl && fwrite(w, sizeof *w, nw, f) == nw &&
              fprintf(f, "checksum %016llx\n", (unsigned long long)h) > 0;
@@ -54,6 +67,24 @@ p4_status p4_checkpoint_write(const char *path, uint64_t config_hash, uint64_t n
         return p4_error(P4_EIO, "%s: cannot write the checkpoint: %s", path, strerror(e));
     }
     return P4_OK;
+}
+
+/* The counts a run can produce: NULL, or what is impossible about them. */
+static const char *impossible(const p4_counts *c, uint64_t next_unit)
+{
+    const p4_fec_counts *f = &c->fec;
+    if (c->symbol_errors > c->symbols) return "more symbol errors than symbols";
+    if (c->bit_errors > c->bits) return "more bit errors than bits";
+    if (c->bits / 2 > c->symbols) return "more than 2 bits per symbol";
+    if (c->eye_symbols > c->symbols) return "more eye symbols than symbols";
+    if (next_unit > UINT64_MAX / P4_MAX_UNIT_SYMBOLS || c->symbols > next_unit * P4_MAX_UNIT_SYMBOLS)
+        return "more symbols than its work units hold";
+    if (f->cw_failed > f->codewords || f->cw_miscorrected > f->codewords - f->cw_failed)
+        return "more failed codewords than codewords";
+    if (f->rs_symbol_errors > f->rs_symbols) return "more RS symbol errors than RS symbols";
+    if (f->msg_bit_errors > f->msg_bits) return "more post-FEC bit errors than bits";
+    if (f->dfe_symbol_errors > c->symbols) return "more DFE symbol errors than symbols";
+    return NULL;
 }
 
 p4_status p4_checkpoint_read(const char *path, uint64_t config_hash, uint64_t *next_unit, p4_counts *c)
@@ -91,7 +122,9 @@ p4_status p4_checkpoint_read(const char *path, uint64_t config_hash, uint64_t *n
     }
     if (!st) {
         p4_counts_unpack(c, w);
-        *next_unit = nu;
+        const char *why = impossible(c, nu);
+        if (why) st = p4_error(P4_EPARSE, "%s: the checkpoint's counts are impossible (%s)", path, why);
+        else *next_unit = nu;
     }
     free(w);
     fclose(f);

@@ -14,6 +14,8 @@ int cli_fail(void);                                           /* print p4_last_e
 int cli_parse_u64(const char *opt, const char *v, uint64_t *out); /* 0, or -1 with a message */
 typedef void (*cli_writer_fn)(FILE *f, void *ctx);
 int cli_write_atomic(const char *path, cli_writer_fn fn, void *ctx); /* temporary file + rename */
+/* Before a long run: can a file be made beside path (the option's name for the message)? 0 or 1. */
+int cli_check_writable(const char *opt, const char *path);
 /* The start of a command's JSON document: program, version, schema, command, seed and the full
  * configuration, without the closing brace (the caller goes on with ",\n  \"key\": ..."). */
 void cli_json_head(FILE *f, const char *command, const p4_config *c);

@@ -372,59 +372,67 @@ static void json_out(FILE *f, void *v)
 {
     const cmp_run *s = v;
     cli_json_head(f, "compare", s->c);
-    fprintf(f, ",\n  \"target_ber\": %g,\n  \"architectures\": [", s->c->target_ber);
+    fprintf(f, ",\n  "), p4_json_key(f, "target_ber", s->c->target_ber);
+    fprintf(f, ",\n  \"architectures\": [");
     for (int a = 0; a < s->narch; a++) {
         const arch_res *r = &s->r[a];
         const p4_counts *e = &r->cc.e2e;
-        fprintf(f, "%s\n    {\"name\": \"%s\", \"key\": \"%s\", \"driver_peaking_db\": ", a ? "," : "",
-                p4_arch_name(s->r[a].arch), p4_arch_key(s->r[a].arch));
-        p4_json_num(f, r->plan.drv_peaking_db);
-        fprintf(f, ", \"tia_peaking_db\": ");
-        p4_json_num(f, r->plan.tia_peaking_db);
+        fprintf(f, "%s\n    {\"name\": ", a ? "," : ""), p4_json_str(f, p4_arch_name(s->r[a].arch));
+        fprintf(f, ", \"key\": "), p4_json_str(f, p4_arch_key(s->r[a].arch));
+        fprintf(f, ", "), p4_json_key(f, "driver_peaking_db", r->plan.drv_peaking_db);
+        fprintf(f, ", "), p4_json_key(f, "tia_peaking_db", r->plan.tia_peaking_db);
         fprintf(f, ",\n     \"segments\": [");
         for (int k = 0; k < r->plan.nseg; k++) {
             const p4_counts *n = &r->cc.seg[k];
             const p4_link_info *in = p4_link_info_get(r->link[k]);
-            fprintf(f, "%s\n       {\"name\": \"%s\", \"symbols\": %llu, \"bit_errors\": %llu, \"ber\": ", k ? "," : "",
-                    r->plan.seg[k].name, (unsigned long long)n->symbols, (unsigned long long)n->bit_errors);
-            p4_json_num(f, r->seg_ber[k]);
-            fprintf(f, ", \"mmse_snr_db\": %.6g, \"eye_height\": ", in->mmse_snr_db);
+            fprintf(f, "%s\n       {\"name\": ", k ? "," : ""), p4_json_str(f, r->plan.seg[k].name);
+            fprintf(f, ", \"symbols\": %llu, \"bit_errors\": %llu, ", (unsigned long long)n->symbols,
+                    (unsigned long long)n->bit_errors);
+            p4_json_key(f, "ber", r->seg_ber[k]);
+            fprintf(f, ", "), p4_json_key(f, "mmse_snr_db", in->mmse_snr_db);
+            fprintf(f, ", \"eye_height\": ");
             p4_json_array(f, r->eye[k].height, 3, 1);
             fprintf(f, ", \"eye_width_ui\": ");
             p4_json_array(f, r->eye[k].width_ui, 3, 1);
-            fprintf(f, ", \"vec_db\": ");
-            p4_json_num(f, r->eye[k].vec_db);
-            fprintf(f, ", \"delay_measured_ns\": %.6g}", in->lat_measured_ns);
+            fprintf(f, ", "), p4_json_key(f, "vec_db", r->eye[k].vec_db);
+            fprintf(f, ", "), p4_json_key(f, "delay_measured_ns", in->lat_measured_ns), fprintf(f, "}");
         }
         fprintf(f, "],\n     \"e2e\": {\"symbols\": %llu, \"bit_errors\": %llu, \"ber\": ", (unsigned long long)e->symbols,
                 (unsigned long long)e->bit_errors);
         p4_json_num(f, r->ber);
         fprintf(f, ", \"ber_ci95\": [");
         p4_json_num(f, r->lo), fprintf(f, ", "), p4_json_num(f, r->hi);
-        fprintf(f, "], \"segment_ber_sum\": ");
-        p4_json_num(f, r->sum_ber);
+        fprintf(f, "], "), p4_json_key(f, "segment_ber_sum", r->sum_ber);
         fprintf(f, ", \"codewords\": %llu, \"post_fec_ber\": ", (unsigned long long)e->fec.codewords);
         p4_json_num(f, r->post_ber);
-        fprintf(f, ", \"flr\": ");
-        p4_json_num(f, r->flr);
+        fprintf(f, ", "), p4_json_key(f, "flr", r->flr);
         fprintf(f, ", \"flr_ci95\": [");
         p4_json_num(f, r->flr_lo), fprintf(f, ", "), p4_json_num(f, r->flr_hi);
-        fprintf(f, "], \"flr_extrapolated_binomial\": ");
-        p4_json_num(f, r->flr_bin);
-        fprintf(f, ", \"flr_extrapolated_compound\": ");
-        p4_json_num(f, r->flr_cmp);
-        fprintf(f, "},\n     \"latency\": {\"total_ns\": %.6g, \"analog_model_ns\": %.6g, \"analog_measured_ns\": %.6g, \"blocks\": [",
-                r->lat.total_ns, r->lat.analog_model_ns, r->lat.analog_measured_ns);
-        for (int i = 0; i < r->lat.n; i++)
-            fprintf(f, "%s\n       {\"segment\": %d, \"kind\": \"%s\", \"block\": \"%s\", \"ns\": %.6g, \"source\": \"%s\"}",
-                    i ? "," : "", r->lat.row[i].seg + 1, p4_lat_kind_name(r->lat.row[i].kind), r->lat.row[i].block,
-                    r->lat.row[i].ns, r->lat.row[i].source);
-        fprintf(f, "]},\n     \"power\": {\"pj_bit\": %.6g, \"w_lane\": %.6g, \"w_module\": %.6g, \"kwh_year\": %.6g, "
-                   "\"cost_year\": %.6g, \"blocks\": [",
-                r->pw.pj_bit, r->pw.w_lane, r->pw.w_module, r->pw.kwh_year, r->pw.cost_year);
-        for (int i = 0; i < r->pw.n; i++)
-            fprintf(f, "%s\n       {\"block\": \"%s\", \"pj_bit\": %.6g, \"w_lane\": %.6g, \"source\": \"%s\"}", i ? "," : "",
-                    r->pw.row[i].block, r->pw.row[i].pj_bit, r->pw.row[i].w_lane, r->pw.row[i].source);
+        fprintf(f, "], "), p4_json_key(f, "flr_extrapolated_binomial", r->flr_bin);
+        fprintf(f, ", "), p4_json_key(f, "flr_extrapolated_compound", r->flr_cmp);
+        fprintf(f, "},\n     \"latency\": {"), p4_json_key(f, "total_ns", r->lat.total_ns);
+        fprintf(f, ", "), p4_json_key(f, "analog_model_ns", r->lat.analog_model_ns);
+        fprintf(f, ", "), p4_json_key(f, "analog_measured_ns", r->lat.analog_measured_ns);
+        fprintf(f, ", \"blocks\": [");
+        for (int i = 0; i < r->lat.n; i++) {
+            fprintf(f, "%s\n       {\"segment\": %d, \"kind\": ", i ? "," : "", r->lat.row[i].seg + 1);
+            p4_json_str(f, p4_lat_kind_name(r->lat.row[i].kind));
+            fprintf(f, ", \"block\": "), p4_json_str(f, r->lat.row[i].block);
+            fprintf(f, ", "), p4_json_key(f, "ns", r->lat.row[i].ns);
+            fprintf(f, ", \"source\": "), p4_json_str(f, r->lat.row[i].source), fprintf(f, "}");
+        }
+        fprintf(f, "]},\n     \"power\": {"), p4_json_key(f, "pj_bit", r->pw.pj_bit);
+        fprintf(f, ", "), p4_json_key(f, "w_lane", r->pw.w_lane);
+        fprintf(f, ", "), p4_json_key(f, "w_module", r->pw.w_module);
+        fprintf(f, ", "), p4_json_key(f, "kwh_year", r->pw.kwh_year);
+        fprintf(f, ", "), p4_json_key(f, "cost_year", r->pw.cost_year);
+        fprintf(f, ", \"blocks\": [");
+        for (int i = 0; i < r->pw.n; i++) {
+            fprintf(f, "%s\n       {\"block\": ", i ? "," : ""), p4_json_str(f, r->pw.row[i].block);
+            fprintf(f, ", "), p4_json_key(f, "pj_bit", r->pw.row[i].pj_bit);
+            fprintf(f, ", "), p4_json_key(f, "w_lane", r->pw.row[i].w_lane);
+            fprintf(f, ", \"source\": "), p4_json_str(f, r->pw.row[i].source), fprintf(f, "}");
+        }
         fprintf(f, "]}");
         int oma = !strcmp(s->c->cmp_optical_budget, "oma");
         if (r->have_il) fprintf(f, ",\n     \"budget_host_il_db\": "), json_budget(f, &r->il, r->host_nominal, 1);
@@ -447,6 +455,7 @@ int cmd_compare(int argc, char **argv)
     s.budget = 1, s.c = &cfg;
     int rc = cli_config("compare", argc, argv, &cfg, cmp_other, &s);
     if (rc) return rc;
+    if (s.json && cli_check_writable("--json", s.json)) return 1;
     if (p4_config_validate(&cfg)) return cli_fail();
     s.opt_key = !strcmp(cfg.cmp_optical_budget, "oma") ? "optics.rx.oma_dbm"
               : !strcmp(cfg.cmp_optical_budget, "length") ? "optics.fiber.length_m" : NULL;

@@ -5,45 +5,13 @@
  * decode: reads 544 symbols per codeword, writes the 514 corrected message symbols per line; stderr
  * says for each codeword how many symbols were corrected; an uncorrectable codeword is written as
  * received, named on stderr, and makes the exit status 1. Bad input (a token that is not a 10-bit
- * hexadecimal number, or an incomplete last codeword) is an error naming the line and the token.
+ * hexadecimal number, a token too long or a NUL byte: p4_hex_next; an incomplete last codeword) is an
+ * error naming the line and the token.
  */
 #include "cli.h"
 #include "pam4sim/fec.h"
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct {
-    FILE *f;
-    long line;
-} reader;
-
-/* Next token: 1 and the value, 0 at end of input, -1 on a bad token (message printed). */
-static int next_symbol(reader *r, unsigned *v)
-{
-    int ch;
-    while ((ch = fgetc(r->f)) != EOF && isspace(ch))
-        if (ch == '\n') r->line++;
-    if (ch == EOF) return 0;
-    char tok[64];
-    size_t n = 0;
-    do {
-        if (n < sizeof tok - 1) tok[n++] = (char)ch;
-    } while ((ch = fgetc(r->f)) != EOF && !isspace(ch));
-    if (ch == '\n') ungetc(ch, r->f);
-    tok[n] = 0;
-    const char *t = tok;
-    if (t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) t += 2;
-    char *end;
-    unsigned long x = strtoul(t, &end, 16);
-    if (!*t || *end || x > 0x3FF) {
-        fprintf(stderr, "pam4sim: fec: stdin line %ld: '%s' is not a 10-bit hexadecimal symbol (0..3ff)\n", r->line,
-                tok);
-        return -1;
-    }
-    *v = (unsigned)x;
-    return 1;
-}
 
 int cmd_fec(int argc, char **argv)
 {
@@ -54,14 +22,14 @@ int cmd_fec(int argc, char **argv)
     }
     int enc = !strcmp(argv[0], "encode");
     int nin = enc ? P4_RS_K : P4_RS_N, nout = enc ? P4_RS_N : P4_RS_K;
-    reader r = {stdin, 1};
+    p4_hex_reader r = {stdin, 1};
     uint16_t w[P4_RS_N];
     long cw = 0, bad = 0, corrected = 0;
     for (;;) {
         int got = 0, rc = 0;
         unsigned v;
-        while (got < nin && (rc = next_symbol(&r, &v)) == 1) w[got++] = (uint16_t)v;
-        if (rc < 0) return 1;
+        while (got < nin && (rc = p4_hex_next(&r, "fec: stdin", &v)) == 1) w[got++] = (uint16_t)v;
+        if (rc < 0) return cli_fail();
         if (got == 0) break;
         if (got < nin) {
             fprintf(stderr, "pam4sim: fec %s: stdin ends inside codeword %ld: %d of %d symbols\n", argv[0], cw, got,

@@ -33,6 +33,7 @@ static const char *const o_tdecq[] = {COMMON, "--json=", NULL};
 static const char *const o_channel[] = {"--json", "--port-order=", "--baud-gbd=", "--passivity-tol=", NULL};
 static const char *const o_prbs[] = {"--symbols=", NULL};
 static const char *const o_none[] = {NULL};
+static const char *const o_config[] = {"--set=", NULL};
 static const char *const o_vectors[] = {"--block=", "--out=", "--channels=", "--config=", "--seed=",
                                         "-j=", "--threads=", NULL};
 
@@ -68,11 +69,12 @@ static const cli_command commands[] = {
      "example: pam4sim run examples/ca_19p75db.yaml --symbols 2e6 -j2 --json ca.json\n",
      o_run},
     {"config", "print the full default configuration: every key with its unit, range and meaning",
-     "usage: pam4sim config\n\n"
+     "usage: pam4sim config [FILE.yaml] [--set key=value]...\n\n"
      "Prints the built-in default configuration as YAML, each key with its unit, allowed range and a\n"
-     "one-line meaning. Save it, change what you need, and pass the file to run, stat, sweep...\n"
+     "one-line meaning; with FILE and --set, the effective configuration they make. Save it, change what\n"
+     "you need, and pass the file to run, stat, sweep...\n"
      "example: pam4sim config > my.yaml\n",
-     o_none},
+     o_config},
     {"stat", "statistical eye to 1e-15: BER, contours, bathtubs, COM-style margin (no symbols simulated)",
      "usage: pam4sim stat [FILE.yaml] [--set key=value]... [-j N] [--json OUT] [--plot DIR]\n\n"
      "Builds the link at stat.sps samples per UI and computes the BER at every sampling phase and\n"

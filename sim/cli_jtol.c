@@ -47,12 +47,13 @@ static void json_out(FILE *f, void *v)
     jtol_result *r = v;
     fprintf(f, "{\n  \"program\": \"pam4sim\", \"version\": \"%s\", \"command\": \"jtol\", \"seed\": %lld,\n",
             P4_VERSION, (long long)r->c->seed);
-    fprintf(f, "  \"target_ber\": %g, \"symbols_per_point\": %llu,\n  \"config\": ", r->c->target_ber,
-            (unsigned long long)r->symbols);
+    fprintf(f, "  "), p4_json_key(f, "target_ber", r->c->target_ber);
+    fprintf(f, ", \"symbols_per_point\": %llu,\n  \"config\": ", (unsigned long long)r->symbols);
     p4_config_write_json(r->c, f, 2);
     fprintf(f, ",\n  \"points\": [");
     for (int i = 0; i < r->n; i++)
-        fprintf(f, "%s\n    {\"sj_mhz\": %g, \"tolerated_ui\": %.6g}", i ? "," : "", r->f[i], r->a[i]);
+        fprintf(f, "%s\n    {", i ? "," : ""), p4_json_key(f, "sj_mhz", r->f[i]), fprintf(f, ", "),
+            p4_json_key(f, "tolerated_ui", r->a[i]), fprintf(f, "}");
     fprintf(f, "\n  ]\n}\n");
 }
 
@@ -78,6 +79,7 @@ int cmd_jtol(int argc, char **argv)
     if (p4_config_set(&cfg, "rx.dsp.enable=true")) return cli_fail();
     int rc = cli_config("jtol", argc, argv, &cfg, jtol_other, &o);
     if (rc) return rc;
+    if (o.json && cli_check_writable("--json", o.json)) return 1;
     if (p4_config_set(&cfg, "rx.dsp.enable=true")) return cli_fail(); /* the file cannot switch it off */
     const char *json = o.json, *freqs = o.freqs;
     /* symbols per point: --symbols (which cli_config put in sim.symbols), else 2e5 */
@@ -88,7 +90,7 @@ int cmd_jtol(int argc, char **argv)
     for (const char *p = freqs; *p && r.n < 32;) {
         char *end;
         double f = strtod(p, &end);
-        if (end == p || f <= 0 || f > 1e5) {
+        if (end == p || !(f > 0 && f <= 1e5)) { /* written so that NaN fails */
             fprintf(stderr, "pam4sim: jtol: --freqs-mhz: '%s' is not a list of frequencies in (0, 1e5] MHz\n", freqs);
             return 2;
         }

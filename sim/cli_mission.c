@@ -156,18 +156,6 @@ static void report(const mission_run *s)
     printf("time         Monte Carlo %.1f s, statistical %.1f s (-j %lld)\n", m->seconds_mc, m->seconds_stat, (long long)c->threads);
 }
 
-/* a JSON string (quotes, backslashes and control characters escaped) */
-static void json_text(FILE *f, const char *t)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)t; *p; p++) {
-        if (*p == '"' || *p == '\\') fputc('\\', f), fputc(*p, f);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 static void json_budget(FILE *f, const p4_budget *b, double margin)
 {
     fprintf(f, "{\"end\": \"%s\", \"value\": ", b->end == P4_BUDGET_FOUND ? "found" : b->end == P4_BUDGET_PASSES_ALL ? "passes_all" : "fails_all");
@@ -212,18 +200,18 @@ static void json_out(FILE *f, void *v)
         for (int k = 0; k < r->lat.n; k++) {
             fprintf(f, "%s{\"segment\": %d, \"kind\": \"%s\", \"block\": ", k ? ", " : "", r->lat.row[k].seg + 1,
                     p4_lat_kind_name(r->lat.row[k].kind));
-            json_text(f, r->lat.row[k].block);
+            p4_json_str(f, r->lat.row[k].block);
             fprintf(f, ", \"ns\": "), p4_json_num(f, r->lat.row[k].ns);
-            fprintf(f, ", \"source\": "), json_text(f, r->lat.row[k].source);
+            fprintf(f, ", \"source\": "), p4_json_str(f, r->lat.row[k].source);
             fprintf(f, "}");
         }
         fprintf(f, "]},\n     \"power\": {\"w_lane\": %.6g, \"w_module\": %.6g, \"pj_bit\": %.6g, \"kwh_year\": %.6g, \"blocks\": [",
                 r->pw.w_lane, r->pw.w_module, r->pw.pj_bit, r->pw.kwh_year);
         for (int k = 0; k < r->pw.n; k++) {
             fprintf(f, "%s{\"block\": ", k ? ", " : "");
-            json_text(f, r->pw.row[k].block);
+            p4_json_str(f, r->pw.row[k].block);
             fprintf(f, ", \"pj_bit\": %.6g, \"source\": ", r->pw.row[k].pj_bit);
-            json_text(f, r->pw.row[k].source);
+            p4_json_str(f, r->pw.row[k].source);
             fprintf(f, "}");
         }
         fprintf(f, "]}}");

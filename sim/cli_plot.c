@@ -7,6 +7,10 @@
  * Scales follow the data a reader cares about: the insertion loss axis ends a little below the
  * largest loss up to 1.1 x Nyquist (a Touchstone file's data end well before the symbol rate and
  * the loss beyond them is not data); log axes label every few decades, so 19 decades read as 7.
+ * PLplot's drivers write through a FILE we give them (plsfile) and close it themselves, ignoring
+ * errors; so that FILE is a cookie stream over the file descriptor which remembers any failed write
+ * and a failed close, and the rename happens only when every write and the close succeeded (a full
+ * disk or a file size limit leaves no picture, and says so).
  */
 #include "cli.h"
 #include "cli_plot.h"
@@ -16,13 +20,60 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const fmt_dev[PLOT_FORMATS] = {"pngcairo", "svg"}, *const fmt_ext[PLOT_FORMATS] = {"png", "svg"};
 static char g_tmp[4096], g_final[4096];
 
+/* The plot's output stream: its descriptor, and the first error of a write or of the close. */
+static struct {
+    int fd, err, closed;
+} g_out;
+
+static ssize_t out_write(void *c, const char *buf, size_t n)
+{
+    (void)c;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(g_out.fd, buf + done, n - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            if (!g_out.err) g_out.err = w < 0 ? errno : ENOSPC;
+            return -1;
+        }
+        done += (size_t)w;
+    }
+    return (ssize_t)n;
+}
+
+static int out_close(void *c)
+{
+    (void)c;
+    int rc = close(g_out.fd);
+    if (rc && !g_out.err) g_out.err = errno;
+    g_out.closed = 1;
+    return rc;
+}
+
+/* A FILE over a new file at path that remembers its errors; NULL (errno set) if it cannot be made. */
+static FILE *out_open(const char *path)
+{
+    g_out.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    g_out.err = 0, g_out.closed = 0;
+    if (g_out.fd < 0) return NULL;
+    FILE *f = fopencookie(NULL, "w", (cookie_io_functions_t){.write = out_write, .close = out_close});
+    if (!f) close(g_out.fd);
+    return f;
+}
+
 int cli_plot_dir(const char *dir)
 {
+    if (strlen(dir) > 3000) { /* the file names inside it must fit g_tmp and g_final */
+        fprintf(stderr, "pam4sim: --plot %.64s...: the path is longer than 3000 characters\n", dir);
+        return 1;
+    }
     if (mkdir(dir, 0777) && errno != EEXIST) {
         fprintf(stderr, "pam4sim: --plot %s: cannot create the folder: %s\n", dir, strerror(errno));
         return 1;
@@ -53,7 +104,9 @@ void plot_begin(const char *dir, const char *name, int fmt, const char *title, c
     snprintf(g_final, sizeof g_final, "%s/%s.%s", dir, name, fmt_ext[fmt]);
     snprintf(g_tmp, sizeof g_tmp, "%s/.%s.tmp.%s", dir, name, fmt_ext[fmt]);
     plsdev(fmt_dev[fmt]);
-    plsfnam(g_tmp);
+    FILE *out = out_open(g_tmp);
+    if (out) plsfile(out);
+    else plsfnam("/dev/null"), g_out.err = errno ? errno : EIO, g_out.closed = 1; /* reported in end() */
     plspage(0, 0, 960, 640, 0, 0);
     plscolbg(255, 255, 255);
     plinit();
@@ -89,9 +142,10 @@ void plot_begin(const char *dir, const char *name, int fmt, const char *title, c
 int plot_end(void)
 {
     plend();
+    if (!g_out.closed && !g_out.err) g_out.err = EIO; /* the driver did not close its stream */
     struct stat st;
-    if (stat(g_tmp, &st) || st.st_size == 0 || rename(g_tmp, g_final)) {
-        fprintf(stderr, "pam4sim: %s: the plot was not written\n", g_final);
+    if (g_out.err || stat(g_tmp, &st) || st.st_size == 0 || rename(g_tmp, g_final)) {
+        fprintf(stderr, "pam4sim: %s: the plot was not written: %s\n", g_final, strerror(g_out.err ? g_out.err : errno));
         remove(g_tmp);
         return 1;
     }

@@ -73,14 +73,14 @@ static void json_out(FILE *f, void *v)
 {
     sens_run *s = v;
     cli_json_head(f, "sensitivity", s->c);
-    fprintf(f, ",\n  \"target_ber\": %g,\n  \"thermal_limit_oma_dbm\": ", s->c->target_ber);
-    p4_json_num(f, s->thermal_dbm);
-    fprintf(f, ",\n  \"sensitivity_oma_dbm\": ");
-    p4_json_num(f, s->sens_dbm);
+    fprintf(f, ",\n  "), p4_json_key(f, "target_ber", s->c->target_ber);
+    fprintf(f, ",\n  "), p4_json_key(f, "thermal_limit_oma_dbm", s->thermal_dbm);
+    fprintf(f, ",\n  "), p4_json_key(f, "sensitivity_oma_dbm", s->sens_dbm);
     fprintf(f, ",\n  \"points\": [");
     for (int i = 0; i < s->n; i++) {
-        fprintf(f, "%s\n    {\"oma_dbm\": %.4f, \"avg_dbm\": %.4f, \"ber\": ", i ? "," : "", s->oma[i], s->avg[i]);
-        p4_json_num(f, s->ber[i]);
+        fprintf(f, "%s\n    {", i ? "," : ""), p4_json_key(f, "oma_dbm", s->oma[i]);
+        fprintf(f, ", "), p4_json_key(f, "avg_dbm", s->avg[i]);
+        fprintf(f, ", "), p4_json_key(f, "ber", s->ber[i]);
         fprintf(f, ", \"ber_ci95\": [");
         p4_json_num(f, s->lo[i]), fprintf(f, ", "), p4_json_num(f, s->hi[i]);
         fprintf(f, "]}");
@@ -95,6 +95,7 @@ int cmd_sensitivity(int argc, char **argv)
     sens_run s = {.step_db = 1, .sens_dbm = NAN};
     int rc = cli_config("sensitivity", argc, argv, &cfg, sens_other, &s);
     if (rc) return rc;
+    if (s.json && cli_check_writable("--json", s.json)) return 1;
     if (!cfg.optics_enable) {
         fprintf(stderr, "pam4sim: sensitivity: optics.enable is false: it sweeps the received optical power "
                         "(try examples/dr1.yaml)\n");

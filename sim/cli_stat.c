@@ -30,15 +30,15 @@ static void json_out(FILE *f, void *v)
 {
     stat_out *o = v;
     cli_json_head(f, "stat", o->c);
-    fprintf(f, ",\n  \"link\": {\"sample_phase_ui\": %.6g, \"mmse_snr_db\": %.6g, \"main_cursor_v\": %.6g, \"ffe\": ",
-            o->in->sample_phase_ui, o->in->mmse_snr_db, o->in->main_cursor_v);
+    fprintf(f, ",\n  \"link\": {"), p4_json_key(f, "sample_phase_ui", o->in->sample_phase_ui);
+    fprintf(f, ", "), p4_json_key(f, "mmse_snr_db", o->in->mmse_snr_db);
+    fprintf(f, ", "), p4_json_key(f, "main_cursor_v", o->in->main_cursor_v);
+    fprintf(f, ", \"ffe\": ");
     p4_json_array(f, o->in->ffe, o->in->nffe, 1);
     fprintf(f, ", \"dfe\": ");
     p4_json_array(f, o->in->dfe, o->in->ndfe, 1);
-    fprintf(f, ", \"g_dc_db\": ");
-    p4_json_num(f, o->in->g_dc_db);
-    fprintf(f, ", \"g_dc_hp_db\": ");
-    p4_json_num(f, o->in->g_dc_hp_db);
+    fprintf(f, ", "), p4_json_key(f, "g_dc_db", o->in->g_dc_db);
+    fprintf(f, ", "), p4_json_key(f, "g_dc_hp_db", o->in->g_dc_hp_db);
     fprintf(f, "}");
     p4_report_stat_json(f, o->r);
     fprintf(f, "\n}\n");
@@ -58,6 +58,7 @@ int cmd_stat(int argc, char **argv)
     stat_out o = {.c = &cfg};
     int rc = cli_config("stat", argc, argv, &cfg, stat_other, &o);
     if (rc) return rc;
+    if (o.json && cli_check_writable("--json", o.json)) return 1;
     cli_stat_config(&cfg);
     struct timespec t0, t1, t2;
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -115,8 +115,8 @@ static int parse_vary(sweep *s, const char *arg)
             return -1;
         }
         double n = floor((v->stop - v->start) / v->step + 1e-9) + 1;
-        if (n > MAX_POINTS) {
-            fprintf(stderr, "pam4sim: sweep: --vary %s gives %.0f values; at most %d\n", arg, n, MAX_POINTS);
+        if (!(n <= MAX_POINTS)) { /* checked as a double, before it becomes an int (NaN fails too) */
+            fprintf(stderr, "pam4sim: sweep: --vary %s gives %.3g values; at most %d points\n", arg, n, MAX_POINTS);
             return -1;
         }
         for (int i = 0; i < (int)n; i++) {
@@ -250,23 +250,11 @@ static void progress(const sweep *s, int done)
     fflush(stderr);
 }
 
-static void json_str(FILE *f, const char *t)
-{
-    fputc('"', f);
-    for (; *t; t++) {
-        unsigned char ch = (unsigned char)*t;
-        if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
-        else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
-        else fputc(ch, f);
-    }
-    fputc('"', f);
-}
-
 /* a point's value of key k: a number, or text (JSON: a string) */
 static void json_val(FILE *f, const sweep *s, const point *p, int k)
 {
-    if (s->v[k].numeric) fprintf(f, "%.12g", val_num(s, p, k));
-    else json_str(f, val_txt(s, p, k));
+    if (s->v[k].numeric) p4_json_num(f, val_num(s, p, k));
+    else p4_json_str(f, val_txt(s, p, k));
 }
 
 /* Along the last key: where the BER crosses the target between two neighbouring finished points. */
@@ -287,15 +275,15 @@ static void crossings(const sweep *s, FILE *f, int json)
             }
             if (json) {
                 fprintf(f, "%s\n      {", first ? "" : ",");
-                for (int k = 0; k < last; k++) json_str(f, s->v[k].key), fprintf(f, ": "), json_val(f, s, a, k), fprintf(f, ", ");
-                json_str(f, lv->key);
+                for (int k = 0; k < last; k++) p4_json_str(f, s->v[k].key), fprintf(f, ": "), json_val(f, s, a, k), fprintf(f, ", ");
+                p4_json_str(f, lv->key);
                 if (lv->numeric) {
                     double la = log10(fmax(a->ber, 1e-300)), lb = log10(fmax(b->ber, 1e-300)), xa = val_num(s, a, last);
                     fprintf(f, ": %.6g, \"closes_below\": %s, \"engine\": \"%s\"}", xa + (lt - la) / (lb - la) * (val_num(s, b, last) - xa),
                             met(s, a) ? "true" : "false", s->mc ? "mc" : "stat");
                 } else {
-                    fprintf(f, ": null, \"between\": ["), json_str(f, val_txt(s, a, last)), fprintf(f, ", ");
-                    json_str(f, val_txt(s, b, last)), fprintf(f, "], \"met_at\": "), json_str(f, val_txt(s, met(s, a) ? a : b, last));
+                    fprintf(f, ": null, \"between\": ["), p4_json_str(f, val_txt(s, a, last)), fprintf(f, ", ");
+                    p4_json_str(f, val_txt(s, b, last)), fprintf(f, "], \"met_at\": "), p4_json_str(f, val_txt(s, met(s, a) ? a : b, last));
                     fprintf(f, ", \"engine\": \"%s\"}", s->mc ? "mc" : "stat");
                 }
             } else {
@@ -361,13 +349,13 @@ static void json_out(FILE *f, void *v)
     for (int k = 0; k < s->nv; k++) {
         const vary *x = &s->v[k];
         fprintf(f, "%s{\"key\": ", k ? ", " : "");
-        json_str(f, x->key);
+        p4_json_str(f, x->key);
         if (!isnan(x->step)) fprintf(f, ", \"start\": %.12g, \"stop\": %.12g, \"step\": %.12g", x->start, x->stop, x->step);
         fprintf(f, ", \"values\": [");
         for (int i = 0; i < x->n; i++) {
             fprintf(f, "%s", i ? ", " : "");
             if (x->numeric) fprintf(f, "%.12g", x->num[i]);
-            else json_str(f, x->txt[i]);
+            else p4_json_str(f, x->txt[i]);
         }
         fprintf(f, "]}");
     }
@@ -375,10 +363,10 @@ static void json_out(FILE *f, void *v)
     for (int i = 0; i < s->npt; i++) {
         const point *p = &s->pt[i];
         fprintf(f, "%s\n      {", i ? "," : "");
-        for (int k = 0; k < s->nv; k++) json_str(f, s->v[k].key), fprintf(f, ": "), json_val(f, s, p, k), fprintf(f, ", ");
+        for (int k = 0; k < s->nv; k++) p4_json_str(f, s->v[k].key), fprintf(f, ": "), json_val(f, s, p, k), fprintf(f, ", ");
         if (p->failed) {
             fprintf(f, "\"status\": \"failed\", \"error\": ");
-            json_str(f, p->err);
+            p4_json_str(f, p->err);
             fprintf(f, ", \"target_met\": false}");
             continue;
         }
@@ -387,8 +375,7 @@ static void json_out(FILE *f, void *v)
         p4_json_num(f, p->ber);
         fprintf(f, ", \"ber_ci95\": ");
         p4_json_array(f, ci, 2, 1);
-        fprintf(f, ", \"com_db\": ");
-        p4_json_num(f, p->com_db);
+        fprintf(f, ", "), p4_json_key(f, "com_db", p->com_db);
         fprintf(f, ", \"eye_height\": ");
         p4_json_array(f, p->height, 3, 1);
         fprintf(f, ", \"eye_width_ui\": ");
@@ -436,10 +423,14 @@ int cmd_sweep(int argc, char **argv)
         free_all(&s);
         return s.bad || !rc ? 2 : rc;
     }
-    double total = 1;
+    if ((s.json && cli_check_writable("--json", s.json)) || (s.csv && cli_check_writable("--csv", s.csv))) {
+        free_all(&s);
+        return 1;
+    }
+    double total = 1; /* a double: four keys of 1e5 values each would overflow an integer */
     for (int k = 0; k < s.nv; k++) total *= s.v[k].n;
-    if (total > MAX_POINTS) {
-        fprintf(stderr, "pam4sim: sweep: %.0f points; at most %d\n", total, MAX_POINTS);
+    if (!(total <= MAX_POINTS)) {
+        fprintf(stderr, "pam4sim: sweep: %.6g points; at most %d\n", total, MAX_POINTS);
         free_all(&s);
         return 2;
     }

@@ -39,6 +39,7 @@ int cmd_tdecq(int argc, char **argv)
     tdecq_out o = {.c = &cfg};
     int rc = cli_config("tdecq", argc, argv, &cfg, tdecq_other, &o);
     if (rc) return rc;
+    if (o.json && cli_check_writable("--json", o.json)) return 1;
     if (!cfg.optics_enable) {
         fprintf(stderr, "pam4sim: tdecq: optics.enable is false: TDECQ measures an optical transmitter "
                         "(try examples/dr1.yaml)\n");

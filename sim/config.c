@@ -6,8 +6,10 @@
  * the checks cannot drift apart.
  */
 #include "pam4sim/config.h"
+#include "pam4sim/json.h"
 #include "pam4sim/prbs.h"
 #include "suggest.h"
+#include "yaml_guard.h"
 #include <errno.h>
 #include <libfyaml.h>
 #include <math.h>
@@ -310,6 +312,24 @@ static int is_prefix(const char *path)
     return 0;
 }
 
+p4_status p4_parse_int64(const char *txt, int64_t *v)
+{
+    char *end;
+    errno = 0;
+    long long x = strtoll(txt, &end, 10);
+    if (end != txt && !*end && !errno) {
+        *v = x;
+        return P4_OK;
+    }
+    /* 1e6 or 100.0: accepted where the double is exactly that integer (below 2^53) */
+    double d = strtod(txt, &end);
+    if (end != txt && !*end && d == floor(d) && fabs(d) <= 9007199254740992.0) {
+        *v = (int64_t)d;
+        return P4_OK;
+    }
+    return p4_error(P4_EPARSE, "'%s' is not a whole number in [-2^63, 2^63)", txt);
+}
+
 /* where: "FILE:LINE" or "--set" for messages */
 static p4_status parse_double(const kdef *k, const char *txt, double *v, const char *where)
 {
@@ -344,12 +364,23 @@ static p4_status set_scalar(p4_config *c, const kdef *k, const char *txt, const 
         ((double *)base)[idx] = v;
         return P4_OK;
     case T_INT:
-    case T_ILIST:
-        if ((st = parse_double(k, txt, &v, where))) return st;
-        if (v != floor(v))
-            return p4_error(P4_EINVAL, "%s: key '%s' = %s must be a whole number", where, k->key, txt);
-        ((int64_t *)base)[idx] = (int64_t)v;
+    case T_ILIST: {
+        int64_t iv;
+        if (p4_parse_int64(txt, &iv)) {
+            char *end;
+            double d = strtod(txt, &end);
+            if (end == txt || *end || isnan(d))
+                return p4_error(P4_EPARSE, "%s: key '%s': '%s' is not a number", where, k->key, txt);
+            return p4_error(P4_EINVAL, "%s: key '%s' = %s must be a whole number in [%.0f, %.0f]", where, k->key, txt,
+                            k->min, k->max);
+        }
+        /* the limits are whole numbers below 2^63, exact as doubles and as integers */
+        if (iv < (int64_t)k->min || iv > (int64_t)k->max)
+            return p4_error(P4_EINVAL, "%s: key '%s' = %s is out of range [%.0f, %.0f]", where, k->key, txt, k->min,
+                            k->max);
+        ((int64_t *)base)[idx] = iv;
         return P4_OK;
+    }
     case T_BOOL:
         if (!strcasecmp(txt, "true") || !strcasecmp(txt, "yes") || !strcasecmp(txt, "on")) *(int *)base = 1;
         else if (!strcasecmp(txt, "false") || !strcasecmp(txt, "no") || !strcasecmp(txt, "off")) *(int *)base = 0;
@@ -372,10 +403,11 @@ static p4_status set_scalar(p4_config *c, const kdef *k, const char *txt, const 
     }
     case T_STR:
     case T_PATH:
-        snprintf(base, P4_PATH_MAX, "%s", txt);
-        return P4_OK;
     case T_SLIST:
-        snprintf(base + (size_t)idx * P4_PATH_MAX, P4_PATH_MAX, "%s", txt);
+        if (strlen(txt) >= P4_PATH_MAX)
+            return p4_error(P4_EINVAL, "%s: key '%s': the path is longer than %d characters", where, k->key,
+                            P4_PATH_MAX - 1);
+        snprintf(base + (k->type == T_SLIST ? (size_t)idx * P4_PATH_MAX : 0), P4_PATH_MAX, "%s", txt);
         return P4_OK;
     case T_AMAP: break;
     }
@@ -405,10 +437,10 @@ static p4_status amap_set(p4_config *c, const kdef *k, const char *name, const c
 static int is_list(const kdef *k) { return k->type == T_DLIST || k->type == T_ILIST || k->type == T_SLIST; }
 
 /* relative file names in a config file are taken from the file's folder */
-static void resolve_path(char *dst, const char *txt, const char *dir)
+static void resolve_path(char *dst, size_t n, const char *txt, const char *dir)
 {
-    if (!dir || !*dir || txt[0] == '/' || !txt[0]) snprintf(dst, P4_PATH_MAX, "%s", txt);
-    else snprintf(dst, P4_PATH_MAX, "%s/%s", dir, txt);
+    if (!dir || !*dir || txt[0] == '/' || !txt[0]) snprintf(dst, n, "%s", txt);
+    else snprintf(dst, n, "%s/%s", dir, txt);
 }
 
 /* Line (1-based) of a node: libfyaml 0.7 keeps marks on tokens, so look through to a scalar. */
@@ -430,12 +462,19 @@ static int node_line(struct fy_node *n)
     return 0;
 }
 
-static p4_status set_node(p4_config *c, const kdef *k, struct fy_node *n, const char *file, const char *dir)
+/* line: of the key, for a value without a line of its own (an empty one) */
+static p4_status set_node(p4_config *c, const kdef *k, struct fy_node *n, const char *file, const char *dir, int line)
 {
     char where[P4_PATH_MAX + 32];
-    if (file) snprintf(where, sizeof where, "%s:%d", file, node_line(n));
+    int vl = node_line(n);
+    if (file) snprintf(where, sizeof where, "%s:%d", file, vl ? vl : line);
     else snprintf(where, sizeof where, "--set");
-    char tmp[P4_PATH_MAX];
+    if (fy_node_is_alias(n))
+        return p4_error(P4_EPARSE, "%s: key '%s': YAML aliases (*name) are not accepted; write the value", where, k->key);
+    if (fy_node_is_scalar(n) && !fy_node_get_scalar_length(n) && fy_node_get_style(n) != FYNS_SINGLE_QUOTED &&
+        fy_node_get_style(n) != FYNS_DOUBLE_QUOTED)
+        return p4_error(P4_EPARSE, "%s: key '%s' has no value", where, k->key);
+    char tmp[2 * P4_PATH_MAX];
     if (k->type == T_AMAP) {
         if (!fy_node_is_mapping(n)) return p4_error(P4_EPARSE, "%s: key '%s' must be a mapping of parameter names to values", where, k->key);
         void *it = NULL;
@@ -453,7 +492,7 @@ static p4_status set_node(p4_config *c, const kdef *k, struct fy_node *n, const 
         int64_t *cnt = (int64_t *)((char *)c + k->count_off);
         if (fy_node_is_scalar(n)) { /* a single value is a one-element list */
             const char *t = fy_node_get_scalar0(n);
-            if (k->type == T_SLIST) resolve_path(tmp, t, dir), t = tmp;
+            if (k->type == T_SLIST) resolve_path(tmp, sizeof tmp, t, dir), t = tmp;
             p4_status st = set_scalar(c, k, t, where, 0);
             if (!st) *cnt = 1;
             return st;
@@ -467,10 +506,11 @@ static p4_status set_node(p4_config *c, const kdef *k, struct fy_node *n, const 
         struct fy_node *it;
         int i = 0;
         while ((it = fy_node_sequence_iterate(n, &iter))) {
-            if (!fy_node_is_scalar(it))
-                return p4_error(P4_EPARSE, "%s: key '%s': list entries must be plain values", where, k->key);
+            if (!fy_node_is_scalar(it) || fy_node_is_alias(it))
+                return p4_error(P4_EPARSE, "%s: key '%s': list entries must be plain values (no lists, maps or *aliases)",
+                                where, k->key);
             const char *t = fy_node_get_scalar0(it);
-            if (k->type == T_SLIST) resolve_path(tmp, t, dir), t = tmp;
+            if (k->type == T_SLIST) resolve_path(tmp, sizeof tmp, t, dir), t = tmp;
             p4_status st = set_scalar(c, k, t, where, i++);
             if (st) return st;
         }
@@ -479,7 +519,7 @@ static p4_status set_node(p4_config *c, const kdef *k, struct fy_node *n, const 
     }
     if (!fy_node_is_scalar(n)) return p4_error(P4_EPARSE, "%s: key '%s' must be a single value", where, k->key);
     const char *t = fy_node_get_scalar0(n);
-    if (k->type == T_PATH) resolve_path(tmp, t, dir), t = tmp;
+    if (k->type == T_PATH) resolve_path(tmp, sizeof tmp, t, dir), t = tmp;
     return set_scalar(c, k, t, where, 0);
 }
 
@@ -497,7 +537,7 @@ static p4_status apply_map(p4_config *c, const char *prefix, struct fy_node *map
         p4_status st;
         if (k) {
             if (!vn) return p4_error(P4_EPARSE, "%s:%d: key '%s' has no value", file, line, path);
-            st = set_node(c, k, vn, file, dir);
+            st = set_node(c, k, vn, file, dir, line);
         } else if (is_prefix(path)) {
             if (!vn || !fy_node_is_mapping(vn))
                 return p4_error(P4_EPARSE, "%s:%d: key '%s' must be a mapping of keys", file, line,
@@ -518,39 +558,71 @@ void p4_config_default(p4_config *c)
     memset(c, 0, sizeof *c);
     for (size_t i = 0; i < NKEYS; i++) {
         struct fy_document *d = fy_document_build_from_string(NULL, keys[i].def, FY_NT);
-        if (d && fy_document_root(d)) set_node(c, &keys[i], fy_document_root(d), NULL, NULL);
+        if (d && fy_document_root(d)) set_node(c, &keys[i], fy_document_root(d), NULL, NULL, 0);
         else if (keys[i].type == T_PATH) ((char *)c + keys[i].off)[0] = 0;
         fy_document_destroy(d);
     }
 }
 
+/* A configuration file is small: anything larger is not one. */
+#define P4_CONFIG_MAX_BYTES (16 << 20)
+
+static p4_status apply_root(p4_config *c, struct fy_node *root, const char *path, const char *dir)
+{
+    if (!fy_node_is_mapping(root))
+        return p4_error(P4_EPARSE, "%s:%d: the configuration must be a mapping of keys", path,
+                        node_line(root) ? node_line(root) : 1);
+    return apply_map(c, "", root, path, dir);
+}
+
 p4_status p4_config_load(p4_config *c, const char *path)
 {
-    FILE *f = fopen(path, "r");
+    if (strlen(path) >= P4_PATH_MAX)
+        return p4_error(P4_EINVAL, "%.64s...: the path is longer than %d characters", path, P4_PATH_MAX - 1);
+    FILE *f = fopen(path, "rb");
     if (!f) return p4_error(P4_EIO, "%s: cannot open the configuration: %s", path, strerror(errno));
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    int nomem = 0;
+    for (;;) { /* growing chunks: the size of a pipe or /dev/stdin is not known ahead */
+        if (len == cap) {
+            if (cap > P4_CONFIG_MAX_BYTES) break;
+            char *nt = realloc(text, (cap ? 2 * cap : 4096) + 1);
+            if (!nt) { nomem = 1; break; }
+            text = nt, cap = cap ? 2 * cap : 4096;
+        }
+        size_t got = fread(text + len, 1, cap - len, f);
+        if (!got) break;
+        len += got;
+    }
+    int bad = ferror(f);
     fclose(f);
-    struct fy_parse_cfg pc = {.flags = FYPCF_QUIET};
-    struct fy_document *d = fy_document_build_from_file(&pc, path);
-    if (!d) return p4_error(P4_EPARSE, "%s: not valid YAML (run a YAML linter on it for the exact place)", path);
-    struct fy_node *root = fy_document_root(d);
-    char dir[P4_PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash) *slash = 0; else dir[0] = 0;
-    p4_status st = P4_OK;
-    if (root && !fy_node_is_mapping(root))
-        st = p4_error(P4_EPARSE, "%s:1: the configuration must be a mapping of keys", path);
-    else if (root)
-        st = apply_map(c, "", root, path, dir);
-    fy_document_destroy(d);
+    if (nomem || bad || len > P4_CONFIG_MAX_BYTES) {
+        free(text);
+        return nomem ? p4_error(P4_ENOMEM, "%s: out of memory", path)
+             : bad   ? p4_error(P4_EIO, "%s: cannot read the configuration", path)
+                     : p4_error(P4_EPARSE, "%s: larger than %d MB: not a configuration", path, P4_CONFIG_MAX_BYTES >> 20);
+    }
+    p4_yaml y;
+    p4_status st = p4_yaml_parse(&y, text, len, path);
+    if (!st) {
+        char dir[P4_PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", path);
+        char *slash = strrchr(dir, '/');
+        if (slash) *slash = 0; else dir[0] = 0;
+        st = apply_root(c, fy_document_root(y.doc), path, dir);
+        p4_yaml_free(&y);
+    }
+    free(text);
     return st;
 }
 
 p4_status p4_config_set(p4_config *c, const char *as)
 {
     const char *eq = strchr(as, '=');
-    if (!eq) return p4_error(P4_EINVAL, "--set '%s': expected key=value", as);
+    if (!eq) return p4_error(P4_EINVAL, "--set '%.200s': expected key=value", as);
     char key[256];
+    if (eq - as >= (long)sizeof key) return p4_error(P4_EINVAL, "--set: unknown key '%.64s...'", as);
     snprintf(key, sizeof key, "%.*s", (int)(eq - as), as);
     const kdef *k = find_key(key);
     const char *val = eq + 1;
@@ -564,13 +636,14 @@ p4_status p4_config_set(p4_config *c, const char *as)
         return p4_error(P4_EINVAL, "--set: unknown key '%s'%s (run 'pam4sim config' for every key)", key,
                         did_you_mean(key, dym, sizeof dym));
     }
-    struct fy_document *d = fy_document_build_from_string(NULL, *val ? val : "\"\"", FY_NT);
-    if (!d || !fy_document_root(d)) {
-        fy_document_destroy(d);
-        return p4_error(P4_EPARSE, "--set: key '%s': cannot parse '%s'", key, val);
-    }
-    p4_status st = set_node(c, k, fy_document_root(d), NULL, NULL);
-    fy_document_destroy(d);
+    char where[300];
+    snprintf(where, sizeof where, "--set %s", key);
+    p4_yaml y;
+    const char *txt = *val ? val : "\"\"";
+    p4_status st = p4_yaml_parse(&y, txt, strlen(txt), where);
+    if (st) return st;
+    st = set_node(c, k, fy_document_root(y.doc), NULL, NULL, 0);
+    p4_yaml_free(&y);
     return st;
 }
 
@@ -634,7 +707,7 @@ p4_status p4_config_validate(const p4_config *c)
 
 /* ---- writers ---- */
 
-static void fmt_scalar(const p4_config *c, const kdef *k, int idx, char *out, size_t n, int json)
+static void fmt_scalar(const p4_config *c, const kdef *k, int idx, char *out, size_t n, int json, int exact)
 {
     const char *base = (const char *)c + k->off;
     switch (k->type) {
@@ -643,27 +716,23 @@ static void fmt_scalar(const p4_config *c, const kdef *k, int idx, char *out, si
         double v = ((const double *)base)[idx];
         if (isnan(v)) snprintf(out, n, json ? "\"auto\"" : "auto");
         else if (isinf(v)) snprintf(out, n, json ? "\"%s\"" : "%s", v > 0 ? ".inf" : "-.inf");
-        else snprintf(out, n, "%.10g", v);
+        else if (exact) snprintf(out, n, "%a", v);
+        else {
+            /* the shortest of 15 or 17 digits that reads back to the same double */
+            snprintf(out, n, "%.15g", v);
+            if (strtod(out, NULL) != v) snprintf(out, n, "%.17g", v);
+        }
         break;
     }
     case T_INT:
     case T_ILIST: snprintf(out, n, "%lld", (long long)((const int64_t *)base)[idx]); break;
     case T_BOOL: snprintf(out, n, "%s", *(const int *)base ? "true" : "false"); break;
     case T_SLIST: base += (size_t)idx * P4_PATH_MAX; /* fall through */
-    default: {
-        size_t j = 0;
-        out[j++] = '"';
-        for (const char *p = base; *p && j + 3 < n; p++) {
-            if (*p == '"' || *p == '\\') out[j++] = '\\';
-            out[j++] = *p;
-        }
-        out[j++] = '"';
-        out[j] = 0;
-    }
+    default: p4_json_str_buf(out, n, base); /* YAML's double-quoted strings take the same escapes */
     }
 }
 
-static void fmt_value(const p4_config *c, const kdef *k, char *out, size_t n, int json)
+static void fmt_value(const p4_config *c, const kdef *k, char *out, size_t n, int json, int exact)
 {
     if (k->type == T_AMAP) {
         const char (*e)[P4_AMI_PARAM_MAX] = (const char (*)[P4_AMI_PARAM_MAX])((const char *)c + k->off);
@@ -678,14 +747,14 @@ static void fmt_value(const p4_config *c, const kdef *k, char *out, size_t n, in
         return;
     }
     if (!is_list(k)) {
-        fmt_scalar(c, k, 0, out, n, json);
+        fmt_scalar(c, k, 0, out, n, json, exact);
         return;
     }
     int64_t cnt = *(const int64_t *)((const char *)c + k->count_off);
     size_t j = (size_t)snprintf(out, n, "[");
     for (int64_t i = 0; i < cnt && j < n; i++) {
-        char one[P4_PATH_MAX + 8];
-        fmt_scalar(c, k, (int)i, one, sizeof one, json);
+        char one[6 * P4_PATH_MAX + 8]; /* a path with every byte escaped as \u00XX */
+        fmt_scalar(c, k, (int)i, one, sizeof one, json, exact);
         j += (size_t)snprintf(out + j, n - j, "%s%s", i ? ", " : "", one);
     }
     if (j < n) snprintf(out + j, n - j, "]");
@@ -703,11 +772,11 @@ static int common_groups(const char *a, const char *b)
     }
 }
 
-static void write_tree(const p4_config *c, FILE *f, int json, int with_help, int indent)
+static void write_tree(const p4_config *c, FILE *f, int json, int with_help, int indent, int exact)
 {
     const char *prev = "";
     int depth = 0;
-    char val[P4_MAX_XTALK * (P4_PATH_MAX + 8) + P4_AMI_MAX_PARAMS * (P4_AMI_PARAM_MAX + 8) + 64];
+    char val[P4_MAX_XTALK * (6 * P4_PATH_MAX + 10) + P4_AMI_MAX_PARAMS * (P4_AMI_PARAM_MAX + 8) + 64];
     if (json) fprintf(f, "{");
     for (size_t i = 0; i < NKEYS; i++) {
         const kdef *k = &keys[i];
@@ -730,7 +799,7 @@ static void write_tree(const p4_config *c, FILE *f, int json, int with_help, int
             depth++;
             p = dot + 1;
         }
-        fmt_value(c, k, val, sizeof val, json);
+        fmt_value(c, k, val, sizeof val, json, exact);
         if (json) {
             fprintf(f, "%s\n%*s\"%s\": %s", first_in_group ? "" : ",", indent + 2 * (depth + 1), "", p, val);
         } else {
@@ -756,7 +825,9 @@ void p4_config_write_yaml(const p4_config *c, FILE *f, int with_help)
     if (with_help)
         fprintf(f, "# pam4sim configuration: every key with its default. Units are in the key names.\n"
                    "# Override any key with --set key=value, or keep the keys you change in a file.\n\n");
-    write_tree(c, f, 0, with_help, 0);
+    write_tree(c, f, 0, with_help, 0, 0);
 }
 
-void p4_config_write_json(const p4_config *c, FILE *f, int indent) { write_tree(c, f, 1, 0, indent); }
+void p4_config_write_json(const p4_config *c, FILE *f, int indent) { write_tree(c, f, 1, 0, indent, 0); }
+
+void p4_config_write_exact(const p4_config *c, FILE *f) { write_tree(c, f, 1, 0, 0, 1); }

@@ -1,7 +1,7 @@
 /* main.c - the pam4sim command line: a thin layer over libpam4sim.
  *
  *   pam4sim [run] [FILE.yaml] [--set key=value]... [--symbols N] [--seed S] [-j N] [--json OUT]
- *   pam4sim config                 the full default, with comments and units
+ *   pam4sim config [FILE] [--set]  the full default (or FILE's configuration), with comments and units
  *   pam4sim prbs NAME [--symbols N]
  *   pam4sim channel FILE.sNp [--json] [--port-order a,b,c,d] [--baud-gbd B] [--passivity-tol T]
  *   pam4sim COMMAND --help | --help | --version
@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,14 +31,51 @@ int cli_fail(void)
 
 int cli_parse_u64(const char *opt, const char *v, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    double d = v ? strtod(v, &end) : 0;
-    if (!v || end == v || *end || d < 0 || d > 1e18 || d != floor(d)) {
-        fprintf(stderr, "pam4sim: %s needs a whole number >= 0 (got '%s')\n", opt, v ? v : "");
+    int64_t x; /* exactly: 2^53 + 1 stays 2^53 + 1 */
+    if (!v || p4_parse_int64(v, &x) || x < 0 || x > (int64_t)1000000000000000000) {
+        fprintf(stderr, "pam4sim: %s needs a whole number in [0, 1e18] (got '%s')\n", opt, v ? v : "");
         return -1;
     }
-    *out = (uint64_t)d;
+    *out = (uint64_t)x;
+    return 0;
+}
+
+/* A temporary file beside path (tmp[n]), with the permissions umask gives a new file (mkstemp's
+ * are 0600); its descriptor, or -1 with the message printed. */
+static int temp_beside(const char *path, char *tmp, size_t n)
+{
+    if (strlen(path) + 12 >= n) {
+        fprintf(stderr, "pam4sim: %.64s...: the path is longer than %zu characters\n", path, n - 13);
+        return -1;
+    }
+    snprintf(tmp, n, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        fprintf(stderr, "pam4sim: %s: cannot write: %s\n", path, strerror(errno));
+        return -1;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask)) {
+        fprintf(stderr, "pam4sim: %s: cannot write: %s\n", path, strerror(errno));
+        close(fd), unlink(tmp);
+        return -1;
+    }
+    return fd;
+}
+
+int cli_check_writable(const char *opt, const char *path)
+{
+    char tmp[4096];
+    struct stat st;
+    if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "pam4sim: %s %s: a folder, not a file\n", opt, path);
+        return 1;
+    }
+    int fd = temp_beside(path, tmp, sizeof tmp);
+    if (fd < 0) return 1;
+    close(fd);
+    unlink(tmp);
     return 0;
 }
 
@@ -45,13 +83,14 @@ int cli_parse_u64(const char *opt, const char *v, uint64_t *out)
 int cli_write_atomic(const char *path, cli_writer_fn fn, void *ctx)
 {
     char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
+    int fd = temp_beside(path, tmp, sizeof tmp);
+    if (fd < 0) return 1;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
         fprintf(stderr, "pam4sim: %s: cannot write: %s\n", path, strerror(errno));
+        close(fd), unlink(tmp);
         return 1;
     }
-    FILE *f = fdopen(fd, "w");
     fn(f, ctx);
     int bad = ferror(f);
     if (fclose(f) || bad || rename(tmp, path)) {
@@ -64,8 +103,10 @@ int cli_write_atomic(const char *path, cli_writer_fn fn, void *ctx)
 
 void cli_json_head(FILE *f, const char *command, const p4_config *c)
 {
-    fprintf(f, "{\n  \"program\": \"pam4sim\",\n  \"version\": \"%s\",\n  \"schema\": %d,\n  \"command\": \"%s\",\n"
-               "  \"seed\": %lld,\n  \"config\": ", P4_VERSION, P4_JSON_SCHEMA, command, (long long)c->seed);
+    fprintf(f, "{\n  \"program\": \"pam4sim\",\n  \"version\": \"%s\",\n  \"schema\": %d,\n  \"command\": ", P4_VERSION,
+            P4_JSON_SCHEMA);
+    p4_json_str(f, command);
+    fprintf(f, ",\n  \"seed\": %lld,\n  \"config\": ", (long long)c->seed);
     p4_config_write_json(c, f, 2);
 }
 
@@ -74,12 +115,14 @@ typedef struct {
     const p4_link_info *in;
     const p4_counts *n;
     const p4_eye *eye;
+    const char *end;
+    int partial;
 } run_ctx;
 
 static void json_writer(FILE *f, void *v)
 {
     run_ctx *r = v;
-    p4_report_json(f, r->c, r->in, r->n, r->eye);
+    p4_report_json_run(f, r->c, r->in, r->n, r->eye, r->end, r->partial);
 }
 
 /* Options of any command that take no value (the first pass must not take their next word). */
@@ -175,8 +218,8 @@ static int run_other(const char *opt, const char *val, void *ctx)
     } else if (!strcmp(opt, "--max-seconds")) {
         char *end;
         o->rc.max_seconds = strtod(val, &end);
-        if (end == val || *end || !(o->rc.max_seconds > 0)) {
-            fprintf(stderr, "pam4sim: --max-seconds needs a number of seconds > 0 (got '%s')\n", val);
+        if (end == val || *end || !(o->rc.max_seconds > 0 && o->rc.max_seconds <= 1e9)) { /* NaN fails */
+            fprintf(stderr, "pam4sim: --max-seconds needs a number of seconds in (0, 1e9] (got '%s')\n", val);
             return o->bad = 1, 0;
         }
     } else
@@ -190,6 +233,12 @@ static const char *end_text(p4_run_end e)
          : e == P4_RUN_STOPPED ? "interrupted" : "complete";
 }
 
+static const char *end_json(p4_run_end e)
+{
+    return e == P4_RUN_ERRORS ? "until_errors" : e == P4_RUN_TIME ? "max_seconds" : e == P4_RUN_STOPPED ? "interrupted"
+                                                                                                      : "complete";
+}
+
 static int cmd_run(int argc, char **argv)
 {
     if (cli_run_is_mission(argc, argv)) return cmd_mission(argc, argv);
@@ -200,6 +249,11 @@ static int cmd_run(int argc, char **argv)
     if (o.bad) return 2;
     if (rc0) return rc0;
     const char *json = o.json;
+    /* the files a long run ends with must be writable before it starts */
+    if (cli_mpi_rank() == 0 && ((json && cli_check_writable("--json", json)) ||
+                                (o.rc.checkpoint && cli_check_writable("--checkpoint", o.rc.checkpoint))))
+        return 1;
+    if (o.plot && cli_mpi_rank() == 0 && cli_plot_dir(o.plot)) return 1;
     /* SIGINT and SIGTERM stop the run after the current round: the partial result is printed (and
      * a checkpoint written with --checkpoint) */
     struct sigaction sa;
@@ -214,11 +268,19 @@ static int cmd_run(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     p4_link *l = p4_link_create(&cfg);
     if (!l) return cli_fail();
-    p4_counts n;
-    p4_run_info ri;
+    p4_counts n = {0};
+    p4_run_info ri = {0};
+    int failed = 0;
     if (p4_link_run_ctl(l, 0, &o.rc, &n, &ri)) {
-        p4_link_destroy(l);
-        return cli_fail();
+        /* a failure between rounds (a checkpoint that cannot be written: a full disk) leaves the
+         * units merged so far: one process still reports them, marked partial */
+        cli_fail();
+        if (!(ri.units > 0 && n.eye && cli_mpi_size() == 1)) {
+            p4_counts_free(&n);
+            p4_link_destroy(l);
+            return 1;
+        }
+        failed = 1;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     p4_eye eye;
@@ -230,16 +292,16 @@ static int cmd_run(int argc, char **argv)
         printf("\nrun time     %.2f s (%.2f M symbols/s)", sec, (double)n.symbols / sec * 1e-6);
         if (cli_mpi_size() > 1)
             printf(", %d processes x %d threads", cli_mpi_size(), cfg.threads ? (int)cfg.threads : p4_default_threads());
-        printf("\nrun end      %s after %llu work units (%llu symbols)", end_text(ri.end), (unsigned long long)ri.units,
-               (unsigned long long)n.symbols);
+        printf("\nrun end      %s after %llu work units (%llu symbols)", failed ? "failed (partial result)" : end_text(ri.end),
+               (unsigned long long)ri.units, (unsigned long long)n.symbols);
         if (ri.resumed) printf("; resumed at unit %llu from %s", (unsigned long long)ri.resumed_units, o.rc.resume);
-        if (o.rc.checkpoint && ri.checkpoints)
+        if (o.rc.checkpoint && ri.checkpoints && !failed)
             printf("; checkpoint %s (continue with --resume %s)", o.rc.checkpoint, o.rc.checkpoint);
         printf("\n");
     }
     int rc = 0;
     if (json && lead) {
-        run_ctx r = {&cfg, in, &n, &eye};
+        run_ctx r = {&cfg, in, &n, &eye, failed ? "failed" : end_json(ri.end), failed || ri.end == P4_RUN_STOPPED};
         rc = cli_write_atomic(json, json_writer, &r);
     }
     if (o.plot && lead) rc |= cli_plot_run(o.plot, l, &n, &cfg);
@@ -248,7 +310,8 @@ static int cmd_run(int argc, char **argv)
     if (!rc && cli_fail_on_target && ri.end != P4_RUN_STOPPED && !(hi < cfg.target_ber)) rc = CLI_EXIT_TARGET;
     p4_counts_free(&n);
     p4_link_destroy(l);
-    if (!rc && ri.end == P4_RUN_STOPPED) rc = 128 + (g_signal ? (int)g_signal : SIGINT);
+    if (failed) rc = 1;
+    else if (!rc && ri.end == P4_RUN_STOPPED) rc = 128 + (g_signal ? (int)g_signal : SIGINT);
     return rc;
 }
 
@@ -331,19 +394,29 @@ static int cmd_channel(int argc, char **argv)
         return cli_fail();
     }
     if (json) {
-        printf("{\"file\": \"%s\", \"ports\": %d, \"points\": %zu, \"fmin_ghz\": %.6g, \"fmax_ghz\": %.6g, "
-               "\"port_order\": [%d, %d, %d, %d], \"reference_ohm\": %g,\n \"insertion_loss_db\": {",
-               file, ts->nports, ts->nfreq, s.fmin_ghz, s.fmax_ghz, s.order[0], s.order[1], s.order[2], s.order[3],
-               ts->r_ref_ohm);
-        for (int i = 0; i < 3; i++) printf("%s\"%g\": %.4f", i ? ", " : "", s.f_eval_ghz[i], s.il_db[i]);
-        printf("},\n \"return_loss_db\": {");
-        for (int i = 0; i < 3; i++) printf("%s\"%g\": %.4f", i ? ", " : "", s.f_eval_ghz[i], s.rl_db[i]);
-        printf("},\n \"max_singular_value\": %.6f, \"max_singular_value_ghz\": %.4g, \"passive\": %s,\n"
-               " \"noncausal_energy_ratio\": %.3e, \"causality_warning\": %s",
-               s.max_sv, s.max_sv_ghz, s.max_sv <= 1 ? "true" : "false", s.noncausal_ratio,
-               s.causality_warning ? "true" : "false");
-        cli_channel_checks(stdout, 1, ts, &s, baud, tol);
-        printf("}\n");
+        FILE *f = stdout;
+        fprintf(f, "{\"file\": "), p4_json_str(f, file);
+        fprintf(f, ", \"ports\": %d, \"points\": %zu, ", ts->nports, ts->nfreq);
+        p4_json_key(f, "fmin_ghz", s.fmin_ghz), fprintf(f, ", "), p4_json_key(f, "fmax_ghz", s.fmax_ghz);
+        fprintf(f, ", \"port_order\": [%d, %d, %d, %d], ", s.order[0], s.order[1], s.order[2], s.order[3]);
+        p4_json_key(f, "reference_ohm", ts->r_ref_ohm);
+        const char *name[2] = {"insertion_loss_db", "return_loss_db"};
+        for (int t = 0; t < 2; t++) {
+            fprintf(f, ",\n \"%s\": {", name[t]);
+            for (int i = 0; i < 3; i++) {
+                char k[32];
+                snprintf(k, sizeof k, "%g", s.f_eval_ghz[i]);
+                fprintf(f, "%s", i ? ", " : ""), p4_json_key(f, k, t ? s.rl_db[i] : s.il_db[i]);
+            }
+            fprintf(f, "}");
+        }
+        fprintf(f, ",\n "), p4_json_key(f, "max_singular_value", s.max_sv);
+        fprintf(f, ", "), p4_json_key(f, "max_singular_value_ghz", s.max_sv_ghz);
+        fprintf(f, ", \"passive\": %s,\n ", s.max_sv <= 1 ? "true" : "false");
+        p4_json_key(f, "noncausal_energy_ratio", s.noncausal_ratio);
+        fprintf(f, ", \"causality_warning\": %s", s.causality_warning ? "true" : "false");
+        cli_channel_checks(f, 1, ts, &s, baud, tol);
+        fprintf(f, "}\n");
     } else {
         printf("%s: %d ports, %zu points, %.4g .. %.4g GHz, reference %g ohm\n", file, ts->nports, ts->nfreq,
                s.fmin_ghz, s.fmax_ghz, ts->r_ref_ohm);
@@ -372,14 +445,13 @@ int main(int argc, char **argv)
     return rc;
 }
 
+/* the default, or the effective configuration of FILE and --set */
 static int cmd_config(int argc, char **argv)
 {
-    if (argc) {
-        fprintf(stderr, "pam4sim: config takes no arguments (got '%s'); see pam4sim config --help\n", argv[0]);
-        return 2;
-    }
     p4_config c;
     p4_config_default(&c);
+    int rc = cli_config("config", argc, argv, &c, NULL, NULL);
+    if (rc) return rc;
     p4_config_write_yaml(&c, stdout, 1);
     return 0;
 }

@@ -3,22 +3,6 @@
 #include <math.h>
 #include <string.h>
 
-void p4_json_num(FILE *f, double v)
-{
-    if (isnan(v) || isinf(v)) fprintf(f, "null");
-    else fprintf(f, "%.9g", v);
-}
-
-void p4_json_array(FILE *f, const double *v, int n, size_t stride)
-{
-    fprintf(f, "[");
-    for (int i = 0; i < n; i++) {
-        if (i) fprintf(f, ", ");
-        p4_json_num(f, v[(size_t)i * stride]);
-    }
-    fprintf(f, "]");
-}
-
 static const char *eye_name[3] = {"lower", "middle", "upper"};
 
 void p4_report_link_text(FILE *f, const p4_config *c, const p4_link_info *in)
@@ -95,6 +79,12 @@ void p4_report_text(FILE *f, const p4_config *c, const p4_link_info *in, const p
 
 void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye)
 {
+    p4_report_json_run(f, c, in, n, eye, NULL, 0);
+}
+
+void p4_report_json_run(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye,
+                        const char *end, int partial)
+{
     double lo, hi, slo, shi;
     p4_clopper_pearson(n->bit_errors, n->bits, &lo, &hi);
     p4_clopper_pearson(n->symbol_errors, n->symbols, &slo, &shi);
@@ -102,24 +92,19 @@ void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p
             P4_VERSION, P4_JSON_SCHEMA, (long long)c->seed);
     fprintf(f, "  \"config\": ");
     p4_config_write_json(c, f, 2);
-    fprintf(f, ",\n  \"link\": {\n    \"channel_il_nyquist_db\": ");
-    p4_json_num(f, in->channel_il_nyquist_db);
-    if (!strcmp(c->ch_type, "touchstone")) fprintf(f, ",\n    \"channel_il_file_db\": "), p4_json_num(f, in->channel_il_file_db);
-    fprintf(f, ",\n    \"ctle_g_dc_db\": ");
-    p4_json_num(f, in->g_dc_db);
-    fprintf(f, ",\n    \"ctle_g_dc_hp_db\": ");
-    p4_json_num(f, in->g_dc_hp_db);
-    fprintf(f, ",\n    \"sample_phase_ui\": ");
-    p4_json_num(f, in->sample_phase_ui);
-    fprintf(f, ",\n    \"mmse_snr_db\": ");
-    p4_json_num(f, in->mmse_snr_db);
-    fprintf(f, ",\n    \"engine\": \"%s\", \"engine_reason\": \"%s\"", in->engine, in->engine_why);
+    fprintf(f, ",\n  \"link\": {\n    "), p4_json_key(f, "channel_il_nyquist_db", in->channel_il_nyquist_db);
+    fprintf(f, ",\n    "), p4_json_key(f, "ctle_g_dc_db", in->g_dc_db);
+    fprintf(f, ",\n    "), p4_json_key(f, "ctle_g_dc_hp_db", in->g_dc_hp_db);
+    fprintf(f, ",\n    "), p4_json_key(f, "sample_phase_ui", in->sample_phase_ui);
+    fprintf(f, ",\n    "), p4_json_key(f, "mmse_snr_db", in->mmse_snr_db);
+    if (!strcmp(c->ch_type, "touchstone")) fprintf(f, ",\n    "), p4_json_key(f, "channel_il_file_db", in->channel_il_file_db);
+    fprintf(f, ",\n    \"engine\": "), p4_json_str(f, in->engine);
+    fprintf(f, ", \"engine_reason\": "), p4_json_str(f, in->engine_why);
     fprintf(f, ",\n    \"rx_ffe\": [");
     for (int i = 0; i < in->nffe; i++) fprintf(f, "%s", i ? ", " : ""), p4_json_num(f, in->ffe[i]);
     fprintf(f, "],\n    \"dfe\": [");
     for (int i = 0; i < in->ndfe; i++) fprintf(f, "%s", i ? ", " : ""), p4_json_num(f, in->dfe[i]);
-    fprintf(f, "],\n    \"pulse\": {\"main_cursor_v\": ");
-    p4_json_num(f, in->main_cursor_v);
+    fprintf(f, "],\n    \"pulse\": {"), p4_json_key(f, "main_cursor_v", in->main_cursor_v);
     fprintf(f, ", \"pre\": [");
     for (int i = 0; i < P4_PULSE_PRE; i++) fprintf(f, "%s", i ? ", " : ""), p4_json_num(f, in->pre[i]);
     fprintf(f, "], \"post\": [");
@@ -128,42 +113,39 @@ void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p
     p4_report_optics_json(f, c, in);
     p4_ami_report_json(f, &in->ami_tx, &in->ami_rx); /* IBIS-AMI models, when used (sim/report_ami.c) */
     fprintf(f, ",\n    \"warnings\": [");
-    for (int i = 0; i < in->nwarn; i++) fprintf(f, "%s\"%s\"", i ? ", " : "", in->warn[i]);
+    for (int i = 0; i < in->nwarn; i++) fprintf(f, "%s", i ? ", " : ""), p4_json_str(f, in->warn[i]);
     fprintf(f, "]\n  },\n  \"results\": {\n");
+    if (end) {
+        fprintf(f, "    \"run\": {\"end\": "), p4_json_str(f, end);
+        fprintf(f, ", \"partial\": %s, \"symbols_planned\": %lld},\n", partial ? "true" : "false", (long long)c->symbols);
+    }
     fprintf(f, "    \"symbols\": %llu,\n    \"symbol_errors\": %llu,\n    \"bit_errors\": %llu,\n",
             (unsigned long long)n->symbols, (unsigned long long)n->symbol_errors, (unsigned long long)n->bit_errors);
-    fprintf(f, "    \"ser\": ");
-    p4_json_num(f, n->symbols ? (double)n->symbol_errors / n->symbols : 0);
+    fprintf(f, "    "), p4_json_key(f, "ser", n->symbols ? (double)n->symbol_errors / n->symbols : 0);
     fprintf(f, ", \"ser_ci95\": [");
     p4_json_num(f, slo), fprintf(f, ", "), p4_json_num(f, shi);
-    fprintf(f, "],\n    \"ber\": ");
-    p4_json_num(f, n->bits ? (double)n->bit_errors / n->bits : 0);
+    fprintf(f, "],\n    "), p4_json_key(f, "ber", n->bits ? (double)n->bit_errors / n->bits : 0);
     fprintf(f, ", \"ber_ci95\": [");
     p4_json_num(f, lo), fprintf(f, ", "), p4_json_num(f, hi);
     fprintf(f, "],\n    \"target_ber_met\": %s,\n", hi < c->target_ber ? "true" : lo > c->target_ber ? "false" : "null");
-    fprintf(f, "    \"eye\": {\"ber\": ");
-    p4_json_num(f, c->eye_ber);
+    fprintf(f, "    \"eye\": {"), p4_json_key(f, "ber", c->eye_ber);
     fprintf(f, ", \"symbols\": %llu", (unsigned long long)n->eye_symbols);
     for (int e = 0; e < 3; e++) {
         fprintf(f, ", \"%s\": {\"height\": ", eye_name[e]);
         p4_json_num(f, eye->height[e]);
-        fprintf(f, ", \"height_mv\": ");
-        p4_json_num(f, 1e3 * eye->height[e] * in->main_cursor_v);
-        fprintf(f, ", \"width_ui\": ");
-        p4_json_num(f, eye->width_ui[e]);
+        fprintf(f, ", "), p4_json_key(f, "height_mv", 1e3 * eye->height[e] * in->main_cursor_v);
+        fprintf(f, ", "), p4_json_key(f, "width_ui", eye->width_ui[e]);
         fprintf(f, "}");
     }
-    fprintf(f, ", \"vec_db\": ");
-    p4_json_num(f, eye->vec_db);
-    fprintf(f, "},\n    \"latency_ns\": {\"tx_ffe\": ");
-    p4_json_num(f, in->lat_tx_ffe_ns);
-    fprintf(f, ", \"driver\": "), p4_json_num(f, in->lat_driver_ns);
-    fprintf(f, ", \"channel\": "), p4_json_num(f, in->lat_channel_ns);
-    fprintf(f, ", \"rx_analog\": "), p4_json_num(f, in->lat_rx_analog_ns);
-    fprintf(f, ", \"rx_ffe\": "), p4_json_num(f, in->lat_rx_ffe_ns);
-    fprintf(f, ", \"fiber_flight\": "), p4_json_num(f, in->lat_fiber_ns);
-    fprintf(f, ", \"model_total\": "), p4_json_num(f, in->lat_model_ns);
-    fprintf(f, ", \"measured\": "), p4_json_num(f, in->lat_measured_ns);
+    fprintf(f, ", "), p4_json_key(f, "vec_db", eye->vec_db);
+    fprintf(f, "},\n    \"latency_ns\": {"), p4_json_key(f, "tx_ffe", in->lat_tx_ffe_ns);
+    fprintf(f, ", "), p4_json_key(f, "driver", in->lat_driver_ns);
+    fprintf(f, ", "), p4_json_key(f, "channel", in->lat_channel_ns);
+    fprintf(f, ", "), p4_json_key(f, "rx_analog", in->lat_rx_analog_ns);
+    fprintf(f, ", "), p4_json_key(f, "rx_ffe", in->lat_rx_ffe_ns);
+    fprintf(f, ", "), p4_json_key(f, "fiber_flight", in->lat_fiber_ns);
+    fprintf(f, ", "), p4_json_key(f, "model_total", in->lat_model_ns);
+    fprintf(f, ", "), p4_json_key(f, "measured", in->lat_measured_ns);
     fprintf(f, ", \"delay_symbols\": %ld}", in->delay_symbols);
     p4_report_dsp_json(f, c, in, n);
     fprintf(f, "\n  }\n}\n");

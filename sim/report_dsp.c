@@ -111,7 +111,7 @@ static void hist_json(FILE *f, const char *name, const uint64_t *h)
     int last = 0;
     for (int i = 0; i < P4_HIST; i++)
         if (h[i]) last = i;
-    fprintf(f, "\"%s\": [", name);
+    p4_json_str(f, name), fprintf(f, ": [");
     for (int i = 0; i <= last; i++) fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)h[i]);
     fprintf(f, "]");
 }
@@ -120,8 +120,8 @@ void p4_report_dsp_json(FILE *f, const p4_config *c, const p4_link_info *in, con
 {
     const p4_fec_counts *fc = &n->fec;
     if (in->dsp) {
-        fprintf(f, ",\n    \"dsp\": {\"arith\": \"%s\", \"adc_full_scale_v\": ", c->dsp_arith);
-        p4_json_num(f, in->adc_full_scale_v);
+        fprintf(f, ",\n    \"dsp\": {\"arith\": "), p4_json_str(f, c->dsp_arith);
+        fprintf(f, ", "), p4_json_key(f, "adc_full_scale_v", in->adc_full_scale_v);
         fprintf(f, ", \"adc_clips\": %llu, \"ffe_shift\": %d, \"out_level\": ", (unsigned long long)fc->adc_clips,
                 in->ffe_shift);
         p4_json_num(f, in->dsp_out_level);
@@ -129,9 +129,9 @@ void p4_report_dsp_json(FILE *f, const p4_config *c, const p4_link_info *in, con
         for (int i = 0; i < in->nffe; i++) fprintf(f, "%s%d", i ? ", " : "", in->ffe_q[i]);
         fprintf(f, "], \"dfe_q\": [");
         for (int i = 0; i < in->ndfe; i++) fprintf(f, "%s%d", i ? ", " : "", in->dfe_q[i]);
-        fprintf(f, "], \"cdr_kp\": "), p4_json_num(f, in->cdr_kp);
-        fprintf(f, ", \"cdr_ki\": "), p4_json_num(f, in->cdr_ki);
-        fprintf(f, ", \"cdr_kd\": "), p4_json_num(f, in->cdr_kd);
+        fprintf(f, "], "), p4_json_key(f, "cdr_kp", in->cdr_kp);
+        fprintf(f, ", "), p4_json_key(f, "cdr_ki", in->cdr_ki);
+        fprintf(f, ", "), p4_json_key(f, "cdr_kd", in->cdr_kd);
         fprintf(f, ", \"cdr_slips\": %llu, \"cdr_tracked_ppm\": ", (unsigned long long)fc->cdr_slips);
         p4_json_num(f, fc->dsp_units ? 1e-9 * (double)fc->cdr_freq_nppm_sum / (double)fc->dsp_units : NAN);
         fprintf(f, ", \"dfe_symbol_errors\": %llu, \"dfe_bit_errors\": %llu}", (unsigned long long)fc->dfe_symbol_errors,
@@ -146,32 +146,31 @@ void p4_report_dsp_json(FILE *f, const p4_config *c, const p4_link_info *in, con
         double lo, hi, flr_b, flr_c;
         p4_clopper_pearson(fc->msg_bit_errors, fc->msg_bits, &lo, &hi);
         p4_fec_extrapolate(fc, &flr_b, &flr_c);
-        fprintf(f, ",\n    \"fec\": {\"mode\": \"%s\", \"codewords\": %llu, ", c->fec_mode, (unsigned long long)fc->codewords);
+        fprintf(f, ",\n    \"fec\": {\"mode\": "), p4_json_str(f, c->fec_mode);
+        fprintf(f, ", \"codewords\": %llu, ", (unsigned long long)fc->codewords);
         hist_json(f, "symbol_errors_per_codeword", fc->cw_hist);
-        fprintf(f, ", \"rs_symbol_error_ratio\": "), p4_json_num(f, ratio(fc->rs_symbol_errors, fc->rs_symbols));
+        fprintf(f, ", "), p4_json_key(f, "rs_symbol_error_ratio", ratio(fc->rs_symbol_errors, fc->rs_symbols));
         fprintf(f, ", \"failed\": %llu, \"miscorrected\": %llu, \"flr\": ", (unsigned long long)fc->cw_failed,
                 (unsigned long long)fc->cw_miscorrected);
         p4_json_num(f, ratio(fc->cw_failed + fc->cw_miscorrected, fc->codewords));
         fprintf(f, ", \"post_fec_bit_errors\": %llu, \"post_fec_ber\": ", (unsigned long long)fc->msg_bit_errors);
         p4_json_num(f, ratio(fc->msg_bit_errors, fc->msg_bits));
         fprintf(f, ", \"post_fec_ber_ci95\": ["), p4_json_num(f, lo), fprintf(f, ", "), p4_json_num(f, hi);
-        fprintf(f, "], \"flr_extrapolated_binomial\": "), p4_json_num(f, flr_b);
-        fprintf(f, ", \"flr_extrapolated_compound_poisson\": "), p4_json_num(f, flr_c);
+        fprintf(f, "], "), p4_json_key(f, "flr_extrapolated_binomial", flr_b);
+        fprintf(f, ", "), p4_json_key(f, "flr_extrapolated_compound_poisson", flr_c);
         if (fc->inner_blocks) {
             fprintf(f, ", \"inner_blocks\": %llu, \"inner_ser_before\": ", (unsigned long long)fc->inner_blocks);
             p4_json_num(f, ratio(fc->inner_pre_sym_errors, fc->inner_blocks * 64));
-            fprintf(f, ", \"inner_ser_after\": ");
-            p4_json_num(f, ratio(fc->inner_post_sym_errors, fc->inner_blocks * 64));
+            fprintf(f, ", "), p4_json_key(f, "inner_ser_after", ratio(fc->inner_post_sym_errors, fc->inner_blocks * 64));
         }
         fprintf(f, "}");
     }
     if (in->nlat) {
         fprintf(f, ",\n    \"latency_dsp_ns\": {");
         for (int i = 0; i < in->nlat; i++) {
-            fprintf(f, "%s\"%s\": ", i ? ", " : "", in->lat[i].name);
-            p4_json_num(f, in->lat[i].ns);
+            fprintf(f, "%s", i ? ", " : ""), p4_json_key(f, in->lat[i].name, in->lat[i].ns);
         }
-        fprintf(f, ", \"total\": "), p4_json_num(f, in->lat_dsp_total_ns);
+        fprintf(f, ", "), p4_json_key(f, "total", in->lat_dsp_total_ns);
         fprintf(f, "}");
     }
 }

@@ -66,8 +66,7 @@ typedef struct {
 static void json_fields(FILE *f, const field *t, int n)
 {
     for (int i = 0; i < n; i++) {
-        fprintf(f, "%s\"%s\": ", i ? ", " : "{", t[i].name);
-        p4_json_num(f, t[i].v);
+        fprintf(f, "%s", i ? ", " : "{"), p4_json_key(f, t[i].name, t[i].v);
     }
 }
 

@@ -67,8 +67,7 @@ void p4_report_stat_json(FILE *f, const p4_stat_result *r)
         {"com_db", r->com_db}, {"a_s", r->a_s}, {"a_ni", r->a_ni}, {"der0", r->der0}, {"eye_ber", r->eye_ber}};
     fprintf(f, "    ");
     for (size_t i = 0; i < sizeof nv / sizeof nv[0]; i++) {
-        fprintf(f, "\"%s\": ", nv[i].k);
-        p4_json_num(f, nv[i].v);
+        p4_json_key(f, nv[i].k, nv[i].v);
         fprintf(f, i + 1 < sizeof nv / sizeof nv[0] ? (i % 4 == 3 ? ",\n    " : ", ") : ",\n");
     }
     fprintf(f, "    \"not_modelled\": [");
@@ -90,27 +89,29 @@ void p4_report_stat_json(FILE *f, const p4_stat_result *r)
     p4_json_array(f, r->eye_width_ui, 3, 1);
     fprintf(f, ",\n    \"decades\": [");
     for (int k = 0; k < P4_STAT_DECADES; k++) {
-        fprintf(f, "%s\n      {\"ber\": %.0e, \"height\": ", k ? "," : "", p4_stat_decade_ber(k));
+        fprintf(f, "%s\n      {", k ? "," : ""), p4_json_key(f, "ber", p4_stat_decade_ber(k));
+        fprintf(f, ", \"height\": ");
         p4_json_array(f, r->height[k], 3, 1);
         fprintf(f, ", \"width_ui\": ");
         p4_json_array(f, r->width_ui[k], 3, 1);
         fprintf(f, "}");
     }
     fprintf(f, "],\n    \"phase_ui\": [");
-    for (int q = 0; q < r->nphase; q++) fprintf(f, "%s%.6g", q ? ", " : "", (double)(q - r->nphase / 2) / r->nphase);
+    for (int q = 0; q < r->nphase; q++) fprintf(f, "%s", q ? ", " : ""), p4_json_num(f, (double)(q - r->nphase / 2) / r->nphase);
     fprintf(f, "],\n    \"horizontal_bathtub\": ");
     p4_json_array(f, r->hbathtub, r->nphase, 1);
     /* the vertical bathtub at the chosen phase, every step-th bin */
     int step = r->nbins / 256 > 0 ? r->nbins / 256 : 1, nv2 = r->nbins / step;
     fprintf(f, ",\n    \"vertical_bathtub\": {\"v\": [");
-    for (int k = 0; k < nv2; k++) fprintf(f, "%s%.5g", k ? ", " : "", -P4_STAT_RANGE + (k * step + 0.5) * r->dv);
+    for (int k = 0; k < nv2; k++) fprintf(f, "%s", k ? ", " : ""), p4_json_num(f, -P4_STAT_RANGE + (k * step + 0.5) * r->dv);
     fprintf(f, "], \"probability\": ");
     p4_json_array(f, r->ber_map + (size_t)(r->nphase / 2) * r->nbins, nv2, (size_t)step);
     fprintf(f, "},\n    \"contours\": [");
     for (int j = 0; j < 3; j++)
         for (int k = 0; k < P4_STAT_DECADES; k++) {
             size_t o = ((size_t)j * P4_STAT_DECADES + k) * r->nphase;
-            fprintf(f, "%s\n      {\"eye\": \"%s\", \"ber\": %.0e, \"low\": ", j + k ? "," : "", eye_name[j], p4_stat_decade_ber(k));
+            fprintf(f, "%s\n      {\"eye\": ", j + k ? "," : ""), p4_json_str(f, eye_name[j]);
+            fprintf(f, ", "), p4_json_key(f, "ber", p4_stat_decade_ber(k)), fprintf(f, ", \"low\": ");
             p4_json_array(f, r->contour_lo + o, r->nphase, 1);
             fprintf(f, ", \"high\": ");
             p4_json_array(f, r->contour_hi + o, r->nphase, 1);

@@ -164,6 +164,12 @@ int p4_config_key_acts(const p4_config *c, const char *key, int engine, char *wh
 void p4_config_write_yaml(const p4_config *c, FILE *f, int with_help);
 /* The configuration as one JSON object (no trailing newline), indented by `indent` spaces. */
 void p4_config_write_json(const p4_config *c, FILE *f, int indent);
+/* The same JSON with every number exact (doubles as C99 hexadecimal floats): what a checkpoint's
+ * configuration hash is taken over, so 0.413 and 0.41300000004 never share one. */
+void p4_config_write_exact(const p4_config *c, FILE *f);
+/* A whole number, exactly: decimal digits (any int64), or a double that is exactly an integer below
+ * 2^53 (1e6, 100.0). P4_EPARSE otherwise. */
+p4_status p4_parse_int64(const char *txt, int64_t *v);
 
 #ifdef __cplusplus
 }

@@ -74,6 +74,19 @@ int p4_inner_decode_soft(uint8_t *sym, const double *z, const double th[3], int 
 void p4_rs_to_pam4(const uint16_t *rs, size_t nrs, uint8_t *pam4);
 void p4_pam4_to_rs(const uint8_t *pam4, size_t nrs, uint16_t *rs);
 
+/* Hexadecimal RS symbols as text (`pam4sim fec`, dsp/fec_hex.c): tokens separated by whitespace,
+ * each made of hexadecimal digits with an optional 0x, value 0..3ff. */
+#include <stdio.h>
+typedef struct {
+    FILE *f;
+    long line; /* 1-based line of the next token */
+} p4_hex_reader;
+/* The next symbol: 1 with *v, 0 at the end of the input, or -1 with an error naming `name`, the line
+ * and the token (a token that is not a 10-bit number, one of more than P4_HEX_TOKEN_MAX characters,
+ * a NUL byte, a read error). */
+#define P4_HEX_TOKEN_MAX 32
+int p4_hex_next(p4_hex_reader *r, const char *name, unsigned *v);
+
 #ifdef __cplusplus
 }
 #endif

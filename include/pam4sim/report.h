@@ -8,6 +8,7 @@
 #define PAM4SIM_REPORT_H
 #include <stdio.h>
 #include "pam4sim/config.h"
+#include "pam4sim/json.h"
 #include "pam4sim/link.h"
 #include "pam4sim/measure.h"
 #include "pam4sim/stat.h"
@@ -22,6 +23,11 @@ extern "C" {
 void p4_report_link_text(FILE *f, const p4_config *c, const p4_link_info *in);
 void p4_report_text(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye);
 void p4_report_json(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye);
+/* The same with how the run ended: results.run = {"end": end, "partial": partial, "symbols_planned"}.
+ * partial: the counts stop short of what was asked for (a signal, a failed checkpoint), so they
+ * must not be read as the whole run. */
+void p4_report_json_run(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n, const p4_eye *eye,
+                        const char *end, int partial);
 /* The DSP receiver, MLSE, FEC, error-burst and DSP-latency parts (report_dsp.c); JSON: members
  * "dsp", "fec", "bursts", "latency_dsp" of "results", each line starting with a comma. */
 void p4_report_dsp_text(FILE *f, const p4_config *c, const p4_link_info *in, const p4_counts *n);
@@ -35,10 +41,6 @@ void p4_report_tdecq_json(FILE *f, const p4_tdecq_result *t);
 /* The statistical eye (report_stat.c); JSON: member "stat", with a leading comma. */
 void p4_report_stat_text(FILE *f, const p4_config *c, const p4_link_info *in, const p4_stat_result *r);
 void p4_report_stat_json(FILE *f, const p4_stat_result *r);
-/* A number in JSON (null for NAN and infinities). */
-void p4_json_num(FILE *f, double v);
-/* n numbers v[0], v[stride], ... as a JSON array (null for NAN and infinities). */
-void p4_json_array(FILE *f, const double *v, int n, size_t stride);
 /* SNR-equivalent gain in dB of going from SER a to SER b (Q-factor ratio; NAN if either is 0). */
 double p4_ser_gain_db(double ser_from, double ser_to);
 
