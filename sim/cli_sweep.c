@@ -401,8 +401,8 @@ static void print_row(const sweep *s, const point *p)
         printf("failed: %s\n", p->err);
         return;
     }
-    if (s->mc) printf("%11.3e  %9.2e..%9.2e %8s", p->ber, p->lo, p->hi, "");
-    else printf("%11.3e %21s %8.2f", p->ber, "", p->com_db);
+    if (s->mc) printf("%11.3e  %9.2e..%9.2e %12s", p->ber, p->lo, p->hi, "");
+    else printf("%11.3e %21s %12.2f", p->ber, "", p->com_db);
     printf(" %8.3f %s\n", p->height[1], met(s, p) ? "met" : "NOT met");
 }
 
@@ -469,7 +469,9 @@ int cmd_sweep(int argc, char **argv)
     }
     printf("\n");
     for (int k = 0; k < s.nv; k++) printf("%14s ", s.v[k].key);
-    printf("%11s %21s %8s %8s\n", "BER", s.mc ? "95 % CI" : "", s.mc ? "" : "COM dB", "height");
+    char hl[32];
+    snprintf(hl, sizeof hl, "eye@%.0e", s.mc ? cfg.eye_ber : cfg.stat_eye_ber); /* the middle eye's height at that BER */
+    printf("%11s %21s %12s %8s %s\n", "BER", s.mc ? "95 % CI" : "", s.mc ? "" : "COM-style dB", hl, "BER target");
     progress(&s, 0);
     int nfail = 0, nmiss = 0;
     for (int i = 0; i < s.total && !g_stop; i++) {
