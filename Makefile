@@ -142,6 +142,7 @@ test: all channels $(TESTS)
 	@sh tests/ami_cli.sh $(B)/pam4sim $(B)/ami
 	@sh tests/robust_cli.sh $(B)/pam4sim
 	@sh tests/json_cli.sh $(B)/pam4sim
+	@sh tests/readme_cli.sh $(B)/pam4sim
 	@$(MAKE) --no-print-directory regress
 
 # The reference vectors: every block the manifest lists, regenerated in memory and compared

@@ -72,7 +72,7 @@ static void cell_budget(char *b, size_t n, const p4_budget *bd, double margin, c
 {
     if (!have) snprintf(b, n, "-");
     else if (bd->end == P4_BUDGET_FOUND) snprintf(b, n, "%+.2f dB (%.2f %s)", margin, bd->value, unit);
-    else if (bd->end == P4_BUDGET_PASSES_ALL) snprintf(b, n, ">= %+.2f dB (%s %.1f %s)", margin, "passes to", bd->value, unit);
+    else if (bd->end == P4_BUDGET_PASSES_ALL) snprintf(b, n, ">= %+.2f dB (%.1f %s)", margin, bd->value, unit);
     else snprintf(b, n, "fails at %.1f %s", bd->value, unit);
 }
 
@@ -153,7 +153,8 @@ static void report(const mission_run *s)
         if (!m->r[i].consistent)
             printf("check        %s: the statistical BER %.2e lies above the count's 95 %% bound %.2e: the engines disagree here\n",
                    p4_arch_name(m->r[i].arch), m->r[i].stat_ber, m->r[i].ber_hi);
-    printf("time         Monte Carlo %.1f s, statistical %.1f s (-j %lld)\n", m->seconds_mc, m->seconds_stat, (long long)c->threads);
+    printf("time         Monte Carlo %.1f s, statistical %.1f s (%d threads)\n", m->seconds_mc, m->seconds_stat,
+           c->threads ? (int)c->threads : p4_default_threads());
 }
 
 static void json_budget(FILE *f, const p4_budget *b, double margin)
