@@ -66,12 +66,12 @@ MPICC   := $(shell command -v mpicc 2>/dev/null)
 CLI_CC  := $(if $(MPICC),$(MPICC),$(CC))
 CLI_DEF := $(if $(MPICC),-DP4_MPI,)
 
-$(B)/%.o: %.c $(wildcard include/pam4sim/*.h) $(wildcard sim/*.h) | $(B)/.setup
+$(B)/%.o: %.c $(wildcard include/pam4sim/*.h) $(wildcard sim/*.h) $(wildcard channel/*.h) | $(B)/.setup
 	@mkdir -p $(dir $@)
 	$(CC) $(P4_CFLAGS) $(CFLAGS) $(shell pkg-config --cflags $(PKGS)) -c $< -o $@
 
 # the command line's objects: with mpicc and -DP4_MPI when MPI is there
-$(CLI_OBJ): $(B)/sim/%.o: sim/%.c $(wildcard include/pam4sim/*.h) $(wildcard sim/*.h) $(B)/.mpi-$(if $(MPICC),on,off) | $(B)/.setup
+$(CLI_OBJ): $(B)/sim/%.o: sim/%.c $(wildcard include/pam4sim/*.h) $(wildcard sim/*.h) $(wildcard channel/*.h) $(B)/.mpi-$(if $(MPICC),on,off) | $(B)/.setup
 	@mkdir -p $(dir $@)
 	$(CLI_CC) $(P4_CFLAGS) $(CFLAGS) $(CLI_DEF) $(shell pkg-config --cflags $(PKGS) plplot) -c $< -o $@
 $(B)/.mpi-on $(B)/.mpi-off: | $(B)/.setup

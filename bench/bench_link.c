@@ -12,7 +12,7 @@
  * Last the optical lane of examples/dr1.yaml (run from the repository root, as make bench does).
  */
 #include "bench.h"
-#include "pam4sim/fftplan.h"
+#include "../channel/fftplan.h"
 #include "pam4sim/rng.h"
 #include <stdlib.h>
 #include <math.h>

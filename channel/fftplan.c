@@ -1,6 +1,6 @@
 /* fftplan.c - the process-wide FFTW plan cache (see fftplan.h). A short list per kind, searched
  * under a mutex; set-up asks for a handful of sizes. */
-#include "pam4sim/fftplan.h"
+#include "fftplan.h"
 #include <pthread.h>
 #include <stdlib.h>
 

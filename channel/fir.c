@@ -1,6 +1,6 @@
 /* fir.c - multi-input overlap-save FIR (see fir.h). */
 #include "pam4sim/fir.h"
-#include "pam4sim/fftplan.h"
+#include "fftplan.h"
 #include <complex.h>
 #include <fftw3.h>
 #include <stdint.h>

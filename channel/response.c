@@ -1,6 +1,6 @@
 /* response.c - frequency-grid responses and their impulse responses (design notes in response.h). */
 #include "pam4sim/response.h"
-#include "pam4sim/fftplan.h"
+#include "fftplan.h"
 #include <fftw3.h>
 #include <gsl/gsl_poly.h>
 #include <math.h>

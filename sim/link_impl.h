@@ -13,7 +13,7 @@
 #include "pam4sim/driver.h"
 #include "pam4sim/dsprx.h"
 #include "pam4sim/fec.h"
-#include "pam4sim/fftplan.h"
+#include "../channel/fftplan.h"
 #include "pam4sim/framer.h"
 #include "pam4sim/equalizer.h"
 #include "pam4sim/fir.h"

@@ -15,10 +15,13 @@
  */
 #ifndef PAM4SIM_PACKAGE_H
 #define PAM4SIM_PACKAGE_H
-#include <complex.h>
+#include "pam4sim/cplx.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct {
-    double complex s11, s12, s21, s22;
+    p4_complex s11, s12, s21, s22;
 } p4_s2;
 
 typedef struct {
@@ -41,6 +44,9 @@ p4_s2 p4_s2_flip(p4_s2 a);
 /* The package at f: transmit side (die to ball), or receive side (ball to die) when rx. */
 p4_s2 p4_package_s(const p4_package *p, double f_hz, int rx);
 /* Transfer function of s between terminations with reflection coefficients g1 (source), g2 (load). */
-double complex p4_s2_h21(p4_s2 s, double g1, double g2);
+p4_complex p4_s2_h21(p4_s2 s, double g1, double g2);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

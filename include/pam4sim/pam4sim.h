@@ -31,6 +31,7 @@
 #include "pam4sim/checkpoint.h"
 #include "pam4sim/stat.h"
 #include "pam4sim/com.h"
+#include "pam4sim/package.h"
 #include "pam4sim/json.h"
 #include "pam4sim/report.h"
 #include "pam4sim/vectors.h"

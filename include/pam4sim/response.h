@@ -49,7 +49,7 @@ p4_status p4_fresp_from_samples(p4_fresp *r, const double *f_hz, const p4_comple
 /* The same for h raised to `power` (finite; a line `power` times as long as the measured one of
  * the same construction): |h|^power in magnitude and power x the unwrapped phase, taken at the
  * file's points before the interpolation. power = 1 is p4_fresp_from_samples exactly. */
-p4_status p4_fresp_from_samples_pow(p4_fresp *r, const double *f_hz, const double complex *h, size_t nf,
+p4_status p4_fresp_from_samples_pow(p4_fresp *r, const double *f_hz, const p4_complex *h, size_t nf,
                                     double taper, double power);
 void p4_fresp_gaussian(p4_fresp *r, double f3db_hz);
 /* Bessel-Thomson low-pass of order 1..10, normalized so |H(f3db)| = 1/sqrt(2). */

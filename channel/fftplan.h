@@ -1,4 +1,4 @@
-/* fftplan.h - FFTW plans made once per (kind, size) and kept for the process.
+/* fftplan.h - (private to the library) FFTW plans made once per (kind, size) and kept for the process.
  *
  * Making an FFTW_ESTIMATE plan costs about as much as several transforms of its size (it computes
  * the twiddle factors), and set-up used to make one per call. Here a plan is made on the first
