@@ -35,61 +35,6 @@ p4_status p4_mission_config_default(p4_config *c)
 }
 
 
-/* The segments' statistical results, keyed by their configuration (the seed aside): a budget
- * search moves one key, and the segments it does not change (the optical segment while the host
- * loss moves, the host segments while the OMA does) are evaluated once. */
-#define SEG_CACHE 64
-static struct {
-    uint64_t key[SEG_CACHE];
-    double ber[SEG_CACHE], margin[SEG_CACHE];
-    int n, next;
-} seg_cache;
-static pthread_mutex_t seg_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static p4_status seg_stat(const p4_config *seg, double der0, double *ber, double *margin)
-{
-    p4_config s = *seg;
-    s.sps = s.stat_sps, s.tdecq_in_run = 0, s.stat_der0 = der0, s.threads = 1;
-    p4_config k = s;
-    k.seed = 0;
-    uint64_t key = p4_config_hash(&k);
-    pthread_mutex_lock(&seg_mu);
-    for (int i = 0; i < seg_cache.n; i++)
-        if (seg_cache.key[i] == key) {
-            *ber = seg_cache.ber[i], *margin = seg_cache.margin[i];
-            pthread_mutex_unlock(&seg_mu);
-            return P4_OK;
-        }
-    pthread_mutex_unlock(&seg_mu);
-    p4_link *l = p4_link_create(&s);
-    if (!l) return P4_EINVAL;
-    p4_stat_result r;
-    p4_status st = p4_stat_run(l, &r);
-    p4_link_destroy(l);
-    if (st) return st;
-    *ber = r.ber, *margin = r.com_db;
-    p4_stat_free(&r);
-    pthread_mutex_lock(&seg_mu);
-    int i = seg_cache.n < SEG_CACHE ? seg_cache.n++ : seg_cache.next++ % SEG_CACHE;
-    seg_cache.key[i] = key, seg_cache.ber[i] = *ber, seg_cache.margin[i] = *margin;
-    pthread_mutex_unlock(&seg_mu);
-    return P4_OK;
-}
-
-/* A plan's statistical BER (sum) and margin (worst segment, each at target / nseg: module.h). */
-static p4_status plan_stat(const p4_arch_plan *p, double target, double *ber, double *margin)
-{
-    double sum = 0, worst = INFINITY;
-    for (int k = 0; k < p->nseg; k++) {
-        double b, m;
-        p4_status st = seg_stat(&p->seg[k].cfg, target / p->nseg, &b, &m);
-        if (st) return st;
-        sum += b, worst = fmin(worst, m);
-    }
-    *ber = sum, *margin = worst;
-    return P4_OK;
-}
-
 /* the margin at key = x with the linear module's settings held at (drv, tia) */
 static p4_status margin_at(const p4_config *c, p4_arch a, const char *key, double x, double drv, double tia, p4_budget *o, double *m)
 {
@@ -100,30 +45,57 @@ static p4_status margin_at(const p4_config *c, p4_arch a, const char *key, doubl
     p4_arch_plan p;
     p4_status st = p4_config_set(&v, kv);
     if (!st) st = p4_arch_plan_make(&v, a, drv, tia, &p);
-    if (!st) st = plan_stat(&p, v.target_ber, &ber, m);
+    if (!st) st = p4_lane_stat(&p, v.target_ber, &ber, m);
     if (!st && !isfinite(*m)) *m = *m > 0 ? 100 : -100; /* an eye closed beyond any grid: far on its side */
     if (!st && o->n < P4_BUDGET_POINTS) o->x[o->n] = x, o->ber[o->n] = *m, o->n++;
     return st;
 }
 
 /* the host's choice of the linear module's settings at key = x (0, 0 where there are none) */
+/* The host's choices already made, keyed by the configuration (the seed and thread count aside) and
+ * the architecture: the searches of one architecture start from the same nominal point. */
+#define CHOICE_CACHE 32
+static struct {
+    uint64_t key[CHOICE_CACHE];
+    double drv[CHOICE_CACHE], tia[CHOICE_CACHE];
+    int n, next;
+} choices;
+static pthread_mutex_t choice_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static p4_status choose_at(const p4_config *c, p4_arch a, const char *key, double x, double *drv, double *tia)
 {
     p4_config v = *c;
     char kv[160];
     snprintf(kv, sizeof kv, "%s=%.17g", key, x);
-    p4_arch_plan p;
     p4_status st = p4_config_set(&v, kv);
-    if (!st) st = p4_arch_plan_choose(&v, a, &p);
-    if (!st) *drv = isnan(p.drv_peaking_db) ? 0 : p.drv_peaking_db, *tia = isnan(p.tia_peaking_db) ? 0 : p.tia_peaking_db;
-    return st;
+    if (st) return st;
+    p4_config k = v;
+    k.seed = 0, k.threads = 0;
+    uint64_t h = p4_config_hash(&k) ^ (0x9E3779B97F4A7C15ull * (uint64_t)(a + 1));
+    pthread_mutex_lock(&choice_mu);
+    for (int i = 0; i < choices.n; i++)
+        if (choices.key[i] == h) {
+            *drv = choices.drv[i], *tia = choices.tia[i];
+            pthread_mutex_unlock(&choice_mu);
+            return P4_OK;
+        }
+    pthread_mutex_unlock(&choice_mu);
+    p4_arch_plan p;
+    st = p4_arch_plan_choose(&v, a, &p);
+    if (st) return st;
+    *drv = isnan(p.drv_peaking_db) ? 0 : p.drv_peaking_db, *tia = isnan(p.tia_peaking_db) ? 0 : p.tia_peaking_db;
+    pthread_mutex_lock(&choice_mu);
+    int i = choices.n < CHOICE_CACHE ? choices.n++ : choices.next++ % CHOICE_CACHE;
+    choices.key[i] = h, choices.drv[i] = *drv, choices.tia[i] = *tia;
+    pthread_mutex_unlock(&choice_mu);
+    return P4_OK;
 }
 
 p4_status p4_arch_stat(const p4_config *c, p4_arch a, double *ber, double *margin_db)
 {
     p4_arch_plan plan;
     p4_status st = p4_arch_plan_choose(c, a, &plan);
-    return st ? st : plan_stat(&plan, c->target_ber, ber, margin_db);
+    return st ? st : p4_lane_stat(&plan, c->target_ber, ber, margin_db);
 }
 
 /* Secant on the margin (dB), which is smooth in a loss or a power in dB, with the linear settings
@@ -211,7 +183,7 @@ static void *stat_worker(void *arg)
     stat_job *j = arg;
     p4_config c = *j->c;
     c.threads = 1;
-    j->st = plan_stat(&j->r->plan, c.target_ber, &j->r->stat_ber, &j->r->margin_db);
+    j->st = p4_lane_stat(&j->r->plan, c.target_ber, &j->r->stat_ber, &j->r->margin_db);
     if (j->st) snprintf(j->err, sizeof j->err, "%s", p4_last_error());
     return NULL;
 }

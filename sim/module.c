@@ -6,12 +6,14 @@
  * each chain over all threads (arch.h).
  */
 #include "pam4sim/module.h"
+#include "pam4sim/checkpoint.h"
 #include "pam4sim/rng.h"
 #include "pam4sim/touchstone.h"
 #include "pam4sim/stat.h"
 #include "work.h"
 #include <gsl/gsl_cdf.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,25 +74,58 @@ p4_status p4_module_lane_config(const p4_config *c, int k, p4_config *out)
 
 /* ---- statistical margins ---- */
 
-p4_status p4_lane_stat(const p4_arch_plan *plan, double target, double *ber, double *margin_db)
+/* The segments' statistical results, keyed by their configuration (the seed aside): a budget
+ * search moves one key, and the segments it does not change (the optical segment while the host
+ * loss moves, the host segments while the OMA does) are evaluated once. The key holds the seed: the
+ * statistical engine samples the DFE's error bursts from it. */
+#define SEG_CACHE 64
+static struct {
+    uint64_t key[SEG_CACHE];
+    double ber[SEG_CACHE], margin[SEG_CACHE];
+    int n, next;
+} seg_cache;
+static pthread_mutex_t seg_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static p4_status seg_stat(const p4_config *seg, double der0, double *ber, double *margin)
+{
+    p4_config s = *seg;
+    s.sps = s.stat_sps, s.tdecq_in_run = 0, s.stat_der0 = der0, s.threads = 1;
+    uint64_t key = p4_config_hash(&s); /* the seed too: the DFE bursts are sampled from it */
+    pthread_mutex_lock(&seg_mu);
+    for (int i = 0; i < seg_cache.n; i++)
+        if (seg_cache.key[i] == key) {
+            *ber = seg_cache.ber[i], *margin = seg_cache.margin[i];
+            pthread_mutex_unlock(&seg_mu);
+            return P4_OK;
+        }
+    pthread_mutex_unlock(&seg_mu);
+    p4_link *l = p4_link_create(&s);
+    if (!l) return P4_EINVAL;
+    p4_stat_result r;
+    p4_status st = p4_stat_run(l, &r);
+    p4_link_destroy(l);
+    if (st) return st;
+    *ber = r.ber, *margin = r.com_db;
+    p4_stat_free(&r);
+    pthread_mutex_lock(&seg_mu);
+    int i = seg_cache.n < SEG_CACHE ? seg_cache.n++ : seg_cache.next++ % SEG_CACHE;
+    seg_cache.key[i] = key, seg_cache.ber[i] = *ber, seg_cache.margin[i] = *margin;
+    pthread_mutex_unlock(&seg_mu);
+    return P4_OK;
+}
+
+/* A lane's statistical BER (sum over its segments) and margin (its worst segment's, each at
+ * target / nseg): module.h. */
+p4_status p4_lane_stat(const p4_arch_plan *p, double target, double *ber, double *margin)
 {
     double sum = 0, worst = INFINITY;
-    for (int k = 0; k < plan->nseg; k++) {
-        p4_config s = plan->seg[k].cfg;
-        s.sps = s.stat_sps, s.tdecq_in_run = 0;
-        s.stat_der0 = target / plan->nseg; /* the segments' errors add up to the target */
-        p4_link *l = p4_link_create(&s);
-        if (!l) return P4_EINVAL;
-        p4_stat_result r;
-        p4_status st = p4_stat_run(l, &r);
-        p4_link_destroy(l);
+    for (int k = 0; k < p->nseg; k++) {
+        double b, m;
+        p4_status st = seg_stat(&p->seg[k].cfg, target / p->nseg, &b, &m);
         if (st) return st;
-        sum += r.ber;
-        if (r.com_db < worst) worst = r.com_db;
-        p4_stat_free(&r);
+        sum += b, worst = fmin(worst, m);
     }
-    *ber = sum;
-    *margin_db = worst;
+    *ber = sum, *margin = worst;
     return P4_OK;
 }
 
