@@ -182,7 +182,7 @@ asan:
 	@ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:halt_on_error=1:handle_segv=0 \
 	 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizer.supp:print_suppressions=0 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	 OMPI_MCA_memory=^patcher \
+	 OMPI_MCA_memory=^patcher P4_SAN_FLAGS="-fsanitize=address,undefined" \
 	 $(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_FLAGS)" test
 
 # Fuzzing (libFuzzer, clang-14): each target in tests/fuzz/ calls one reader of the library with

@@ -6,6 +6,7 @@
 # usage: sh tests/install.sh build/pam4sim build/channels     (MAKE: the make to call)
 BIN=${1:-build/pam4sim}; CH=${2:-build/channels}
 MAKE=${MAKE:-make}
+SAN=${P4_SAN_FLAGS:-} # the sanitizers the library was built with (make asan), for the programs built against it
 . "$(dirname "$0")/cli_lib.sh"
 S=$T/stage P=/opt/pam4sim
 $MAKE --no-print-directory -s install DESTDIR="$S" PREFIX=$P > "$T/install.log" 2>&1 && ok || bad "make install: $(cat "$T/install.log")"
@@ -24,10 +25,10 @@ export PKG_CONFIG_PATH="$L/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$S"
 flags="$(pkg-config --cflags --libs pam4sim)"
 echo "$flags" | grep -q -- "-I$S$P/include" && ok || bad "pkg-config flags: $flags"
 # C++: every header through pam4sim.h, strict, linked by the C names
-g++ -std=c++11 -Wall -Wextra -pedantic -Werror tests/cxx_api.cpp $flags -o "$T/cxx_api" 2> "$T/cxx.err" && ok || bad "C++ build: $(head -5 "$T/cxx.err")"
+g++ -std=c++11 -Wall -Wextra -pedantic -Werror $SAN tests/cxx_api.cpp $flags -o "$T/cxx_api" 2> "$T/cxx.err" && ok || bad "C++ build: $(head -5 "$T/cxx.err")"
 LD_LIBRARY_PATH="$L" "$T/cxx_api" "$CH/CA_19p75dB_thru.s4p" > "$T/cxx.out" 2>&1 && ok || bad "cxx_api: $(cat "$T/cxx.out")"
 # the example: built as its comment says, against the installed library (dynamically: it needs .so.0)
-cc -std=c11 -Wall -Wextra -Werror examples/loss_sweep.c $flags -o "$T/loss_sweep" 2> "$T/ex.err" && ok || bad "example build: $(head -5 "$T/ex.err")"
+cc -std=c11 -Wall -Wextra -Werror $SAN examples/loss_sweep.c $flags -o "$T/loss_sweep" 2> "$T/ex.err" && ok || bad "example build: $(head -5 "$T/ex.err")"
 readelf -d "$T/loss_sweep" | grep -q 'NEEDED.*\[libpam4sim.so.0\]' && ok || bad "the example does not load libpam4sim.so.0"
 LD_LIBRARY_PATH="$L" "$T/loss_sweep" 40000 > "$T/ex.out" 2>&1 && ok || bad "loss_sweep: $(cat "$T/ex.out")"
 # its numbers: BER rises with loss, and the 48 dB point is the command line's, error for error
