@@ -95,7 +95,7 @@ static const cli_command commands[] = {
      "  --plot DIR            BER against the swept key (PNG and SVG)\n"
      "example: pam4sim sweep --vary channel.il_nyquist_db=24:40:4 --csv loss.csv\n",
      o_sweep},
-    {"compare", "DSP-retimed vs LPO vs LRO module, host to host: BER, FEC, latency, power, budgets",
+    {"compare", "the rungs of the ladder side by side (retimed, LPO, LRO; --arch for NPO, CPO): BER, FEC, latency, power, budgets",
      "usage: pam4sim compare [FILE.yaml] [--set key=value]... [--arch LIST] [--symbols N] [-j N] [--json OUT] [--no-budget]\n\n"
      "The same lane as a DSP-retimed, a linear (LPO) and a half-retimed (LRO) link: per-segment and\n"
      "end-to-end BER, KP4 post-FEC BER and frame loss, eyes, latency per block, power per lane, module\n"

@@ -197,7 +197,8 @@ static void json_out(FILE *f, void *v)
             fprintf(f, ", \"rx_oma_nominal_dbm\": "), p4_json_num(f, r->oma_nominal);
             fprintf(f, ", \"rx_oma_budget\": "), json_budget(f, &r->oma, r->oma_margin_db);
         }
-        fprintf(f, "},\n     \"latency\": {\"total_ns\": %.6g, \"blocks\": [", r->lat.total_ns);
+        fprintf(f, "},\n     \"latency\": {\"total_ns\": "), p4_json_num(f, r->lat.total_ns);
+        fprintf(f, ", \"blocks\": [");
         for (int k = 0; k < r->lat.n; k++) {
             fprintf(f, "%s{\"segment\": %d, \"kind\": \"%s\", \"block\": ", k ? ", " : "", r->lat.row[k].seg + 1,
                     p4_lat_kind_name(r->lat.row[k].kind));
@@ -206,12 +207,16 @@ static void json_out(FILE *f, void *v)
             fprintf(f, ", \"source\": "), p4_json_str(f, r->lat.row[k].source);
             fprintf(f, "}");
         }
-        fprintf(f, "]},\n     \"power\": {\"w_lane\": %.6g, \"w_module\": %.6g, \"pj_bit\": %.6g, \"kwh_year\": %.6g, \"blocks\": [",
-                r->pw.w_lane, r->pw.w_module, r->pw.pj_bit, r->pw.kwh_year);
+        fprintf(f, "]},\n     \"power\": {\"w_lane\": "), p4_json_num(f, r->pw.w_lane);
+        fprintf(f, ", \"w_module\": "), p4_json_num(f, r->pw.w_module);
+        fprintf(f, ", \"pj_bit\": "), p4_json_num(f, r->pw.pj_bit);
+        fprintf(f, ", \"kwh_year\": "), p4_json_num(f, r->pw.kwh_year);
+        fprintf(f, ", \"blocks\": [");
         for (int k = 0; k < r->pw.n; k++) {
             fprintf(f, "%s{\"block\": ", k ? ", " : "");
             p4_json_str(f, r->pw.row[k].block);
-            fprintf(f, ", \"pj_bit\": %.6g, \"source\": ", r->pw.row[k].pj_bit);
+            fprintf(f, ", \"pj_bit\": "), p4_json_num(f, r->pw.row[k].pj_bit);
+            fprintf(f, ", \"source\": ");
             p4_json_str(f, r->pw.row[k].source);
             fprintf(f, "}");
         }

@@ -8,7 +8,7 @@ CH=${2:-build/channels}
 . "$(dirname "$0")/cli_lib.sh"
 PARAMS="$(dirname "$0")/../com/params"
 
-"$BIN" --help 2>&1 | grep -q "pam4sim com THRU" && ok || bad "--help does not list com"
+"$BIN" --help 2>&1 | grep -q "^  com " && ok || bad "--help does not list com"
 
 # a thru and two aggressors under the 802.3ck KR set, with the JSON result
 "$BIN" com "$CH/CA_19p75dB_thru.s4p" --fext "$CH/CA_19p75dB_fext1.s4p" --next "$CH/CA_19p75dB_next1.s4p" \
