@@ -29,7 +29,7 @@ static double ratio(uint64_t k, uint64_t n) { return n ? (double)k / (double)n :
 p4_status p4_mission_config_default(p4_config *c)
 {
     p4_status st = p4_arch_config_default(c);
-    if (!st) st = p4_config_set(c, "sim.symbols=100000");
+    if (!st) st = p4_config_set(c, "sim.symbols=65536");
     if (!st) st = p4_config_set(c, "stat.sps=16"); /* the rate the statistical engine is checked against Monte Carlo at */
     return st;
 }
@@ -62,16 +62,36 @@ static struct {
 } choices;
 static pthread_mutex_t choice_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static p4_status choose_at(const p4_config *c, p4_arch a, const char *key, double x, double *drv, double *tia)
+static uint64_t choice_key(const p4_config *v, p4_arch a)
 {
-    p4_config v = *c;
+    p4_config k = *v;
+    k.seed = 0, k.threads = 0;
+    return p4_config_hash(&k) ^ (0x9E3779B97F4A7C15ull * (uint64_t)(a + 1));
+}
+
+static void choice_put(uint64_t h, double drv, double tia)
+{
+    pthread_mutex_lock(&choice_mu);
+    int i = choices.n < CHOICE_CACHE ? choices.n++ : choices.next++ % CHOICE_CACHE;
+    choices.key[i] = h, choices.drv[i] = drv, choices.tia[i] = tia;
+    pthread_mutex_unlock(&choice_mu);
+}
+
+/* c with key = x */
+static p4_status config_at(const p4_config *c, const char *key, double x, p4_config *v)
+{
+    *v = *c;
     char kv[160];
     snprintf(kv, sizeof kv, "%s=%.17g", key, x);
-    p4_status st = p4_config_set(&v, kv);
+    return p4_config_set(v, kv);
+}
+
+static p4_status choose_at(const p4_config *c, p4_arch a, const char *key, double x, double *drv, double *tia)
+{
+    p4_config v;
+    p4_status st = config_at(c, key, x, &v);
     if (st) return st;
-    p4_config k = v;
-    k.seed = 0, k.threads = 0;
-    uint64_t h = p4_config_hash(&k) ^ (0x9E3779B97F4A7C15ull * (uint64_t)(a + 1));
+    uint64_t h = choice_key(&v, a);
     pthread_mutex_lock(&choice_mu);
     for (int i = 0; i < choices.n; i++)
         if (choices.key[i] == h) {
@@ -84,10 +104,7 @@ static p4_status choose_at(const p4_config *c, p4_arch a, const char *key, doubl
     st = p4_arch_plan_choose(&v, a, &p);
     if (st) return st;
     *drv = isnan(p.drv_peaking_db) ? 0 : p.drv_peaking_db, *tia = isnan(p.tia_peaking_db) ? 0 : p.tia_peaking_db;
-    pthread_mutex_lock(&choice_mu);
-    int i = choices.n < CHOICE_CACHE ? choices.n++ : choices.next++ % CHOICE_CACHE;
-    choices.key[i] = h, choices.drv[i] = *drv, choices.tia[i] = *tia;
-    pthread_mutex_unlock(&choice_mu);
+    choice_put(h, *drv, *tia);
     return P4_OK;
 }
 
@@ -237,6 +254,16 @@ p4_status p4_mission_run(const p4_config *c, const p4_arch *archs, int narch, in
                 r->host_key = NULL; /* a measured host board: no loss key to move */
         }
         for (int k = 0; k < P4_ARCH_MAX_SEG; k++) p4_link_destroy(l[k]);
+    }
+    /* the budget searches start where the host already chose: its choice, at their start points */
+    for (int i = 0; !st && with_budgets && i < narch; i++) {
+        const p4_mission_arch *r = &m->r[i];
+        double drv = isnan(r->plan.drv_peaking_db) ? 0 : r->plan.drv_peaking_db, tia = isnan(r->plan.tia_peaking_db) ? 0 : r->plan.tia_peaking_db;
+        p4_config v, w = *c;
+        w.threads = 1;
+        if (r->host_key && !config_at(&w, r->host_key, r->host_nominal, &v)) choice_put(choice_key(&v, r->arch), drv, tia);
+        w.rx_power_dbm = NAN; /* as the OMA search sets it: the received OMA given, at its nominal value */
+        if (!config_at(&w, "optics.rx.oma_dbm", r->oma_nominal, &v)) choice_put(choice_key(&v, r->arch), drv, tia);
     }
     m->seconds_mc = now_s() - t0;
     t0 = now_s();

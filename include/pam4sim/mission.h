@@ -62,7 +62,7 @@ typedef struct {
     double seconds_mc, seconds_stat;
 } p4_mission;
 
-/* The default mission configuration: the comparison default (arch.h), 200000 host symbols. */
+/* The default mission configuration: the comparison default (arch.h), 65536 host symbols. */
 p4_status p4_mission_config_default(p4_config *c);
 /* Run the mission for archs[0..narch) (with_budgets: the statistical budgets too). */
 p4_status p4_mission_run(const p4_config *c, const p4_arch *archs, int narch, int with_budgets, p4_mission *m);
