@@ -178,12 +178,15 @@ static void json_out(FILE *f, void *v)
                 i ? "," : "", p4_arch_key(r->arch), p4_arch_name(r->arch), r->plan.nseg, (unsigned long long)r->cc.e2e.bits,
                 (unsigned long long)r->cc.e2e.bit_errors);
         p4_json_num(f, r->ber);
-        fprintf(f, ", \"pre_fec_ci95\": ["), p4_json_num(f, r->ber_lo), fprintf(f, ", "), p4_json_num(f, r->ber_hi);
-        fprintf(f, "], \"post_fec_ber\": "), p4_json_num(f, r->post_ber);
-        fprintf(f, ", \"post_fec_ci95\": ["), p4_json_num(f, r->post_lo), fprintf(f, ", "), p4_json_num(f, r->post_hi);
-        fprintf(f, "], \"flr\": "), p4_json_num(f, r->flr);
-        fprintf(f, ", \"flr_ci95\": ["), p4_json_num(f, r->flr_lo), fprintf(f, ", "), p4_json_num(f, r->flr_hi);
-        fprintf(f, "], \"eye_height\": "), p4_json_num(f, r->eye_height);
+        fprintf(f, ", \"pre_fec_ci95\": ");
+        p4_json_array(f, (const double[2]){r->ber_lo, r->ber_hi}, 2, 1);
+        fprintf(f, ", \"post_fec_ber\": "), p4_json_num(f, r->post_ber);
+        fprintf(f, ", \"post_fec_ci95\": ");
+        p4_json_array(f, (const double[2]){r->post_lo, r->post_hi}, 2, 1);
+        fprintf(f, ", \"flr\": "), p4_json_num(f, r->flr);
+        fprintf(f, ", \"flr_ci95\": ");
+        p4_json_array(f, (const double[2]){r->flr_lo, r->flr_hi}, 2, 1);
+        fprintf(f, ", \"eye_height\": "), p4_json_num(f, r->eye_height);
         fprintf(f, ", \"target_met\": %s},\n     \"stat\": {\"pre_fec_ber\": ", r->ber_hi < s->c->target_ber ? "true" : "false");
         p4_json_num(f, r->stat_ber);
         fprintf(f, ", \"margin_db\": "), p4_json_num(f, r->margin_db);

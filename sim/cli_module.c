@@ -112,17 +112,17 @@ static void json_out(FILE *f, void *v)
         fprintf(f, "%s\n    {\"lane\": %d, \"bits\": %llu, \"bit_errors\": %llu, \"pre_fec_ber\": ", k ? "," : "", k + 1,
                 (unsigned long long)o->bits, (unsigned long long)o->bit_errors);
         p4_json_num(f, o->ber);
-        fprintf(f, ", \"pre_fec_ci95\": [");
-        p4_json_num(f, o->ber_lo), fprintf(f, ", "), p4_json_num(f, o->ber_hi);
-        fprintf(f, "], \"post_fec_ber\": ");
+        fprintf(f, ", \"pre_fec_ci95\": ");
+        p4_json_array(f, (const double[2]){o->ber_lo, o->ber_hi}, 2, 1);
+        fprintf(f, ", \"post_fec_ber\": ");
         p4_json_num(f, o->post_ber);
-        fprintf(f, ", \"post_fec_ci95\": [");
-        p4_json_num(f, o->post_lo), fprintf(f, ", "), p4_json_num(f, o->post_hi);
-        fprintf(f, "], \"codewords\": %llu, \"flr\": ", (unsigned long long)o->codewords);
+        fprintf(f, ", \"post_fec_ci95\": ");
+        p4_json_array(f, (const double[2]){o->post_lo, o->post_hi}, 2, 1);
+        fprintf(f, ", \"codewords\": %llu, \"flr\": ", (unsigned long long)o->codewords);
         p4_json_num(f, o->flr);
-        fprintf(f, ", \"flr_ci95\": [");
-        p4_json_num(f, o->flr_lo), fprintf(f, ", "), p4_json_num(f, o->flr_hi);
-        fprintf(f, "], \"eye_height\": ");
+        fprintf(f, ", \"flr_ci95\": ");
+        p4_json_array(f, (const double[2]){o->flr_lo, o->flr_hi}, 2, 1);
+        fprintf(f, ", \"eye_height\": ");
         p4_json_num(f, o->eye_height);
         fprintf(f, ", \"stat_ber\": ");
         p4_json_num(f, o->stat_ber);

@@ -218,7 +218,7 @@ static const kdef keys[] = {
     INT("module.rx.dfe_taps", mod_dfe_taps, 0, 64, "1", "module DSP receivers: DFE taps (= module.rx.mlse_memory when the MLSE is on)"),
     INT("module.rx.mlse_memory", mod_mlse_memory, 0, 2, "0", "module DSP receivers: MLSE memory [symbols] (0: DFE decisions) [S: 1-2 in 200G optical DSPs]"),
     ENUM("module.arch", mod_arch, "retimed lpo lro npo cpo", "retimed", "pam4sim module: the architecture of every lane (DR8-class: 8 x 200G)"),
-    DBL("module.margin_threshold_db", mod_threshold_db, -20, 20, "0", "pam4sim module: a lane passes when its margin to measure.target_ber (Q scale) is at least this [dB]"),
+    DBL("module.margin_threshold_db", mod_threshold_db, -20, 20, "0", "pam4sim module: a lane passes when its margin to measure.target_ber (statistical, COM-style at the target) is at least this [dB]"),
     DLIST("lpo.driver_peaking_db", lpo_drv_peaking_db, lpo_n_drv_peaking, P4_MAX_TAPS, 0, 20, "[0, 3, 6]", "linear module: the driver CTLE settings the host chooses from (best MMSE SNR) [dB]"),
     DLIST("lpo.tia_peaking_db", lpo_tia_peaking_db, lpo_n_tia_peaking, P4_MAX_TAPS, 0, 20, "[0, 3, 6]", "linear module: the TIA CTLE settings the host chooses from [dB]"),
     DBL("npo.host_il_db", npo_host_il_db, 0, 30, "5", "near-packaged optics: loss of the host channel from the switch package to the optical engine on the board [dB at Nyquist] [U: a few dB]"),

@@ -9,9 +9,9 @@
 #include "pam4sim/module.h"
 #include "pam4sim/checkpoint.h"
 #include "pam4sim/stat.h"
+#include "keycache.h"
 #include "work.h"
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,15 +35,22 @@ p4_status p4_mission_config_default(p4_config *c)
 }
 
 
+/* c with key = x */
+static p4_status config_at(const p4_config *c, const char *key, double x, p4_config *v)
+{
+    *v = *c;
+    char kv[160];
+    snprintf(kv, sizeof kv, "%s=%.17g", key, x);
+    return p4_config_set(v, kv);
+}
+
 /* the margin at key = x with the linear module's settings held at (drv, tia) */
 static p4_status margin_at(const p4_config *c, p4_arch a, const char *key, double x, double drv, double tia, p4_budget *o, double *m)
 {
-    p4_config v = *c;
-    char kv[160];
-    snprintf(kv, sizeof kv, "%s=%.17g", key, x);
+    p4_config v;
     double ber;
     p4_arch_plan p;
-    p4_status st = p4_config_set(&v, kv);
+    p4_status st = config_at(c, key, x, &v);
     if (!st) st = p4_arch_plan_make(&v, a, drv, tia, &p);
     if (!st) st = p4_lane_stat(&p, v.target_ber, &ber, m);
     if (!st && !isfinite(*m)) *m = *m > 0 ? 100 : -100; /* an eye closed beyond any grid: far on its side */
@@ -51,16 +58,10 @@ static p4_status margin_at(const p4_config *c, p4_arch a, const char *key, doubl
     return st;
 }
 
-/* the host's choice of the linear module's settings at key = x (0, 0 where there are none) */
-/* The host's choices already made, keyed by the configuration (the seed and thread count aside) and
- * the architecture: the searches of one architecture start from the same nominal point. */
-#define CHOICE_CACHE 32
-static struct {
-    uint64_t key[CHOICE_CACHE];
-    double drv[CHOICE_CACHE], tia[CHOICE_CACHE];
-    int n, next;
-} choices;
-static pthread_mutex_t choice_mu = PTHREAD_MUTEX_INITIALIZER;
+/* The host's choices already made (its linear module's settings; 0, 0 where there are none), keyed
+ * by the configuration (the seed and thread count aside) and the architecture: the searches of one
+ * architecture start from the same nominal point. */
+static p4_keycache choices = P4_KEYCACHE_INIT;
 
 static uint64_t choice_key(const p4_config *v, p4_arch a)
 {
@@ -71,20 +72,10 @@ static uint64_t choice_key(const p4_config *v, p4_arch a)
 
 static void choice_put(uint64_t h, double drv, double tia)
 {
-    pthread_mutex_lock(&choice_mu);
-    int i = choices.n < CHOICE_CACHE ? choices.n++ : choices.next++ % CHOICE_CACHE;
-    choices.key[i] = h, choices.drv[i] = drv, choices.tia[i] = tia;
-    pthread_mutex_unlock(&choice_mu);
+    const double v[2] = {drv, tia};
+    p4_keycache_put(&choices, h, v);
 }
 
-/* c with key = x */
-static p4_status config_at(const p4_config *c, const char *key, double x, p4_config *v)
-{
-    *v = *c;
-    char kv[160];
-    snprintf(kv, sizeof kv, "%s=%.17g", key, x);
-    return p4_config_set(v, kv);
-}
 
 static p4_status choose_at(const p4_config *c, p4_arch a, const char *key, double x, double *drv, double *tia)
 {
@@ -92,14 +83,11 @@ static p4_status choose_at(const p4_config *c, p4_arch a, const char *key, doubl
     p4_status st = config_at(c, key, x, &v);
     if (st) return st;
     uint64_t h = choice_key(&v, a);
-    pthread_mutex_lock(&choice_mu);
-    for (int i = 0; i < choices.n; i++)
-        if (choices.key[i] == h) {
-            *drv = choices.drv[i], *tia = choices.tia[i];
-            pthread_mutex_unlock(&choice_mu);
-            return P4_OK;
-        }
-    pthread_mutex_unlock(&choice_mu);
+    double got[2];
+    if (p4_keycache_get(&choices, h, got)) {
+        *drv = got[0], *tia = got[1];
+        return P4_OK;
+    }
     p4_arch_plan p;
     st = p4_arch_plan_choose(&v, a, &p);
     if (st) return st;

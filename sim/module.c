@@ -10,10 +10,9 @@
 #include "pam4sim/rng.h"
 #include "pam4sim/touchstone.h"
 #include "pam4sim/stat.h"
+#include "keycache.h"
 #include "work.h"
-#include <gsl/gsl_cdf.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,15 +37,6 @@ static double now_s(void)
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
-
-static double q_of(double ber)
-{
-    if (!(ber > 1e-300)) ber = 1e-300;
-    if (ber > 0.5) ber = 0.5;
-    return gsl_cdf_ugaussian_Qinv(2 * ber / 3);
-}
-
-double p4_q_margin_db(double ber, double target) { return 20 * log10(q_of(ber) / q_of(target)); }
 
 p4_status p4_module_lane_config(const p4_config *c, int k, p4_config *out)
 {
@@ -74,43 +64,30 @@ p4_status p4_module_lane_config(const p4_config *c, int k, p4_config *out)
 
 /* ---- statistical margins ---- */
 
-/* The segments' statistical results, keyed by their configuration (the seed aside): a budget
- * search moves one key, and the segments it does not change (the optical segment while the host
- * loss moves, the host segments while the OMA does) are evaluated once. The key holds the seed: the
- * statistical engine samples the DFE's error bursts from it. */
-#define SEG_CACHE 64
-static struct {
-    uint64_t key[SEG_CACHE];
-    double ber[SEG_CACHE], margin[SEG_CACHE];
-    int n, next;
-} seg_cache;
-static pthread_mutex_t seg_mu = PTHREAD_MUTEX_INITIALIZER;
+/* The segments' statistical results, keyed by their configuration, seed included (the statistical
+ * engine samples the DFE's error bursts from it): a budget search moves one key, and the segments
+ * it does not change (the optical segment while the host loss moves, the host segments while the
+ * OMA does) are evaluated once. */
+static p4_keycache seg_cache = P4_KEYCACHE_INIT;
 
 static p4_status seg_stat(const p4_config *seg, double der0, double *ber, double *margin)
 {
     p4_config s = *seg;
     s.sps = s.stat_sps, s.tdecq_in_run = 0, s.stat_der0 = der0, s.threads = 1;
-    uint64_t key = p4_config_hash(&s); /* the seed too: the DFE bursts are sampled from it */
-    pthread_mutex_lock(&seg_mu);
-    for (int i = 0; i < seg_cache.n; i++)
-        if (seg_cache.key[i] == key) {
-            *ber = seg_cache.ber[i], *margin = seg_cache.margin[i];
-            pthread_mutex_unlock(&seg_mu);
-            return P4_OK;
-        }
-    pthread_mutex_unlock(&seg_mu);
-    p4_link *l = p4_link_create(&s);
-    if (!l) return P4_EINVAL;
-    p4_stat_result r;
-    p4_status st = p4_stat_run(l, &r);
-    p4_link_destroy(l);
-    if (st) return st;
-    *ber = r.ber, *margin = r.com_db;
-    p4_stat_free(&r);
-    pthread_mutex_lock(&seg_mu);
-    int i = seg_cache.n < SEG_CACHE ? seg_cache.n++ : seg_cache.next++ % SEG_CACHE;
-    seg_cache.key[i] = key, seg_cache.ber[i] = *ber, seg_cache.margin[i] = *margin;
-    pthread_mutex_unlock(&seg_mu);
+    const uint64_t key = p4_config_hash(&s);
+    double v[2];
+    if (!p4_keycache_get(&seg_cache, key, v)) {
+        p4_link *l = p4_link_create(&s);
+        if (!l) return P4_EINVAL;
+        p4_stat_result r;
+        p4_status st = p4_stat_run(l, &r);
+        p4_link_destroy(l);
+        if (st) return st;
+        v[0] = r.ber, v[1] = r.com_db;
+        p4_stat_free(&r);
+        p4_keycache_put(&seg_cache, key, v);
+    }
+    *ber = v[0], *margin = v[1];
     return P4_OK;
 }
 

@@ -13,10 +13,9 @@
  * target / nseg (stat.der0 for each of the chain's nseg segments, whose errors add up): 0 dB is a
  * lane at the target, +3 dB one whose noise and interference may grow by 3 dB. It goes on growing
  * where the BER itself has fallen below any grid, so a population's margins never saturate. The
- * lane's margin is its worst segment's; its statistical BER the sum of its segments'. (The Q-scale
- * margin of a BER, 20 log10(q(BER) / q(target)) with q(b) = Qinv(2b/3) for Gray PAM4, is
- * p4_q_margin_db.) The linear module's CTLE settings are the ones the host chose for the nominal
- * lane, kept for every drawn module.
+ * lane's margin is its worst segment's; its statistical BER the sum of its segments'. The linear
+ * module's CTLE settings are the ones the host chose for the nominal lane, kept for every drawn
+ * module.
  *
  * Population. Module m draws each varied parameter (variation.*: a distribution, a width, drawn per
  * lane or once per module) from the stream (sim.seed, m, P4_STREAM_VARY): the same population for
@@ -46,9 +45,6 @@ extern "C" {
  * (the host loss key depends on the architecture: p4_arch_host_loss_key). */
 const char *p4_vary_name(int i);
 const char *p4_vary_key(int i, p4_arch a);
-
-/* Margin [dB, Q scale] of a BER to a target. */
-double p4_q_margin_db(double ber, double target);
 
 /* Lane k's nominal configuration (0-based). */
 p4_status p4_module_lane_config(const p4_config *c, int k, p4_config *out);
