@@ -1,7 +1,6 @@
 /* equalizer.c - FFE, DFE + slicer, and the MMSE design (see equalizer.h). */
 #include "pam4sim/equalizer.h"
 #include "pam4sim/pam4.h"
-#include <gsl/gsl_linalg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,25 +125,52 @@ void p4_dfe_run(p4_dfe *d, const double *y, size_t n, double *z, double *fb, uin
 
 static double pulse_at(const double *p, int np, int t) { return t >= 0 && t < np ? p[t] : 0.0; }
 
-/* equalized pulse heq[m] = sum_i w[i] p[m - i], m = 0..np+nffe-2 */
-static double finish(const double *p, int np, int cursor, const double *rn, double s2, int nffe, int npre, int ndfe,
-                     double *w, double *b)
+/* The pulse's autocorrelation ac[k] = sum_m p[m] p[m+k], k = 0..nffe-1 */
+static void pulse_autocorr(const double *p, int np, int nffe, double *ac)
 {
-    int d = cursor + npre, nm = np + nffe - 1;
+    for (int k = 0; k < nffe; k++) {
+        double a = 0;
+        for (int m = 0; m + k < np; m++) a += p[m] * p[m + k];
+        ac[k] = a;
+    }
+}
+
+/* Normalizes w to a unit main cursor, fills the DFE taps b with the equalized pulse's post-cursors
+ * and returns the slicer SNR. The equalized pulse is heq[m] = sum_i w[i] p[m - i]; its energy over
+ * every m is w'Aw with A[i][j] = ac[|i - j|], so the ISI (all of it but the main cursor and the
+ * cursors the DFE removes) costs O(nffe^2 + nffe ndfe), not a pass over the whole pulse. */
+static double finish(const double *p, int np, int cursor, const double *ac, const double *rn, double s2, int nffe,
+                     int npre, int ndfe, double *w, double *b)
+{
+    int d = cursor + npre;
     double g = 0;
     for (int i = 0; i < nffe; i++) g += w[i] * pulse_at(p, np, d - i);
     if (g != 0)
         for (int i = 0; i < nffe; i++) w[i] /= g;
-    double isi = 0;
-    for (int m = 0; m < nm; m++) {
+    double energy = 0, nv = 0;
+    for (int i = 0; i < nffe; i++) {
+        double ea = 0, en = 0;
+        for (int j = 0; j < nffe; j++) ea += w[j] * ac[abs(i - j)], en += w[j] * rn[abs(i - j)];
+        energy += w[i] * ea, nv += w[i] * en;
+    }
+    double isi = energy - (g != 0); /* the main cursor is 1 after the normalization (0 when g was) */
+    for (int m = d + 1; m <= d + ndfe; m++) {
         double h = 0;
         for (int i = 0; i < nffe; i++) h += w[i] * pulse_at(p, np, m - i);
-        if (m > d && m <= d + ndfe) b[m - d - 1] = h;
-        else if (m != d) isi += h * h;
+        b[m - d - 1] = h;
+        isi -= h * h;
     }
-    double nv = 0;
-    for (int i = 0; i < nffe; i++)
-        for (int j = 0; j < nffe; j++) nv += w[i] * w[j] * rn[abs(i - j)];
+    /* a difference lost in rounding (a pulse equalized all but completely, where phases would then
+     * rank by rounding noise): the sum over the pulse itself */
+    if (isi < 1e-9 * energy) {
+        isi = 0;
+        for (int m = 0; m < np + nffe - 1; m++) {
+            if (m == d || (m > d && m <= d + ndfe)) continue;
+            double h = 0;
+            for (int i = 0; i < nffe; i++) h += w[i] * pulse_at(p, np, m - i);
+            isi += h * h;
+        }
+    }
     double den = s2 * isi + nv;
     return den > 0 ? s2 / den : INFINITY;
 }
@@ -152,8 +178,10 @@ static double finish(const double *p, int np, int cursor, const double *rn, doub
 p4_status p4_mmse_evaluate(const double *p, int np, int cursor, const double *rn, double s2, int nffe, int npre,
                            int ndfe, double *w, double *b, double *snr)
 {
-    if (npre < 0 || npre >= nffe) return p4_error(P4_EINVAL, "FFE pre-cursor taps must be 0..taps-1");
-    *snr = finish(p, np, cursor, rn, s2, nffe, npre, ndfe, w, b);
+    if (nffe < 1 || nffe > 64 || npre < 0 || npre >= nffe) return p4_error(P4_EINVAL, "FFE pre-cursor taps must be 0..taps-1");
+    double ac[64];
+    pulse_autocorr(p, np, nffe, ac);
+    *snr = finish(p, np, cursor, ac, rn, s2, nffe, npre, ndfe, w, b);
     return P4_OK;
 }
 
@@ -163,38 +191,45 @@ p4_status p4_mmse_design(const double *p, int np, int cursor, const double *rn, 
     if (nffe < 1 || nffe > 64 || npre < 0 || npre >= nffe)
         return p4_error(P4_EINVAL, "p4_mmse_design: taps must be 1..64 and pre-cursor taps 0..taps-1");
     int d = cursor + npre;
-    gsl_matrix *R = gsl_matrix_alloc(nffe, nffe);
-    gsl_vector *r = gsl_vector_alloc(nffe), *x = gsl_vector_alloc(nffe);
     /* sum over every m of p[m-i] p[m-j] is the pulse's autocorrelation at lag i-j; the DFE's
-     * post-cursors are then taken out: O(np nffe + nffe^2 ndfe) instead of O(np nffe^2) */
-    double ac[64];
-    for (int k = 0; k < nffe; k++) {
-        double a = 0;
-        for (int m = 0; m + k < np; m++) a += p[m] * p[m + k];
-        ac[k] = a;
-    }
+     * post-cursors are then taken out: O(np nffe + nffe^2 ndfe) instead of O(np nffe^2). The
+     * lower triangle of R, then its Cholesky factor in place (R = L L', at most 64 x 64 on the
+     * stack: a library call per element costs more than the arithmetic here). */
+    double ac[64], R[64][64], x[64];
+    pulse_autocorr(p, np, nffe, ac);
+    double tr = 0;
     for (int i = 0; i < nffe; i++)
         for (int j = 0; j <= i; j++) {
             double acc = ac[i - j];
             for (int m = d + 1; m <= d + ndfe; m++) acc -= pulse_at(p, np, m - i) * pulse_at(p, np, m - j);
-            acc = s2 * acc + rn[i - j];
-            gsl_matrix_set(R, i, j, acc);
-            gsl_matrix_set(R, j, i, acc);
+            R[i][j] = s2 * acc + rn[i - j];
+            if (i == j) tr += R[i][i];
         }
     /* a tiny diagonal load keeps a noise-free, rank-deficient problem solvable */
-    double tr = 0;
-    for (int i = 0; i < nffe; i++) tr += gsl_matrix_get(R, i, i);
-    for (int i = 0; i < nffe; i++) gsl_matrix_set(R, i, i, gsl_matrix_get(R, i, i) + 1e-12 * tr / nffe);
-    for (int i = 0; i < nffe; i++) gsl_vector_set(r, i, s2 * pulse_at(p, np, d - i));
-    p4_status st = P4_OK;
-    if (gsl_linalg_cholesky_decomp1(R) || gsl_linalg_cholesky_solve(R, r, x))
-        st = p4_error(P4_ENUM, "p4_mmse_design: the FFE correlation matrix is singular");
-    else {
-        for (int i = 0; i < nffe; i++) w[i] = gsl_vector_get(x, i);
-        *snr = finish(p, np, cursor, rn, s2, nffe, npre, ndfe, w, b);
+    for (int i = 0; i < nffe; i++) R[i][i] += 1e-12 * tr / nffe;
+    for (int j = 0; j < nffe; j++) {
+        double s = R[j][j];
+        for (int k = 0; k < j; k++) s -= R[j][k] * R[j][k];
+        if (!(s > 0)) return p4_error(P4_ENUM, "p4_mmse_design: the FFE correlation matrix is singular");
+        double ljj = sqrt(s), inv = 1 / ljj;
+        R[j][j] = ljj;
+        for (int i = j + 1; i < nffe; i++) {
+            double t = R[i][j];
+            for (int k = 0; k < j; k++) t -= R[i][k] * R[j][k];
+            R[i][j] = t * inv;
+        }
     }
-    gsl_matrix_free(R);
-    gsl_vector_free(r);
-    gsl_vector_free(x);
-    return st;
+    /* L y = s2 p[d - i], then L' w = y */
+    for (int i = 0; i < nffe; i++) {
+        double t = s2 * pulse_at(p, np, d - i);
+        for (int k = 0; k < i; k++) t -= R[i][k] * x[k];
+        x[i] = t / R[i][i];
+    }
+    for (int i = nffe - 1; i >= 0; i--) {
+        double t = x[i];
+        for (int k = i + 1; k < nffe; k++) t -= R[k][i] * w[k];
+        w[i] = t / R[i][i];
+    }
+    *snr = finish(p, np, cursor, ac, rn, s2, nffe, npre, ndfe, w, b);
+    return P4_OK;
 }

@@ -6,6 +6,7 @@
  */
 #include "pam4sim/checkpoint.h"
 #include "pam4sim/report.h"
+#include "keycache.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,13 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
-    return h;
-}
-#define FNV0 0xcbf29ce484222325ull
+#define fnv p4_fnv64
+#define FNV0 P4_FNV0
 
 uint64_t p4_config_hash(const p4_config *c)
 {

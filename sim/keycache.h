@@ -6,6 +6,7 @@
 #ifndef PAM4SIM_KEYCACHE_H
 #define PAM4SIM_KEYCACHE_H
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define P4_KEYCACHE_SIZE 64
@@ -18,6 +19,15 @@ typedef struct {
 } p4_keycache;
 
 #define P4_KEYCACHE_INIT {.mu = PTHREAD_MUTEX_INITIALIZER}
+
+/* FNV-1a 64 of n bytes, continuing from h (start with P4_FNV0) */
+#define P4_FNV0 0xcbf29ce484222325ull
+static inline uint64_t p4_fnv64(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
 
 /* 1 and v[0..1] when key is there, else 0 */
 static inline int p4_keycache_get(p4_keycache *c, uint64_t key, double v[2])

@@ -394,9 +394,10 @@ static p4_link *link_create(const p4_config *cfg, int light)
             st = p4_lo_tdecq(c, &op, elec, l->optm, l->sps, l->lvA, &l->info.tdecq);
             l->info.has_tdecq = !st;
         }
+        uint64_t key = st ? 0 : p4_lo_key(c, &op, elec, l->sps, l->lv, l->lvA);
         p4_fresp_free(elec);
         int kpre = 0;
-        if (!st) st = p4_lo_identify(c, l->optm, l->sps, l->lv, l->lvA, &opt_pulse, &opt_len, &kpre, &l->info.opt_sndr_db);
+        if (!st) st = p4_lo_identify(c, l->optm, key, l->sps, l->lv, l->lvA, &opt_pulse, &opt_len, &kpre, &l->info.opt_sndr_db);
         if (!st) {
             const p4_optics_info *oi = p4_optics_model_info(l->optm);
             l->info.optical = 1;
@@ -541,8 +542,9 @@ static p4_link *link_create(const p4_config *cfg, int light)
             p4_impulse_free(&imp);
         }
     if (!st && best.snr < 0) st = p4_error(P4_ENUM, "p4_link_create: no equalizer solution");
-    /* the shaped-noise FIR and the aggressor FIRs for the chosen CTLE */
-    if (!st && l->has_noise) {
+    /* the shaped-noise FIR and the aggressor FIRs for the chosen CTLE (not for the equalizer choice
+     * alone: its SNR is above) */
+    if (!st && l->has_noise && !light) {
         tmp = p4_fresp_create(n, l->fs_hz);
         for (size_t k = 0; k <= n / 2; k++) {
             double hr = cabs(rxf->H[k] * best_ctle->H[k]), hc = cabs(ch->H[k]);
@@ -563,7 +565,7 @@ static p4_link *link_create(const p4_config *cfg, int light)
         p4_render_run(&r1, one, NULL, 2, rect);
     } else
         st = p4_error(P4_ENOMEM, "out of memory");
-    for (int i = 0; !st && i < l->nxt; i++) {
+    for (int i = 0; !st && !light && i < l->nxt; i++) {
         p4_fresp_mul(xt[i], best_ctle);
         p4_fresp_impulse(xt[i], full);
         st = p4_impulse_truncate(full, n, TAIL_REL, 2 * (size_t)l->sps, max_len, (size_t)l->sps, &l->xt[i]);
@@ -578,7 +580,7 @@ static p4_link *link_create(const p4_config *cfg, int light)
         l->pulse = best_pulse;
         best_pulse = NULL;
         l->pulse_len = best_np;
-        if (l->optm) l->opt_edge = optical_edge(l, &l->opt_edge_len);
+        if (l->optm && !light) l->opt_edge = optical_edge(l, &l->opt_edge_len);
         l->phase = best.phase;
         l->cursor = best.cursor;
         p4_link_info *in = &l->info;
@@ -598,7 +600,8 @@ static p4_link *link_create(const p4_config *cfg, int light)
             in->post[i] = idx < l->pulse_len ? l->pulse[idx] / mc : 0;
         }
         warn_dropped(l, &l->sig, "the channel");
-        link_cut_responses(l, l->optm ? l->opt_pulse : rp, l->optm ? l->opt_len : rl, l->optm ? 1.0 : c->amplitude_v);
+        if (!light)
+            link_cut_responses(l, l->optm ? l->opt_pulse : rp, l->optm ? l->opt_len : rl, l->optm ? 1.0 : c->amplitude_v);
         l->fir_len = l->sig_run;
         if (l->has_noise && l->noise_run > l->fir_len) l->fir_len = l->noise_run;
         for (int i = 0; i < l->nxt; i++)

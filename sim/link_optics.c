@@ -9,11 +9,14 @@
  * phase q. The fit's residual power (the line's nonlinear distortion) is reported as SNDR.
  */
 #include "link_optics.h"
+#include "keycache.h"
+#include "../channel/fftplan.h"
 #include "pam4sim/driver.h"
 #include "pam4sim/equalizer.h"
 #include "pam4sim/prbs.h"
 #include "pam4sim/rng.h"
 #include <gsl/gsl_linalg.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,9 +70,96 @@ double p4_lo_noise_var(const p4_config *c, const p4_optics_info *oi, double fs_h
     return var_th + var_shot + var_rin + var_mpi;
 }
 
-p4_status p4_lo_identify(const p4_config *c, p4_optics_model *m, int sps, const double lv[4], const double lvA[4],
-                         double **pulse, int *len, int *kpre_out, double *sndr_db)
+/* The probe of a given period P: symbols in a balanced random order, fixed (the design must not depend
+ * on sim.seed) */
+static void probe_symbols(uint8_t *sym, size_t P)
 {
+    p4_rng r;
+    p4_rng_seed(&r, 0x0971CA1ull, 0, 0);
+    for (size_t i = 0; i < P; i++) sym[i] = (uint8_t)(i & 3);
+    for (size_t i = P - 1; i > 0; i--) {
+        size_t j = (size_t)(p4_rng_uniform(&r) * (double)(i + 1));
+        uint8_t t = sym[i];
+        sym[i] = sym[j], sym[j] = t;
+    }
+}
+
+/* Results kept for the process, keyed by what produced them: identifications (a comparison sets up
+ * the same line for every setting of the host's receiver and at every point of a host-side budget)
+ * and the probe's Cholesky factors (they depend only on P, K and the levels). First in, first out. */
+#define ID_CACHE 16
+#define CHOL_CACHE 4
+static struct {
+    uint64_t key;
+    double *pulse, sndr_db, dc;
+    int len, kpre;
+} id_cache[ID_CACHE];
+static struct {
+    uint64_t key;
+    gsl_matrix *L;
+} chol_cache[CHOL_CACHE];
+static int id_n, id_next, chol_n, chol_next;
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* The Cholesky factor of the normal matrix R[k][k'] = r(k - k') of the probe a (period P): from the
+ * cache, or computed and kept. *out: a copy the caller frees. */
+static p4_status probe_cholesky(const double *a, size_t P, int K, const double lv[4], gsl_matrix **out)
+{
+    uint64_t key = p4_fnv64(p4_fnv64(p4_fnv64(P4_FNV0, &P, sizeof P), &K, sizeof K), lv, 4 * sizeof *lv);
+    gsl_matrix *A = *out = gsl_matrix_alloc(K, K);
+    if (!A) return p4_error(P4_ENOMEM, "optics: out of memory for the identification");
+    int hit = 0;
+    pthread_mutex_lock(&cache_mu);
+    for (int i = 0; i < chol_n && !hit; i++)
+        if (chol_cache[i].key == key) gsl_matrix_memcpy(A, chol_cache[i].L), hit = 1;
+    pthread_mutex_unlock(&cache_mu);
+    if (hit) return P4_OK;
+    for (int d = 0; d < K; d++) {
+        double r0 = 0;
+        for (size_t mm = 0; mm < P; mm++) r0 += a[mm] * a[(mm + (size_t)d) % P];
+        for (int i = 0; i + d < K; i++) gsl_matrix_set(A, i, i + d, r0), gsl_matrix_set(A, i + d, i, r0);
+    }
+    if (gsl_linalg_cholesky_decomp1(A)) return p4_error(P4_ENUM, "optics: the identification probe is singular");
+    gsl_matrix *keep = gsl_matrix_alloc(K, K);
+    if (keep) {
+        gsl_matrix_memcpy(keep, A);
+        pthread_mutex_lock(&cache_mu);
+        int i = chol_n < CHOL_CACHE ? chol_n++ : chol_next++ % CHOL_CACHE;
+        gsl_matrix_free(chol_cache[i].L);
+        chol_cache[i].key = key, chol_cache[i].L = keep;
+        pthread_mutex_unlock(&cache_mu);
+    }
+    return P4_OK;
+}
+
+uint64_t p4_lo_key(const p4_config *c, const p4_optics_params *op, const p4_fresp *elec, int sps, const double lv[4],
+                   const double lvA[4])
+{
+    uint64_t h = p4_fnv64(P4_FNV0, op, sizeof *op); /* p4_lo_params zeroes the padding */
+    h = p4_fnv64(h, elec->H, (elec->n / 2 + 1) * sizeof *elec->H);
+    h = p4_fnv64(h, &elec->fs_hz, sizeof elec->fs_hz);
+    h = p4_fnv64(h, c->tx_ffe, (size_t)c->n_tx_ffe * sizeof *c->tx_ffe);
+    h = p4_fnv64(h, &sps, sizeof sps);
+    h = p4_fnv64(h, lv, 4 * sizeof *lv);
+    return p4_fnv64(h, lvA, 4 * sizeof *lvA);
+}
+
+p4_status p4_lo_identify(const p4_config *c, p4_optics_model *m, uint64_t key, int sps, const double lv[4],
+                         const double lvA[4], double **pulse, int *len, int *kpre_out, double *sndr_db)
+{
+    if (key) {
+        int hit = 0;
+        pthread_mutex_lock(&cache_mu);
+        for (int i = 0; i < id_n && !hit; i++)
+            if (id_cache[i].key == key && (*pulse = malloc((size_t)id_cache[i].len * sizeof **pulse))) {
+                memcpy(*pulse, id_cache[i].pulse, (size_t)id_cache[i].len * sizeof **pulse);
+                *len = id_cache[i].len, *kpre_out = id_cache[i].kpre, *sndr_db = id_cache[i].sndr_db;
+                p4_optics_set_dc(m, id_cache[i].dc);
+                hit = 1;
+            }
+        pthread_mutex_unlock(&cache_mu);
+        if (hit) return P4_OK;
+    }
     const p4_optics_info *oi = p4_optics_model_info(m);
     int kpre = 4 + (int)((oi->lead < 0 ? -oi->lead : 0) / sps) + (int)c->n_tx_ffe;
     int kpost = 12 + (int)(oi->memory / (size_t)sps) + (int)c->n_tx_ffe;
@@ -78,29 +168,28 @@ p4_status p4_lo_identify(const p4_config *c, p4_optics_model *m, int sps, const 
     size_t P = 4096;
     while (P < 8 * (size_t)K) P *= 2;
     size_t periods = 2 + (oi->memory / (size_t)sps + (size_t)c->n_tx_ffe) / P + 1, S = periods * P, N = P * (size_t)sps;
+    const size_t nb = P / 2 + 1;
     uint8_t *sym = malloc(P);
     double *lev = malloc(S * sizeof *lev), *ffe = malloc(S * sizeof *ffe), *wave = malloc(S * sps * sizeof *wave);
     double *y = malloc(S * sps * sizeof *y), *a = malloc(P * sizeof *a);
-    double *aa = malloc((P + 2 * (size_t)K) * sizeof *aa), *yq = malloc(P * sizeof *yq);
+    double *yq = fftw_alloc_real(P), *cc = fftw_alloc_real(P);
+    fftw_complex *Af = fftw_alloc_complex(nb), *Yf = fftw_alloc_complex(nb);
+    fftw_plan fwd = p4_fft_plan(P4_FFT_R2C, P), bwd = p4_fft_plan(P4_FFT_C2R, P);
     double *p = calloc((size_t)K * sps, sizeof *p);
-    gsl_matrix *A = gsl_matrix_alloc(K, K);
+    gsl_matrix *A = NULL;
     gsl_vector *b = gsl_vector_alloc(K), *x = gsl_vector_alloc(K);
     p4_ffe *tf = p4_ffe_create(c->tx_ffe, (int)c->n_tx_ffe);
     p4_optics *o = p4_optics_create(m);
-    p4_status st = sym && lev && ffe && wave && y && a && aa && yq && p && A && b && x && tf && o
+    p4_status st = sym && lev && ffe && wave && y && a && yq && cc && Af && Yf && fwd && bwd && p && b && x && tf && o
                        ? P4_OK : p4_error(P4_ENOMEM, "optics: out of memory for the identification");
+    double dc = 0;
     if (!st) {
-        /* a balanced random order, fixed (the design must not depend on sim.seed) */
-        p4_rng r;
-        p4_rng_seed(&r, 0x0971CA1ull, 0, 0);
-        for (size_t i = 0; i < P; i++) sym[i] = (uint8_t)(i & 3);
-        for (size_t i = P - 1; i > 0; i--) {
-            size_t j = (size_t)(p4_rng_uniform(&r) * (double)(i + 1));
-            uint8_t t = sym[i];
-            sym[i] = sym[j], sym[j] = t;
-        }
+        probe_symbols(sym, P);
         for (size_t i = 0; i < S; i++) lev[i] = lvA[sym[i % P]];
         for (size_t i = 0; i < P; i++) a[i] = lv[sym[i]];
+        st = probe_cholesky(a, P, K, lv, &A);
+    }
+    if (!st) {
         p4_ffe_run(tf, lev, S, ffe);
         p4_render rd;
         p4_render_init(&rd, sps);
@@ -109,30 +198,21 @@ p4_status p4_lo_identify(const p4_config *c, p4_optics_model *m, int sps, const 
         p4_optics_reset(o, NULL);
         p4_optics_run(o, wave, S * sps, NULL, P4_OPT_CURRENT, y);
         const double *yl = y + (S - P) * sps; /* the last period: symbol index i mod P */
-        double dc = 0;
         for (size_t j = 0; j < N; j++) dc += yl[j];
         dc /= (double)N;
-        double *ac = wave; /* the render is consumed: its buffer holds the autocorrelation */
-        for (int d = 0; d < K; d++) {
-            double r0 = 0;
-            for (size_t mm = 0; mm < P; mm++) r0 += a[mm] * a[(mm + (size_t)d) % P];
-            ac[d] = r0;
-        }
-        for (int i = 0; i < K; i++)
-            for (int j = 0; j < K; j++) gsl_matrix_set(A, i, j, ac[abs(i - j)]);
-        if (gsl_linalg_cholesky_decomp1(A)) st = p4_error(P4_ENUM, "optics: the identification probe is singular");
-        /* the probe unrolled: aa[j] = a[(j - K) mod P], so a[(mm - k) mod P] = aa[mm - k + K] */
-        for (size_t j = 0; j < P + 2 * (size_t)K; j++) aa[j] = a[(j + 4 * P - (size_t)K) % P];
+        /* b_q[i] = sum_mm yq[mm] a[(mm - (i - kpre)) mod P]: the circular cross-correlation at lag
+         * i - kpre, all lags at once by FFT (the probe's spectrum conjugated once) */
+        memcpy(yq, a, P * sizeof *yq);
+        fftw_execute_dft_r2c(fwd, yq, Af);
+        for (size_t k = 0; k < nb; k++) Af[k] = conj(Af[k]) / (double)P;
         /* the fit's power x.b and the residual's |y - dc|^2 - x.b (least squares: x.Ax = x.b) */
         double ps = 0, py = 0;
-        for (int q = 0; !st && q < sps; q++) {
+        for (int q = 0; q < sps; q++) {
             for (size_t mm = 0; mm < P; mm++) yq[mm] = yl[mm * sps + q] - dc, py += yq[mm] * yq[mm];
-            for (int i = 0; i < K; i++) {
-                const double *ak = aa + K - (i - kpre);
-                double acc = 0;
-                for (size_t mm = 0; mm < P; mm++) acc += yq[mm] * ak[mm];
-                gsl_vector_set(b, i, acc);
-            }
+            fftw_execute_dft_r2c(fwd, yq, Yf);
+            for (size_t k = 0; k < nb; k++) Yf[k] *= Af[k];
+            fftw_execute_dft_c2r(bwd, Yf, cc);
+            for (int i = 0; i < K; i++) gsl_vector_set(b, i, cc[((long)i - kpre + (long)P) % (long)P]);
             gsl_linalg_cholesky_solve(A, b, x);
             for (int i = 0; i < K; i++) p[i * sps + q] = gsl_vector_get(x, i), ps += gsl_vector_get(x, i) * gsl_vector_get(b, i);
         }
@@ -140,7 +220,8 @@ p4_status p4_lo_identify(const p4_config *c, p4_optics_model *m, int sps, const 
         *sndr_db = pe > 1e-15 * py ? 10 * log10(ps / pe) : INFINITY;
         p4_optics_set_dc(m, dc);
     }
-    free(sym), free(lev), free(ffe), free(wave), free(y), free(a), free(aa), free(yq);
+    free(sym), free(lev), free(ffe), free(wave), free(y), free(a);
+    fftw_free(yq), fftw_free(cc), fftw_free(Af), fftw_free(Yf);
     gsl_matrix_free(A), gsl_vector_free(b), gsl_vector_free(x);
     p4_ffe_destroy(tf);
     p4_optics_destroy(o);
@@ -149,6 +230,16 @@ p4_status p4_lo_identify(const p4_config *c, p4_optics_model *m, int sps, const 
         return st;
     }
     *pulse = p, *len = K * sps, *kpre_out = kpre;
+    double *keep = key ? malloc((size_t)K * sps * sizeof *keep) : NULL;
+    if (keep) {
+        memcpy(keep, p, (size_t)K * sps * sizeof *keep);
+        pthread_mutex_lock(&cache_mu);
+        int i = id_n < ID_CACHE ? id_n++ : id_next++ % ID_CACHE;
+        free(id_cache[i].pulse);
+        id_cache[i].key = key, id_cache[i].pulse = keep, id_cache[i].len = K * sps, id_cache[i].kpre = kpre;
+        id_cache[i].sndr_db = *sndr_db, id_cache[i].dc = dc;
+        pthread_mutex_unlock(&cache_mu);
+    }
     return P4_OK;
 }
 

@@ -19,8 +19,14 @@ void p4_lo_params(const p4_config *c, double fs_hz, size_t grid_n, size_t max_le
  * rate, by least squares on a periodic balanced probe through the TX FFE, the render and the line
  * without noise. *pulse (malloc'd, *len samples) starts kpre UI before the symbol; sets the line's
  * DC (AC coupling) to the probe's mean; sndr_db: fitted power over residual power. */
-p4_status p4_lo_identify(const p4_config *c, p4_optics_model *m, int sps, const double lv[4], const double lvA[4],
-                         double **pulse, int *len, int *kpre, double *sndr_db);
+p4_status p4_lo_identify(const p4_config *c, p4_optics_model *m, uint64_t key, int sps, const double lv[4],
+                         const double lvA[4], double **pulse, int *len, int *kpre, double *sndr_db);
+
+/* The key under which an identification is kept for the process (p4_lo_identify with key 0 keeps
+ * nothing): a hash of everything the line and the probe depend on, the line's parameters op and the
+ * electrical response elec it was made from (p4_optics_model_create), the TX FFE, sps and levels. */
+uint64_t p4_lo_key(const p4_config *c, const p4_optics_params *op, const p4_fresp *elec, int sps, const double lv[4],
+                   const double lvA[4]);
 
 /* Noise at the photodiode as white per-sample variances [A^2]: the TIA's input noise alone
  * (*thermal), and with shot, RIN and MPI at the received levels (the return value). */
