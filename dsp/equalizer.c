@@ -128,11 +128,16 @@ static double pulse_at(const double *p, int np, int t) { return t >= 0 && t < np
 /* The pulse's autocorrelation ac[k] = sum_m p[m] p[m+k], k = 0..nffe-1 */
 static void pulse_autocorr(const double *p, int np, int nffe, double *ac)
 {
-    for (int k = 0; k < nffe; k++) {
-        double a = 0;
-        for (int m = 0; m + k < np; m++) a += p[m] * p[m + k];
-        ac[k] = a;
+    /* m outside, the lags inside: each ac[k] still sums over m in order, and the inner loop
+     * vectorizes */
+    for (int k = 0; k < nffe; k++) ac[k] = 0;
+    int m = 0;
+    for (; m + nffe <= np; m++) {
+        const double pm = p[m], *q = p + m;
+        for (int k = 0; k < nffe; k++) ac[k] += pm * q[k];
     }
+    for (; m < np; m++)
+        for (int k = 0; m + k < np; k++) ac[k] += p[m] * p[m + k];
 }
 
 /* Normalizes w to a unit main cursor, fills the DFE taps b with the equalized pulse's post-cursors

@@ -36,8 +36,6 @@ typedef struct {
     double post_ber, post_lo, post_hi, flr, flr_lo, flr_hi, flr_bin, flr_cmp;
     p4_budget il, opt;
     int have_il, have_opt;
-    int budget_failed;
-    char budget_err[512];
     double setup_s;
     p4_arch arch;
     double host_nominal, oma_nominal; /* this rung's host channel loss [dB] and received OMA [dBm] */
@@ -116,11 +114,13 @@ static int simulate(cmp_run *s, int col)
     return 0;
 }
 
-static int budgets(cmp_run *s, int col, p4_ber_cache *cache)
+/* One of an architecture's two budgets: which 0 the host loss, 1 the optical one. */
+static int budgets(cmp_run *s, int col, int which, p4_ber_cache *cache)
 {
     arch_res *r = &s->r[col];
     const p4_arch a = r->arch;
     const p4_config *c = s->c;
+    if (which == 1) goto optical;
     if (!strcmp(c->ch_type, "model") || a == P4_ARCH_NPO || a == P4_ARCH_CPO) {
         if (p4_arch_budget(c, a, p4_arch_host_loss_key(a), r->host_nominal, 6, 0, c->cmp_host_il_max_db, 3, cache, &r->il))
             return 1;
@@ -136,6 +136,8 @@ static int budgets(cmp_run *s, int col, p4_ber_cache *cache)
         for (int i = 0; i < r->il.n; i++) r->il.x[i] += base;
         r->have_il = 1;
     }
+    return 0;
+optical:
     if (s->opt_key) {
         int oma = !strcmp(c->cmp_optical_budget, "oma");
         double start = oma ? floor(r->oma_nominal) : c->fiber_length_m;
@@ -148,15 +150,15 @@ static int budgets(cmp_run *s, int col, p4_ber_cache *cache)
 
 typedef struct {
     cmp_run *s;
-    int col;
+    int col, which, failed;
     p4_ber_cache *cache;
+    char err[512];
 } budget_job;
 
 static void *budget_thread(void *arg)
 {
     budget_job *j = arg;
-    arch_res *r = &j->s->r[j->col];
-    if (budgets(j->s, j->col, j->cache)) r->budget_failed = 1, snprintf(r->budget_err, sizeof r->budget_err, "%s", p4_last_error());
+    if (budgets(j->s, j->col, j->which, j->cache)) j->failed = 1, snprintf(j->err, sizeof j->err, "%s", p4_last_error());
     return NULL;
 }
 
@@ -365,6 +367,8 @@ static void json_budget(FILE *f, const p4_budget *b, double nominal, int larger_
         p4_json_num(f, b->x[i]), fprintf(f, ", "), p4_json_num(f, b->ber[i]);
         fprintf(f, "]");
     }
+    fprintf(f, "], \"point_symbols\": [");
+    for (int i = 0; i < b->n; i++) fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)b->symbols[i]);
     fprintf(f, "]}");
 }
 
@@ -481,23 +485,24 @@ int cmd_compare(int argc, char **argv)
         fprintf(stderr, "compare: %s ...\n", p4_arch_name(s.r[a].arch));
         fail = simulate(&s, a);
     }
-    /* the architectures' budget searches at once: each alternates serial set-ups with threaded runs */
+    /* every budget search at once (two per architecture): each alternates serial set-ups with
+     * threaded runs, and they share the cache of segment BERs */
     static p4_ber_cache cache;
     memset(&cache, 0, sizeof cache);
-    budget_job jobs[P4_ARCH_COUNT];
-    pthread_t tid[P4_ARCH_COUNT];
-    int started = 0;
+    budget_job jobs[2 * P4_ARCH_COUNT];
+    pthread_t tid[2 * P4_ARCH_COUNT];
+    int started[2 * P4_ARCH_COUNT] = {0};
     if (!fail && s.budget) {
         fprintf(stderr, "compare: budgets ...\n");
-        for (int a = 0; a < s.narch; a++) {
-            jobs[a] = (budget_job){&s, a, &cache};
-            if (pthread_create(&tid[a], NULL, budget_thread, &jobs[a])) budget_thread(&jobs[a]);
-            else started |= 1 << a;
+        for (int j = 0; j < 2 * s.narch; j++) {
+            jobs[j] = (budget_job){.s = &s, .col = j / 2, .which = j % 2, .cache = &cache};
+            if (pthread_create(&tid[j], NULL, budget_thread, &jobs[j])) budget_thread(&jobs[j]);
+            else started[j] = 1;
         }
-        for (int a = 0; a < s.narch; a++)
-            if (started & 1 << a) pthread_join(tid[a], NULL);
-        for (int a = 0; !fail && a < s.narch; a++)
-            if (s.r[a].budget_failed) fail = 1, p4_error(P4_EINVAL, "%s", s.r[a].budget_err);
+        for (int j = 0; j < 2 * s.narch; j++)
+            if (started[j]) pthread_join(tid[j], NULL);
+        for (int j = 0; !fail && j < 2 * s.narch; j++)
+            if (jobs[j].failed) fail = 1, p4_error(P4_EINVAL, "%s", jobs[j].err);
     }
     if (!strcmp(cfg.ch_type, "model")) s.host_il_db = cfg.il_nyquist_db; /* the key the search moves */
     s.seconds = now_s() - t0;

@@ -10,7 +10,15 @@
  * Search: from `start`, steps of `step` in the direction in which the link gets worse until the
  * target is crossed (or a bound is reached), then bisect the bracket `bisect` times and interpolate
  * log10(BER) linearly between the last passing and failing points. Searches may run in several
- * threads at once and share one cache (it is locked).
+ * threads at once and share one cache (it is locked; a segment one search is simulating is waited
+ * for, not simulated twice).
+ *
+ * Screening (compare.budget_screen): a point first runs a quarter of the symbols; when the Poisson
+ * bounds of its error count (99 %, two-sided) put its BER below half the target or above twice it,
+ * the point is decided there. Only the decision (which side of the target) steers the search, and a
+ * point decided that way would be decided the same by the full run unless its full-length estimate
+ * fell more than a factor 2 from a bound it lies beyond, so the search visits the same points; the
+ * two points that bracket the crossing, whose BERs the interpolation uses, are always run in full.
  */
 #ifndef PAM4SIM_BUDGET_H
 #define PAM4SIM_BUDGET_H
@@ -20,7 +28,7 @@ extern "C" {
 #endif
 
 #define P4_BUDGET_POINTS 32
-#define P4_BER_CACHE 64
+#define P4_BER_CACHE 256
 
 typedef struct {
     int n;
@@ -41,6 +49,7 @@ typedef struct {
     double value;                 /* the crossing (FOUND), else the bound reached           */
     int n;                        /* points simulated                                        */
     double x[P4_BUDGET_POINTS], ber[P4_BUDGET_POINTS];
+    uint64_t symbols[P4_BUDGET_POINTS]; /* per segment at each point (screened: a quarter)      */
 } p4_budget;
 
 /* key: a numeric configuration key; step: signed, towards a worse link; [lo, hi]: the key's bounds. */

@@ -126,6 +126,7 @@ typedef struct {
     int npo_retimed;
     char cpo_laser[16];
     int64_t cmp_symbols, cmp_budget_symbols;
+    int cmp_budget_screen;
     double cmp_host_il_max_db;
     char cmp_optical_budget[16];
     double lat_dsp_tx_ns;
