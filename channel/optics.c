@@ -50,6 +50,7 @@ struct p4_optics {
     size_t mpi_pos;
     double complex mpi_rot;
     double phase;
+    int phase_noise_only; /* the field-path test: the rng drives the laser's phase noise alone */
 };
 
 double p4_w_to_dbm(double w) { return w > 0 ? 10 * log10(w / 1e-3) : -INFINITY; }
@@ -123,13 +124,14 @@ const p4_optics_info *p4_optics_model_info(const p4_optics_model *m) { return &m
 void p4_optics_set_dc(p4_optics_model *m, double dc_a) { m->info.dc_current_a = dc_a; }
 
 /* The circular dispersion impulse response into H[0..n): H(f) = exp(j theta_per_hz2 f^2) W(|f|) on the
- * full complex band, W = 1, or (limit) a raised cosine from 2 to 3 x baud (an optical band limit far
- * above the signal's spectrum). Returns M: the response truncated to [-M, M] keeps all but TAIL_REL
- * of the energy (|h| is even). */
+ * full complex band, W = 1, or (limit) a raised cosine over the top third of the band (2/3 to 1 x
+ * fs/2: a band limit that keeps all of a chirped field's spectrum that matters; one at 2 to 3 x baud
+ * changed the detected power by 2-4e-3 of the OMA and made a longer response). Returns M: the
+ * response truncated to [-M, M] keeps all but TAIL_REL of the energy (|h| is even). */
 static size_t cd_build(const p4_optics_params *p, double theta_per_hz2, int limit, double complex *H)
 {
     size_t n = p->grid_n;
-    double f2 = fmin(3 * p->baud_hz, p->fs_hz / 2), f1 = 2 * f2 / 3;
+    double f2 = p->fs_hz / 2, f1 = 2 * f2 / 3;
     for (size_t k = 0; k < n; k++) {
         double f = (k <= n / 2 ? (double)k : (double)k - (double)n) * p->fs_hz / (double)n, af = fabs(f);
         double w = !limit || af <= f1 ? 1 : af >= f2 ? 0 : 0.5 * (1 + cos(M_PI * (af - f1) / (f2 - f1)));
@@ -152,8 +154,8 @@ static size_t cd_build(const p4_optics_params *p, double theta_per_hz2, int limi
 /* The dispersion response the line runs: the shorter of the full-band one and the band-limited
  * one. Full band, the group delay jumps from +tau to -tau where f wraps at fs/2 and the response
  * decays slowly (500 m at 16 samples/UI: 429 taps at 0.092 ps/(nm km), about 3200 at -1.84);
- * band-limited, the window's own transition sets a floor (about 345 taps for both), which a
- * response that is nearly a delta (a few taps full-band) does not need. */
+ * band-limited, 110-160 taps over 0.1-2 ps/(nm km) and 0.5-2 km, within 1e-3 of the OMA of the
+ * exact dispersed power (tests/test_optics.c). */
 static p4_status cd_response(p4_optics_model *m, double theta_per_hz2)
 {
     const p4_optics_params *p = &m->p;
@@ -188,6 +190,47 @@ static p4_status real_impulse(const p4_fresp *r, size_t max_len, size_t margin, 
 static p4_status check(int ok, const char *what)
 {
     return ok ? P4_OK : p4_error(P4_EINVAL, "p4_optics_model_create: %s", what);
+}
+
+static void run_block(p4_optics *o, const double *vin, size_t n, p4_rng *rng, int what, double *out);
+
+/* What the field path changes (optics.h): the largest |power with it - power without it| over a
+ * fixed probe, relative to the received OMA. The field path delays by the dispersion FIR's centre
+ * (cd_lead samples): its output at n + M is the intensity path's at n. */
+static p4_status field_effect(p4_optics_model *m, double *rel)
+{
+    const int sps = (int)lround(m->p.fs_hz / m->p.baud_hz);
+    const size_t M = (size_t)(-m->cd_lead), skip = m->drive.len + m->cd_len + m->modal.len;
+    const size_t nsym = (skip + (size_t)sps - 1) / (size_t)sps + 1024, n = nsym * (size_t)sps + M;
+    double *v = malloc(n * sizeof *v), *pf = malloc(n * sizeof *pf), *pi = malloc(n * sizeof *pi);
+    p4_optics *o = p4_optics_create(m);
+    p4_status st = v && pf && pi && o ? P4_OK : p4_error(P4_ENOMEM, "optics: out of memory");
+    if (!st) {
+        p4_rng r;
+        p4_rng_seed(&r, 0xF1E1Dull, 0, 0);
+        for (size_t k = 0; k < nsym; k++) {
+            double lv = m->p.level_drive_v[p4_rng_u64(&r) >> 62];
+            for (int q = 0; q < sps; q++) v[k * (size_t)sps + (size_t)q] = lv;
+        }
+        for (size_t k = nsym * (size_t)sps; k < n; k++) v[k] = v[nsym * (size_t)sps - 1];
+        /* with the field path: phase noise only (its own stream), no RIN or shot noise */
+        p4_optics_reset(o, NULL);
+        o->phase_noise_only = 1;
+        for (size_t off = 0; off < n; off += BLOCK)
+            run_block(o, v + off, n - off < BLOCK ? n - off : BLOCK, &r, P4_OPT_POWER, pf + off);
+        /* without it */
+        m->info.field_path = 0;
+        p4_optics_reset(o, NULL);
+        o->phase_noise_only = 0;
+        p4_optics_run(o, v, n, NULL, P4_OPT_POWER, pi);
+        m->info.field_path = 1;
+        double d = 0;
+        for (size_t k = skip; k + M < n; k++) d = fmax(d, fabs(pf[k + M] - pi[k]));
+        *rel = d / m->info.rx_oma_w;
+    }
+    free(v), free(pf), free(pi);
+    p4_optics_destroy(o);
+    return st;
 }
 
 p4_optics_model *p4_optics_model_create(const p4_optics_params *p, const p4_fresp *elec)
@@ -278,6 +321,17 @@ p4_optics_model *p4_optics_model_create(const p4_optics_params *p, const p4_fres
     if (st) goto fail;
     in->lead = m->drive.lead + (m->cd_h ? m->cd_lead : 0) + (m->modal.h ? m->modal.lead : 0);
     in->memory = m->drive.len + m->cd_len + m->modal.len + m->mpi_delay;
+    in->field_effect_oma = NAN;
+    if (m->cd_h && p->mpi_rel == 0 && p->field_tol_oma > 0) {
+        if (field_effect(m, &in->field_effect_oma)) goto fail;
+        if (in->field_effect_oma <= p->field_tol_oma) {
+            free(m->cd_h);
+            m->cd_h = NULL, m->cd_len = 0;
+            in->field_path = 0, in->field_dropped = 1;
+            in->lead = m->drive.lead + (m->modal.h ? m->modal.lead : 0);
+            in->memory = m->drive.len + m->modal.len;
+        }
+    }
     return m;
 fail:
     p4_optics_model_free(m);
@@ -340,7 +394,7 @@ static void run_block(p4_optics *o, const double *vin, size_t n, p4_rng *rng, in
     p4_fir_run(o->drive, &vin, n, v);
     if (!isinf(m->sat_half))
         for (size_t k = 0; k < n; k++) v[k] = m->sat_half * tanh(v[k] / m->sat_half);
-    int rin = rng && m->sig_rin > 0;
+    int rin = rng && m->sig_rin > 0 && !o->phase_noise_only;
     if (rin) p4_rng_gauss_fill(rng, g, n, m->sig_rin);
     if (!m->info.field_path) {
         double s = p->laser_w * m->power_scale;
@@ -395,7 +449,7 @@ static void run_block(p4_optics *o, const double *vin, size_t n, p4_rng *rng, in
         return;
     }
     const double R = p->responsivity, dark = p->dark_a, dc = m->info.dc_current_a;
-    if (rng && m->shot_q_fs > 0) {
+    if (rng && m->shot_q_fs > 0 && !o->phase_noise_only) {
         p4_rng_gauss_fill(rng, g, n, 1.0);
         for (size_t k = 0; k < n; k++) {
             double i = R * P[k] + dark;

@@ -55,6 +55,7 @@ void p4_lo_params(const p4_config *c, double fs_hz, size_t grid_n, size_t max_le
     for (int i = 0; i < c->n_tx_ffe; i++) ffe_sum += c->tx_ffe[i];
     for (int k = 0; k < 4; k++) p->level_drive_v[k] = lvA[k] * ffe_sum * dc_gain;
     p->responsivity = c->pd_responsivity_a_w, p->dark_a = c->pd_dark_na * 1e-9, p->shot = c->pd_shot;
+    p->field_tol_oma = c->fiber_field_tol_oma;
 }
 
 double p4_lo_noise_var(const p4_config *c, const p4_optics_info *oi, double fs_hz, double *thermal)

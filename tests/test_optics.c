@@ -264,3 +264,83 @@ Test(optics, tdecq_of_a_noisy_clean_eye_matches_its_formula)
     }
     free(sym), free(w), free(g);
 }
+
+/* The field-path test (optics.h). The field path against an exact computation outside the line's
+ * FIR: the intensity path's power P (a line without dispersion), its EML field sqrt(P) e^{j (alpha/2)
+ * ln P} over one period of a periodic drive, the dispersion exp(j theta f^2) applied by one FFT over
+ * the whole period (no truncation, no band limit), |.|^2. A line whose measured effect is within
+ * field_tol_oma drops its dispersion and runs exactly the intensity path (the output of a line
+ * without dispersion, bit for bit); below the tolerance it keeps it. */
+Test(optics, field_path_dropped_only_where_it_is_a_no_op)
+{
+    p4_optics_params p = ideal_line();
+    p.alpha = 0.5, p.eml_er = 3, p.drv_bandwidth_hz = 40e9, p.mod_bandwidth_hz = 60e9;
+    p.d_ps_nm_km = 0.5, p.length_m = 2000;
+    p4_optics_params q = p;
+    q.d_ps_nm_km = 0;
+    p4_optics_model *mf = make(&p), *m0 = make(&q);
+    const double theta = M_PI * p.wavelength_m * p.wavelength_m * (p.d_ps_nm_km * 1e-6) * p.length_m / C_M_S;
+    const double oma = p4_optics_model_info(m0)->rx_oma_w;
+    /* a periodic PAM4 drive (period N samples), two periods through both lines */
+    const int sps = 16;
+    const size_t nsym = 4096, N = nsym * sps, n = 2 * N;
+    double *v = malloc(n * sizeof *v), *pf = malloc(n * sizeof *pf), *p0 = malloc(n * sizeof *p0);
+    p4_rng r;
+    p4_rng_seed(&r, 5, 0, 0);
+    for (size_t k = 0; k < nsym; k++) {
+        double lv = p.level_drive_v[p4_rng_u64(&r) >> 62];
+        for (int j = 0; j < sps; j++) v[k * sps + j] = v[N + k * sps + j] = lv;
+    }
+    p4_optics *of = p4_optics_create(mf), *o0 = p4_optics_create(m0);
+    p4_optics_reset(of, NULL), p4_optics_reset(o0, NULL);
+    p4_optics_run(of, v, n, NULL, P4_OPT_POWER, pf);
+    p4_optics_run(o0, v, n, NULL, P4_OPT_POWER, p0);
+    /* the exact dispersed power of the second period, from the intensity path's */
+    fftw_complex *E = fftw_alloc_complex(N);
+    for (size_t k = 0; k < N; k++) {
+        double P = p0[N + k];
+        E[k] = sqrt(P) * cexp(I * p.alpha / 2 * log(P));
+    }
+    fftw_plan fw = fftw_plan_dft_1d((int)N, E, E, FFTW_FORWARD, FFTW_ESTIMATE), bw = fftw_plan_dft_1d((int)N, E, E, FFTW_BACKWARD, FFTW_ESTIMATE);
+    fftw_execute(fw);
+    for (size_t k = 0; k < N; k++) {
+        double f = (k <= N / 2 ? (double)k : (double)k - (double)N) * FS / (double)N;
+        E[k] *= cexp(I * theta * f * f) / (double)N;
+    }
+    fftw_execute(bw);
+    const long shift = p4_optics_model_info(mf)->lead - p4_optics_model_info(m0)->lead;
+    double dmax = 0, err = 0;
+    for (size_t k = 2048; k + 2048 < N; k++) {
+        double exact = creal(E[k] * conj(E[k])), got = pf[(long)(N + k) - shift];
+        dmax = fmax(dmax, fabs(exact - p0[N + k])), err = fmax(err, fabs(got - exact));
+    }
+    fftw_destroy_plan(fw), fftw_destroy_plan(bw), fftw_free(E);
+    cr_log_info("dispersion: largest change of the power %.3g of the OMA; the line's field path (a %zu-tap FIR) differs "
+                "from the exact dispersed power by %.3g of the OMA",
+                dmax / oma, p4_optics_model_info(mf)->memory - p4_optics_model_info(m0)->memory, err / oma);
+    cr_assert(dmax > 1e-3 * oma, "the dispersion should act here (%.3g of the OMA)", dmax / oma);
+    cr_assert(err < 0.1 * dmax && err < 1e-3 * oma, "the field path differs from the exact dispersed power by %.3g of its change",
+              err / dmax);
+    double meas = p4_optics_model_info(mf)->field_effect_oma;
+    cr_assert(isnan(meas), "field_tol_oma 0 must not measure");
+    /* with a tolerance: measured on the model's probe, the same size as on this drive */
+    p4_optics_params pt = p;
+    pt.field_tol_oma = 0.1;
+    p4_optics_model *mt = make(&pt);
+    const p4_optics_info *it = p4_optics_model_info(mt);
+    cr_log_info("measured on the model's probe: %.3g of the OMA; dropped %d", it->field_effect_oma, it->field_dropped);
+    cr_assert(it->field_effect_oma > 0.5 * dmax / oma && it->field_effect_oma < 2 * dmax / oma,
+              "the probe measured %.3g of the OMA against %.3g here", it->field_effect_oma, dmax / oma);
+    cr_assert(it->field_dropped && !it->field_path && it->lead == p4_optics_model_info(m0)->lead);
+    p4_optics *ot = p4_optics_create(mt);
+    p4_optics_reset(ot, NULL);
+    p4_optics_run(ot, v, n, NULL, P4_OPT_POWER, pf);
+    cr_assert(memcmp(pf, p0, n * sizeof *pf) == 0, "a dropped dispersion must give the intensity path exactly");
+    /* a tolerance below the effect keeps the field path */
+    pt.field_tol_oma = 0.5 * it->field_effect_oma;
+    p4_optics_model *mk = make(&pt);
+    cr_assert(!p4_optics_model_info(mk)->field_dropped && p4_optics_model_info(mk)->field_path);
+    p4_optics_destroy(of), p4_optics_destroy(o0), p4_optics_destroy(ot);
+    p4_optics_model_free(mf), p4_optics_model_free(m0), p4_optics_model_free(mt), p4_optics_model_free(mk);
+    free(v), free(pf), free(p0);
+}

@@ -68,7 +68,7 @@ typedef struct {
     double mod_bandwidth_ghz, mod_il_db, eml_er_db, eml_rlm, eml_alpha, mzm_vpi_v, mzm_bias_vpi;
     char fiber_type[16];
     double fiber_length_m, fiber_atten_db_km, fiber_d_ps_nm_km, fiber_lambda0_nm, fiber_s0_ps_nm2_km;
-    double fiber_group_index, fiber_emb_mhz_km;
+    double fiber_group_index, fiber_emb_mhz_km, fiber_field_tol_oma;
     int64_t n_connectors;
     double connector_loss_db, extra_loss_db, mpi_db, mpi_delay_ns;
     double rx_power_dbm, rx_oma_dbm;

@@ -16,7 +16,13 @@
  *   P  = |E|^2, then the MMF modal filter (Gaussian in power) for fiber.type mmf
  *   i  = R P + I_dark + shot (sigma^2 = q i fs per sample) - I_dc   (AC-coupled TIA input)
  * The field path (complex FIR, chirp, phase noise, MPI) runs only where it changes the result:
- * without dispersion and MPI the detected power is P itself.
+ * without dispersion and MPI the detected power is P itself. With dispersion alone (no MPI) and
+ * field_tol_oma > 0, the model measures what the field path changes: a fixed random PAM4 probe
+ * (1024 symbols after the line's memory) through the line without RIN and shot noise, with and
+ * without the field path (the laser's phase noise on, so that its conversion to intensity noise by
+ * the dispersion counts), the power compared sample by sample. When the largest difference is at
+ * most field_tol_oma x the received OMA, the dispersion is dropped (field_path 0, the difference
+ * kept in field_effect_oma): the line is then the intensity path, exactly as without dispersion.
  *
  * Static transfer (the power at a constant drive): EML T(u) = T3 (P0 + OMA (e^{k(u+1)/2} - 1) /
  * (e^k - 1)) in normalized drive u in [-1, 1] (outer levels), exponential absorption whose
@@ -66,6 +72,7 @@ typedef struct {
     /* photodiode */
     double responsivity, dark_a;
     int shot;
+    double field_tol_oma;        /* drop a dispersion whose effect is below this x OMA (0: never) */
 } p4_optics_params;
 
 /* What the optical line does to power, as set up (all powers in W at the point named). */
@@ -79,6 +86,8 @@ typedef struct {
     double flight_ns;
     double dc_current_a;         /* mean photocurrent (set by p4_optics_set_dc)          */
     int field_path;              /* the complex-field path is on                         */
+    int field_dropped;           /* the dispersion was dropped (field_tol_oma)           */
+    double field_effect_oma;     /* its measured largest effect on the power / OMA (NAN: not measured) */
     long lead;                   /* samples: output index n is time n + lead of the input */
     size_t memory;               /* samples of history the line needs (warm-up)          */
 } p4_optics_info;
