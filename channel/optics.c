@@ -224,8 +224,16 @@ static p4_status field_effect(p4_optics_model *m, double *rel)
         o->phase_noise_only = 0;
         p4_optics_run(o, v, n, NULL, P4_OPT_POWER, pi);
         m->info.field_path = 1;
-        double d = 0;
-        for (size_t k = skip; k + M < n; k++) d = fmax(d, fabs(pf[k + M] - pi[k]));
+        /* the difference as a receiver sees it: averaged over one UI (a window whose first null is at
+         * the baud rate), which keeps the chirp's interplay with the dispersion (about baud/2 wide)
+         * and drops the part of the laser's phase noise, converted to intensity noise, that lies far
+         * above any receiver's band */
+        double d = 0, acc = 0;
+        for (size_t k = skip; k + M < n; k++) {
+            acc += pf[k + M] - pi[k];
+            if (k >= skip + (size_t)sps) acc -= pf[k - (size_t)sps + M] - pi[k - (size_t)sps];
+            if (k + 1 >= skip + (size_t)sps) d = fmax(d, fabs(acc) / sps);
+        }
         *rel = d / m->info.rx_oma_w;
     }
     free(v), free(pf), free(pi);

@@ -118,7 +118,7 @@ static const kdef keys[] = {
     DBL("optics.fiber.lambda0_nm", fiber_lambda0_nm, 700, 1700, "1310", "zero-dispersion wavelength [nm] (G.652: 1300-1324) [U]"),
     DBL("optics.fiber.s0_ps_nm2_km", fiber_s0_ps_nm2_km, 0, 1, "0.092", "dispersion slope at lambda0 [ps/(nm^2 km)] (G.652: <= 0.092) [U]"),
     DBL("optics.fiber.group_index", fiber_group_index, 1, 2, "1.467", "group index: flight time = length x group index / c (1.467: 4.89 ns/m) [U]"),
-    DBL("optics.fiber.field_tol_oma", fiber_field_tol_oma, 0, 0.1, "2e-3", "a dispersion whose largest effect on the received power (chirp, phase noise) stays within this fraction of the OMA is dropped and the line runs its intensity path (2e-3: at most 0.1 dB of PAM4 eye closure; 0: always the field path; measured on a probe, reported)"),
+    DBL("optics.fiber.field_tol_oma", fiber_field_tol_oma, 0, 0.1, "1e-3", "a dispersion whose largest effect on the received power (chirp, phase noise; averaged over a UI) stays within this fraction of the OMA is dropped and the line runs its intensity path (1e-3: at most 0.05 dB of PAM4 eye closure; 0: always the field path; measured on a probe, reported)"),
     DBL("optics.fiber.modal_bandwidth_mhz_km", fiber_emb_mhz_km, 1, 1e6, "4700", "MMF effective modal bandwidth [MHz km] (OM4 4700, OM3 2000 at 850 nm) [V]"),
     INT("optics.connectors.count", n_connectors, 0, 100, "2", "connectors in the fiber link"),
     DBL("optics.connectors.loss_db", connector_loss_db, 0, 5, "0.5", "loss per connector [dB] [U]"),

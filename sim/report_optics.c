@@ -41,11 +41,11 @@ void p4_report_optics_text(FILE *f, const p4_config *c, const p4_link_info *in)
     fprintf(f, "fiber        %s %.0f m: %.3f dB; D %.3f ps/(nm km), dispersion phase at baud/2 %.3g rad; flight %.3f ns\n",
             c->fiber_type, c->fiber_length_m, o->fiber_loss_db, o->d_ps_nm_km, o->cd_phase_nyq_rad, o->flight_ns);
     if (o->field_dropped)
-        fprintf(f, "             dispersion dropped: its largest effect on the received power is %.2g of the OMA "
+        fprintf(f, "             dispersion dropped: its largest effect on the received power is %.3g of the OMA "
                    "(optics.fiber.field_tol_oma %.2g); the line runs its intensity path\n",
                 o->field_effect_oma, c->fiber_field_tol_oma);
     else if (!isnan(o->field_effect_oma))
-        fprintf(f, "             field path on: the dispersion changes the received power by up to %.2g of the OMA\n",
+        fprintf(f, "             field path on: the dispersion changes the received power by up to %.3g of the OMA\n",
                 o->field_effect_oma);
     fprintf(f, "link loss    %.2f dB (fiber + %lld connectors x %.2f dB + %.2f dB)", o->link_loss_db,
             (long long)c->n_connectors, c->connector_loss_db, c->extra_loss_db);

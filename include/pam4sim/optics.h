@@ -20,9 +20,10 @@
  * field_tol_oma > 0, the model measures what the field path changes: a fixed random PAM4 probe
  * (1024 symbols after the line's memory) through the line without RIN and shot noise, with and
  * without the field path (the laser's phase noise on, so that its conversion to intensity noise by
- * the dispersion counts), the power compared sample by sample. When the largest difference is at
- * most field_tol_oma x the received OMA, the dispersion is dropped (field_path 0, the difference
- * kept in field_effect_oma): the line is then the intensity path, exactly as without dispersion.
+ * the dispersion counts), the difference of the powers averaged over one UI (as a receiver of about
+ * baud/2 bandwidth sees it). When its largest value is at most field_tol_oma x the received OMA, the
+ * dispersion is dropped (field_path 0, the value kept in field_effect_oma): the line is then the
+ * intensity path, exactly as without dispersion.
  *
  * Static transfer (the power at a constant drive): EML T(u) = T3 (P0 + OMA (e^{k(u+1)/2} - 1) /
  * (e^k - 1)) in normalized drive u in [-1, 1] (outer levels), exponential absorption whose
