@@ -7,9 +7,9 @@
 static void side(FILE *f, const p4_ami_info *in, const char *name)
 {
     if (!in->used) return;
-    fprintf(f, "%s ami       %s (%s%s); linear response from %s\n", name, in->model,
-            in->isolated ? "isolated process" : "in process", in->getwave ? ", has GetWave" : "",
-            in->probe == 1 ? "an aggressor column" : "a second Init on a unit impulse");
+    fprintf(f, "%s ami       %s (%s%s); %s%s\n", name, in->model, in->isolated ? "isolated process" : "in process",
+            in->getwave ? ", has GetWave" : "", in->getwave_flow ? "its GetWave on the RX waveform" : "linear response from ",
+            in->getwave_flow ? "" : in->probe == 1 ? "an aggressor column" : "a second Init on a unit impulse");
     if (in->symbol_spaced) {
         fprintf(f, "%s ami taps  symbol-spaced, used as the TX FFE:", name);
         for (int k = 0; k < in->ntaps; k++) fprintf(f, " %.4f", in->taps[k]);
@@ -64,7 +64,7 @@ static void side_json(FILE *f, const p4_ami_info *in)
                 in->units, in->clocks, in->ignored, in->ignore_bits, in->phase_ui, in->spread_ui, in->missing, in->repeated,
                 in->thresholds_from_model ? "model" : "mean_abs");
     fprintf(f, ", \"isolated\": %s, \"getwave\": %s, \"probe\": \"%s\", \"symbol_spaced\": %s, \"taps\": [",
-            in->isolated ? "true" : "false", in->getwave ? "true" : "false", in->probe == 1 ? "aggressor column" : "second init",
+            in->isolated ? "true" : "false", in->getwave ? "true" : "false", in->getwave_flow ? "none" : in->probe == 1 ? "aggressor column" : "second init",
             in->symbol_spaced ? "true" : "false");
     for (int k = 0; k < in->ntaps; k++) fprintf(f, "%s%.9g", k ? ", " : "", in->taps[k]);
     fprintf(f, "], \"init_output_not_linear\": %.6g, \"params_in\": ", in->nonlinear_rel);
