@@ -64,6 +64,7 @@ struct unit_ami {
     double *imp, *t, *v, *sv, *ss;
     size_t cap;
     double last_phase;       /* the unit's mean sampling position [samples] */
+    double gain;             /* its slicer input per volt of the model's output */
     p4_status st;
     char msg[1024];
 };
@@ -149,13 +150,14 @@ int unit_ami_getwave(const p4_link *l, unit_state *u)
     if (!g) return fail(a, P4_ENOMEM);
     size_t ns = 0;
     uint64_t clocks = 0;
+    double raw_abs = 0;
     for (size_t n0 = 0; n0 + 2 <= u->nsamp; n0 += a->cap) {
         size_t nb = u->nsamp - n0 < a->cap ? u->nsamp - n0 : a->cap, got = 0;
         st = p4_ami_getwave_flow_run(g, u->rx + n0, nb, la->ignore_bits, a->t, a->v, a->cap, &got);
         if (st) break;
         if (la->model_th && model_thresholds(p4_ami_params_out(a->m), th)) have_th = 1;
         for (size_t i = 0; i < got && ns < u->nsym; i++) {
-            a->ss[ns] = a->t[i] / la->dt;
+            a->ss[ns] = a->t[i] / la->dt, raw_abs += fabs(a->v[i]);
             a->sv[ns++] = have_th ? to_levels(a->v[i], th, l->th) : a->v[i];
         }
     }
@@ -171,6 +173,9 @@ int unit_ami_getwave(const p4_link *l, unit_state *u)
         double gain = sa > 0 ? sl * (double)ns / sa : 1;
         for (size_t i = 0; i < ns; i++) a->sv[i] *= gain;
     }
+    double map_abs = 0;
+    for (size_t i = 0; i < ns; i++) map_abs += fabs(a->sv[i]);
+    a->gain = raw_abs > 0 ? map_abs / raw_abs : 1;
     /* the instants' mean position in the UI, and the symbols they sample */
     double c = 0, s = 0;
     for (size_t i = 0; i < ns; i++) {
@@ -240,6 +245,9 @@ p4_status link_ami_setup(p4_link *l)
         a->imp = malloc((size_t)a->R * sizeof *a->imp);
         if (!a->params_in || !a->imp) st = p4_error(P4_ENOMEM, "out of memory");
     }
+    if (!st && (f->ignore_bits < 0 || f->ignore_bits > 1000000))
+        st = p4_error(P4_EINVAL, "%s: Ignore_Bits %ld is outside 0..1000000 (each work unit runs them before it counts)", f->path,
+                      f->ignore_bits);
     p4_ami_file_free(f);
     if (st) return st;
     /* the model's input: the impulse whose one-UI pulse is the link's own pulse (per unit level, the
@@ -259,7 +267,13 @@ p4_status link_ami_setup(p4_link *l)
         unit_simulate(l, &u, 0, l->warm, 0);
         st = unit_ami_status(&u);
     }
-    if (!st) a->anchor = u.ami->last_phase;
+    if (!st) {
+        a->anchor = u.ami->last_phase;
+        /* the eye (unit_count) is the model's output at its sampling phase, at the slicer's scale */
+        l->phase = (int)(lround(a->anchor) % sps);
+        l->info.sample_phase_ui = (double)l->phase / (double)sps;
+        l->info.ffe[0] = u.ami->gain;
+    }
     unit_free(&u, l->nxt);
     return st;
 }

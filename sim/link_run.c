@@ -226,6 +226,8 @@ void p4_link_seg_count(const p4_link_seg *s, size_t off, size_t n, size_t neye, 
     unit_count(s->l, &s->u, off, n, neye, c);
 }
 
+p4_status p4_link_seg_status(const p4_link_seg *s) { return unit_ami_status(&s->u); }
+
 void p4_link_seg_destroy(p4_link_seg *s)
 {
     if (!s) return;
