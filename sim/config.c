@@ -179,7 +179,7 @@ static const kdef keys[] = {
     DBL("rx.cdr.lock_snr_db", cdr_lock_snr_db, 0, 40, "12", "lock detector: slicer SNR over 1024 UI below which the CDR re-acquires the phase by an eye scan [dB] (0: off; a closed eye reads 10-12) [U]"),
     INT("rx.mlse.memory", mlse_memory, 0, 2, "0", "MLSE memory in symbols (0: off; needs rx.dfe.taps = memory: the 1 + aD (+ bD^2) target; DSP only)"),
     INT("rx.mlse.traceback_symbols", mlse_traceback, 1, 256, "32", "MLSE traceback depth [UI]"),
-    PATH("rx.ami.model", rx_ami_model, "\"\"", "IBIS-AMI receiver model (.so) of the host SerDes, through its AMI_Init: it replaces the CTLE and RX FFE; rx.dfe.taps stands for its DFE (\"\": the native receiver)"),
+    PATH("rx.ami.model", rx_ami_model, "\"\"", "IBIS-AMI receiver model (.so) of the host SerDes: it replaces the CTLE and RX FFE; through its AMI_Init rx.dfe.taps stands for its DFE, through its AMI_GetWave its DFE and clock are its own (rx.ami.flow) (\"\": the native receiver)"),
     PATH("rx.ami.ami_file", rx_ami_file, "\"\"", ".ami parameter file of rx.ami.model (\"\": the model's file name with .ami)"),
     BOOL("rx.ami.isolate", rx_ami_isolate, "true", "run the model in a child process of its own (as tx.ami.isolate)"),
     ENUM("rx.ami.flow", rx_ami_flow, "auto init getwave", "auto", "how a sample-level run takes rx.ami.model: init (its AMI_Init response in the linear chain, rx.dfe.taps for its DFE), getwave (the RX input waveform through its AMI_GetWave, sampled at its clock times, its DFE inside; sample-level engine only), auto: getwave when the .ami says GetWave_Exists True and the model exports AMI_GetWave, else init (the statistical engine always takes init)"),
