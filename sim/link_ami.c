@@ -26,7 +26,9 @@
  * so a unit's result depends on its index alone and the run's does not depend on -j (a model that
  * keeps state outside its memory handle breaks this). The model's warm-up is the unit's: the link's
  * warm-up grows by Ignore_Bits. The symbol-rate engine cannot carry a waveform, so the link runs at
- * sample level (link_symbol.c) and draws its noise on every sample. The clock's statistics are summed
+ * sample level (link_symbol.c), draws its noise on every sample and runs its responses uncut (see
+ * link_ami_setup: the native cut is sized for the native slicer).
+ * The clock's statistics are summed
  * over every unit the link runs (integers, so in any order) into the link's info for the report.
  * A failing or crashing model (isolated) ends the unit with an error that the run returns.
  *
@@ -256,6 +258,16 @@ p4_status link_ami_setup(p4_link *l)
     for (long n = 0; n < a->R; n++)
         a->imp[n] = (n >= sps ? a->imp[n - sps] : 0) + (n < P ? p[n] : 0) - (n >= 1 && n - 1 < P ? p[n - 1] : 0);
     for (long n = 0; n < a->R; n++) a->imp[n] /= a->dt;
+    /* the chain and the aggressors run whole (to TAIL_REL of their energy): link_trunc cuts them by
+     * what the cut changes at the native slicer, which is not this flow's (the model's CTLE and DFE
+     * follow, and the native design's noise-plus-ISI, without them, would allow a cut the model
+     * sees: on the 16 dB test channel, 25 % fewer errors) */
+    size_t fir = l->sig_run = l->sig.len;
+    for (int i = 0; i < l->nxt; i++)
+        if ((l->xt_run[i] = l->xt[i].len) > fir) fir = l->xt[i].len;
+    if (l->has_noise && l->noise_run > fir) fir = l->noise_run;
+    if (fir > l->fir_len) l->warm += (fir - l->fir_len) / (size_t)sps + 1;
+    l->fir_len = fir, l->info.fir_taps = (double)fir;
     /* the model's warm-up is the unit's; its latency is in the delay the link measures */
     l->warm += (size_t)a->ignore_bits + 32;
     l->tail += 64;

@@ -46,7 +46,7 @@ Test(ami_file, example_receiver_tree)
     cr_expect_eq(q->line, 17);
     char *s = p4_ami_file_params_in(f);
     cr_expect_str_eq(s, "(rx_ctle_dfe_ami (ctle (ctle_dc_gain_db -8) (ctle_hp_gain_db 0) (ctle_fz_ghz 42.5) (ctle_fp1_ghz 42.5) "
-                        "(ctle_fp2_ghz 106.25) (ctle_flf_ghz 1.328125)) (dfe_taps 1) (dfe_lms_step 0.001) (cdr_step_ui 0.002))");
+                        "(ctle_fp2_ghz 106.25) (ctle_flf_ghz 1.328125)) (dfe_taps 1) (dfe_lms_step 0.001) (cdr_step_ui 0.0005))");
     free(s);
     /* overrides: inside the format, then outside it */
     cr_expect_eq(p4_ami_file_set(f, "ctle_dc_gain_db", "-11", "rx.ami.params"), P4_OK, "%s", p4_last_error());
@@ -516,7 +516,7 @@ Test(ami_flow, rx_getwave_fixed_clock_matches_native, .timeout = 240)
 Test(ami_flow, rx_getwave_cdr_matches_native_at_its_phase, .timeout = 240)
 {
     gw_result g, f;
-    getwave_run("0.002", "0.001", 400000, &g);
+    getwave_run("0.0005", "0.001", 400000, &g);
     getwave_run("0", "0", 20000, &f); /* the instant Init chose, held */
     cr_expect(g.spread_ui < 0.02, "the CDR wanders: rms %.4f UI", g.spread_ui);
     double dph = g.phase_ui - f.phase_ui;
