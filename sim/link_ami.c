@@ -9,7 +9,9 @@
  *   AMI_Init on the impulse response at the model's input (the same for every unit), which also
  *   resets the model's state; u->rx through AMI_GetWave in blocks of P4_AMI_BLOCK samples, in place
  *   (the model's output: its CTLE and DFE); the output sampled at each clock time + UI/2 after the
- *   first Ignore_Bits clocks (ami_flow.c: p4_ami_getwave_flow_run);
+ *   first Ignore_Bits clocks (ami_flow.c: p4_ami_getwave_flow_run); a model that returns no clock
+ *   times leaves the clock to the simulator (IBIS): the output is sampled once per UI at the phase
+ *   where it lies nearest the levels (least slicer error), chosen on the probe unit;
  *   each instant s [samples] is the symbol m = round((s - anchor) / sps), where anchor is the
  *   model's mean sampling position in the UI, measured once on a probe unit at set-up: a clock that
  *   wanders less than half a UI from it keeps its symbols; a symbol that gets no instant is
@@ -54,6 +56,7 @@ struct link_ami {
     double dt, ui;
     int model_th;            /* the model returns PAM4 thresholds (its Init did)         */
     double anchor;           /* mean sampling position in the UI [samples]; NAN: probing */
+    int own_phase;           /* a model without clock times: pam4sim's sampling phase (-1: none) */
     pthread_mutex_t mu;
     p4_ami_info *info;       /* the link's info.ami_rx: the clock's statistics           */
     int64_t cos_e9, sin_e9;  /* sums over units of the instants' unit phasors x 1e9        */
@@ -130,6 +133,29 @@ p4_status unit_ami_alloc(const p4_link *l, unit_state *u)
     return P4_OK;
 }
 
+/* A model that returns no clock times: the phase of the UI where its output, scaled to the levels by
+ * its mean |sample|, is nearest the levels (least mean squared slicer error), over the unit. */
+static int own_phase(const p4_link *l, const unit_state *u)
+{
+    const int sps = l->sps;
+    const size_t m0 = l->warm, m1 = u->nsym > l->tail ? u->nsym - l->tail : 0;
+    double sl = 0, best = INFINITY;
+    int bq = 0;
+    for (int k = 0; k < 4; k++) sl += 0.25 * fabs(l->lv[k]);
+    for (int q = 0; q < sps && m1 > m0; q++) {
+        double sa = 0, e = 0;
+        for (size_t m = m0; m < m1; m++) sa += fabs(u->rx[m * (size_t)sps + (size_t)q]);
+        double gain = sa > 0 ? sl * (double)(m1 - m0) / sa : 0;
+        for (size_t m = m0; m < m1; m++) {
+            double x = gain * u->rx[m * (size_t)sps + (size_t)q], d = INFINITY;
+            for (int k = 0; k < 4; k++) d = fmin(d, (x - l->lv[k]) * (x - l->lv[k]));
+            e += d;
+        }
+        if (e < best) best = e, bq = q;
+    }
+    return bq;
+}
+
 int unit_ami_getwave(const p4_link *l, unit_state *u)
 {
     link_ami *la = l->ami;
@@ -168,6 +194,16 @@ int unit_ami_getwave(const p4_link *l, unit_state *u)
     if (st) return fail(a, st);
     if (!st && la->model_th && !have_th)
         return fail(a, p4_error(P4_EINVAL, "%s: the model returned no increasing PAM4_Lower/Center/UpperThreshold", la->model));
+    if (!clocks) { /* no clock times: the simulator's clock (IBIS), a phase chosen on the probe unit */
+        if (isnan(la->anchor)) la->own_phase = own_phase(l, u), la->info->own_clock = 1;
+        const long q = la->own_phase >= 0 ? la->own_phase : 0;
+        ns = 0;
+        for (size_t m = (size_t)la->ignore_bits; m < u->nsym; m++) {
+            double v = u->rx[m * (size_t)sps + (size_t)q];
+            a->ss[ns] = (double)(m * (size_t)sps + (size_t)q), raw_abs += fabs(v);
+            a->sv[ns++] = have_th ? to_levels(v, th, l->th) : v;
+        }
+    }
     if (!la->model_th) { /* no thresholds from the model: its gain from the mean |sample| */
         double sa = 0, sl = 0;
         for (size_t i = 0; i < ns; i++) sa += fabs(a->sv[i]);
@@ -241,7 +277,7 @@ p4_status link_ami_setup(p4_link *l)
         a->isolate = (int)c->rx_ami_isolate, a->timeout_s = c->rx_ami_timeout_s;
         a->dt = 1 / l->fs_hz, a->ui = l->ui_s, a->ignore_bits = f->ignore_bits;
         a->R = P + 256 * sps;
-        a->anchor = NAN;
+        a->anchor = NAN, a->own_phase = -1;
         a->info = &l->info.ami_rx;
         a->params_in = p4_ami_file_params_in(f);
         a->imp = malloc((size_t)a->R * sizeof *a->imp);

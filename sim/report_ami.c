@@ -18,7 +18,12 @@ static void side(FILE *f, const p4_ami_info *in, const char *name)
     if (in->nonlinear_rel > 1e-6)
         fprintf(f, "warning      %s ami: %.2g %% of the victim's Init output is not the model's linear response (a DFE or nonlinear step in Init): not modelled\n",
                 name, 100 * in->nonlinear_rel);
-    if (in->getwave_flow)
+    if (in->getwave_flow && in->own_clock)
+        fprintf(f, "%s ami flow  GetWave: %llu units; the model returns no clock times: sampled at pam4sim's phase %.4f UI (least slicer "
+                   "error) after Ignore_Bits %ld per unit; thresholds %s\n",
+                name, in->units, in->phase_ui, in->ignore_bits,
+                in->thresholds_from_model ? "the model's PAM4_*Threshold" : "from the mean |sample| (the model returns none)");
+    else if (in->getwave_flow)
         fprintf(f, "%s ami flow  GetWave: %llu units, %llu clocks (%llu ignored: Ignore_Bits %ld per unit), sampling at %.4f UI "
                    "(rms %.4f UI), %llu symbols without a clock, %llu with two; thresholds %s\n",
                 name, in->units, in->clocks, in->ignored, in->ignore_bits, in->phase_ui, in->spread_ui, in->missing, in->repeated,
@@ -60,9 +65,9 @@ static void side_json(FILE *f, const p4_ami_info *in)
     if (in->getwave_flow)
         fprintf(f, ", \"clock\": {\"units\": %llu, \"clocks\": %llu, \"ignored_bits\": %llu, \"ignore_bits_per_unit\": %ld, "
                    "\"phase_ui\": %.6f, \"spread_ui\": %.6f, \"missing_symbols\": %llu, \"repeated_symbols\": %llu, "
-                   "\"thresholds\": \"%s\"}",
+                   "\"thresholds\": \"%s\", \"source\": \"%s\"}",
                 in->units, in->clocks, in->ignored, in->ignore_bits, in->phase_ui, in->spread_ui, in->missing, in->repeated,
-                in->thresholds_from_model ? "model" : "mean_abs");
+                in->thresholds_from_model ? "model" : "mean_abs", in->own_clock ? "pam4sim" : "model");
     fprintf(f, ", \"isolated\": %s, \"getwave\": %s, \"probe\": \"%s\", \"symbol_spaced\": %s, \"taps\": [",
             in->isolated ? "true" : "false", in->getwave ? "true" : "false", in->getwave_flow ? "none" : in->probe == 1 ? "aggressor column" : "second init",
             in->symbol_spaced ? "true" : "false");

@@ -589,6 +589,36 @@ Test(ami_flow, run_getwave_flow_agrees_with_native_receiver, .timeout = 300)
     p4_link_destroy(a), p4_link_destroy(b), p4_link_destroy(c), p4_link_destroy(d);
 }
 
+/* A GetWave model that returns no clock times leaves the clock to the simulator: a pass-through
+ * model (Ignore_Bits 100) sampled at pam4sim's phase of least slicer error, scaled by its mean
+ * |sample|, against the native receiver with no CTLE, one FFE tap and no DFE (3 dB channel, seed 3,
+ * 1e6 symbols): the same phase and BERs within their 95 % intervals. */
+Test(ami_flow, getwave_model_without_clock_uses_the_simulators, .timeout = 120)
+{
+    char rx[256];
+    snprintf(rx, sizeof rx, "rx.ami.model=%s", model("gw_passthru.so"));
+    const char *base[] = {"channel.il_nyquist_db=3", "tx.rlm=1", "rx.noise.eta0_v2_per_ghz=5e-6", "sim.seed=3", "sim.symbols=1000000",
+                          "sim.threads=2", "rx.ffe.taps=1", "rx.ffe.precursors=0", "rx.dfe.taps=0"};
+    p4_link *a = make(base, 9, "rx.ctle.enable=false", NULL), *b = make(base, 9, rx, NULL);
+    const p4_link_info *ia = p4_link_info_get(a), *ib = p4_link_info_get(b);
+    cr_expect_eq(ib->ami_rx.getwave_flow, 1);
+    cr_expect_eq(ib->ami_rx.own_clock, 1);
+    p4_counts na, nb;
+    cr_assert_eq(p4_link_run(a, 0, &na), P4_OK, "%s", p4_last_error());
+    cr_assert_eq(p4_link_run(b, 0, &nb), P4_OK, "%s", p4_last_error());
+    double la, ha, lb, hb;
+    p4_clopper_pearson(na.bit_errors, na.bits, &la, &ha);
+    p4_clopper_pearson(nb.bit_errors, nb.bits, &lb, &hb);
+    cr_log_info("no clock from the model: native BER %.3e [%.2e, %.2e] at %.4f UI; pass-through GetWave %.3e [%.2e, %.2e] at %.4f UI",
+                (double)na.bit_errors / na.bits, la, ha, ia->sample_phase_ui, (double)nb.bit_errors / nb.bits, lb, hb, ib->ami_rx.phase_ui);
+    cr_expect(na.bit_errors > 100, "the comparison needs errors (%llu)", (unsigned long long)na.bit_errors);
+    cr_expect(fabs(ib->ami_rx.phase_ui - ia->sample_phase_ui) < 1e-9, "phase %.4f vs the native %.4f UI", ib->ami_rx.phase_ui, ia->sample_phase_ui);
+    cr_expect(lb <= ha && la <= hb, "the 95 %% intervals do not overlap");
+    cr_expect_eq(ib->ami_rx.clocks, 0);
+    p4_counts_free(&na), p4_counts_free(&nb);
+    p4_link_destroy(a), p4_link_destroy(b);
+}
+
 /* The GetWave flow is sample level: sim.engine = symbol is refused naming the key, and the
  * statistical engine refuses rx.ami.flow = getwave. */
 Test(ami_flow, getwave_flow_refuses_symbol_engine_and_stat)

@@ -147,6 +147,7 @@ typedef struct {
      * work unit the link ran */
     int getwave_flow;             /* 1: the sample-level run takes the model through AMI_GetWave  */
     int thresholds_from_model;    /* the slicer's thresholds are the model's PAM4_*Threshold outputs */
+    int own_clock;                /* the model returns no clock times: pam4sim's sampling phase     */
     unsigned long long units, clocks, ignored, missing, repeated; /* units run; clocks returned; the
                                    * first Ignore_Bits of each unit; symbols without a clock; symbols
                                    * with more than one */
