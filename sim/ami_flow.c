@@ -103,11 +103,8 @@ static p4_status multiply_response(p4_fresp *r, const double *g, size_t len)
     return P4_OK;
 }
 
-/* A model and its .ami file with the user's parameters; the .ami defaults to the model's name with
- * .ami for its suffix. */
-static p4_status open_side(const char *model, const char *ami, int isolate, double timeout_s,
-                           const char (*params)[P4_AMI_PARAM_MAX], int64_t nparams, const char *key, p4_ami_model **m,
-                           p4_ami_file **f)
+p4_ami_file *p4_ami_file_for(const char *model, const char *ami, const char (*params)[P4_AMI_PARAM_MAX], int64_t nparams,
+                             const char *key)
 {
     char path[P4_PATH_MAX];
     if (ami[0]) snprintf(path, sizeof path, "%s", ami);
@@ -118,7 +115,8 @@ static p4_status open_side(const char *model, const char *ami, int isolate, doub
         size_t L = strlen(path);
         snprintf(path + L, sizeof path - L, ".ami");
     }
-    if (!(*f = p4_ami_file_read(path))) return P4_EPARSE;
+    p4_ami_file *f = p4_ami_file_read(path);
+    if (!f) return NULL;
     char pkey[64];
     snprintf(pkey, sizeof pkey, "%s.params", key);
     for (int64_t i = 0; i < nparams; i++) {
@@ -127,9 +125,21 @@ static p4_status open_side(const char *model, const char *ami, int isolate, doub
         char *eq = strchr(name, '=');
         if (!eq) continue;
         *eq = 0;
-        p4_status st = p4_ami_file_set(*f, name, eq + 1, pkey);
-        if (st) return st;
+        if (p4_ami_file_set(f, name, eq + 1, pkey)) {
+            p4_ami_file_free(f);
+            return NULL;
+        }
     }
+    return f;
+}
+
+/* A model and its .ami file with the user's parameters; the .ami defaults to the model's name with
+ * .ami for its suffix. */
+static p4_status open_side(const char *model, const char *ami, int isolate, double timeout_s,
+                           const char (*params)[P4_AMI_PARAM_MAX], int64_t nparams, const char *key, p4_ami_model **m,
+                           p4_ami_file **f)
+{
+    if (!(*f = p4_ami_file_for(model, ami, params, nparams, key))) return P4_EPARSE;
     if (!(*m = p4_ami_open(model, isolate))) return P4_EIO;
     p4_ami_set_timeout(*m, timeout_s);
     return P4_OK;
@@ -144,11 +154,18 @@ static void info_start(p4_ami_info *in, const char *model, int isolate, const p4
     in->ignore_bits = f->ignore_bits;
 }
 
-p4_status p4_ami_link_apply(p4_config *c, p4_fresp *txf, const p4_fresp *ch, p4_fresp *rxf, p4_ami_info *tx,
-                            p4_ami_info *rx)
+/* the models' row: the channel's response and room for theirs after it */
+static long row_size(size_t len, size_t n, int sps)
 {
-    memset(tx, 0, sizeof *tx), memset(rx, 0, sizeof *rx);
-    if (!c->tx_ami_model[0] && !c->rx_ami_model[0]) return P4_OK;
+    long R = (long)len + 256L * sps;
+    return R > (long)(n / 2) ? (long)(n / 2) : R;
+}
+
+p4_status p4_ami_link_tx(p4_config *c, p4_fresp *txf, const p4_fresp *ch, const p4_fresp *rxf, p4_ami_info *tx,
+                         double **seen, long *len)
+{
+    memset(tx, 0, sizeof *tx);
+    *seen = NULL, *len = 0;
     size_t n = txf->n;
     int sps = (int)c->sps;
     double dt = 1 / txf->fs_hz, ui = sps * dt;
@@ -165,9 +182,7 @@ p4_status p4_ami_link_apply(p4_config *c, p4_fresp *txf, const p4_fresp *ch, p4_
         st = p4_fresp_impulse(chain, full);
     }
     if (!st) st = p4_impulse_truncate(full, n, 1e-12, 2 * (size_t)sps, n / 4, (size_t)sps, &imp);
-    /* room for the models' own responses after the channel's */
-    long R = (long)imp.len + 256L * sps;
-    if (R > (long)(n / 2)) R = (long)(n / 2);
+    long R = row_size(imp.len, n, sps);
     if (!st && !(g = calloc((size_t)R, sizeof *g), vin = calloc((size_t)R, sizeof *vin), vout = calloc((size_t)R, sizeof *vout)))
         st = p4_error(P4_ENOMEM, "out of memory");
     if (!st) memcpy(vin, imp.h, (imp.len < (size_t)R ? imp.len : (size_t)R) * sizeof *vin);
@@ -200,26 +215,91 @@ p4_status p4_ami_link_apply(p4_config *c, p4_fresp *txf, const p4_fresp *ch, p4_
             }
             memcpy(vin, vout, (size_t)R * sizeof *vin);
         }
-        p4_ami_free(m), m = NULL;
-        p4_ami_file_free(f), f = NULL;
     }
-    if (!st && c->rx_ami_model[0]) {
-        st = open_side(c->rx_ami_model, c->rx_ami_file, c->rx_ami_isolate, c->rx_ami_timeout_s, c->rx_ami_params, c->n_rx_ami_params,
-                       "rx.ami", &m, &f);
-        if (!st) info_start(rx, c->rx_ami_model, (int)c->rx_ami_isolate, m, f);
-        if (!st) st = p4_ami_linear_response(m, f, vin, R, dt, ui, g, vout, rx);
-        if (!st) st = multiply_response(rxf, g, (size_t)R);
-        c->ctle_enable = 0;
-        c->ffe_taps = 1, c->ffe_precursors = 0;
-        snprintf(c->ffe_mode, sizeof c->ffe_mode, "mmse");
-        p4_ami_free(m), m = NULL;
-        p4_ami_file_free(f), f = NULL;
+    if (!st) {
+        /* the receiver sees the link's own pulse per unit level: the TX levels' amplitude and, without
+         * a TX model (whose output already holds its taps), the native TX FFE */
+        double *y = vout;
+        memset(y, 0, (size_t)R * sizeof *y);
+        int nt = c->tx_ami_model[0] ? 1 : (int)c->n_tx_ffe;
+        for (int k = 0; k < nt; k++) {
+            double w = c->tx_ami_model[0] ? 1 : c->tx_ffe[k];
+            for (long i = 0; i + (long)k * sps < R; i++) y[i + (long)k * sps] += w * vin[i];
+        }
+        for (long i = 0; i < R; i++) y[i] *= c->amplitude_v;
+        *seen = y, *len = R, vout = NULL;
     }
     p4_ami_free(m);
     p4_ami_file_free(f);
     p4_fresp_free(chain);
     p4_impulse_free(&imp);
     free(full), free(g), free(vin), free(vout);
+    return st;
+}
+
+/* The flow rx.ami.flow asks for, given what the model has. */
+static p4_status rx_flow(const p4_config *c, const p4_ami_model *m, const p4_ami_file *f, int *getwave)
+{
+    int can = f->getwave_exists && p4_ami_has_getwave(m);
+    *getwave = !strcmp(c->rx_ami_flow, "getwave") || (!strcmp(c->rx_ami_flow, "auto") && can);
+    if (*getwave && !can)
+        return p4_error(P4_EINVAL, "key 'rx.ami.flow' = getwave: %s %s", c->rx_ami_model,
+                        !p4_ami_has_getwave(m) ? "exports no AMI_GetWave" : "has GetWave_Exists False in its .ami file");
+    return P4_OK;
+}
+
+p4_status p4_ami_link_rx(p4_config *c, p4_fresp *rxf, const double *seen, long R, p4_ami_info *rx)
+{
+    memset(rx, 0, sizeof *rx);
+    if (!c->rx_ami_model[0]) return P4_OK;
+    double dt = 1 / rxf->fs_hz, ui = (double)c->sps * dt;
+    p4_ami_model *m = NULL;
+    p4_ami_file *f = NULL;
+    double *g = calloc((size_t)R, sizeof *g), *vout = calloc((size_t)R, sizeof *vout);
+    p4_status st = g && vout ? P4_OK : p4_error(P4_ENOMEM, "out of memory");
+    if (!st)
+        st = open_side(c->rx_ami_model, c->rx_ami_file, c->rx_ami_isolate, c->rx_ami_timeout_s, c->rx_ami_params, c->n_rx_ami_params,
+                       "rx.ami", &m, &f);
+    if (!st) info_start(rx, c->rx_ami_model, (int)c->rx_ami_isolate, m, f);
+    if (!st) st = rx_flow(c, m, f, &rx->getwave_flow);
+    if (!st && !rx->getwave_flow) {
+        st = p4_ami_linear_response(m, f, seen, R, dt, ui, g, vout, rx);
+        if (!st) st = multiply_response(rxf, g, (size_t)R);
+    } else if (!st) {
+        /* GetWave: each work unit runs its own Init and GetWave (sim/link_ami.c); this Init is the
+         * report's (the model's message, its output parameters) */
+        char *pin = p4_ami_file_params_in(f);
+        st = pin ? P4_OK : p4_error(P4_ENOMEM, "out of memory");
+        for (long i = 0; !st && i < R; i++) vout[i] = seen[i] / dt;
+        if (!st) st = p4_ami_init(m, vout, R, 0, dt, ui, pin);
+        if (!st) {
+            snprintf(rx->message, sizeof rx->message, "%s", p4_ami_message(m));
+            snprintf(rx->params_out, sizeof rx->params_out, "%s", p4_ami_params_out(m));
+            snprintf(rx->params_in, sizeof rx->params_in, "%s", pin);
+            st = p4_ami_close(m);
+        }
+        free(pin);
+        c->dfe_taps = 0;
+    }
+    c->ctle_enable = 0;
+    c->ffe_taps = 1, c->ffe_precursors = 0;
+    snprintf(c->ffe_mode, sizeof c->ffe_mode, "mmse");
+    p4_ami_free(m);
+    p4_ami_file_free(f);
+    free(g), free(vout);
+    return st;
+}
+
+p4_status p4_ami_link_apply(p4_config *c, p4_fresp *txf, const p4_fresp *ch, p4_fresp *rxf, p4_ami_info *tx,
+                            p4_ami_info *rx)
+{
+    memset(tx, 0, sizeof *tx), memset(rx, 0, sizeof *rx);
+    if (!c->tx_ami_model[0] && !c->rx_ami_model[0]) return P4_OK;
+    double *seen = NULL;
+    long R = 0;
+    p4_status st = p4_ami_link_tx(c, txf, ch, rxf, tx, &seen, &R);
+    if (!st) st = p4_ami_link_rx(c, rxf, seen, R, rx);
+    free(seen);
     return st;
 }
 
@@ -300,6 +380,8 @@ p4_status p4_ami_getwave_flow_run(p4_ami_getwave_flow *g, double *wave, size_t n
     g->base += (double)n;
     return P4_OK;
 }
+
+long p4_ami_getwave_flow_bits(const p4_ami_getwave_flow *g) { return g->bits; }
 
 void p4_ami_getwave_flow_free(p4_ami_getwave_flow *g)
 {

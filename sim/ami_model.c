@@ -170,7 +170,10 @@ p4_status p4_ami_getwave(p4_ami_model *m, double *wave, long n, double *clock_ti
 void p4_ami_free(p4_ami_model *m)
 {
     if (!m) return;
-    p4_ami_close(m);
+    /* a failing close here is not news: the error the caller is about to report stays */
+    char keep[1024];
+    snprintf(keep, sizeof keep, "%s", p4_last_error());
+    if (p4_ami_close(m)) p4_error(P4_EIO, "%s", keep);
     if (m->child) p4_ami_child_stop(m->child);
     if (m->dl) dlclose(m->dl);
     free(m->msg), free(m->out);

@@ -409,6 +409,9 @@ p4_status p4_chain_run(p4_link *const *links, int nseg, const p4_config *host, u
             w->neye = budget <= first ? 0 : budget - first < w->n ? (size_t)(budget - first) : w->n;
         }
         p4_work_round(worker_unit, ws, sizeof *ws, nr);
+        for (int i = 0; i < nr; i++) /* a failing GetWave model */
+            for (int k = 0; !st && k < nseg; k++) st = p4_link_seg_status(ws[i].seg[k]);
+        if (st) break;
         for (int i = 0; i < nr; i++) { /* in unit order */
             p4_counts_add(&out->e2e, &ws[i].c.e2e);
             for (int k = 0; k < nseg; k++) p4_counts_add(&out->seg[k], &ws[i].c.seg[k]);

@@ -180,9 +180,10 @@ static const kdef keys[] = {
     DBL("rx.cdr.lock_snr_db", cdr_lock_snr_db, 0, 40, "12", "lock detector: slicer SNR over 1024 UI below which the CDR re-acquires the phase by an eye scan [dB] (0: off; a closed eye reads 10-12) [U]"),
     INT("rx.mlse.memory", mlse_memory, 0, 2, "0", "MLSE memory in symbols (0: off; needs rx.dfe.taps = memory: the 1 + aD (+ bD^2) target; DSP only)"),
     INT("rx.mlse.traceback_symbols", mlse_traceback, 1, 256, "32", "MLSE traceback depth [UI]"),
-    PATH("rx.ami.model", rx_ami_model, "\"\"", "IBIS-AMI receiver model (.so) of the host SerDes, through its AMI_Init: it replaces the CTLE and RX FFE; rx.dfe.taps stands for its DFE (\"\": the native receiver)"),
+    PATH("rx.ami.model", rx_ami_model, "\"\"", "IBIS-AMI receiver model (.so) of the host SerDes: it replaces the CTLE and RX FFE; through its AMI_Init rx.dfe.taps stands for its DFE, through its AMI_GetWave its DFE and clock are its own (rx.ami.flow) (\"\": the native receiver)"),
     PATH("rx.ami.ami_file", rx_ami_file, "\"\"", ".ami parameter file of rx.ami.model (\"\": the model's file name with .ami)"),
     BOOL("rx.ami.isolate", rx_ami_isolate, "true", "run the model in a child process of its own (as tx.ami.isolate)"),
+    ENUM("rx.ami.flow", rx_ami_flow, "auto init getwave", "auto", "how a sample-level run takes rx.ami.model: init (its AMI_Init response in the linear chain, rx.dfe.taps for its DFE), getwave (the RX input waveform through its AMI_GetWave, sampled at its clock times, its DFE inside; sample-level engine only), auto: getwave when the .ami says GetWave_Exists True and the model exports AMI_GetWave, else init (the statistical engine always takes init)"),
     DBL("rx.ami.timeout_s", rx_ami_timeout_s, 0, 1e6, "600", "isolated model: the longest one call may take [s] (as tx.ami.timeout_s)"),
     AMAP("rx.ami.params", rx_ami_params, n_rx_ami_params, "the model's In/InOut parameters by name (rx.ami.params.NAME=VALUE), checked against the .ami file"),
     ENUM("fec.mode", fec_mode, "none kp4 kp4_inner", "none", "FEC on real encoded data: none (tx.pattern), KP4 RS(544,514), or KP4 + Clause 177 inner code"),
@@ -700,6 +701,8 @@ p4_status p4_config_validate(const p4_config *c)
                         (long long)c->mod_n_tx_ffe, (long long)c->tx_ffe_main);
     if (c->lpo_n_drv_peaking < 1 || c->lpo_n_tia_peaking < 1)
         return p4_error(P4_EINVAL, "keys 'lpo.driver_peaking_db' and 'lpo.tia_peaking_db' need at least one setting");
+    if (!strcmp(c->rx_ami_flow, "getwave") && !c->rx_ami_model[0])
+        return p4_error(P4_EINVAL, "key 'rx.ami.flow' = getwave needs a receiver model (rx.ami.model)");
     if (c->rx_ami_model[0] && c->dsp_enable)
         return p4_error(P4_EINVAL, "key 'rx.ami.model' is the host receiver: it cannot run with rx.dsp.enable = true (the bit-true DSP receiver)");
     if (!strcmp(c->tx_filter, "bessel") && c->tx_bandwidth_ghz <= 0)

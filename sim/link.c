@@ -25,6 +25,7 @@ void p4_link_destroy(p4_link *l)
     link_symbol_free(l);
     p4_dsprx_destroy(l->dsp);
     p4_optics_model_free(l->optm);
+    link_ami_free(l->ami);
     free(l);
 }
 
@@ -357,8 +358,13 @@ static p4_link *link_create(const p4_config *cfg, int light)
         }
     }
     if (!st && c->noise_filter_ghz > 0) p4_fresp_butterworth(rxf, 4, c->noise_filter_ghz * 1e9);
-    /* IBIS-AMI host SerDes models (sim/ami_flow.c): their Init-flow responses join the chain */
-    if (!st) st = p4_ami_link_apply(&l->cfg, txf, ch, rxf, &l->info.ami_tx, &l->info.ami_rx);
+    /* IBIS-AMI host SerDes models (sim/ami_flow.c): their Init-flow responses join the chain; on an
+     * optical line the RX model waits for the line's response (below) to see the whole chain */
+    double *ami_seen = NULL;
+    long ami_len = 0;
+    if (!st && (c->tx_ami_model[0] || c->rx_ami_model[0]))
+        st = p4_ami_link_tx(&l->cfg, txf, ch, rxf, &l->info.ami_tx, &ami_seen, &ami_len);
+    if (!st && c->rx_ami_model[0] && !c->optics_enable) st = p4_ami_link_rx(&l->cfg, rxf, ami_seen, ami_len, &l->info.ami_rx);
     /* channel bulk delay: peak of the channel's own impulse response */
     if (!st) {
         p4_fresp_impulse(ch, full);
@@ -413,6 +419,12 @@ static p4_link *link_create(const p4_config *cfg, int light)
             l->opt_lead = oi->lead;
             l->pulse_lead = oi->lead - (long)kpre * l->sps;
             l->tia_sat_half = c->tia_sat_vpp / 2;
+        }
+        /* the RX model sees driver, optics, TIA and boards: the link's own end-to-end pulse (link_ami.c) */
+        if (!st && c->rx_ami_model[0]) {
+            free(ami_seen), ami_seen = NULL;
+            st = link_ami_optical_input(l, ch, rxf, opt_pulse, opt_len, max_len, &ami_seen, &ami_len);
+            if (!st) st = p4_ami_link_rx(&l->cfg, rxf, ami_seen, ami_len, &l->info.ami_rx);
         }
     }
     /* crosstalk responses (before the CTLE, which multiplies in later) */
@@ -639,6 +651,9 @@ static p4_link *link_create(const p4_config *cfg, int light)
     p4_fresp_free(sig), p4_fresp_free(ctle), p4_fresp_free(best_ctle);
     for (int i = 0; i < P4_MAX_XTALK; i++) p4_fresp_free(xt[i]);
     free(full), free(rp), free(pulse), free(best_pulse), free(rn_full), free(opt_pulse);
+    /* the RX model's GetWave flow: its input impulse, warm-up and sampling phase (link_ami.c) */
+    if (!st && !light && l->info.ami_rx.getwave_flow) st = link_ami_setup(l);
+    free(ami_seen);
     if (st) {
         p4_link_destroy(l);
         return NULL;
@@ -649,6 +664,7 @@ static p4_link *link_create(const p4_config *cfg, int light)
         p4_link_destroy(l);
         return NULL;
     }
+    link_ami_reset_stats(l);
     link_dsp_latency(l);
     return l;
 }

@@ -5,6 +5,7 @@
  *   link_trunc.c how much of each response the engines run
  *   link_symbol.c the symbol-rate engine: the same unit from the pulse at the sampling phase
  *   link_run.c   run control: work units over threads and processes, checkpoints, chain segments
+ *   link_ami.c   the IBIS-AMI receiver's GetWave flow in a unit; an RX model's optical input
  */
 #ifndef P4_LINK_IMPL_H
 #define P4_LINK_IMPL_H
@@ -37,6 +38,9 @@
 
 #define P4_SYM_INPUTS (2 + P4_MAX_XTALK + 129) /* pulse, noise, aggressors, edge shifts 0..sps */
 #define TAIL_REL 1e-9 /* energy left out of a truncated impulse response */
+
+typedef struct link_ami link_ami; /* the RX model's GetWave flow (link_ami.c), NULL without */
+typedef struct unit_ami unit_ami; /* a unit state's model instance for it                 */
 
 struct p4_link {
     p4_config cfg;
@@ -85,6 +89,7 @@ struct p4_link {
     /* unit geometry */
     size_t warm, tail;
     uint64_t count_off; /* global index of the first counted symbol */
+    link_ami *ami;
 };
 
 /* The state of one work unit (one worker's buffers, FIR, receiver, framer, patterns). */
@@ -113,6 +118,7 @@ typedef struct {
     p4_fir *nfir;                     /* the noise at the sampler, symbol rate (l->noise_sym)      */
     double *nw;                       /* its white input and output, nsym each                     */
     int phase_noise;                  /* this unit reads one phase per UI: noise drawn there only  */
+    unit_ami *ami;                    /* its IBIS-AMI receiver model (GetWave flow), made on first use */
 } unit_state;
 
 void link_warn(p4_link *l, const char *msg);
@@ -134,5 +140,15 @@ void unit_noise_prefill(p4_fir *f, int nin, int idx, size_t len, p4_rng *rn, dou
 void unit_phase_noise(const p4_link *l, unit_state *u, p4_rng *rn);
 void unit_symbol_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0);
 void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, size_t neye, p4_counts *out);
+/* link_ami.c */
+p4_status link_ami_setup(p4_link *l);
+void link_ami_reset_stats(p4_link *l);
+void link_ami_free(link_ami *a);
+p4_status unit_ami_alloc(const p4_link *l, unit_state *u);
+int unit_ami_getwave(const p4_link *l, unit_state *u);
+p4_status unit_ami_status(const unit_state *u);
+void unit_ami_free(unit_ami *a);
+p4_status link_ami_optical_input(const p4_link *l, const p4_fresp *rx_a, const p4_fresp *rx_b, const double *opt_pulse, int opt_len,
+                                 size_t max_len, double **seen, long *len);
 
 #endif

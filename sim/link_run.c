@@ -130,6 +130,8 @@ p4_status p4_link_run_ctl(p4_link *l, uint64_t symbols, const p4_run_control *rc
             unit_geometry(l, u, symbols, L, &ws[nr]);
         }
         p4_work_round(worker_unit, ws, sizeof *ws, nr);
+        for (int i = 0; !st && i < nr; i++) st = unit_ami_status(&ws[i].u); /* a failing GetWave model */
+        if (st) break;
         /* agree on the cut and on stopping */
         memset(vote, 0, (R + 1) * sizeof *vote);
         for (int i = 0; i < nr; i++) vote[(size_t)rank * nw + i] = ws[i].c.bit_errors;
@@ -223,6 +225,8 @@ void p4_link_seg_count(const p4_link_seg *s, size_t off, size_t n, size_t neye, 
 {
     unit_count(s->l, &s->u, off, n, neye, c);
 }
+
+p4_status p4_link_seg_status(const p4_link_seg *s) { return unit_ami_status(&s->u); }
 
 void p4_link_seg_destroy(p4_link_seg *s)
 {

@@ -49,6 +49,7 @@ static const char *why_not(const p4_link *l)
     if (!isinf(l->tia_sat_half)) return "TIA compression";
     if (l->cfg.dsp_enable) return "the bit-true DSP receiver (ADC, clock recovery)";
     if (l->passthrough) return "no linear chain to filter";
+    if (l->ami) return "the IBIS-AMI receiver's GetWave flow (rx.ami.flow), a waveform through the model";
     return NULL;
 }
 
@@ -135,7 +136,7 @@ p4_status link_symbol_setup(p4_link *l)
     snprintf(l->info.engine_why, sizeof l->info.engine_why, "%s",
              !want ? "forced by sim.engine" : why ? why : "linear electrical link, floating-point receiver");
     /* noise added after the last nonlinearity can be drawn at the sampler alone (both engines) */
-    if (l->has_noise && isinf(l->tia_sat_half) && !l->passthrough) {
+    if (l->has_noise && isinf(l->tia_sat_half) && !l->passthrough && !l->ami) {
         p4_status st = noise_setup(l);
         if (st) return st;
     }

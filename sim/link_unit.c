@@ -33,6 +33,7 @@ void unit_free(unit_state *u, int nxt)
     free(u->nout);
     free(u->nw);
     free(u->sbuf), free(u->sxsym);
+    unit_ami_free(u->ami);
 }
 
 /* with_dsp: give the unit its own DSP receiver (when the link has one). */
@@ -87,7 +88,8 @@ p4_status unit_alloc(const p4_link *l, size_t counted, int with_dsp, unit_state 
     if (with_dsp && l->dsp) ok = ok && (u->dsp = p4_dsprx_create(&l->dsp_setup));
     if (l->optm) ok = ok && (u->opt = p4_optics_create(l->optm)) && (u->owave = malloc(cs * sizeof(double)));
     if (!ok || !u->txffe || !u->rxffe || !u->pat) return p4_error(P4_ENOMEM, "out of memory for a work unit");
-    return unit_symbol_alloc(l, u);
+    p4_status st = unit_symbol_alloc(l, u);
+    return !st && l->ami ? unit_ami_alloc(l, u) : st; /* the RX model's process, made in this thread */
 }
 
 /* Symbols s0 .. s0+n-1 of the unit (from `start`, the unit's first global index): the TX symbols
@@ -188,6 +190,7 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
             p4_precode_decode(u->dec_dfe, u->nsym, &st);
         }
     } else {
+        if (l->ami && unit_ami_getwave(l, u)) return; /* the RX model's GetWave flow (link_ami.c) */
         for (size_t m = 0; m < u->nsym; m++) u->xs[m] = u->rx[m * sps + l->phase];
         if (phase_noise) unit_phase_noise(l, u, &rn);
         unit_decide(l, u);
@@ -221,6 +224,7 @@ p4_status link_measure_delay(p4_link *l)
     p4_status st = unit_alloc(l, probe, 0, &u); /* the delay is measured on the float receiver */
     if (!st) {
         unit_simulate(l, &u, 0, l->warm, 0);
+        st = unit_ami_status(&u);
         long best = 0, maxlag = (long)l->tail - 8;
         double bc = -INFINITY;
         for (long lag = 0; lag <= maxlag; lag++) {
@@ -229,7 +233,7 @@ p4_status link_measure_delay(p4_link *l)
                 acc += l->lv[u.line[t]] * u.z[t + lag];
             if (acc > bc) bc = acc, best = lag;
         }
-        l->info.delay_symbols = best;
+        if (!st) l->info.delay_symbols = best;
         l->info.lat_measured_ns =
             ((double)best * l->sps + l->phase + (double)l->sig.lead + (double)l->opt_lead) / l->fs_hz * 1e9 + l->info.lat_fiber_ns;
     }

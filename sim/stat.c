@@ -682,6 +682,9 @@ p4_status p4_stat_run(const p4_link *l, p4_stat_result *r)
     p4_link_view v;
     p4_link_view_get(l, &v);
     const p4_config *c = v.cfg;
+    if (v.info->ami_rx.getwave_flow)
+        return p4_error(P4_EINVAL, "key 'rx.ami.flow' = %s: the link takes the receiver model through its AMI_GetWave, and the statistical engine needs it through its AMI_Init (rx.ami.flow = init)",
+                        c->rx_ami_flow);
     struct p4_stat_tails *t = calloc(1, sizeof *t);
     if (!t) return p4_error(P4_ENOMEM, "out of memory");
     r->priv = t;

@@ -2,7 +2,9 @@
 # models (the models' messages in the report), parameters from --set and from YAML, a sweep of a
 # model parameter, and bad input (a value outside the .ami format, a malformed .ami, a crashing,
 # failing, hanging or incomplete model): one
-# error line naming the key, file, line or model, exit status 1, no core, no half-written JSON.
+# error line naming the key, file, line or model, exit status 1, no core, no half-written JSON. The
+# GetWave flow in a run: the flow and the model's clock reported, -j 1 and -j 2 alike, a model that
+# crashes in AMI_GetWave.
 # Usage: sh tests/ami_cli.sh build/pam4sim build/ami
 . "$(dirname "$0")/cli_lib.sh"
 P=$1 A=$(cd "$2" && pwd)
@@ -37,6 +39,22 @@ has "$T/sw.txt" "rx.ami.params.ctle_dc_gain_db"
 [ "$(grep -c '^ *-10 \|^ *-8 ' "$T/sw.txt")" -eq 2 ] && ok || bad "sweep: two points"
 "$P" config | grep -q "rx.ami.params\|params: {}" && ok || bad "config does not list the AMI keys"
 
+# the GetWave flow (rx.ami.flow auto: the example RX model has GetWave): the flow and the model's
+# clock in the text and the JSON; the same result with -j 1 and -j 2; init one value away
+G="--symbols 100000 --seed 3 --set channel.il_nyquist_db=16 --set tx.rlm=1 --set rx.noise.eta0_v2_per_ghz=7e-7 --set rx.ami.model=$A/rx_ctle_dfe.so --set rx.ami.params.ctle_dc_gain_db=-10 --set rx.ami.params.dfe_taps=2"
+"$P" run $G -j 1 --json "$T/gw1.json" > "$T/gw1.txt" 2>&1 && ok || bad "run in the GetWave flow (-j 1)"
+"$P" run $G -j 2 --json "$T/gw2.json" > "$T/gw2.txt" 2>&1 && ok || bad "run in the GetWave flow (-j 2)"
+has "$T/gw1.json" '"rx": {"model": ".*rx_ctle_dfe.so", "flow": "getwave", "clock": {"units": 4, "clocks": [0-9]*, "ignored_bits": 16000, "ignore_bits_per_unit": 4000, "phase_ui": 0.18'
+has "$T/gw1.txt" "rx ami flow  GetWave: 4 units, .* clocks (16000 ignored: Ignore_Bits 4000 per unit), sampling at 0.18"
+has "$T/gw1.txt" "engine       sample level (the IBIS-AMI receiver's GetWave flow"
+b1=$(grep '^BER' "$T/gw1.txt"); b2=$(grep '^BER' "$T/gw2.txt")
+[ -n "$b1" ] && [ "$b1" = "$b2" ] && ok || bad "-j 1 and -j 2 differ: '$b1' / '$b2'"
+c1=$(grep -o '"clock": {[^}]*}' "$T/gw1.json"); c2=$(grep -o '"clock": {[^}]*}' "$T/gw2.json")
+[ -n "$c1" ] && [ "$c1" = "$c2" ] && ok || bad "the clock's statistics differ with -j"
+"$P" run $G --set rx.ami.flow=init --set rx.dfe.taps=2 --json "$T/gwi.json" > /dev/null 2>&1 && ok || bad "run in the Init flow"
+has "$T/gwi.json" '"flow": "init"'
+"$P" stat --set rx.ami.model="$A/rx_ctle_dfe.so" --set rx.dfe.taps=1 > /dev/null 2>&1 && ok || bad "stat takes the Init flow with rx.ami.flow auto"
+
 # bad input: exit 1, one line
 fails() { # expected text, args...
   want=$1; shift
@@ -57,6 +75,11 @@ fails "cannot load the model" $R --set tx.ami.model="$A/no_such.so" --set tx.ami
 printf '(m\n (Reserved_Parameters\n  (Init_Returns_Impulse (Usage Info) (Type Boolean) (Value True))\n  (GetWave_Exists (Usage Info) (Type Boolean) (Value False)))\n (Model_Specific (g (Usage In) (Type Float) (Range 2 0 1))))\n' > "$T/bad.ami"
 fails "$T/bad.ami:5: parameter 'g': default 2 is outside its Range \[0, 1\]" $R --set tx.ami.model="$A/tx_ffe.so" --set tx.ami.ami_file="$T/bad.ami"
 fails "rx.ami.model' is the host receiver: it cannot run with rx.dsp.enable" $R --set rx.ami.model="$A/rx_ctle_dfe.so" --set rx.dsp.enable=true
+fails "bad_getwave.so: the model crashed in AMI_GetWave (signal 11" $R --set rx.ami.model="$A/bad_getwave.so"
+fails "sim.engine = symbol: this link has the IBIS-AMI receiver's GetWave flow (rx.ami.flow)" $R --set rx.ami.model="$A/rx_ctle_dfe.so" --set sim.engine=symbol
+fails "key 'rx.ami.flow' = getwave: .*bad_segv.so exports no AMI_GetWave" $R --set rx.ami.model="$A/bad_segv.so" --set rx.ami.flow=getwave
+fails "key 'rx.ami.flow' = getwave needs a receiver model" $R --set rx.ami.flow=getwave
+fails "rx.ami.flow" $R --set rx.ami.flow=fast
 [ -e "$T/bad.json" ] && bad "a failed run left $T/bad.json" || ok
 ls core* 2>/dev/null && bad "a core file" || ok
 

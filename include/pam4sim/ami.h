@@ -143,6 +143,16 @@ typedef struct {
     int probe;                    /* linear response from an aggressor column (1) or a second Init (2) */
     double nonlinear_rel;         /* |victim - linear part * input| / |victim|: what the flow cannot model */
     long ignore_bits;
+    /* the receiver's time-domain flow (rx.ami.flow; sim/link_ami.c): the model's clock over every
+     * work unit the link ran */
+    int getwave_flow;             /* 1: the sample-level run takes the model through AMI_GetWave  */
+    int thresholds_from_model;    /* the slicer's thresholds are the model's PAM4_*Threshold outputs */
+    int own_clock;                /* the model returns no clock times: pam4sim's sampling phase     */
+    unsigned long long units, clocks, ignored, missing, repeated; /* units run; clocks returned; the
+                                   * first Ignore_Bits of each unit; symbols without a clock; symbols
+                                   * with more than one */
+    double phase_ui, spread_ui;   /* circular mean of the sampling instants (clock + UI/2) in the UI of
+                                   * the RX waveform, and their rms spread about each unit's mean */
     char params_in[512];
     char message[256];
     char params_out[256];
@@ -155,14 +165,30 @@ typedef struct {
 p4_status p4_ami_linear_response(p4_ami_model *m, const p4_ami_file *f, const double *impulse, long row_size,
                                  double dt, double ui, double *g, double *victim_out, p4_ami_info *info);
 
-/* The Init-flow hook of a link: with tx.ami.model / rx.ami.model set, load each model, hand it the
- * impulse response of txf x ch x rxf (its TX analog, channel and RX analog front end, sampled at
- * fs) and multiply the model's linear response into the chain: a symbol-spaced TX response becomes
- * the TX FFE of cfg (exact, as the native FFE), any other TX response multiplies txf, the RX
- * response multiplies rxf. With an RX model the link's own CTLE and RX FFE are off (cfg is the
- * link's copy; the FFE keeps one tap, the gain) and rx.dfe.taps stands for the model's DFE. */
+/* The Init-flow hook of a link's transmitter: with tx.ami.model set, load it, hand it the impulse
+ * response of txf x ch x rxf (its TX analog, channel and RX analog front end, sampled at fs) and
+ * put the model's linear response into the chain: a symbol-spaced response becomes the TX FFE of
+ * cfg (exact, as the native FFE), any other response multiplies txf. *seen (malloc'd, *len
+ * samples, per sample as p4_impulse) gets what a receiver model sees at its input on an electrical
+ * link, the link's own response per unit level: the TX model's output, or the chain's impulse
+ * response through the native TX FFE without one, times the TX amplitude. */
+p4_status p4_ami_link_tx(p4_config *cfg, p4_fresp *txf, const p4_fresp *ch, const p4_fresp *rxf, p4_ami_info *tx,
+                         double **seen, long *len);
+/* The receiver's hook: with rx.ami.model set, load it and give its AMI_Init the impulse response
+ * seen[0..len) at its input (per sample). The flow (rx.ami.flow, resolved here: auto is getwave
+ * when the .ami declares GetWave_Exists True and the model exports AMI_GetWave) decides what joins
+ * the chain: init multiplies the model's linear response into rxf and rx.dfe.taps stands for its
+ * DFE; getwave leaves rxf as the RX input (the model's GetWave filters the waveform, sim/link_ami.c)
+ * and turns the link's DFE off (the model's is in its output). Either way the link's own CTLE and
+ * RX FFE are off (cfg is the link's copy; the FFE keeps one tap, the gain). */
+p4_status p4_ami_link_rx(p4_config *cfg, p4_fresp *rxf, const double *seen, long len, p4_ami_info *rx);
+/* Both, on an electrical link (the receiver sees the transmitter model's output). */
 p4_status p4_ami_link_apply(p4_config *cfg, p4_fresp *txf, const p4_fresp *ch, p4_fresp *rxf, p4_ami_info *tx,
                             p4_ami_info *rx);
+/* The .ami file of a model setting (model, ami_file, params as in p4_config) with the user's
+ * parameters applied; NULL with the error set. key: "tx.ami" or "rx.ami" for messages. */
+p4_ami_file *p4_ami_file_for(const char *model, const char *ami, const char (*params)[P4_AMI_PARAM_MAX], int64_t nparams,
+                             const char *key);
 
 /* The report's lines about the models (sim/report_ami.c): what each did and what it said. */
 void p4_ami_report_text(FILE *f, const p4_ami_info *tx, const p4_ami_info *rx);
@@ -178,6 +204,8 @@ p4_ami_getwave_flow *p4_ami_getwave_flow_create(p4_ami_model *m, double sample_i
  * the sampling instants after Ignore_Bits to t_out/v_out (at most cap); *nout: how many. */
 p4_status p4_ami_getwave_flow_run(p4_ami_getwave_flow *g, double *wave, size_t n, long ignore_bits, double *t_out,
                                   double *v_out, size_t cap, size_t *nout);
+/* Clocks the model returned so far (the ignored ones included). */
+long p4_ami_getwave_flow_bits(const p4_ami_getwave_flow *g);
 void p4_ami_getwave_flow_free(p4_ami_getwave_flow *g);
 
 #endif

@@ -159,6 +159,8 @@ size_t p4_link_seg_span(const p4_link_seg *s);
 size_t p4_link_seg_warm(const p4_link_seg *s);
 void p4_link_seg_run(p4_link_seg *s, uint64_t unit, uint64_t start, const uint8_t *tx, uint8_t *dec, double *z);
 void p4_link_seg_count(const p4_link_seg *s, size_t off, size_t n, size_t neye, p4_counts *c);
+/* A model's failure in the last p4_link_seg_run (the RX model's GetWave flow), raised again here. */
+p4_status p4_link_seg_status(const p4_link_seg *s);
 void p4_link_seg_destroy(p4_link_seg *s);
 
 /* What the statistical engine (stat.h) needs of a created link: its linear chain at the sampler
