@@ -197,11 +197,17 @@ const char *const *p4_com_param_names(void)
     return names;
 }
 
+int p4_com_is_path(const char *s)
+{
+    size_t n = strlen(s);
+    return strchr(s, '/') || (n > 5 && !strcmp(s + n - 5, ".yaml"));
+}
+
 p4_status p4_com_params_load(const char *s, p4_com_params *p)
 {
     struct fy_parse_cfg pc = {.flags = FYPCF_QUIET};
     if (!s || !*s) return p4_error(P4_EINVAL, "COM parameters: give a set name or a YAML file");
-    int is_path = strchr(s, '/') || (strlen(s) > 5 && !strcmp(s + strlen(s) - 5, ".yaml"));
+    int is_path = p4_com_is_path(s);
     struct fy_document *d = NULL;
     char file[560];
     if (is_path) {

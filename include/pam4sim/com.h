@@ -46,6 +46,7 @@
 #ifndef PAM4SIM_COM_H
 #define PAM4SIM_COM_H
 #include <stdio.h>
+#include "pam4sim/config.h"
 #include "pam4sim/package.h"
 #include "pam4sim/status.h"
 
@@ -87,6 +88,8 @@ typedef struct {
  * (a path: anything with a '/' or ending in .yaml). Unknown, missing or out-of-range keys are
  * errors naming the file, line and key. */
 p4_status p4_com_params_load(const char *name_or_path, p4_com_params *p);
+/* 1 if p4_com_params_load takes s as a file (it has a '/' or ends in .yaml), 0 for a set's name. */
+int p4_com_is_path(const char *s);
 /* The table as one JSON object (every key, as a file would give it). */
 void p4_com_params_json(FILE *f, const p4_com_params *p);
 /* The shipped sets' names, NULL-terminated. */
@@ -129,8 +132,24 @@ typedef struct {
     const char *const *next;
     int nnext;
     int threads;                   /* 0: one per online core */
+    const int *port_order;         /* the thru's in+, in-, out+, out- (1-based); NULL: from its DC path */
+    /* a section in series at the receiver, on the thru and every aggressor (com_chan.c): the thru
+     * made length_scale times as long (|SDD21|^k, k x its phase; 0 or 1: as measured), and the loss
+     * model's section of extra_loss_db at extra_loss_nyquist_ghz (0: none) */
+    double length_scale, extra_loss_db, extra_loss_skin, extra_loss_nyquist_ghz;
 } p4_com_input;
 
 p4_status p4_com_run(const p4_com_params *p, const p4_com_input *in, p4_com_result *r);
+
+/* From a configuration (com_config.c): the set com.params with com.threshold_db (unless auto). */
+p4_status p4_com_params_of_config(const p4_config *c, p4_com_params *p);
+/* 1 if crosstalk.files[i] is a NEXT aggressor for COM: listed in com.next_files, or, with that
+ * list empty, its file name contains "next" (any case). */
+int p4_com_config_is_next(const p4_config *c, int i);
+/* COM of the link c describes: channel.file (channel.type touchstone) as the thru, crosstalk.files
+ * as the aggressors, channel.length_scale and channel.extra_loss_db as the section in series at the
+ * receiver (on the thru and every aggressor), sim.threads threads, the set com.params. The
+ * configuration is validated first; p (may be NULL) receives the set used. */
+p4_status p4_com_run_config(const p4_config *c, p4_com_params *p, p4_com_result *r);
 
 #endif
