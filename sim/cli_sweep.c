@@ -390,9 +390,10 @@ static void json_out(FILE *f, void *v)
     for (int i = 0; i < s->npt; i++) nfail += s->pt[i].failed;
     cli_json_head(f, "sweep", s->c);
     fprintf(f, ",\n  \"sweep\": {\n    \"engine\": \"%s\", \"target_ber\": %.6g, \"interrupted\": %s, \"points_planned\": %d, "
-               "\"points_failed\": %d,\n    \"vary\": [",
+               "\"points_failed\": %d,\n",
             engine_name(s), s->c->target_ber, s->interrupted ? "true" : "false", s->total, nfail);
     if (s->com) fprintf(f, "    \"com_params\": "), p4_json_str(f, s->c->com_params), fprintf(f, ",\n");
+    fprintf(f, "    \"vary\": [");
     for (int k = 0; k < s->nv; k++) {
         const vary *x = &s->v[k];
         fprintf(f, "%s{\"key\": ", k ? ", " : "");

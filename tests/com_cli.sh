@@ -45,5 +45,48 @@ err 2 "unknown option '--fast'" "$CH/CA_19p75dB_thru.s4p" --fast
 err 2 "a thread count 1..64" "$CH/CA_19p75dB_thru.s4p" -j 0
 err 2 "give the thru channel"
 
+# COM from a configuration: sweep --engine com over the thru's length. At k = 1 its COM is
+# `pam4sim com`'s on the same files (the same JSON number, digit for digit); it falls with k.
+ABS=$(cd "$CH" && pwd)
+cat > "$T/ca.yaml" <<EOY
+channel: {type: touchstone, file: $ABS/CA_19p75dB_thru.s4p}
+crosstalk: {files: [$ABS/CA_19p75dB_fext1.s4p, $ABS/CA_19p75dB_next1.s4p]}
+com: {params: 8023ck-kr}
+EOY
+"$BIN" sweep "$T/ca.yaml" --engine com --vary channel.length_scale=0.8:1.2:0.2 -j 2 --csv "$T/sw.csv" --json "$T/sw.json" \
+  > "$T/sw.txt" 2>&1 || bad "sweep --engine com exit $?: $(cat "$T/sw.txt")"
+"$BIN" com "$CH/CA_19p75dB_thru.s4p" --fext "$CH/CA_19p75dB_fext1.s4p" --next "$CH/CA_19p75dB_next1.s4p" --params 8023ck-kr \
+  -j 2 --json "$T/one.json" > /dev/null 2>&1 || bad "com exit $?"
+python3 - "$T/sw.json" "$T/one.json" "$T/sw.csv" > "$T/py.txt" 2>&1 <<'EOY' && ok || bad "sweep vs com: $(cat "$T/py.txt")"
+import csv, json, sys
+sw, one = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+pts = sw["sweep"]["points"]
+assert sw["sweep"]["engine"] == "com" and len(pts) == 3, sw["sweep"]
+at1 = [p for p in pts if p["channel.length_scale"] == 1][0]
+assert at1["com_db"] == one["com_db"] and at1["il_nyquist_db"] == one["il_nyquist_db"], (at1, one["com_db"])
+c = [p["com_db"] for p in pts]
+assert c[0] > c[1] > c[2], c
+rows = list(csv.DictReader(open(sys.argv[3])))
+assert [float(r["com_db"]) for r in rows] == [float("%.6g" % x) for x in c], rows
+assert all(r["target_met"] == ("1" if float(r["com_db"]) >= 3 else "0") for r in rows), rows
+EOY
+grep -q "^crossing     COM 3 dB at channel.length_scale = [0-9.]* (the channel passes below it; COM)" "$T/sw.txt" && ok \
+  || bad "sweep --engine com: no crossing line: $(cat "$T/sw.txt")"
+
+# bad input to a COM sweep: one line naming the key, no rows
+swerr() { # expected-exit, expected-text, args...
+  want=$1 text=$2; shift 2
+  "$BIN" sweep "$@" > "$T/out" 2> "$T/err"; rc=$?
+  [ "$rc" -eq "$want" ] && ok || bad "sweep $*: exit $rc, expected $want"
+  [ "$(wc -l < "$T/err")" -eq 1 ] && ok || bad "sweep $*: not one error line: $(cat "$T/err")"
+  grep -q -- "$text" "$T/err" && ok || bad "sweep $*: error '$(cat "$T/err")' lacks '$text'"
+}
+swerr 1 "key 'com.params' = '8023zz-kr': COM parameters '8023zz-kr': no such set" "$T/ca.yaml" --engine com --set com.params=8023zz-kr --vary channel.length_scale=1,2
+sed 's/^rlm: 0.95/rlm: 1.5/' "$PARAMS/8023ck-kr.yaml" > "$T/bad1.yaml"
+swerr 1 "key 'com.params' = '.*bad1.yaml': .*bad1.yaml:12: key 'rlm' = 1.5 is outside" "$T/ca.yaml" --engine com --set "com.params=$T/bad1.yaml" --vary channel.length_scale=1,2
+swerr 1 "tx.amplitude_v does not enter COM" "$T/ca.yaml" --engine com --vary tx.amplitude_v=0.3,0.4
+swerr 2 "--engine com needs key 'com.params'" "$T/ca.yaml" --engine com --set 'com.params=""' --vary channel.length_scale=1,2
+swerr 1 "key 'com.params' = '8023dj-kr' needs channel.type touchstone" --engine com --set com.params=8023dj-kr --vary channel.il_nyquist_db=20,30
+
 echo "com_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
