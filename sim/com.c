@@ -94,13 +94,14 @@ typedef struct {
 } xform;
 
 /* One channel's pulse parts for package lengths (tx_mm, rx_mm). */
-static p4_status make_pulse(const search *s, const xform *xf, const chan *c, double tx_mm, double rx_mm, int victim,
-                            pulse *out)
+static p4_status make_pulse(const search *s, const xform *xf, const chan *c, const double mm[4], int victim, pulse *out)
 {
     const p4_com_params *p = s->p;
     int M = s->M;
     size_t n = xf->n;
-    p4_package pt = package_of(p, tx_mm), pr = package_of(p, rx_mm);
+    p4_package pt = package_of(p, mm[0]), pr = package_of(p, mm[1]);
+    p4_package bd = {.gamma0_per_mm = p->board_gamma0_per_mm, .a1_per_mm = p->board_a1_per_mm, .a2_per_mm = p->board_a2_per_mm,
+                     .tau_ns_per_mm = p->board_tau_ns_per_mm, .r0_ohm = p->reference_ohm};
     double g = (p->termination_ohm - p->reference_ohm) / (p->termination_ohm + p->reference_ohm);
     double tr_ns = p->tx_rise_time_ps * 1e-3;
     double complex *H = malloc((n / 2 + 1) * sizeof *H);
@@ -121,6 +122,8 @@ static p4_status make_pulse(const search *s, const xform *xf, const chan *c, dou
             size_t i = k - xf->k0;
             ch.s11 = c->s11[i], ch.s21 = c->s21[i], ch.s12 = c->s12[i], ch.s22 = c->s22[i];
         }
+        if (mm[2] > 0) ch = p4_s2_cascade(p4_s2_line(f, p->board_ohm, mm[2], &bd), ch); /* host boards */
+        if (mm[3] > 0) ch = p4_s2_cascade(ch, p4_s2_line(f, p->board_ohm, mm[3], &bd));
         p4_s2 tot = p4_s2_cascade(p4_s2_cascade(p4_package_s(&pt, f, 0), ch), p4_package_s(&pr, f, 1));
         double fg = f * 1e-9, ht = exp(-2 * pow(M_PI * fg * tr_ns / 1.6832, 2));
         double complex rect = 0, e = cexp(-2 * M_PI * I * (double)k / (double)n), em = 1;
@@ -762,10 +765,15 @@ p4_status p4_com_run(const p4_com_params *p, const p4_com_input *in, p4_com_resu
     r->com_db = INFINITY;
     r->ncase = p->ncase;
     for (int cse = 0; !st && cse < p->ncase; cse++) {
-        st = make_pulse(&s, &xf, &vic, p->pkg_tx_mm[cse], p->pkg_rx_mm[cse], 1, &vp);
-        for (int k = 0; !st && k < nagg; k++)
-            st = make_pulse(&s, &xf, &agg[k], agg[k].kind == 1 ? p->pkg_fext_mm[cse] : p->pkg_next_mm[cse],
-                            p->pkg_rx_mm[cse], 0, &ap[k]);
+        /* package TX, RX, board TX, RX of the victim; an aggressor's TX lengths by its kind */
+        const double vmm[4] = {p->pkg_tx_mm[cse], p->pkg_rx_mm[cse], p->board_tx_mm[cse], p->board_rx_mm[cse]};
+        st = make_pulse(&s, &xf, &vic, vmm, 1, &vp);
+        for (int k = 0; !st && k < nagg; k++) {
+            int fx = agg[k].kind == 1;
+            const double amm[4] = {fx ? p->pkg_fext_mm[cse] : p->pkg_next_mm[cse], p->pkg_rx_mm[cse],
+                                   fx ? p->board_fext_mm[cse] : p->board_next_mm[cse], p->board_rx_mm[cse]};
+            st = make_pulse(&s, &xf, &agg[k], amm, 0, &ap[k]);
+        }
         worker_arg wa[64];
         pthread_t th[64];
         int started = 0;

@@ -74,6 +74,15 @@ static const ckey keys[] = {
     L("pkg_rx_mm", pkg_rx_mm, ncase, 0, 1000, 1, P4_COM_MAX_CASES),
     L("pkg_next_mm", pkg_next_mm, ncase, 0, 1000, 1, P4_COM_MAX_CASES),
     L("pkg_fext_mm", pkg_fext_mm, ncase, 0, 1000, 1, P4_COM_MAX_CASES),
+    D("board_ohm", board_ohm, 10, 500),
+    D("board_gamma0_per_mm", board_gamma0_per_mm, 0, 1),
+    D("board_a1_per_mm", board_a1_per_mm, 0, 1),
+    D("board_a2_per_mm", board_a2_per_mm, 0, 1),
+    D("board_tau_ns_per_mm", board_tau_ns_per_mm, 0, 1),
+    L("board_tx_mm", board_tx_mm, ncase, 0, 2000, 1, P4_COM_MAX_CASES),
+    L("board_rx_mm", board_rx_mm, ncase, 0, 2000, 1, P4_COM_MAX_CASES),
+    L("board_next_mm", board_next_mm, ncase, 0, 2000, 1, P4_COM_MAX_CASES),
+    L("board_fext_mm", board_fext_mm, ncase, 0, 2000, 1, P4_COM_MAX_CASES),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

@@ -11,7 +11,8 @@
  *  2. Package at both ends (package.h), the victim's with the transmit and receive test lengths of
  *     the package case, an aggressor's transmit package with the NEXT or FEXT length and the
  *     victim's receive package; terminations R_d against R_0 (93A-18). Every package case is
- *     computed; COM is the smallest.
+ *     computed; COM is the smallest. Sets with host boards (cable assemblies) put a board line
+ *     between each package and the channel (z_bp of TX, RX, NEXT, FEXT), same line form.
  *  3. Pulse: H21 x H_t (Gaussian, exp(-2 (pi f T_r / 1.6832)^2)) x H_r (4th-order Butterworth at
  *     f_r f_b, 93A-20) x the CTLE (93A-22 with the low-frequency pole/zero pair, gains g_DC, g_DC2)
  *     x a 1-UI rectangle x the amplitude (A_v, A_fe, A_ne), inverse-transformed over the file's own
@@ -82,6 +83,11 @@ typedef struct {
     int ncase;
     double pkg_tx_mm[P4_COM_MAX_CASES], pkg_rx_mm[P4_COM_MAX_CASES], pkg_next_mm[P4_COM_MAX_CASES],
         pkg_fext_mm[P4_COM_MAX_CASES];
+    /* host board segments between package and channel (cable assemblies, C2M; 0 mm: none), each
+     * a line of the 93A-12..17 form with the board's own coefficients */
+    double board_ohm, board_gamma0_per_mm, board_a1_per_mm, board_a2_per_mm, board_tau_ns_per_mm;
+    double board_tx_mm[P4_COM_MAX_CASES], board_rx_mm[P4_COM_MAX_CASES], board_next_mm[P4_COM_MAX_CASES],
+        board_fext_mm[P4_COM_MAX_CASES];
 } p4_com_params;
 
 /* A parameter set by name (one shipped with the library: p4_com_param_names) or from a YAML file
