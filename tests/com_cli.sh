@@ -38,7 +38,7 @@ err() { # expected-exit, expected-text, args...
 err 1 "no/such.s4p" no/such.s4p
 err 1 "no such set" "$CH/CA_19p75dB_thru.s4p" --params 8023zz-kr
 sed 's/^rlm: 0.95/rlm: 1.5/' "$PARAMS/8023ck-kr.yaml" > "$T/bad1.yaml"
-err 1 "bad1.yaml:12: key 'rlm' = 1.5 is outside \[0.5, 1\]" "$CH/CA_19p75dB_thru.s4p" --params "$T/bad1.yaml"
+err 1 "bad1.yaml:16: key 'rlm' = 1.5 is outside \[0.5, 1\]" "$CH/CA_19p75dB_thru.s4p" --params "$T/bad1.yaml"
 printf 'name: x\ncolour: blue\n' > "$T/bad2.yaml"
 err 1 "bad2.yaml:2: unknown key 'colour'" "$CH/CA_19p75dB_thru.s4p" --params "$T/bad2.yaml"
 err 2 "unknown option '--fast'" "$CH/CA_19p75dB_thru.s4p" --fast
@@ -73,6 +73,13 @@ EOY
 grep -q "^crossing     COM 3 dB at channel.length_scale = [0-9.]* (the channel passes below it; COM)" "$T/sw.txt" && ok \
   || bad "sweep --engine com: no crossing line: $(cat "$T/sw.txt")"
 
+# stat with com.params: the COM line and the JSON's "com" equal `pam4sim com` on the same files
+"$BIN" stat "$T/ca.yaml" --set stat.sps=8 --json "$T/st.json" > "$T/st.txt" 2>&1 || bad "stat with com.params exit $?: $(tail -2 "$T/st.txt")"
+grep -q "^COM          [-0-9.]* dB (IEEE 802.3 93A/178A, set 8023ck-kr, case [12] of 2): \(PASS\|FAIL\)" "$T/st.txt" && ok \
+  || bad "stat: no COM line: $(grep '^COM' "$T/st.txt")"
+python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); assert a["com"]["com_db"] == b["com_db"], (a["com"], b["com_db"])' \
+  "$T/st.json" "$T/one.json" 2> "$T/py2.txt" && ok || bad "stat's COM differs from com's: $(cat "$T/py2.txt")"
+
 # bad input to a COM sweep: one line naming the key, no rows
 swerr() { # expected-exit, expected-text, args...
   want=$1 text=$2; shift 2
@@ -83,7 +90,7 @@ swerr() { # expected-exit, expected-text, args...
 }
 swerr 1 "key 'com.params' = '8023zz-kr': COM parameters '8023zz-kr': no such set" "$T/ca.yaml" --engine com --set com.params=8023zz-kr --vary channel.length_scale=1,2
 sed 's/^rlm: 0.95/rlm: 1.5/' "$PARAMS/8023ck-kr.yaml" > "$T/bad1.yaml"
-swerr 1 "key 'com.params' = '.*bad1.yaml': .*bad1.yaml:12: key 'rlm' = 1.5 is outside" "$T/ca.yaml" --engine com --set "com.params=$T/bad1.yaml" --vary channel.length_scale=1,2
+swerr 1 "key 'com.params' = '.*bad1.yaml': .*bad1.yaml:16: key 'rlm' = 1.5 is outside" "$T/ca.yaml" --engine com --set "com.params=$T/bad1.yaml" --vary channel.length_scale=1,2
 swerr 1 "tx.amplitude_v does not enter COM" "$T/ca.yaml" --engine com --vary tx.amplitude_v=0.3,0.4
 swerr 2 "--engine com needs key 'com.params'" "$T/ca.yaml" --engine com --set 'com.params=""' --vary channel.length_scale=1,2
 swerr 1 "key 'com.params' = '8023dj-kr' needs channel.type touchstone" --engine com --set com.params=8023dj-kr --vary channel.il_nyquist_db=20,30
