@@ -50,6 +50,9 @@
 #include "pam4sim/config.h"
 #include "pam4sim/package.h"
 #include "pam4sim/status.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define P4_COM_MAX_TX 8
 #define P4_COM_MAX_RX 64
@@ -158,4 +161,7 @@ int p4_com_config_is_next(const p4_config *c, int i);
  * configuration is validated first; p (may be NULL) receives the set used. */
 p4_status p4_com_run_config(const p4_config *c, p4_com_params *p, p4_com_result *r);
 
+#ifdef __cplusplus
+}
+#endif
 #endif
