@@ -46,7 +46,8 @@ err 2 "a thread count 1..64" "$CH/CA_19p75dB_thru.s4p" -j 0
 err 2 "give the thru channel"
 
 # COM from a configuration: sweep --engine com over the thru's length. At k = 1 its COM is
-# `pam4sim com`'s on the same files (the same JSON number, digit for digit); it falls with k.
+# `pam4sim com`'s on the same files (the same JSON number, digit for digit); it falls with k; the
+# crossing of the threshold in the JSON and the text is the linear interpolation in dB of the rows.
 ABS=$(cd "$CH" && pwd)
 cat > "$T/ca.yaml" <<EOY
 channel: {type: touchstone, file: $ABS/CA_19p75dB_thru.s4p}
@@ -69,8 +70,16 @@ assert c[0] > c[1] > c[2], c
 rows = list(csv.DictReader(open(sys.argv[3])))
 assert [float(r["com_db"]) for r in rows] == [float("%.6g" % x) for x in c], rows
 assert all(r["target_met"] == ("1" if float(r["com_db"]) >= 3 else "0") for r in rows), rows
+# the crossing of the 3 dB threshold, linear in dB between the two points around it
+x = sw["sweep"]["crossings"]
+assert len(x) == 1 and x[0]["engine"] == "com" and x[0]["closes_below"] is True, x
+a, b = [p for p in pts if p["com_db"] >= 3][-1], [p for p in pts if p["com_db"] < 3][0]
+ka, kb = a["channel.length_scale"], b["channel.length_scale"]
+want = ka + (a["com_db"] - 3) / (a["com_db"] - b["com_db"]) * (kb - ka)
+assert abs(x[0]["channel.length_scale"] - want) < 1e-5, (x, want)
+print("%.4g" % want)
 EOY
-grep -q "^crossing     COM 3 dB at channel.length_scale = [0-9.]* (the channel passes below it; COM)" "$T/sw.txt" && ok \
+grep -q "^crossing     COM 3 dB at channel.length_scale = $(cat "$T/py.txt") (the channel passes below it; COM)" "$T/sw.txt" && ok \
   || bad "sweep --engine com: no crossing line: $(cat "$T/sw.txt")"
 
 # stat with com.params: the COM line and the JSON's "com" equal `pam4sim com` on the same files
