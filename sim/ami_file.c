@@ -306,7 +306,9 @@ static p4_status read_section(builder *b, const node *sec, int reserved, int dep
         p4_ami_param *q = new_param(b);
         if (!q) return p4_error(P4_ENOMEM, "out of memory");
         snprintf(q->name, sizeof q->name, "%s", h);
-        snprintf(q->path, sizeof q->path, "%s%s%s", prefix, *prefix ? "." : "", h);
+        if (snprintf(q->path, sizeof q->path, "%s%s%s", prefix, *prefix ? "." : "", h) >= (int)sizeof q->path)
+            return p4_error(P4_EPARSE, "%s:%d: the parameter path %s.%s is longer than %d characters", b->name, n->line, prefix, h,
+                            (int)sizeof q->path - 1);
         q->line = n->line, q->depth = depth, q->reserved = reserved;
         if (is_param(n)) {
             p4_status st = read_param(n, q, b->name);

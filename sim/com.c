@@ -7,7 +7,8 @@
  * computed once per case and each setting combines them (no pass over the pulses per setting).
  * Per TX FFE point the work is then a few hundred multiply-adds on short vectors, the MMSE solve of
  * the RX FFE (a Cholesky of rx_taps^2) and the quadratic forms of the variances. Every grid point
- * is evaluated: no pruning that could change the chosen point.
+ * is evaluated: no pruning that could change the chosen point. The channels (reading, one grid, a
+ * configuration's section in series) are com_chan.c's.
  */
 #include "pam4sim/com.h"
 #include "com_chan.h"
@@ -27,7 +28,6 @@
 #define MAX_WIN_UI 4096   /* the longest window kept (UI)                              */
 #define NB 4              /* CTLE parts: g g2, g, g2, 1                                */
 #define NOISE_FMAX_FB 4.0 /* eta0 integrated to 4 f_b (H_r is below -110 dB there)      */
-
 
 typedef struct {   /* one channel's pulse parts, windowed */
     double *P[NB]; /* full-rate, len samples, sample 0 on a UI boundary */
@@ -730,8 +730,8 @@ p4_status p4_com_run(const p4_com_params *p, const p4_com_input *in, p4_com_resu
             st = p4_error(P4_EINVAL, "%s: the frequency grid could not be resampled", in->thru);
     }
     double ks = in->length_scale > 0 ? in->length_scale : 1;
-    if (!st) st = com_chan_section(&vic, agg, nagg, ks, in->extra_loss_db, in->extra_loss_skin, in->extra_loss_nyquist_ghz * 1e9,
-                                   xf.fs, xf.n, xf.k0);
+    double fnq = in->extra_loss_nyquist_ghz > 0 ? in->extra_loss_nyquist_ghz * 1e9 : p->baud_gbd * 0.5e9;
+    if (!st) st = com_chan_section(&vic, agg, nagg, ks, in->extra_loss_db, in->extra_loss_skin, fnq, xf.fs, xf.n, xf.k0);
     size_t kmax = st ? 0 : vic.nf - 1 + xf.k0;
     for (int k = 0; !st && k < nagg; k++)
         if (agg[k].nf - 1 + xf.k0 < kmax) kmax = agg[k].nf - 1 + xf.k0;

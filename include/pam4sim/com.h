@@ -144,7 +144,7 @@ typedef struct {
     const int *port_order;         /* the thru's in+, in-, out+, out- (1-based); NULL: from its DC path */
     /* a section in series at the receiver, on the thru and every aggressor (com_chan.c): the thru
      * made length_scale times as long (|SDD21|^k, k x its phase; 0 or 1: as measured), and the loss
-     * model's section of extra_loss_db at extra_loss_nyquist_ghz (0: none) */
+     * model's section of extra_loss_db (0: none) at extra_loss_nyquist_ghz (0: the set's f_b/2) */
     double length_scale, extra_loss_db, extra_loss_skin, extra_loss_nyquist_ghz;
 } p4_com_input;
 
