@@ -93,7 +93,7 @@ static const cli_command commands[] = {
      "  --engine stat|mc|com  statistical eye (default), Monte Carlo (--symbols per point), or COM of the\n"
      "                        Touchstone channel and crosstalk files under com.params (IEEE 802.3 93A/178A)\n"
      "  --csv OUT, --json OUT the points as CSV or JSON\n"
-     "  --plot DIR            BER against the swept key (PNG and SVG)\n"
+     "  --plot DIR            BER (--engine com: COM) against the swept key (PNG and SVG)\n"
      "example: pam4sim sweep --vary channel.il_nyquist_db=24:40:4 --csv loss.csv\n"
      "         pam4sim sweep examples/ca_19p75db.yaml --set com.params=8023ck-kr --engine com --vary channel.length_scale=0.8:1.2:0.1\n",
      o_sweep},

@@ -488,11 +488,6 @@ int cmd_sweep(int argc, char **argv)
         free_all(&s);
         return 2;
     }
-    if (s.com && s.plot) {
-        fprintf(stderr, "pam4sim: sweep: --plot draws the BER of --engine stat|mc; COM's rows are in --csv and --json\n");
-        free_all(&s);
-        return 2;
-    }
     if ((s.json && cli_check_writable("--json", s.json)) || (s.csv && cli_check_writable("--csv", s.csv))) {
         free_all(&s);
         return 1;
@@ -571,16 +566,23 @@ int cmd_sweep(int argc, char **argv)
     if (s.csv) rc |= cli_write_atomic(s.csv, csv_out, &s);
     if (s.json) rc |= cli_write_atomic(s.json, json_out, &s);
     if (s.plot && s.npt) {
-        /* BER against the last key (for one key: the whole sweep; otherwise its first line); text
-         * values are plotted at their index */
+        /* BER (or COM) against the last key (for one key: the whole sweep; otherwise its first line);
+         * text values are plotted at their index */
         const vary *lv = &s.v[s.nv - 1];
         int nl = lv->n < s.npt ? lv->n : s.npt;
         double *x = malloc(nl * sizeof *x), *b = malloc(nl * sizeof *b), *lo = malloc(nl * sizeof *lo), *hi = malloc(nl * sizeof *hi);
         char label[128];
         snprintf(label, sizeof label, "%s%s", lv->key, lv->numeric ? "" : " (index of the value)");
         for (int i = 0; i < nl; i++)
-            x[i] = lv->numeric ? lv->num[s.pt[i].vi[s.nv - 1]] : i, b[i] = s.pt[i].ber, lo[i] = s.pt[i].lo, hi[i] = s.pt[i].hi;
-        rc |= cli_plot_sweep(s.plot, label, nl, x, b, s.mc ? lo : NULL, s.mc ? hi : NULL, cfg.target_ber);
+            x[i] = lv->numeric ? lv->num[s.pt[i].vi[s.nv - 1]] : i, b[i] = s.com ? s.pt[i].com_db : s.pt[i].ber,
+            lo[i] = s.pt[i].lo, hi[i] = s.pt[i].hi;
+        if (s.com) { /* the threshold of the first finished point (com.threshold_db or the set's) */
+            double thr = NAN;
+            for (int i = 0; i < nl && isnan(thr); i++)
+                if (!s.pt[i].failed) thr = s.pt[i].thr_db;
+            rc |= cli_plot_sweep_com(s.plot, label, nl, x, b, isnan(thr) ? 3 : thr);
+        } else
+            rc |= cli_plot_sweep(s.plot, label, nl, x, b, s.mc ? lo : NULL, s.mc ? hi : NULL, cfg.target_ber);
         free(x), free(b), free(lo), free(hi);
     }
     free_all(&s);

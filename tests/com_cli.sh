@@ -55,7 +55,8 @@ crosstalk: {files: [$ABS/CA_19p75dB_fext1.s4p, $ABS/CA_19p75dB_next1.s4p]}
 com: {params: 8023ck-kr}
 EOY
 "$BIN" sweep "$T/ca.yaml" --engine com --vary channel.length_scale=0.8:1.2:0.2 -j 2 --csv "$T/sw.csv" --json "$T/sw.json" \
-  > "$T/sw.txt" 2>&1 || bad "sweep --engine com exit $?: $(cat "$T/sw.txt")"
+  --plot "$T/swp" > "$T/sw.txt" 2>&1 || bad "sweep --engine com exit $?: $(cat "$T/sw.txt")"
+nontrivial "$T/swp/sweep_com.png" 10000; nontrivial "$T/swp/sweep_com.svg" 10000
 "$BIN" com "$CH/CA_19p75dB_thru.s4p" --fext "$CH/CA_19p75dB_fext1.s4p" --next "$CH/CA_19p75dB_next1.s4p" --params 8023ck-kr \
   -j 2 --json "$T/one.json" > /dev/null 2>&1 || bad "com exit $?"
 python3 - "$T/sw.json" "$T/one.json" "$T/sw.csv" > "$T/py.txt" 2>&1 <<'EOY' && ok || bad "sweep vs com: $(cat "$T/py.txt")"
