@@ -65,5 +65,7 @@ int cli_channel_checks(FILE *f, int json, const p4_touchstone *ts, const p4_chan
 int cmd_compare(int argc, char **argv); /* pam4sim compare */
 int cmd_com(int argc, char **argv);     /* pam4sim com */
 int cli_plot_com(const char *dir, const p4_com_result *r, double der0); /* COM pulse and tail plots */
+/* sweep --engine com: COM against the last key with the threshold (sweep_com, PNG and SVG) */
+int cli_plot_sweep_com(const char *dir, const char *key, int n, const double *x, const double *com, double thr);
 
 #endif

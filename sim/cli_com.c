@@ -43,8 +43,10 @@ static void json_out(FILE *f, void *v)
     fprintf(f, ",\n  \"evaluated\": %ld,\n  \"seconds\": %.3f,\n  \"cases\": [", r->evaluated, r->seconds);
     for (int i = 0; i < r->ncase; i++) {
         const p4_com_case *c = &r->c[i];
-        fprintf(f, "%s\n    {\"package_mm\": {\"tx\": %g, \"rx\": %g, \"next\": %g, \"fext\": %g}, \"com_db\": ", i ? "," : "",
+        fprintf(f, "%s\n    {\"package_mm\": {\"tx\": %g, \"rx\": %g, \"next\": %g, \"fext\": %g}, ", i ? "," : "",
                 o->p->pkg_tx_mm[i], o->p->pkg_rx_mm[i], o->p->pkg_next_mm[i], o->p->pkg_fext_mm[i]);
+        fprintf(f, "\"board_mm\": {\"tx\": %g, \"rx\": %g, \"next\": %g, \"fext\": %g}, \"com_db\": ", o->p->board_tx_mm[i],
+                o->p->board_rx_mm[i], o->p->board_next_mm[i], o->p->board_fext_mm[i]);
         p4_json_num(f, c->com_db);
         fprintf(f, ", \"fom_db\": ");
         p4_json_num(f, c->fom_db);
@@ -69,13 +71,16 @@ static void text_out(const com_out *o)
     const p4_com_params *p = o->p;
     const p4_com_result *r = o->r;
     printf("COM (IEEE 802.3 Annex 93A/178A), parameter set %s\n", p->name);
-    printf("thru         %s (IL %.2f dB at %.4g GHz, without package)\n", o->in->thru, r->il_nyquist_db, p->baud_gbd / 2);
+    printf("thru         %s (IL %.2f dB at %.4g GHz, the file alone: no package or board)\n", o->in->thru, r->il_nyquist_db, p->baud_gbd / 2);
     for (int i = 0; i < o->in->nfext; i++) printf("FEXT         %s\n", o->in->fext[i]);
     for (int i = 0; i < o->in->nnext; i++) printf("NEXT         %s\n", o->in->next[i]);
     for (int i = 0; i < r->ncase; i++) {
         const p4_com_case *c = &r->c[i];
         printf("\ncase %d       package z_p: TX %g mm, RX %g mm, NEXT %g mm, FEXT %g mm\n", i + 1, p->pkg_tx_mm[i],
                p->pkg_rx_mm[i], p->pkg_next_mm[i], p->pkg_fext_mm[i]);
+        if (p->board_tx_mm[i] > 0 || p->board_rx_mm[i] > 0 || p->board_next_mm[i] > 0 || p->board_fext_mm[i] > 0)
+            printf("  boards     host board z_bp: TX %g mm, RX %g mm, NEXT %g mm, FEXT %g mm (Z_c %g ohm)\n", p->board_tx_mm[i],
+                   p->board_rx_mm[i], p->board_next_mm[i], p->board_fext_mm[i], p->board_ohm);
         printf("  CTLE       g_DC %g dB, g_DC2 %g dB\n  TX FFE     ", c->g_dc_db, c->g_dc2_db);
         for (int k = 0; k < c->ntx; k++) printf("c(%d) %.3f%s", k - p->tx_pre, c->tx[k], k + 1 < c->ntx ? ", " : "\n");
         if (c->nrx > 1) {

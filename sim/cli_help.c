@@ -85,15 +85,17 @@ static const cli_command commands[] = {
      "example: pam4sim stat --set channel.il_nyquist_db=32 --plot plots\n",
      o_stat},
     {"sweep", "the link over a grid of configuration values: BER, margins, where the BER crosses the target",
-     "usage: pam4sim sweep [FILE.yaml] --vary key=start:stop:step [--vary ...] [--engine stat|mc]\n"
+     "usage: pam4sim sweep [FILE.yaml] --vary key=start:stop:step [--vary ...] [--engine stat|mc|com]\n"
      "                     [--set key=value]... [--symbols N] [-j N] [--csv OUT] [--json OUT] [--plot DIR]\n\n"
      "Runs every point of the grid (the first --vary outermost) and reports, along the last key, where\n"
-     "the BER crosses measure.target_ber.\n\n" CONFIG_OPTS
+     "the BER crosses measure.target_ber (--engine com: where COM crosses its threshold).\n\n" CONFIG_OPTS
      "  --vary key=a:b:step   a configuration key and its values (up to 4 --vary)\n"
-     "  --engine stat|mc      statistical eye (default) or Monte Carlo (--symbols per point)\n"
+     "  --engine stat|mc|com  statistical eye (default), Monte Carlo (--symbols per point), or COM of the\n"
+     "                        Touchstone channel and crosstalk files under com.params (IEEE 802.3 93A/178A)\n"
      "  --csv OUT, --json OUT the points as CSV or JSON\n"
-     "  --plot DIR            BER against the swept key (PNG and SVG)\n"
-     "example: pam4sim sweep --vary channel.il_nyquist_db=24:40:4 --csv loss.csv\n",
+     "  --plot DIR            BER (--engine com: COM) against the swept key (PNG and SVG)\n"
+     "example: pam4sim sweep --vary channel.il_nyquist_db=24:40:4 --csv loss.csv\n"
+     "         pam4sim sweep examples/ca_19p75db.yaml --set com.params=8023ck-kr --engine com --vary channel.length_scale=0.8:1.2:0.1\n",
      o_sweep},
     {"compare", "the rungs of the ladder side by side (retimed, LPO, LRO; --arch for NPO, CPO): BER, FEC, latency, power, budgets",
      "usage: pam4sim compare [FILE.yaml] [--set key=value]... [--arch LIST] [--symbols N] [-j N] [--json OUT] [--no-budget]\n\n"

@@ -301,6 +301,41 @@ int cli_plot_sweep(const char *dir, const char *key, int n, const double *x, con
     return rc;
 }
 
+/* COM against the swept parameter (sweep --engine com), linear in dB, with the threshold. */
+int cli_plot_sweep_com(const char *dir, const char *key, int n, const double *x, const double *com, double thr)
+{
+    if (cli_plot_dir(dir)) return 1;
+    if (n < 1) return 0;
+    double x0 = x[0], x1 = x[0], lo = thr, hi = thr;
+    for (int i = 0; i < n; i++) {
+        x0 = fmin(x0, x[i]), x1 = fmax(x1, x[i]);
+        if (isfinite(com[i])) lo = fmin(lo, com[i]), hi = fmax(hi, com[i]);
+    }
+    if (x1 == x0) x0 -= 1, x1 += 1;
+    double pad = 0.03 * (x1 - x0), ypad = fmax(0.5, 0.08 * (hi - lo));
+    int rc = 0;
+    char tl[64];
+    snprintf(tl, sizeof tl, "threshold %g dB", thr);
+    for (int fmt = 0; fmt < PLOT_FORMATS; fmt++) {
+        plot_begin(dir, "sweep_com", fmt, "COM against the swept parameter", key, "COM [dB]", x0 - pad, x1 + pad, lo - ypad,
+                   hi + ypad, 0, 1, 0);
+        PLFLT tx[2] = {x0 - pad, x1 + pad}, ty[2] = {thr, thr};
+        plcol0(C_TARGET);
+        pllsty(2);
+        plline(2, tx, ty);
+        pllsty(1);
+        plcol0(C_DATA);
+        plwidth(2);
+        plline(n, (PLFLT *)x, (PLFLT *)com);
+        plwidth(1);
+        plpoin(n, (PLFLT *)x, (PLFLT *)com, 17);
+        plot_item it[2] = {{"COM", C_DATA, 1, 2, 17}, {tl, C_TARGET, 2, 1, 0}};
+        plot_legend(2, it, PL_POSITION_TOP | PL_POSITION_RIGHT, 0.85);
+        rc |= plot_end();
+    }
+    return rc;
+}
+
 /* COM: the equalized victim's cursors and the lower tail of interference and noise, worst case. */
 int cli_plot_com(const char *dir, const p4_com_result *r, double der0)
 {

@@ -3,7 +3,9 @@
  *   pam4sim stat [FILE.yaml] [--set key=value]... [-j N] [--json OUT] [--plot DIR]
  *
  * The link is set up as `run` sets it up, at stat.sps samples per UI (sim.sps is set to it) and
- * without the TDECQ measurement; nothing is simulated symbol by symbol.
+ * without the TDECQ measurement; nothing is simulated symbol by symbol. With com.params set, COM of
+ * the same Touchstone channel and crosstalk files (p4_com_run_config) follows as one line and a
+ * "com" object in the JSON: the standard's figure beside the link's own COM-style margin.
  */
 #include "cli.h"
 #include "pam4sim/pam4sim.h"
@@ -15,6 +17,8 @@ typedef struct {
     const p4_config *c;
     const p4_link_info *in;
     const p4_stat_result *r;
+    const p4_com_params *cp; /* with com.params: the set and its result */
+    const p4_com_result *cr;
 } stat_out;
 
 static int stat_other(const char *opt, const char *val, void *ctx)
@@ -41,6 +45,15 @@ static void json_out(FILE *f, void *v)
     fprintf(f, ", "), p4_json_key(f, "g_dc_hp_db", o->in->g_dc_hp_db);
     fprintf(f, "}");
     p4_report_stat_json(f, o->r);
+    if (o->cr) {
+        const p4_com_result *r = o->cr;
+        fprintf(f, ",\n  \"com\": {\"params\": "), p4_json_str(f, o->cp->name), fprintf(f, ", ");
+        p4_json_key(f, "com_db", r->com_db), fprintf(f, ", "), p4_json_key(f, "threshold_db", r->threshold_db);
+        fprintf(f, ", \"pass\": %s, \"worst_case\": %d, ", r->pass ? "true" : "false", r->worst_case);
+        p4_json_key(f, "il_nyquist_db", r->il_nyquist_db), fprintf(f, ", ");
+        p4_json_key(f, "a_s_v", r->c[r->worst_case].a_s_v), fprintf(f, ", "), p4_json_key(f, "a_ni_v", r->c[r->worst_case].a_ni_v);
+        fprintf(f, "}");
+    }
     fprintf(f, "\n}\n");
 }
 
@@ -74,8 +87,23 @@ int cmd_stat(int argc, char **argv)
     }
     clock_gettime(CLOCK_MONOTONIC, &t2);
     o.in = p4_link_info_get(l), o.r = &r;
+    p4_com_params cp;
+    p4_com_result cr;
+    if (cfg.com_params[0]) {
+        if (p4_com_run_config(&cfg, &cp, &cr)) {
+            p4_stat_free(&r);
+            p4_link_destroy(l);
+            return cli_fail();
+        }
+        o.cp = &cp, o.cr = &cr;
+    }
     p4_report_link_text(stdout, &cfg, o.in);
     p4_report_stat_text(stdout, &cfg, o.in, &r);
+    if (o.cr)
+        printf("COM          %.2f dB (IEEE 802.3 93A/178A, set %s, case %d of %d): %s (threshold %g dB); A_s %.2f mV, "
+               "A_ni %.2f mV; thru IL %.2f dB at %.4g GHz\n",
+               cr.com_db, cp.name, cr.worst_case + 1, cr.ncase, cr.pass ? "PASS" : "FAIL", cr.threshold_db,
+               cr.c[cr.worst_case].a_s_v * 1e3, cr.c[cr.worst_case].a_ni_v * 1e3, cr.il_nyquist_db, cp.baud_gbd / 2);
     printf("\nstat time    set-up %.2f s, statistical eye %.3f s\n",
            (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
            (double)(t2.tv_sec - t1.tv_sec) + 1e-9 * (double)(t2.tv_nsec - t1.tv_nsec));

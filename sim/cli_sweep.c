@@ -1,6 +1,6 @@
 /* cli_sweep.c - `pam4sim sweep`: the link over a grid of configuration values.
  *
- *   pam4sim sweep [FILE.yaml] --vary key=start:stop:step [--vary ...] [--engine stat|mc]
+ *   pam4sim sweep [FILE.yaml] --vary key=start:stop:step [--vary ...] [--engine stat|mc|com]
  *                 [--set k=v]... [--symbols N] [-j N] [--csv OUT] [--json OUT] [--plot DIR]
  *
  * --vary takes a range of numbers (key=start:stop:step) or a list of values, numbers or text such
@@ -9,6 +9,12 @@
  * phases, Monte Carlo its work units), so any -j gives the same numbers. Along the last --vary key,
  * for each combination of the others, the report says where the BER crosses measure.target_ber
  * (interpolated in log BER between numbers; between two neighbouring text values otherwise).
+ * --engine com computes COM (com.h, p4_com_run_config) of each point's Touchstone channel against
+ * its crosstalk files under com.params, instead of a BER: a row holds COM, the thru's loss at
+ * f_b/2, A_s and A_ni, and PASS at COM >= the threshold; the crossing is where COM meets the
+ * threshold (interpolated linearly in dB). Only the keys that enter COM may vary
+ * (p4_config_key_acts with engine 'c': the thru file, channel.length_scale, channel.extra_loss_db,
+ * the aggressor files and com.*).
  * Before anything runs, every point's configuration is checked, and a key that cannot act on the
  * configured link at some point (p4_config_key_acts: a loss-model key on a Touchstone channel, a
  * stat.* key under Monte Carlo, ...) is refused with the reason: its rows would all be equal.
@@ -42,6 +48,7 @@ typedef struct {
 typedef struct {
     int vi[MAX_VARY]; /* each key's value index */
     double ber, lo, hi, com_db, height[3], width[3];
+    double thr_db, il_db, a_s_v, a_ni_v; /* --engine com: the threshold, the thru's loss at f_b/2, A_s, A_ni */
     uint64_t bits, bit_errors;
     int failed;
     char err[256];
@@ -49,7 +56,7 @@ typedef struct {
 
 typedef struct {
     vary v[MAX_VARY];
-    int nv, mc, bad, help;
+    int nv, mc, com, bad, help;
     const char *csv, *json, *plot;
     const p4_config *c;
     p4_config *base; /* the same configuration while the options are read */
@@ -154,10 +161,11 @@ static int sweep_other(const char *opt, const char *val, void *ctx)
             (void)p4_config_set(s->base, kv);
         }
     } else if (!strcmp(opt, "--engine")) {
-        if (!strcmp(val, "mc")) s->mc = 1;
-        else if (!strcmp(val, "stat")) s->mc = 0;
+        if (!strcmp(val, "mc")) s->mc = 1, s->com = 0;
+        else if (!strcmp(val, "stat")) s->mc = 0, s->com = 0;
+        else if (!strcmp(val, "com")) s->mc = 0, s->com = 1;
         else {
-            fprintf(stderr, "pam4sim: sweep: --engine must be stat or mc (got '%s')\n", val);
+            fprintf(stderr, "pam4sim: sweep: --engine must be stat, mc or com (got '%s')\n", val);
             s->bad = 1;
         }
     } else if (!strcmp(opt, "--csv")) s->csv = val;
@@ -184,7 +192,7 @@ static int keys_act(const sweep *s, const p4_config *c)
 {
     for (int k = 0; k < s->nv; k++) {
         char why[512];
-        if (p4_config_key_acts(c, s->v[k].key, s->mc ? 'm' : 's', why, sizeof why) == 0) {
+        if (p4_config_key_acts(c, s->v[k].key, s->com ? 'c' : s->mc ? 'm' : 's', why, sizeof why) == 0) {
             fprintf(stderr, "pam4sim: sweep: --vary %s has no effect here: %s\n", s->v[k].key, why);
             return 1;
         }
@@ -194,7 +202,16 @@ static int keys_act(const sweep *s, const p4_config *c)
 
 static const char *val_txt(const sweep *s, const point *p, int k) { return s->v[k].txt[p->vi[k]]; }
 static double val_num(const sweep *s, const point *p, int k) { return s->v[k].num[p->vi[k]]; }
-static int met(const sweep *s, const point *p) { return !p->failed && p->ber <= s->c->target_ber; }
+static int met(const sweep *s, const point *p)
+{
+    return !p->failed && (s->com ? p->com_db >= p->thr_db : p->ber <= s->c->target_ber);
+}
+/* the figure against its target: log10 BER - log10 target, or COM - threshold (dB) */
+static double metric(const sweep *s, const point *p)
+{
+    return s->com ? p->com_db - p->thr_db : log10(fmax(p->ber, 1e-300)) - log10(s->c->target_ber);
+}
+static const char *engine_name(const sweep *s) { return s->com ? "com" : s->mc ? "mc" : "stat"; }
 
 /* One point: its configuration, then the engine. Returns 0 (done, or failed with pt->failed and
  * its reason set) or 3 (interrupted). */
@@ -202,6 +219,19 @@ static int run_point(sweep *s, const p4_config *base, point *pt)
 {
     p4_config c;
     if (point_config(s, base, pt, &c)) return 1;
+    if (s->com) {
+        p4_com_params p;
+        p4_com_result r;
+        if (p4_com_run_config(&c, &p, &r)) {
+            pt->failed = 1, pt->com_db = pt->il_db = pt->a_s_v = pt->a_ni_v = NAN;
+            snprintf(pt->err, sizeof pt->err, "%s", p4_last_error());
+        } else
+            pt->com_db = r.com_db, pt->thr_db = r.threshold_db, pt->il_db = r.il_nyquist_db,
+            pt->a_s_v = r.c[r.worst_case].a_s_v, pt->a_ni_v = r.c[r.worst_case].a_ni_v;
+        pt->ber = pt->lo = pt->hi = NAN;
+        for (int e = 0; e < 3; e++) pt->height[e] = pt->width[e] = NAN;
+        return 0;
+    }
     if (!s->mc) cli_stat_config(&c);
     p4_link *l = p4_link_create(&c);
     int rc = l ? 0 : 1;
@@ -263,12 +293,16 @@ static void crossings(const sweep *s, FILE *f, int json)
     const int last = s->nv - 1;
     const vary *lv = &s->v[last];
     int nl = lv->n, groups = s->npt / nl, first = 1;
-    double lt = log10(s->c->target_ber);
+    char what[64]; /* the figure and its target, in words */
+    int ok = 0;
+    while (ok + 1 < s->npt && s->pt[ok].failed) ok++;
+    if (s->com) snprintf(what, sizeof what, "COM %g dB", s->pt[ok].thr_db);
+    else snprintf(what, sizeof what, "BER %.2e", s->c->target_ber);
     for (int g = 0; g < groups; g++) {
         const point *p = s->pt + (size_t)g * nl, *a = NULL;
         for (int i = 0; i < nl; i++) {
             const point *b = &p[i];
-            if (b->failed || isnan(b->ber)) continue;
+            if (b->failed || isnan(s->com ? b->com_db : b->ber)) continue;
             if (!a || met(s, a) == met(s, b)) {
                 a = b;
                 continue;
@@ -278,32 +312,32 @@ static void crossings(const sweep *s, FILE *f, int json)
                 for (int k = 0; k < last; k++) p4_json_str(f, s->v[k].key), fprintf(f, ": "), json_val(f, s, a, k), fprintf(f, ", ");
                 p4_json_str(f, lv->key);
                 if (lv->numeric) {
-                    double la = log10(fmax(a->ber, 1e-300)), lb = log10(fmax(b->ber, 1e-300)), xa = val_num(s, a, last);
-                    fprintf(f, ": %.6g, \"closes_below\": %s, \"engine\": \"%s\"}", xa + (lt - la) / (lb - la) * (val_num(s, b, last) - xa),
-                            met(s, a) ? "true" : "false", s->mc ? "mc" : "stat");
+                    double ya = metric(s, a), yb = metric(s, b), xa = val_num(s, a, last);
+                    fprintf(f, ": %.6g, \"closes_below\": %s, \"engine\": \"%s\"}", xa - ya / (yb - ya) * (val_num(s, b, last) - xa),
+                            met(s, a) ? "true" : "false", engine_name(s));
                 } else {
                     fprintf(f, ": null, \"between\": ["), p4_json_str(f, val_txt(s, a, last)), fprintf(f, ", ");
                     p4_json_str(f, val_txt(s, b, last)), fprintf(f, "], \"met_at\": "), p4_json_str(f, val_txt(s, met(s, a) ? a : b, last));
-                    fprintf(f, ", \"engine\": \"%s\"}", s->mc ? "mc" : "stat");
+                    fprintf(f, ", \"engine\": \"%s\"}", engine_name(s));
                 }
             } else {
                 fprintf(f, "crossing    ");
                 for (int k = 0; k < last; k++) fprintf(f, " %s=%s,", s->v[k].key, val_txt(s, a, k));
+                const char *eng = s->com ? "COM" : s->mc ? "Monte Carlo" : "statistical engine";
                 if (lv->numeric) {
-                    double la = log10(fmax(a->ber, 1e-300)), lb = log10(fmax(b->ber, 1e-300)), xa = val_num(s, a, last);
-                    fprintf(f, " BER %.2e at %s = %.4g (the link closes %s it; %s)\n", s->c->target_ber, lv->key,
-                            xa + (lt - la) / (lb - la) * (val_num(s, b, last) - xa), met(s, a) ? "below" : "above",
-                            s->mc ? "Monte Carlo" : "statistical engine");
+                    double ya = metric(s, a), yb = metric(s, b), xa = val_num(s, a, last);
+                    fprintf(f, " %s at %s = %.4g (the %s %s it; %s)\n", what, lv->key, xa - ya / (yb - ya) * (val_num(s, b, last) - xa),
+                            s->com ? "channel passes" : "link closes", met(s, a) ? "below" : "above", eng);
                 } else
-                    fprintf(f, " BER %.2e crossed between %s = %s and %s (met at %s; %s)\n", s->c->target_ber, lv->key,
-                            val_txt(s, a, last), val_txt(s, b, last), val_txt(s, met(s, a) ? a : b, last),
-                            s->mc ? "Monte Carlo" : "statistical engine");
+                    fprintf(f, " %s crossed between %s = %s and %s (met at %s; %s)\n", what, lv->key, val_txt(s, a, last),
+                            val_txt(s, b, last), val_txt(s, met(s, a) ? a : b, last), eng);
             }
             first = 0;
             a = b;
         }
     }
-    if (!json && first) fprintf(f, "crossing     the BER does not cross %.2e inside the sweep\n", s->c->target_ber);
+    if (!json && first && s->com) fprintf(f, "crossing     COM does not cross its threshold inside the sweep\n");
+    else if (!json && first) fprintf(f, "crossing     the BER does not cross %.2e inside the sweep\n", s->c->target_ber);
 }
 
 /* a CSV field: quoted when it holds a comma, a quote or a line break */
@@ -325,6 +359,18 @@ static void csv_out(FILE *f, void *v)
 {
     const sweep *s = v;
     for (int k = 0; k < s->nv; k++) csv_str(f, s->v[k].key), fputc(',', f);
+    if (s->com) {
+        fprintf(f, "com_db,threshold_db,il_nyquist_db,a_s_v,a_ni_v,target_met,status,error\n");
+        for (int i = 0; i < s->npt; i++) {
+            const point *p = &s->pt[i];
+            for (int k = 0; k < s->nv; k++) csv_str(f, val_txt(s, p, k)), fputc(',', f);
+            fprintf(f, "%.6g,%.6g,%.6g,%.6g,%.6g,%d,%s,", p->com_db, p->thr_db, p->il_db, p->a_s_v, p->a_ni_v, met(s, p),
+                    p->failed ? "failed" : "ok");
+            csv_str(f, p->err);
+            fputc('\n', f);
+        }
+        return;
+    }
     fprintf(f, "ber,ber_ci_lo,ber_ci_hi,com_db,height_lower,height_middle,height_upper,width_lower_ui,width_middle_ui,"
                "width_upper_ui,target_met,status,error\n");
     for (int i = 0; i < s->npt; i++) {
@@ -344,8 +390,10 @@ static void json_out(FILE *f, void *v)
     for (int i = 0; i < s->npt; i++) nfail += s->pt[i].failed;
     cli_json_head(f, "sweep", s->c);
     fprintf(f, ",\n  \"sweep\": {\n    \"engine\": \"%s\", \"target_ber\": %.6g, \"interrupted\": %s, \"points_planned\": %d, "
-               "\"points_failed\": %d,\n    \"vary\": [",
-            s->mc ? "mc" : "stat", s->c->target_ber, s->interrupted ? "true" : "false", s->total, nfail);
+               "\"points_failed\": %d,\n",
+            engine_name(s), s->c->target_ber, s->interrupted ? "true" : "false", s->total, nfail);
+    if (s->com) fprintf(f, "    \"com_params\": "), p4_json_str(f, s->c->com_params), fprintf(f, ",\n");
+    fprintf(f, "    \"vary\": [");
     for (int k = 0; k < s->nv; k++) {
         const vary *x = &s->v[k];
         fprintf(f, "%s{\"key\": ", k ? ", " : "");
@@ -368,6 +416,13 @@ static void json_out(FILE *f, void *v)
             fprintf(f, "\"status\": \"failed\", \"error\": ");
             p4_json_str(f, p->err);
             fprintf(f, ", \"target_met\": false}");
+            continue;
+        }
+        if (s->com) {
+            fprintf(f, "\"status\": \"ok\", "), p4_json_key(f, "com_db", p->com_db), fprintf(f, ", ");
+            p4_json_key(f, "threshold_db", p->thr_db), fprintf(f, ", "), p4_json_key(f, "il_nyquist_db", p->il_db), fprintf(f, ", ");
+            p4_json_key(f, "a_s_v", p->a_s_v), fprintf(f, ", "), p4_json_key(f, "a_ni_v", p->a_ni_v);
+            fprintf(f, ", \"target_met\": %s}", met(s, p) ? "true" : "false");
             continue;
         }
         const double ci[2] = {p->lo, p->hi};
@@ -401,6 +456,10 @@ static void print_row(const sweep *s, const point *p)
         printf("failed: %s\n", p->err);
         return;
     }
+    if (s->com) {
+        printf("%8.2f %8.2f %8.2f %8.2f  %s\n", p->com_db, p->il_db, p->a_s_v * 1e3, p->a_ni_v * 1e3, met(s, p) ? "PASS" : "FAIL");
+        return;
+    }
     if (s->mc) printf("%11.3e  %9.2e..%9.2e %12s", p->ber, p->lo, p->hi, "");
     else printf("%11.3e %21s %12.2f", p->ber, "", p->com_db);
     printf(" %8.3f %s\n", p->height[1], met(s, p) ? "met" : "NOT met");
@@ -413,7 +472,7 @@ int cmd_sweep(int argc, char **argv)
     sweep s = {.c = &cfg, .base = &cfg};
     int rc = cli_config("sweep", argc, argv, &cfg, sweep_other, &s);
     if (s.help) {
-        printf("usage: pam4sim sweep [FILE.yaml] --vary key=start:stop:step|key=a,b,c [--vary ...] [--engine stat|mc]\n"
+        printf("usage: pam4sim sweep [FILE.yaml] --vary key=start:stop:step|key=a,b,c [--vary ...] [--engine stat|mc|com]\n"
                "                     [--set k=v]... [--symbols N] [-j N] [--csv OUT] [--json OUT] [--plot DIR] [--fail-on-target]\n");
         free_all(&s);
         return 0;
@@ -422,6 +481,12 @@ int cmd_sweep(int argc, char **argv)
         if (!s.bad && !rc) fprintf(stderr, "pam4sim: sweep: give at least one --vary key=start:stop:step or key=a,b,c\n");
         free_all(&s);
         return s.bad || !rc ? 2 : rc;
+    }
+    if (s.com && !cfg.com_params[0]) {
+        fprintf(stderr, "pam4sim: sweep: --engine com needs key 'com.params' (a set: %s; or a YAML table), e.g. --set com.params=8023dj-kr\n",
+                "8023dj-kr, 8023dj-cr, 8023dj-c2m, 8023ck-kr");
+        free_all(&s);
+        return 2;
     }
     if ((s.json && cli_check_writable("--json", s.json)) || (s.csv && cli_check_writable("--csv", s.csv))) {
         free_all(&s);
@@ -456,8 +521,11 @@ int cmd_sweep(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    printf("pam4sim %s  sweep of %d points, %s engine, target BER %.2e, seed %lld\n", P4_VERSION, s.total,
-           s.mc ? "Monte Carlo" : "statistical", cfg.target_ber, (long long)cfg.seed);
+    if (s.com)
+        printf("pam4sim %s  sweep of %d points, COM (com.params %s), PASS at COM >= the threshold\n", P4_VERSION, s.total, cfg.com_params);
+    else
+        printf("pam4sim %s  sweep of %d points, %s engine, target BER %.2e, seed %lld\n", P4_VERSION, s.total,
+               s.mc ? "Monte Carlo" : "statistical", cfg.target_ber, (long long)cfg.seed);
     for (int k = 0; k < s.nv; k++) {
         const vary *v = &s.v[k];
         if (!isnan(v->step)) printf("%-12s %g .. %g step %g (%d values)\n", v->key, v->start, v->stop, v->step, v->n);
@@ -471,7 +539,8 @@ int cmd_sweep(int argc, char **argv)
     for (int k = 0; k < s.nv; k++) printf("%14s ", s.v[k].key);
     char hl[32];
     snprintf(hl, sizeof hl, "eye@%.0e", s.mc ? cfg.eye_ber : cfg.stat_eye_ber); /* the middle eye's height at that BER */
-    printf("%11s %21s %12s %8s %s\n", "BER", s.mc ? "95 % CI" : "", s.mc ? "" : "COM-style dB", hl, "BER target");
+    if (s.com) printf("%8s %8s %8s %8s  %s\n", "COM dB", "IL dB", "A_s mV", "A_ni mV", "verdict");
+    else printf("%11s %21s %12s %8s %s\n", "BER", s.mc ? "95 % CI" : "", s.mc ? "" : "COM-style dB", hl, "BER target");
     progress(&s, 0);
     int nfail = 0, nmiss = 0;
     for (int i = 0; i < s.total && !g_stop; i++) {
@@ -497,16 +566,23 @@ int cmd_sweep(int argc, char **argv)
     if (s.csv) rc |= cli_write_atomic(s.csv, csv_out, &s);
     if (s.json) rc |= cli_write_atomic(s.json, json_out, &s);
     if (s.plot && s.npt) {
-        /* BER against the last key (for one key: the whole sweep; otherwise its first line); text
-         * values are plotted at their index */
+        /* BER (or COM) against the last key (for one key: the whole sweep; otherwise its first line);
+         * text values are plotted at their index */
         const vary *lv = &s.v[s.nv - 1];
         int nl = lv->n < s.npt ? lv->n : s.npt;
         double *x = malloc(nl * sizeof *x), *b = malloc(nl * sizeof *b), *lo = malloc(nl * sizeof *lo), *hi = malloc(nl * sizeof *hi);
         char label[128];
         snprintf(label, sizeof label, "%s%s", lv->key, lv->numeric ? "" : " (index of the value)");
         for (int i = 0; i < nl; i++)
-            x[i] = lv->numeric ? lv->num[s.pt[i].vi[s.nv - 1]] : i, b[i] = s.pt[i].ber, lo[i] = s.pt[i].lo, hi[i] = s.pt[i].hi;
-        rc |= cli_plot_sweep(s.plot, label, nl, x, b, s.mc ? lo : NULL, s.mc ? hi : NULL, cfg.target_ber);
+            x[i] = lv->numeric ? lv->num[s.pt[i].vi[s.nv - 1]] : i, b[i] = s.com ? s.pt[i].com_db : s.pt[i].ber,
+            lo[i] = s.pt[i].lo, hi[i] = s.pt[i].hi;
+        if (s.com) { /* the threshold of the first finished point (com.threshold_db or the set's) */
+            double thr = NAN;
+            for (int i = 0; i < nl && isnan(thr); i++)
+                if (!s.pt[i].failed) thr = s.pt[i].thr_db;
+            rc |= cli_plot_sweep_com(s.plot, label, nl, x, b, isnan(thr) ? 3 : thr);
+        } else
+            rc |= cli_plot_sweep(s.plot, label, nl, x, b, s.mc ? lo : NULL, s.mc ? hi : NULL, cfg.target_ber);
         free(x), free(b), free(lo), free(hi);
     }
     free_all(&s);

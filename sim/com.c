@@ -7,9 +7,11 @@
  * computed once per case and each setting combines them (no pass over the pulses per setting).
  * Per TX FFE point the work is then a few hundred multiply-adds on short vectors, the MMSE solve of
  * the RX FFE (a Cholesky of rx_taps^2) and the quadratic forms of the variances. Every grid point
- * is evaluated: no pruning that could change the chosen point.
+ * is evaluated: no pruning that could change the chosen point. The channels (reading, one grid, a
+ * configuration's section in series) are com_chan.c's.
  */
 #include "pam4sim/com.h"
+#include "com_chan.h"
 #include "pam4sim/response.h"
 #include "pam4sim/stat.h"
 #include "pam4sim/touchstone.h"
@@ -26,14 +28,6 @@
 #define MAX_WIN_UI 4096   /* the longest window kept (UI)                              */
 #define NB 4              /* CTLE parts: g g2, g, g2, 1                                */
 #define NOISE_FMAX_FB 4.0 /* eta0 integrated to 4 f_b (H_r is below -110 dB there)      */
-
-typedef struct {
-    size_t nf;
-    double *f;
-    double complex *s11, *s21, *s12, *s22;
-    double amp;
-    int kind; /* 0 thru, 1 FEXT, 2 NEXT */
-} chan;
 
 typedef struct {   /* one channel's pulse parts, windowed */
     double *P[NB]; /* full-rate, len samples, sample 0 on a UI boundary */
@@ -58,91 +52,6 @@ typedef struct {
     double w[P4_COM_MAX_RX];
     int aq[P4_COM_MAX_AGG];
 } choice;
-
-static void free_chan(chan *c)
-{
-    free(c->f), free(c->s11), free(c->s21), free(c->s12), free(c->s22);
-    memset(c, 0, sizeof *c);
-}
-
-/* The four differential S-parameters of a file at its own frequencies (pairs: order, or found). */
-static p4_status read_chan(const char *path, double r0, const int order_in[4], int order_out[4], chan *c)
-{
-    p4_touchstone *ts = p4_touchstone_read(path);
-    if (!ts) return P4_EPARSE;
-    p4_status st = p4_touchstone_renormalize(ts, r0);
-    int order[4] = {0};
-    if (!st && ts->nports == 4) st = p4_touchstone_port_order(ts, order_in, order);
-    else if (!st && ts->nports != 2) st = p4_error(P4_EINVAL, "%s: COM needs a 2- or 4-port file", path);
-    size_t nf = ts->nfreq;
-    c->nf = nf;
-    c->f = malloc(nf * sizeof *c->f);
-    c->s11 = malloc(nf * sizeof *c->s11), c->s21 = malloc(nf * sizeof *c->s21);
-    c->s12 = malloc(nf * sizeof *c->s12), c->s22 = malloc(nf * sizeof *c->s22);
-    if (!st && (!c->f || !c->s11 || !c->s21 || !c->s12 || !c->s22)) st = p4_error(P4_ENOMEM, "out of memory");
-    if (!st) {
-        memcpy(c->f, ts->freq_hz, nf * sizeof *c->f);
-        if (ts->nports == 4) {
-            int sw[4] = {order[2], order[3], order[0], order[1]};
-            st = p4_touchstone_sdd21(ts, order, c->s21);
-            if (!st) st = p4_touchstone_sdd11(ts, order, c->s11);
-            if (!st) st = p4_touchstone_sdd21(ts, sw, c->s12);
-            if (!st) st = p4_touchstone_sdd11(ts, sw, c->s22);
-        } else
-            for (size_t k = 0; k < nf; k++) {
-                const double complex *s = ts->s + k * 4;
-                c->s11[k] = s[0], c->s12[k] = s[1], c->s21[k] = s[2], c->s22[k] = s[3];
-            }
-    }
-    if (order_out) memcpy(order_out, order, sizeof order);
-    p4_touchstone_free(ts);
-    if (st) free_chan(c);
-    return st;
-}
-
-/* The file's grid: uniform from DC or from its step (k0 = 1), the step dividing M f_b evenly. */
-static int exact_grid(const chan *c, double fs, double *df, size_t *k0, size_t *n)
-{
-    if (c->nf < 2) return 0;
-    double d = c->f[1] - c->f[0];
-    size_t z = c->f[0] == 0 ? 0 : 1;
-    int ok = d > 0 && (z == 0 || fabs(c->f[0] - d) < 1e-6 * d);
-    for (size_t k = 1; ok && k < c->nf; k++) ok = fabs(c->f[k] - (double)(k + z) * d) < 1e-6 * d;
-    double m = ok ? fs / d : 0;
-    size_t nn = (size_t)llround(m);
-    if (!ok || fabs(m - (double)nn) > 1e-6 * m || nn % 2 || nn < 16) return 0;
-    *df = d, *k0 = z, *n = nn;
-    return 1;
-}
-
-/* Any other grid (not uniform, a step that does not divide M f_b, or one unlike the thru's) is
- * resampled onto n bins over M f_b from DC, as response.h puts a file on a link's grid: exactly
- * (the time-limited interpolation) where the file's grid allows it, else by magnitude and unwrapped
- * phase. */
-static p4_status regrid(chan *c, double fs, size_t n)
-{
-    double df = fs / (double)n;
-    size_t nk = (size_t)floor(c->f[c->nf - 1] / df + 1e-9) + 1;
-    if (nk > n / 2 + 1) nk = n / 2 + 1;
-    p4_fresp *r = p4_fresp_create(n, fs);
-    double *f = malloc(nk * sizeof *f);
-    double complex **src[4] = {&c->s11, &c->s21, &c->s12, &c->s22}, *dst[4] = {0};
-    p4_status st = r && f ? P4_OK : p4_error(P4_ENOMEM, "out of memory");
-    for (int i = 0; !st && i < 4; i++) {
-        dst[i] = malloc(nk * sizeof *dst[i]);
-        st = dst[i] ? p4_fresp_from_samples(r, c->f, *src[i], c->nf, 0) : p4_error(P4_ENOMEM, "out of memory");
-        if (!st) memcpy(dst[i], r->H, nk * sizeof *dst[i]);
-    }
-    if (!st) {
-        for (size_t k = 0; k < nk; k++) f[k] = (double)k * df;
-        free(c->f), c->f = f, f = NULL, c->nf = nk;
-        for (int i = 0; i < 4; i++) free(*src[i]), *src[i] = dst[i], dst[i] = NULL;
-    }
-    for (int i = 0; i < 4; i++) free(dst[i]);
-    free(f);
-    p4_fresp_free(r);
-    return st;
-}
 
 static p4_package package_of(const p4_com_params *p, double zp_mm)
 {
@@ -185,13 +94,14 @@ typedef struct {
 } xform;
 
 /* One channel's pulse parts for package lengths (tx_mm, rx_mm). */
-static p4_status make_pulse(const search *s, const xform *xf, const chan *c, double tx_mm, double rx_mm, int victim,
-                            pulse *out)
+static p4_status make_pulse(const search *s, const xform *xf, const chan *c, const double mm[4], int victim, pulse *out)
 {
     const p4_com_params *p = s->p;
     int M = s->M;
     size_t n = xf->n;
-    p4_package pt = package_of(p, tx_mm), pr = package_of(p, rx_mm);
+    p4_package pt = package_of(p, mm[0]), pr = package_of(p, mm[1]);
+    p4_package bd = {.gamma0_per_mm = p->board_gamma0_per_mm, .a1_per_mm = p->board_a1_per_mm, .a2_per_mm = p->board_a2_per_mm,
+                     .tau_ns_per_mm = p->board_tau_ns_per_mm, .r0_ohm = p->reference_ohm};
     double g = (p->termination_ohm - p->reference_ohm) / (p->termination_ohm + p->reference_ohm);
     double tr_ns = p->tx_rise_time_ps * 1e-3;
     double complex *H = malloc((n / 2 + 1) * sizeof *H);
@@ -212,6 +122,8 @@ static p4_status make_pulse(const search *s, const xform *xf, const chan *c, dou
             size_t i = k - xf->k0;
             ch.s11 = c->s11[i], ch.s21 = c->s21[i], ch.s12 = c->s12[i], ch.s22 = c->s22[i];
         }
+        if (mm[2] > 0) ch = p4_s2_cascade(p4_s2_line(f, p->board_ohm, mm[2], &bd), ch); /* host boards */
+        if (mm[3] > 0) ch = p4_s2_cascade(ch, p4_s2_line(f, p->board_ohm, mm[3], &bd));
         p4_s2 tot = p4_s2_cascade(p4_s2_cascade(p4_package_s(&pt, f, 0), ch), p4_package_s(&pr, f, 1));
         double fg = f * 1e-9, ht = exp(-2 * pow(M_PI * fg * tr_ns / 1.6832, 2));
         double complex rect = 0, e = cexp(-2 * M_PI * I * (double)k / (double)n), em = 1;
@@ -784,12 +696,12 @@ p4_status p4_com_run(const p4_com_params *p, const p4_com_input *in, p4_com_resu
     if (nagg > P4_COM_MAX_AGG) return p4_error(P4_EINVAL, "p4_com_run: at most %d aggressors", P4_COM_MAX_AGG);
     chan vic = {0}, agg[P4_COM_MAX_AGG] = {{0}};
     int order[4];
-    p4_status st = read_chan(in->thru, p->reference_ohm, NULL, order, &vic);
+    p4_status st = com_read_chan(in->thru, p->reference_ohm, in->port_order, order, &vic);
     vic.amp = p->victim_amplitude_v;
     const char *aname[P4_COM_MAX_AGG];
     for (int k = 0; !st && k < nagg; k++) {
         aname[k] = k < in->nfext ? in->fext[k] : in->next[k - in->nfext];
-        st = read_chan(aname[k], p->reference_ohm, order, NULL, &agg[k]);
+        st = com_read_chan(aname[k], p->reference_ohm, order, NULL, &agg[k]);
         agg[k].kind = k < in->nfext ? 1 : 2;
         agg[k].amp = k < in->nfext ? p->fext_amplitude_v : p->next_amplitude_v;
     }
@@ -798,25 +710,28 @@ p4_status p4_com_run(const p4_com_params *p, const p4_com_input *in, p4_com_resu
     if (!st && vic.nf < 2) st = p4_error(P4_EINVAL, "%s: COM needs at least 2 frequency points", in->thru);
     for (int k = 0; !st && k < nagg; k++)
         if (agg[k].nf < 2) st = p4_error(P4_EINVAL, "%s: COM needs at least 2 frequency points", aname[k]);
-    int same = !st && exact_grid(&vic, xf.fs, &xf.df, &xf.k0, &xf.n);
+    int same = !st && com_exact_grid(&vic, xf.fs, &xf.df, &xf.k0, &xf.n);
     for (int k = 0; same && k < nagg; k++) {
         double df;
         size_t k0, n;
-        same = exact_grid(&agg[k], xf.fs, &df, &k0, &n) && n == xf.n && k0 == xf.k0;
+        same = com_exact_grid(&agg[k], xf.fs, &df, &k0, &n) && n == xf.n && k0 == xf.k0;
     }
     if (!st && !same) { /* one grid for all: the thru's step, or its mean step rounded to divide M f_b */
         size_t n;
         double df;
-        if (!exact_grid(&vic, xf.fs, &df, &xf.k0, &n)) {
+        if (!com_exact_grid(&vic, xf.fs, &df, &xf.k0, &n)) {
             double step = (vic.f[vic.nf - 1] - vic.f[0]) / (double)(vic.nf - 1);
             n = 2 * (size_t)ceil(xf.fs / step / 2);
         }
         if (n > (1u << 24)) st = p4_error(P4_EINVAL, "%s: frequency step too fine for COM's grid", in->thru);
-        if (!st) st = regrid(&vic, xf.fs, n);
-        for (int k = 0; !st && k < nagg; k++) st = regrid(&agg[k], xf.fs, n);
-        if (!st && !exact_grid(&vic, xf.fs, &xf.df, &xf.k0, &xf.n))
+        if (!st) st = com_regrid(&vic, xf.fs, n);
+        for (int k = 0; !st && k < nagg; k++) st = com_regrid(&agg[k], xf.fs, n);
+        if (!st && !com_exact_grid(&vic, xf.fs, &xf.df, &xf.k0, &xf.n))
             st = p4_error(P4_EINVAL, "%s: the frequency grid could not be resampled", in->thru);
     }
+    double ks = in->length_scale > 0 ? in->length_scale : 1;
+    double fnq = in->extra_loss_nyquist_ghz > 0 ? in->extra_loss_nyquist_ghz * 1e9 : p->baud_gbd * 0.5e9;
+    if (!st) st = com_chan_section(&vic, agg, nagg, ks, in->extra_loss_db, in->extra_loss_skin, fnq, xf.fs, xf.n, xf.k0);
     size_t kmax = st ? 0 : vic.nf - 1 + xf.k0;
     for (int k = 0; !st && k < nagg; k++)
         if (agg[k].nf - 1 + xf.k0 < kmax) kmax = agg[k].nf - 1 + xf.k0;
@@ -850,10 +765,15 @@ p4_status p4_com_run(const p4_com_params *p, const p4_com_input *in, p4_com_resu
     r->com_db = INFINITY;
     r->ncase = p->ncase;
     for (int cse = 0; !st && cse < p->ncase; cse++) {
-        st = make_pulse(&s, &xf, &vic, p->pkg_tx_mm[cse], p->pkg_rx_mm[cse], 1, &vp);
-        for (int k = 0; !st && k < nagg; k++)
-            st = make_pulse(&s, &xf, &agg[k], agg[k].kind == 1 ? p->pkg_fext_mm[cse] : p->pkg_next_mm[cse],
-                            p->pkg_rx_mm[cse], 0, &ap[k]);
+        /* package TX, RX, board TX, RX of the victim; an aggressor's TX lengths by its kind */
+        const double vmm[4] = {p->pkg_tx_mm[cse], p->pkg_rx_mm[cse], p->board_tx_mm[cse], p->board_rx_mm[cse]};
+        st = make_pulse(&s, &xf, &vic, vmm, 1, &vp);
+        for (int k = 0; !st && k < nagg; k++) {
+            int fx = agg[k].kind == 1;
+            const double amm[4] = {fx ? p->pkg_fext_mm[cse] : p->pkg_next_mm[cse], p->pkg_rx_mm[cse],
+                                   fx ? p->board_fext_mm[cse] : p->board_next_mm[cse], p->board_rx_mm[cse]};
+            st = make_pulse(&s, &xf, &agg[k], amm, 0, &ap[k]);
+        }
         worker_arg wa[64];
         pthread_t th[64];
         int started = 0;
@@ -886,8 +806,8 @@ p4_status p4_com_run(const p4_com_params *p, const p4_com_input *in, p4_com_resu
     free(txg), free(s.RN);
     if (xf.plan) fftw_destroy_plan(xf.plan);
     fftw_free(xf.X), fftw_free(xf.x);
-    free_chan(&vic);
-    for (int k = 0; k < nagg; k++) free_chan(&agg[k]);
+    com_free_chan(&vic);
+    for (int k = 0; k < nagg; k++) com_free_chan(&agg[k]);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     r->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     return st;

@@ -74,6 +74,15 @@ static const ckey keys[] = {
     L("pkg_rx_mm", pkg_rx_mm, ncase, 0, 1000, 1, P4_COM_MAX_CASES),
     L("pkg_next_mm", pkg_next_mm, ncase, 0, 1000, 1, P4_COM_MAX_CASES),
     L("pkg_fext_mm", pkg_fext_mm, ncase, 0, 1000, 1, P4_COM_MAX_CASES),
+    D("board_ohm", board_ohm, 10, 500),
+    D("board_gamma0_per_mm", board_gamma0_per_mm, 0, 1),
+    D("board_a1_per_mm", board_a1_per_mm, 0, 1),
+    D("board_a2_per_mm", board_a2_per_mm, 0, 1),
+    D("board_tau_ns_per_mm", board_tau_ns_per_mm, 0, 1),
+    L("board_tx_mm", board_tx_mm, ncase, 0, 2000, 1, P4_COM_MAX_CASES),
+    L("board_rx_mm", board_rx_mm, ncase, 0, 2000, 1, P4_COM_MAX_CASES),
+    L("board_next_mm", board_next_mm, ncase, 0, 2000, 1, P4_COM_MAX_CASES),
+    L("board_fext_mm", board_fext_mm, ncase, 0, 2000, 1, P4_COM_MAX_CASES),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -197,11 +206,17 @@ const char *const *p4_com_param_names(void)
     return names;
 }
 
+int p4_com_is_path(const char *s)
+{
+    size_t n = strlen(s);
+    return strchr(s, '/') || (n > 5 && !strcmp(s + n - 5, ".yaml"));
+}
+
 p4_status p4_com_params_load(const char *s, p4_com_params *p)
 {
     struct fy_parse_cfg pc = {.flags = FYPCF_QUIET};
     if (!s || !*s) return p4_error(P4_EINVAL, "COM parameters: give a set name or a YAML file");
-    int is_path = strchr(s, '/') || (strlen(s) > 5 && !strcmp(s + strlen(s) - 5, ".yaml"));
+    int is_path = p4_com_is_path(s);
     struct fy_document *d = NULL;
     char file[560];
     if (is_path) {

@@ -6,6 +6,7 @@
  * the checks cannot drift apart.
  */
 #include "pam4sim/config.h"
+#include "pam4sim/com.h"
 #include "pam4sim/json.h"
 #include "pam4sim/prbs.h"
 #include "suggest.h"
@@ -30,20 +31,23 @@ typedef struct {
     const char *choices; /* T_ENUM: space-separated */
     const char *def;
     const char *help;
+    int name_ok; /* T_PATH: a name without '/' that does not end in .yaml is kept as it is (a set's name) */
 } kdef;
 
 #define O(f) offsetof(p4_config, f)
-#define DBL(k, f, lo, hi, d, h) {k, T_DBL, O(f), 0, 0, lo, hi, 0, NULL, d, h}
-#define DBLA(k, f, lo, hi, d, h) {k, T_DBL, O(f), 0, 0, lo, hi, 1, NULL, d, h}
-#define INT(k, f, lo, hi, d, h) {k, T_INT, O(f), 0, 0, lo, hi, 0, NULL, d, h}
-#define BOOL(k, f, d, h) {k, T_BOOL, O(f), 0, 0, 0, 1, 0, NULL, d, h}
-#define ENUM(k, f, ch, d, h) {k, T_ENUM, O(f), 0, 0, 0, 0, 0, ch, d, h}
-#define PATH(k, f, d, h) {k, T_PATH, O(f), 0, 0, 0, 0, 0, NULL, d, h}
-#define DLIST(k, f, n, mx, lo, hi, d, h) {k, T_DLIST, O(f), O(n), mx, lo, hi, 0, NULL, d, h}
-#define ILIST(k, f, n, mx, lo, hi, d, h) {k, T_ILIST, O(f), O(n), mx, lo, hi, 0, NULL, d, h}
-#define SLIST(k, f, n, mx, d, h) {k, T_SLIST, O(f), O(n), mx, 0, 0, 0, NULL, d, h}
+#define DBL(k, f, lo, hi, d, h) {k, T_DBL, O(f), 0, 0, lo, hi, 0, NULL, d, h, 0}
+#define DBLA(k, f, lo, hi, d, h) {k, T_DBL, O(f), 0, 0, lo, hi, 1, NULL, d, h, 0}
+#define INT(k, f, lo, hi, d, h) {k, T_INT, O(f), 0, 0, lo, hi, 0, NULL, d, h, 0}
+#define BOOL(k, f, d, h) {k, T_BOOL, O(f), 0, 0, 0, 1, 0, NULL, d, h, 0}
+#define ENUM(k, f, ch, d, h) {k, T_ENUM, O(f), 0, 0, 0, 0, 0, ch, d, h, 0}
+#define PATH(k, f, d, h) {k, T_PATH, O(f), 0, 0, 0, 0, 0, NULL, d, h, 0}
+/* a shipped set's name or a YAML file (com.params), checked by loading it */
+#define SETPATH(k, f, d, h) {k, T_PATH, O(f), 0, 0, 0, 0, 0, NULL, d, h, 1}
+#define DLIST(k, f, n, mx, lo, hi, d, h) {k, T_DLIST, O(f), O(n), mx, lo, hi, 0, NULL, d, h, 0}
+#define ILIST(k, f, n, mx, lo, hi, d, h) {k, T_ILIST, O(f), O(n), mx, lo, hi, 0, NULL, d, h, 0}
+#define SLIST(k, f, n, mx, d, h) {k, T_SLIST, O(f), O(n), mx, 0, 0, 0, NULL, d, h, 0}
 /* a mapping of free names to values (an IBIS-AMI model's parameters), stored as "name=value" */
-#define AMAP(k, f, n, h) {k, T_AMAP, O(f), O(n), P4_AMI_MAX_PARAMS, 0, 0, 0, NULL, "{}", h}
+#define AMAP(k, f, n, h) {k, T_AMAP, O(f), O(n), P4_AMI_MAX_PARAMS, 0, 0, 0, NULL, "{}", h, 0}
 
 static const kdef keys[] = {
     DBL("sim.baud_gbd", baud_gbd, 1, 500, "106.25", "symbol rate [GBd] (200G/lane KP4: 106.25; with inner FEC: 113.4375)"),
@@ -271,6 +275,9 @@ static const kdef keys[] = {
     ENUM("variation.connector_loss_db.dist", vary_dist[7], "normal uniform", "normal", "population: distribution of the loss per connector: normal (width = sigma) or uniform (width = half range)"),
     DBL("variation.connector_loss_db.width", vary_width[7], 0, 1000, "0.1", "population: spread of the loss per connector [dB] (optics.connectors.loss_db) (0: fixed)"),
     ENUM("variation.connector_loss_db.scope", vary_scope[7], "lane module", "lane", "population: drawn for each lane or once per module"),
+    SETPATH("com.params", com_params, "\"\"", "COM (IEEE 802.3 Annex 93A/178A) parameter set: a shipped name (8023dj-kr, 8023dj-cr, 8023dj-c2m, 8023ck-kr) or a YAML table; with it, sweep --engine com and p4_com_run_config compute COM of channel.file (type touchstone) against crosstalk.files (\"\": none)"),
+    DBLA("com.threshold_db", com_threshold_db, -20, 20, "auto", "COM pass threshold [dB] (auto: the set's threshold_db, 3 dB in the shipped sets)"),
+    ILIST("com.next_files", com_next, n_com_next, P4_MAX_XTALK, 0, P4_MAX_XTALK, "[]", "positions (1-based) in crosstalk.files of COM's NEXT aggressors, the others FEXT ([]: the files whose name contains 'next' in any case; [0]: none)"),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -410,6 +417,14 @@ static p4_status set_scalar(p4_config *c, const kdef *k, const char *txt, const 
         if (strlen(txt) >= P4_PATH_MAX)
             return p4_error(P4_EINVAL, "%s: key '%s': the path is longer than %d characters", where, k->key,
                             P4_PATH_MAX - 1);
+        if (k->name_ok && *txt) { /* a set: it must load (its own errors name its file, line and key) */
+            p4_com_params p;
+            if (p4_com_params_load(txt, &p)) {
+                char why[512];
+                snprintf(why, sizeof why, "%s", p4_last_error());
+                return p4_error(P4_EINVAL, "%s: key '%s' = '%s': %s", where, k->key, txt, why);
+            }
+        }
         snprintf(base + (k->type == T_SLIST ? (size_t)idx * P4_PATH_MAX : 0), P4_PATH_MAX, "%s", txt);
         return P4_OK;
     case T_AMAP: break;
@@ -522,7 +537,7 @@ static p4_status set_node(p4_config *c, const kdef *k, struct fy_node *n, const 
     }
     if (!fy_node_is_scalar(n)) return p4_error(P4_EPARSE, "%s: key '%s' must be a single value", where, k->key);
     const char *t = fy_node_get_scalar0(n);
-    if (k->type == T_PATH) resolve_path(tmp, sizeof tmp, t, dir), t = tmp;
+    if (k->type == T_PATH && !(k->name_ok && !p4_com_is_path(t))) resolve_path(tmp, sizeof tmp, t, dir), t = tmp;
     return set_scalar(c, k, t, where, 0);
 }
 
@@ -707,6 +722,13 @@ p4_status p4_config_validate(const p4_config *c)
         return p4_error(P4_EINVAL, "key 'rx.ami.model' is the host receiver: it cannot run with rx.dsp.enable = true (the bit-true DSP receiver)");
     if (!strcmp(c->tx_filter, "bessel") && c->tx_bandwidth_ghz <= 0)
         return p4_error(P4_EINVAL, "key 'tx.bandwidth_ghz' must be > 0 for tx.filter bessel");
+    if (c->com_params[0] && strcmp(c->ch_type, "touchstone"))
+        return p4_error(P4_EINVAL, "key 'com.params' = '%s' needs channel.type touchstone (COM takes channel.file as its thru; the channel is %s)",
+                        c->com_params, c->ch_type);
+    for (int64_t i = 0; i < c->n_com_next; i++)
+        if (c->com_next[i] > c->n_xt_files || (c->com_next[i] == 0 && c->n_com_next > 1))
+            return p4_error(P4_EINVAL, "key 'com.next_files' = %lld: a position in crosstalk.files (1 .. %lld), or [0] alone for no NEXT aggressor",
+                            (long long)c->com_next[i], (long long)c->n_xt_files);
     return P4_OK;
 }
 

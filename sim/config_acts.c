@@ -8,7 +8,8 @@
  * comparison of architectures (read by `compare` only). One table below holds, per key or key
  * prefix, the condition under which it acts and the reason written when it does not; keys not in
  * the table act on every link. The table errs towards "acts": a rule is only here where the code
- * that reads the key is skipped under the stated condition.
+ * that reads the key is skipped under the stated condition. COM (engine 'c') is the other way
+ * round: a short list of the keys that enter it, because its parameter set holds the rest.
  *
  * The alternative rejected: a run of the link at two values of the key, compared. It costs a link
  * set-up per check, and equal results at two values do not prove the key has no effect.
@@ -114,7 +115,15 @@ static const rule rules[] = {
     {"lpo.", never, "%s describes the linear module of `pam4sim compare`'s architectures, not this link", NULL},
     {"compare.", never, "%s sets `pam4sim compare`'s budget searches, not this link", NULL},
     {"power.", never, "%s sets power figures only, not the link's BER, margins or eyes", NULL},
+    {"com.", never, "%s sets the COM computation (sweep --engine com), not the link's BER, margins or eyes", NULL},
 };
+
+/* COM (engine 'c') takes the thru, its scaling and the aggressor files from the configuration and
+ * everything else (equalizer, noise, package, amplitudes, f_b) from its parameter set: the keys
+ * that enter it, the rest refused with this reason. */
+static const char *const com_keys[] = {"com.", "channel.file", "channel.length_scale", "channel.extra_loss_db",
+                                       "channel.port_order", "crosstalk.files"};
+#define COM_WHY "%s does not enter COM: its equalizer, noise, package, amplitudes and f_b are the parameter set's (com.params)"
 
 static int matches(const char *pat, const char *key)
 {
@@ -126,6 +135,12 @@ int p4_config_key_acts(const p4_config *c, const char *key, int engine, char *wh
 {
     if (why && n) why[0] = 0;
     if (!p4_config_has_key(key)) return -1;
+    if (engine == 'c') {
+        int in = !strcmp(key, "channel.skin_fraction") && c->ch_extra_loss_db > 0; /* the extra section's shape */
+        for (size_t i = 0; i < sizeof com_keys / sizeof com_keys[0]; i++) in |= matches(com_keys[i], key);
+        if (!in && why && n) snprintf(why, n, COM_WHY, key);
+        return in;
+    }
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         const rule *r = &rules[i];
         if (!matches(r->key, key)) continue;

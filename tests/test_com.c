@@ -75,7 +75,9 @@ static const char *ideal_yaml =
     "tx_min: []\ntx_max: []\ntx_step: []\nc0_min: 0.5\nrx_ffe_taps: 1\nrx_ffe_precursors: 0\nrx_ffe_tap_max: 1\n"
     "dfe_bmax: []\ndie_cap_ff: [0]\ndie_ind_nh: [0]\nbump_cap_ff: 0\nball_cap_ff: 0\nline_ohm: [100]\n"
     "breakout_mm: 0\nline_gamma0_per_mm: 0\nline_a1_per_mm: 0\nline_a2_per_mm: 0\nline_tau_ns_per_mm: 0\n"
-    "pkg_tx_mm: [0]\npkg_rx_mm: [0]\npkg_next_mm: [0]\npkg_fext_mm: [0]\n";
+    "pkg_tx_mm: [0]\npkg_rx_mm: [0]\npkg_next_mm: [0]\npkg_fext_mm: [0]\nboard_ohm: 100\nboard_gamma0_per_mm: 0\n"
+    "board_a1_per_mm: 0\nboard_a2_per_mm: 0\nboard_tau_ns_per_mm: 6.141e-3\nboard_tx_mm: [0]\nboard_rx_mm: [0]\n"
+    "board_next_mm: [0]\nboard_fext_mm: [0]\n";
 
 static void write_text(const char *path, const char *text)
 {
@@ -85,17 +87,24 @@ static void write_text(const char *path, const char *text)
     fclose(f);
 }
 
+/* The lossless file and its table in a new folder dir (a mkdtemp template); f, y: their paths. */
+static p4_com_params ideal_setup(char *dir, char f[600], char y[600])
+{
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(f, 600, "%s/ideal.s2p", dir), snprintf(y, 600, "%s/ideal.yaml", dir);
+    write_ideal(f), write_text(y, ideal_yaml);
+    p4_com_params p;
+    cr_assert_eq(p4_com_params_load(y, &p), P4_OK, "%s", p4_last_error());
+    return p;
+}
+
 /* Lossless channel, flat chain: the pulse is A_v in one UI and zero elsewhere (no ISI, no slope at
  * the sampler, so no jitter), the only noise the TX's: A_ni = Qinv(DER0) A_v sqrt(5/9 10^(-SNR/10)),
  * A_s = A_v / 3, COM = 20 log10(A_s / A_ni) = 6.602 dB at SNR_TX 25 dB, DER0 1e-4. */
 Test(com, lossless_channel_by_hand)
 {
     char dir[] = "/tmp/p4comXXXXXX", f[600], y[600];
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(f, sizeof f, "%s/ideal.s2p", dir), snprintf(y, sizeof y, "%s/ideal.yaml", dir);
-    write_ideal(f), write_text(y, ideal_yaml);
-    p4_com_params p;
-    cr_assert_eq(p4_com_params_load(y, &p), P4_OK, "%s", p4_last_error());
+    p4_com_params p = ideal_setup(dir, f, y);
     p4_com_input in = {.thru = f, .threads = 1};
     p4_com_result r;
     cr_assert_eq(p4_com_run(&p, &in, &r), P4_OK, "%s", p4_last_error());
@@ -127,6 +136,30 @@ Test(com, lossless_channel_by_hand)
     cr_assert_eq(p4_com_run(&p, &in, &r), P4_OK, "%s", p4_last_error());
     double sn = sqrt(1e-8 * 0.58 * 10 * (M_PI / 8) / sin(M_PI / 8));
     cr_assert(fabs(r.c[0].sigma_n_v - sn) < 2e-3 * sn, "sigma_N %.6g V, closed form %.6g V", r.c[0].sigma_n_v, sn);
+    unlink(f), unlink(y), rmdir(dir);
+}
+
+/* Host board segments on the lossless channel: a matched lossless board (Z_c = 2 R_0) is a delay,
+ * so COM and A_s stay (its delay a whole number of samples); a board with only gamma0 (flat loss) scales the pulse by exp(-gamma0 z) over
+ * both boards, so A_s scales by exactly that and COM (TX noise alone, which scales with it) stays. */
+Test(com, host_board_closed_forms)
+{
+    char dir[] = "/tmp/p4comXXXXXX", f[600], y[600];
+    p4_com_params p = ideal_setup(dir, f, y);
+    p4_com_input in = {.thru = f, .threads = 1};
+    p4_com_result r0, r;
+    cr_assert_eq(p4_com_run(&p, &in, &r0), P4_OK, "%s", p4_last_error());
+    p.board_tx_mm[0] = 150, p.board_rx_mm[0] = 75;
+    p.board_tau_ns_per_mm = 0.0125; /* one sample (1/(M f_b)) per mm: a whole-sample delay, no fractional ringing */
+    cr_assert_eq(p4_com_run(&p, &in, &r), P4_OK, "%s", p4_last_error());
+    cr_assert(fabs(r.com_db - r0.com_db) < 0.01 && fabs(r.c[0].a_s_v - r0.c[0].a_s_v) < 1e-3 * r0.c[0].a_s_v,
+              "matched lossless boards: COM %.4f / %.4f dB, A_s %.6g / %.6g V", r.com_db, r0.com_db, r.c[0].a_s_v, r0.c[0].a_s_v);
+    p.board_gamma0_per_mm = 1e-3;
+    cr_assert_eq(p4_com_run(&p, &in, &r), P4_OK, "%s", p4_last_error());
+    double a = exp(-1e-3 * 225);
+    cr_assert(fabs(r.c[0].a_s_v - a * r0.c[0].a_s_v) < 1e-3 * a * r0.c[0].a_s_v, "A_s %.6g V, exp(-gamma0 z) x %.6g = %.6g V",
+              r.c[0].a_s_v, r0.c[0].a_s_v, a * r0.c[0].a_s_v);
+    cr_assert(fabs(r.com_db - r0.com_db) < 0.01, "flat-loss boards: COM %.4f dB, without %.4f dB", r.com_db, r0.com_db);
     unlink(f), unlink(y), rmdir(dir);
 }
 

@@ -11,7 +11,8 @@
  *  2. Package at both ends (package.h), the victim's with the transmit and receive test lengths of
  *     the package case, an aggressor's transmit package with the NEXT or FEXT length and the
  *     victim's receive package; terminations R_d against R_0 (93A-18). Every package case is
- *     computed; COM is the smallest.
+ *     computed; COM is the smallest. Sets with host boards (cable assemblies) put a board line
+ *     between each package and the channel (z_bp of TX, RX, NEXT, FEXT), same line form.
  *  3. Pulse: H21 x H_t (Gaussian, exp(-2 (pi f T_r / 1.6832)^2)) x H_r (4th-order Butterworth at
  *     f_r f_b, 93A-20) x the CTLE (93A-22 with the low-frequency pole/zero pair, gains g_DC, g_DC2)
  *     x a 1-UI rectangle x the amplitude (A_v, A_fe, A_ne), inverse-transformed over the file's own
@@ -46,8 +47,12 @@
 #ifndef PAM4SIM_COM_H
 #define PAM4SIM_COM_H
 #include <stdio.h>
+#include "pam4sim/config.h"
 #include "pam4sim/package.h"
 #include "pam4sim/status.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define P4_COM_MAX_TX 8
 #define P4_COM_MAX_RX 64
@@ -81,12 +86,19 @@ typedef struct {
     int ncase;
     double pkg_tx_mm[P4_COM_MAX_CASES], pkg_rx_mm[P4_COM_MAX_CASES], pkg_next_mm[P4_COM_MAX_CASES],
         pkg_fext_mm[P4_COM_MAX_CASES];
+    /* host board segments between package and channel (cable assemblies, C2M; 0 mm: none), each
+     * a line of the 93A-12..17 form with the board's own coefficients */
+    double board_ohm, board_gamma0_per_mm, board_a1_per_mm, board_a2_per_mm, board_tau_ns_per_mm;
+    double board_tx_mm[P4_COM_MAX_CASES], board_rx_mm[P4_COM_MAX_CASES], board_next_mm[P4_COM_MAX_CASES],
+        board_fext_mm[P4_COM_MAX_CASES];
 } p4_com_params;
 
 /* A parameter set by name (one shipped with the library: p4_com_param_names) or from a YAML file
  * (a path: anything with a '/' or ending in .yaml). Unknown, missing or out-of-range keys are
  * errors naming the file, line and key. */
 p4_status p4_com_params_load(const char *name_or_path, p4_com_params *p);
+/* 1 if p4_com_params_load takes s as a file (it has a '/' or ends in .yaml), 0 for a set's name. */
+int p4_com_is_path(const char *s);
 /* The table as one JSON object (every key, as a file would give it). */
 void p4_com_params_json(FILE *f, const p4_com_params *p);
 /* The shipped sets' names, NULL-terminated. */
@@ -129,8 +141,27 @@ typedef struct {
     const char *const *next;
     int nnext;
     int threads;                   /* 0: one per online core */
+    const int *port_order;         /* the thru's in+, in-, out+, out- (1-based); NULL: from its DC path */
+    /* a section in series at the receiver, on the thru and every aggressor (com_chan.c): the thru
+     * made length_scale times as long (|SDD21|^k, k x its phase; 0 or 1: as measured), and the loss
+     * model's section of extra_loss_db (0: none) at extra_loss_nyquist_ghz (0: the set's f_b/2) */
+    double length_scale, extra_loss_db, extra_loss_skin, extra_loss_nyquist_ghz;
 } p4_com_input;
 
 p4_status p4_com_run(const p4_com_params *p, const p4_com_input *in, p4_com_result *r);
 
+/* From a configuration (com_config.c): the set com.params with com.threshold_db (unless auto). */
+p4_status p4_com_params_of_config(const p4_config *c, p4_com_params *p);
+/* 1 if crosstalk.files[i] is a NEXT aggressor for COM: listed in com.next_files, or, with that
+ * list empty, its file name contains "next" (any case). */
+int p4_com_config_is_next(const p4_config *c, int i);
+/* COM of the link c describes: channel.file (channel.type touchstone) as the thru, crosstalk.files
+ * as the aggressors, channel.length_scale and channel.extra_loss_db as the section in series at the
+ * receiver (on the thru and every aggressor), sim.threads threads, the set com.params. The
+ * configuration is validated first; p (may be NULL) receives the set used. */
+p4_status p4_com_run_config(const p4_config *c, p4_com_params *p, p4_com_result *r);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

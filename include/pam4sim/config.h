@@ -142,6 +142,11 @@ typedef struct {
     double mod_threshold_db;
     char vary_dist[8][12], vary_scope[8][8];
     double vary_width[8];
+    /* COM (com.h) of channel.file against crosstalk.files: the parameter set, its threshold, the
+     * NEXT aggressors among the files */
+    char com_params[P4_PATH_MAX];
+    double com_threshold_db;
+    int64_t com_next[P4_MAX_XTALK], n_com_next;
 } p4_config;
 
 /* Fill with the built-in default. */
@@ -159,7 +164,8 @@ int p4_config_has_key(const char *key);
 /* Whether a key acts on the link this configuration describes (run, stat, sweep). Returns 1 if
  * it does; 0 if it cannot change the result here, with the reason in why[0..n) (e.g. "the channel
  * is a Touchstone file; channel.il_nyquist_db applies to the loss model"); -1 for an unknown key.
- * engine: 's' for the statistical engine, 'm' for the Monte Carlo engines, 0 for either. The rules
+ * engine: 's' for the statistical engine, 'm' for the Monte Carlo engines, 'c' for COM (com.params:
+ * only the thru, its scaling, the aggressor files and com.* enter it), 0 for either link engine. The rules
  * are one table in config.c, beside the keys. */
 int p4_config_key_acts(const p4_config *c, const char *key, int engine, char *why, size_t n);
 /* The configuration as commented YAML (with_help: units, ranges, meaning). */
