@@ -5,6 +5,7 @@
  * stops the load with "FILE:LINE: key 'K' ..." and the allowed range.
  */
 #include "pam4sim/com.h"
+#include "yaml_guard.h"
 #include <libfyaml.h>
 #include <math.h>
 #include <stddef.h>
@@ -214,17 +215,18 @@ int p4_com_is_path(const char *s)
 
 p4_status p4_com_params_load(const char *s, p4_com_params *p)
 {
-    struct fy_parse_cfg pc = {.flags = FYPCF_QUIET};
     if (!s || !*s) return p4_error(P4_EINVAL, "COM parameters: give a set name or a YAML file");
     int is_path = p4_com_is_path(s);
-    struct fy_document *d = NULL;
-    char file[560];
+    char file[560], *text = NULL;
+    size_t len = 0;
+    const char *doc_text;
+    /* through the YAML guard (yaml_guard.h), as a configuration: a directive, a NUL byte or text
+     * that is not UTF-8 is refused before libfyaml sees it */
     if (is_path) {
-        FILE *f = fopen(s, "r");
-        if (!f) return p4_error(P4_EIO, "%s: cannot open COM parameter file", s);
-        fclose(f);
+        p4_status rs = p4_yaml_read_file(s, 1 << 20, "a COM parameter file", &text, &len);
+        if (rs) return rs;
         snprintf(file, sizeof file, "%s", s);
-        d = fy_document_build_from_file(&pc, s);
+        doc_text = text;
     } else {
         int i = 0;
         while (p4_com_builtin[i][0] && strcmp(p4_com_builtin[i][0], s)) i++;
@@ -235,11 +237,15 @@ p4_status p4_com_params_load(const char *s, p4_com_params *p)
             return p4_error(P4_EINVAL, "COM parameters '%s': no such set (shipped: %s; or a YAML file)", s, list);
         }
         snprintf(file, sizeof file, "com/params/%s.yaml", s);
-        d = fy_document_build_from_string(&pc, p4_com_builtin[i][1], FY_NT);
+        doc_text = p4_com_builtin[i][1], len = strlen(doc_text);
     }
-    if (!d) return p4_error(P4_EPARSE, "%s: not valid YAML", file);
-    p4_status st = load_doc(d, file, p);
-    fy_document_destroy(d);
+    p4_yaml y;
+    p4_status st = p4_yaml_parse(&y, doc_text, len, file);
+    if (!st) {
+        st = load_doc(y.doc, file, p);
+        p4_yaml_free(&y);
+    }
+    free(text);
     return st;
 }
 

@@ -597,30 +597,10 @@ p4_status p4_config_load(p4_config *c, const char *path)
 {
     if (strlen(path) >= P4_PATH_MAX)
         return p4_error(P4_EINVAL, "%.64s...: the path is longer than %d characters", path, P4_PATH_MAX - 1);
-    FILE *f = fopen(path, "rb");
-    if (!f) return p4_error(P4_EIO, "%s: cannot open the configuration: %s", path, strerror(errno));
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    int nomem = 0;
-    for (;;) { /* growing chunks: the size of a pipe or /dev/stdin is not known ahead */
-        if (len == cap) {
-            if (cap > P4_CONFIG_MAX_BYTES) break;
-            char *nt = realloc(text, (cap ? 2 * cap : 4096) + 1);
-            if (!nt) { nomem = 1; break; }
-            text = nt, cap = cap ? 2 * cap : 4096;
-        }
-        size_t got = fread(text + len, 1, cap - len, f);
-        if (!got) break;
-        len += got;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (nomem || bad || len > P4_CONFIG_MAX_BYTES) {
-        free(text);
-        return nomem ? p4_error(P4_ENOMEM, "%s: out of memory", path)
-             : bad   ? p4_error(P4_EIO, "%s: cannot read the configuration", path)
-                     : p4_error(P4_EPARSE, "%s: larger than %d MB: not a configuration", path, P4_CONFIG_MAX_BYTES >> 20);
-    }
+    char *text;
+    size_t len;
+    p4_status rs = p4_yaml_read_file(path, P4_CONFIG_MAX_BYTES, "the configuration", &text, &len);
+    if (rs) return rs;
     p4_yaml y;
     p4_status st = p4_yaml_parse(&y, text, len, path);
     if (!st) {

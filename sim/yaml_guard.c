@@ -9,6 +9,8 @@
  * rather than silently ignored.
  */
 #include "yaml_guard.h"
+#include <stdlib.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -118,4 +120,37 @@ p4_status p4_yaml_parse(p4_yaml *y, const char *text, size_t len, const char *wh
     }
     if (st) p4_yaml_free(y);
     return st;
+}
+
+p4_status p4_yaml_read_file(const char *path, size_t max_bytes, const char *what, char **out, size_t *out_len)
+{
+    *out = NULL, *out_len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return p4_error(P4_EIO, "%s: cannot open %s: %s", path, what, strerror(errno));
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    int nomem = 0;
+    for (;;) { /* growing chunks: the size of a pipe or /dev/stdin is not known ahead */
+        if (len == cap) {
+            if (cap > max_bytes) break;
+            char *nt = realloc(text, (cap ? 2 * cap : 4096) + 1);
+            if (!nt) { nomem = 1; break; }
+            text = nt, cap = cap ? 2 * cap : 4096;
+        }
+        size_t got = fread(text + len, 1, cap - len, f);
+        if (!got) break;
+        len += got;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (nomem || bad || len > max_bytes) {
+        free(text);
+        return nomem ? p4_error(P4_ENOMEM, "%s: out of memory", path)
+             : bad   ? p4_error(P4_EIO, "%s: cannot read %s", path, what)
+                     : p4_error(P4_EPARSE, "%s: larger than %zu MB: not %s", path, max_bytes >> 20, what);
+    }
+    if (!text && !(text = malloc(1))) return p4_error(P4_ENOMEM, "%s: out of memory", path);
+    text[len] = 0;
+    *out = text, *out_len = len;
+    return P4_OK;
 }

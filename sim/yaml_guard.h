@@ -19,4 +19,8 @@ typedef struct {
 p4_status p4_yaml_parse(p4_yaml *y, const char *text, size_t len, const char *where);
 void p4_yaml_free(p4_yaml *y);
 
+/* A whole file into *text (malloc'd, NUL-terminated; its length in *len), at most max_bytes; what
+ * names the file's kind in messages ("the configuration"). */
+p4_status p4_yaml_read_file(const char *path, size_t max_bytes, const char *what, char **text, size_t *len);
+
 #endif

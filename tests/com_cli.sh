@@ -41,6 +41,11 @@ sed 's/^rlm: 0.95/rlm: 1.5/' "$PARAMS/8023ck-kr.yaml" > "$T/bad1.yaml"
 err 1 "bad1.yaml:16: key 'rlm' = 1.5 is outside \[0.5, 1\]" "$CH/CA_19p75dB_thru.s4p" --params "$T/bad1.yaml"
 printf 'name: x\ncolour: blue\n' > "$T/bad2.yaml"
 err 1 "bad2.yaml:2: unknown key 'colour'" "$CH/CA_19p75dB_thru.s4p" --params "$T/bad2.yaml"
+# hostile tables go through the YAML guard (a directive made libfyaml spin; found by make fuzz)
+printf '%%l:\273\n' > "$T/bad3.yaml"
+err 1 "bad3.yaml:1: a line starting with '%'" "$CH/CA_19p75dB_thru.s4p" --params "$T/bad3.yaml"
+printf 'name: x\000\n' > "$T/bad4.yaml"
+err 1 "bad4.yaml" "$CH/CA_19p75dB_thru.s4p" --params "$T/bad4.yaml"
 err 2 "unknown option '--fast'" "$CH/CA_19p75dB_thru.s4p" --fast
 err 2 "a thread count 1..64" "$CH/CA_19p75dB_thru.s4p" -j 0
 err 2 "give the thru channel"
