@@ -383,7 +383,14 @@ p4_status p4_chain_run(p4_link *const *links, int nseg, const p4_config *host, u
     }
     size_t N;
     uint64_t nunits;
-    const int nw = p4_work_plan(&symbols, (size_t)host->unit_symbols, F, host->threads, &N, &nunits);
+    /* one unit length for the whole chain: automatic, the longest its segments would take alone */
+    int64_t unit = host->unit_symbols;
+    if (!unit) {
+        p4_config c = *host;
+        for (int k = 0; k < nseg; k++) c.dsp_enable |= p4_link_info_get(links[k])->dsp;
+        unit = p4_unit_symbols(&c);
+    }
+    const int nw = p4_work_plan(&symbols, (size_t)unit, F, host->threads, &N, &nunits);
     chain_worker *ws = calloc((size_t)nw, sizeof *ws);
     p4_status st = ws ? P4_OK : p4_error(P4_ENOMEM, "out of memory for %d workers", nw);
     int made = 0;

@@ -54,7 +54,7 @@ static const kdef keys[] = {
     INT("sim.sps", sps, 4, 128, "16", "samples per UI of the waveform"),
     INT("sim.symbols", symbols, 1000, 1e15, "1000000", "symbols counted for BER"),
     INT("sim.seed", seed, 0, 4611686018427387904.0, "1", "master seed of every random stream"),
-    INT("sim.unit_symbols", unit_symbols, 1024, 1048576, "32768", "symbols per work unit (each unit has its own random streams)"),
+    INT("sim.unit_symbols", unit_symbols, 0, 1048576, "0", "symbols per work unit (each unit has its own random streams; 1024 or more); 0: 32768, or 131072 with the DSP receiver, whose clock acquisition and LMS training (about 20600 symbols) every unit repeats"),
     ENUM("sim.engine", engine, "auto symbol sample", "auto", "auto: the symbol-rate engine where it is exact (linear electrical link, floating-point receiver), else sample level; symbol or sample force one"),
     INT("sim.threads", threads, 0, 256, "0", "worker threads, 0 = one per core (the result does not depend on it)"),
     ENUM("tx.pattern", pattern, "prbs7 prbs9 prbs13 prbs15 prbs23 prbs31 prbs9q prbs13q prbs31q ssprq random", "prbs31q", "test pattern (SPEC 5) or seeded random data"),
@@ -645,8 +645,16 @@ p4_status p4_config_set(p4_config *c, const char *as)
     return st;
 }
 
+int64_t p4_unit_symbols(const p4_config *c)
+{
+    return c->unit_symbols ? c->unit_symbols : c->dsp_enable ? 131072 : 32768;
+}
+
 p4_status p4_config_validate(const p4_config *c)
 {
+    if (c->unit_symbols != 0 && c->unit_symbols < 1024)
+        return p4_error(P4_EINVAL, "key 'sim.unit_symbols' = %lld must be 0 (automatic) or in [1024, 1048576]",
+                        (long long)c->unit_symbols);
     if (c->n_tx_ffe < 1) return p4_error(P4_EINVAL, "key 'tx.ffe_taps' needs at least one tap");
     if (c->tx_ffe_main >= c->n_tx_ffe)
         return p4_error(P4_EINVAL, "key 'tx.ffe_main' = %lld must be below the number of TX FFE taps (%lld)",

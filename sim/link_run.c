@@ -82,7 +82,7 @@ p4_status p4_link_run_ctl(p4_link *l, uint64_t symbols, const p4_run_control *rc
     if (!symbols) symbols = (uint64_t)c->symbols;
     size_t L;
     uint64_t nunits;
-    const int nw = p4_work_plan(&symbols, (size_t)c->unit_symbols, l->frame, c->threads, &L, &nunits);
+    const int nw = p4_work_plan(&symbols, (size_t)p4_unit_symbols(c), l->frame, c->threads, &L, &nunits);
     const size_t R = (size_t)nw * (size_t)nranks; /* units per round, all processes */
     worker *ws = calloc((size_t)nw, sizeof *ws);
     uint64_t *vote = calloc(R + 1, sizeof *vote); /* per-unit bit errors, then the stop vote */

@@ -158,6 +158,9 @@ p4_status p4_config_set(p4_config *c, const char *assignment);
 /* The value of a numeric key (sim.seed, optics.laser.power_dbm, ...) and its allowed range. */
 p4_status p4_config_number(const p4_config *c, const char *key, double *v, double *lo, double *hi);
 /* Cross-key checks (run after loading and overrides). */
+/* The work unit's length [symbols]: sim.unit_symbols, or with 0 (automatic) 32768, and 131072 with
+ * the DSP receiver (each unit repeats its clock acquisition and LMS training). */
+int64_t p4_unit_symbols(const p4_config *c);
 p4_status p4_config_validate(const p4_config *c);
 /* 1 if key is a configuration key (dotted path), else 0. */
 int p4_config_has_key(const char *key);
