@@ -19,6 +19,11 @@
  * model the link's own CTLE is off and its FFE keeps one tap (the gain to a unit main cursor);
  * rx.dfe.taps stands for the model's DFE, which acts on decisions and so is not in its Init output.
  *
+ * A TX model's flow (tx.ami.flow) is resolved here; the chain takes its Init response in either
+ * flow (the link's equalizer design, delay probe and pulse). In the GetWave flow the waveform takes
+ * AMI_GetWave instead (sim/link_ami_tx.c), so the Init response must be symbol-spaced: the TX FFE
+ * the waveform then bypasses; any other response is refused in that flow.
+ *
  * GetWave flow. A block goes to AMI_GetWave in place; each clock time c it returns is sampled at
  * c + bit_time/2 by linear interpolation of the returned waveform (across the previous block's last
  * sample; an instant past the block's last sample waits for the next block), after Ignore_Bits

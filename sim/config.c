@@ -71,7 +71,7 @@ static const kdef keys[] = {
     DBL("tx.jitter.sj_ps", sj_ps, 0, 1000, "0", "sinusoidal jitter amplitude, peak [ps] (above 0.49 UI only with rx.dsp.enable, as a delay)"),
     DBL("tx.jitter.sj_mhz", sj_mhz, 0, 1e6, "0", "sinusoidal jitter frequency [MHz]"),
     DBL("tx.jitter.dcd_ps", dcd_ps, 0, 4, "0.376", "even/odd duty-cycle distortion, peak-to-peak [ps] (2 x COM A_DD)"),
-    PATH("tx.ami.model", tx_ami_model, "\"\"", "IBIS-AMI transmitter model (.so) of the host SerDes, through its AMI_Init: it replaces tx.ffe_taps (\"\": the native TX FFE)"),
+    PATH("tx.ami.model", tx_ami_model, "\"\"", "IBIS-AMI transmitter model (.so) of the host SerDes: through its AMI_Init it replaces tx.ffe_taps, through its AMI_GetWave it filters the TX waveform (tx.ami.flow) (\"\": the native TX FFE)"),
     PATH("tx.ami.ami_file", tx_ami_file, "\"\"", ".ami parameter file of tx.ami.model (\"\": the model's file name with .ami)"),
     BOOL("tx.ami.isolate", tx_ami_isolate, "true", "run the model in a child process of its own: a crash is an error naming the model and the call, not the end of pam4sim"),
     DBL("tx.ami.timeout_s", tx_ami_timeout_s, 0, 1e6, "600", "isolated model: the longest one call (AMI_Init, AMI_GetWave, AMI_Close) may take before its process is stopped and the call fails [s] (0: no limit)"),

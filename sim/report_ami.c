@@ -14,7 +14,7 @@ static void side(FILE *f, const p4_ami_info *in, const char *name)
                                                                  : "linear response from ",
             !in->probe ? "" : in->probe == 1 ? "an aggressor column" : "a second Init on a unit impulse");
     if (in->symbol_spaced) {
-        fprintf(f, "%s ami taps  symbol-spaced, used as the TX FFE:", name);
+        fprintf(f, "%s ami taps  symbol-spaced, used as the TX FFE%s:", name, in->getwave_flow ? " of the link's design" : "");
         for (int k = 0; k < in->ntaps; k++) fprintf(f, " %.4f", in->taps[k]);
         fprintf(f, "\n");
     }

@@ -14,8 +14,9 @@
  *     model and the call;
  *   - runs the two IBIS flows (sim/ami_flow.c): the statistical (Init) flow, which hands an
  *     impulse response through the TX and RX models' AMI_Init, and the time-domain (GetWave) flow,
- *     which hands waveform blocks to AMI_GetWave and samples the result at the model's clock times
- *     plus half a UI, after the model's Ignore_Bits.
+ *     which hands waveform blocks to AMI_GetWave: a receiver's result sampled at the model's clock
+ *     times plus half a UI, after the model's Ignore_Bits (sim/link_ami.c); a transmitter's on the
+ *     rendered TX waveform, its clock not used (sim/link_ami_tx.c).
  *
  * IBIS conventions used: the impulse matrix is row_size samples per column, column 0 the victim and
  * columns 1..aggressors the crosstalk (or probe) responses, column-major; sample_interval and
