@@ -102,7 +102,8 @@ $(B)/ami/%.so: examples/ami/%.c examples/ami/ami_util.h | $(B)/.setup
 	$(CC) $(AMI_CFLAGS) -o $@ $< -lm
 $(B)/ami/%.so: tests/ami/%.c | $(B)/.setup
 	@mkdir -p $(dir $@)
-	$(CC) $(AMI_CFLAGS) -o $@ $<
+	$(CC) $(AMI_CFLAGS) -o $@ $< -lm
+$(B)/ami/tx_ffe_gw.so: examples/ami/tx_ffe.c examples/ami/ami_util.h
 $(B)/ami/%.ami: examples/ami/%.ami
 	@mkdir -p $(dir $@)
 	cp $< $@

@@ -19,6 +19,11 @@
  * model the link's own CTLE is off and its FFE keeps one tap (the gain to a unit main cursor);
  * rx.dfe.taps stands for the model's DFE, which acts on decisions and so is not in its Init output.
  *
+ * A TX model's flow (tx.ami.flow) is resolved here; the chain takes its Init response in either
+ * flow (the link's equalizer design, delay probe and pulse). In the GetWave flow the waveform takes
+ * AMI_GetWave instead (sim/link_ami_tx.c), so the Init response must be symbol-spaced: the TX FFE
+ * the waveform then bypasses; any other response is refused in that flow.
+ *
  * GetWave flow. A block goes to AMI_GetWave in place; each clock time c it returns is sampled at
  * c + bit_time/2 by linear interpolation of the returned waveform (across the previous block's last
  * sample; an instant past the block's last sample waits for the next block), after Ignore_Bits
@@ -161,20 +166,13 @@ static long row_size(size_t len, size_t n, int sps)
     return R > (long)(n / 2) ? (long)(n / 2) : R;
 }
 
-p4_status p4_ami_link_tx(p4_config *c, p4_fresp *txf, const p4_fresp *ch, const p4_fresp *rxf, p4_ami_info *tx,
-                         double **seen, long *len)
+p4_status p4_ami_tx_input(const p4_fresp *txf, const p4_fresp *ch, const p4_fresp *rxf, int sps, double **h, long *len)
 {
-    memset(tx, 0, sizeof *tx);
-    *seen = NULL, *len = 0;
+    *h = NULL, *len = 0;
     size_t n = txf->n;
-    int sps = (int)c->sps;
-    double dt = 1 / txf->fs_hz, ui = sps * dt;
-    /* the impulse response the models see: TX analog x channel x RX analog front end */
     p4_fresp *chain = p4_fresp_copy(txf);
-    double *full = malloc(n * sizeof *full), *g = NULL, *vin = NULL, *vout = NULL;
+    double *full = malloc(n * sizeof *full), *v = NULL;
     p4_impulse imp = {0};
-    p4_ami_model *m = NULL;
-    p4_ami_file *f = NULL;
     p4_status st = chain && full ? P4_OK : p4_error(P4_ENOMEM, "out of memory");
     if (!st) {
         p4_fresp_mul(chain, ch);
@@ -183,13 +181,45 @@ p4_status p4_ami_link_tx(p4_config *c, p4_fresp *txf, const p4_fresp *ch, const 
     }
     if (!st) st = p4_impulse_truncate(full, n, 1e-12, 2 * (size_t)sps, n / 4, (size_t)sps, &imp);
     long R = row_size(imp.len, n, sps);
-    if (!st && !(g = calloc((size_t)R, sizeof *g), vin = calloc((size_t)R, sizeof *vin), vout = calloc((size_t)R, sizeof *vout)))
-        st = p4_error(P4_ENOMEM, "out of memory");
-    if (!st) memcpy(vin, imp.h, (imp.len < (size_t)R ? imp.len : (size_t)R) * sizeof *vin);
+    if (!st && !(v = calloc((size_t)R, sizeof *v))) st = p4_error(P4_ENOMEM, "out of memory");
+    if (!st) memcpy(v, imp.h, (imp.len < (size_t)R ? imp.len : (size_t)R) * sizeof *v), *h = v, *len = R;
+    p4_fresp_free(chain);
+    p4_impulse_free(&imp);
+    free(full);
+    return st;
+}
+
+/* The flow a model's key (tx.ami.flow, rx.ami.flow) asks for, given what the model has. */
+static p4_status side_flow(const char *flow, const char *key, const char *model, const p4_ami_model *m, const p4_ami_file *f,
+                           int *getwave)
+{
+    int can = f->getwave_exists && p4_ami_has_getwave(m);
+    *getwave = !strcmp(flow, "getwave") || (!strcmp(flow, "auto") && can);
+    if (*getwave && !can)
+        return p4_error(P4_EINVAL, "key '%s' = getwave: %s %s", key, model,
+                        !p4_ami_has_getwave(m) ? "exports no AMI_GetWave" : "has GetWave_Exists False in its .ami file");
+    return P4_OK;
+}
+
+p4_status p4_ami_link_tx(p4_config *c, p4_fresp *txf, const p4_fresp *ch, const p4_fresp *rxf, p4_ami_info *tx,
+                         double **seen, long *len)
+{
+    memset(tx, 0, sizeof *tx);
+    *seen = NULL, *len = 0;
+    int sps = (int)c->sps;
+    double dt = 1 / txf->fs_hz, ui = sps * dt;
+    /* the impulse response the models see: TX analog x channel x RX analog front end */
+    double *g = NULL, *vin = NULL, *vout = NULL;
+    long R = 0;
+    p4_ami_model *m = NULL;
+    p4_ami_file *f = NULL;
+    p4_status st = p4_ami_tx_input(txf, ch, rxf, sps, &vin, &R);
+    if (!st && !(g = calloc((size_t)R, sizeof *g), vout = calloc((size_t)R, sizeof *vout))) st = p4_error(P4_ENOMEM, "out of memory");
     if (!st && c->tx_ami_model[0]) {
         st = open_side(c->tx_ami_model, c->tx_ami_file, c->tx_ami_isolate, c->tx_ami_timeout_s, c->tx_ami_params, c->n_tx_ami_params,
                        "tx.ami", &m, &f);
         if (!st) info_start(tx, c->tx_ami_model, (int)c->tx_ami_isolate, m, f);
+        if (!st) st = side_flow(c->tx_ami_flow, "tx.ami.flow", c->tx_ami_model, m, f, &tx->getwave_flow);
         if (!st) st = p4_ami_linear_response(m, f, vin, R, dt, ui, g, vout, tx);
         if (!st) {
             /* symbol-spaced: a TX FFE */
@@ -209,6 +239,10 @@ p4_status p4_ami_link_tx(p4_config *c, p4_fresp *txf, const p4_fresp *ch, const 
                     if (fabs(tx->taps[k]) > fabs(tx->taps[main])) main = k;
                 }
                 c->n_tx_ffe = tx->ntaps, c->tx_ffe_main = main;
+            } else if (tx->getwave_flow) {
+                st = p4_error(P4_EINVAL, "key 'tx.ami.flow' = getwave: %s's Init response is not symbol-spaced; the link designs "
+                                         "its equalizer on a TX model's Init response as the TX FFE, and takes GetWave only from a "
+                                         "TX FFE model (tx.ami.flow = init takes this one)", c->tx_ami_model);
             } else {
                 st = multiply_response(txf, g, (size_t)R);
                 c->tx_ffe[0] = 1, c->n_tx_ffe = 1, c->tx_ffe_main = 0;
@@ -231,21 +265,8 @@ p4_status p4_ami_link_tx(p4_config *c, p4_fresp *txf, const p4_fresp *ch, const 
     }
     p4_ami_free(m);
     p4_ami_file_free(f);
-    p4_fresp_free(chain);
-    p4_impulse_free(&imp);
-    free(full), free(g), free(vin), free(vout);
+    free(g), free(vin), free(vout);
     return st;
-}
-
-/* The flow rx.ami.flow asks for, given what the model has. */
-static p4_status rx_flow(const p4_config *c, const p4_ami_model *m, const p4_ami_file *f, int *getwave)
-{
-    int can = f->getwave_exists && p4_ami_has_getwave(m);
-    *getwave = !strcmp(c->rx_ami_flow, "getwave") || (!strcmp(c->rx_ami_flow, "auto") && can);
-    if (*getwave && !can)
-        return p4_error(P4_EINVAL, "key 'rx.ami.flow' = getwave: %s %s", c->rx_ami_model,
-                        !p4_ami_has_getwave(m) ? "exports no AMI_GetWave" : "has GetWave_Exists False in its .ami file");
-    return P4_OK;
 }
 
 p4_status p4_ami_link_rx(p4_config *c, p4_fresp *rxf, const double *seen, long R, p4_ami_info *rx)
@@ -261,7 +282,7 @@ p4_status p4_ami_link_rx(p4_config *c, p4_fresp *rxf, const double *seen, long R
         st = open_side(c->rx_ami_model, c->rx_ami_file, c->rx_ami_isolate, c->rx_ami_timeout_s, c->rx_ami_params, c->n_rx_ami_params,
                        "rx.ami", &m, &f);
     if (!st) info_start(rx, c->rx_ami_model, (int)c->rx_ami_isolate, m, f);
-    if (!st) st = rx_flow(c, m, f, &rx->getwave_flow);
+    if (!st) st = side_flow(c->rx_ami_flow, "rx.ami.flow", c->rx_ami_model, m, f, &rx->getwave_flow);
     if (!st && !rx->getwave_flow) {
         st = p4_ami_linear_response(m, f, seen, R, dt, ui, g, vout, rx);
         if (!st) st = multiply_response(rxf, g, (size_t)R);

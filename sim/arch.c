@@ -89,6 +89,7 @@ static void module_rx(p4_config *s, const p4_config *c)
 {
     s->dsp_enable = 1;
     s->rx_ami_model[0] = 0; /* an IBIS-AMI model (rx.ami) is the host's receiver, not the module's */
+    strcpy(s->rx_ami_flow, "auto");
     strcpy(s->ffe_mode, "mmse");
     s->n_ffe_coef = s->n_dfe_coef = 0;
     s->ffe_taps = c->mod_ffe_taps, s->ffe_precursors = c->mod_ffe_precursors;
@@ -99,6 +100,7 @@ static void module_rx(p4_config *s, const p4_config *c)
 static void module_line_tx(p4_config *s, const p4_config *c)
 {
     s->tx_ami_model[0] = 0; /* tx.ami is the host's transmitter */
+    strcpy(s->tx_ami_flow, "auto");
     s->amplitude_v = c->mod_tx_amplitude_v;
     memcpy(s->tx_ffe, c->mod_tx_ffe, sizeof s->tx_ffe);
     s->n_tx_ffe = c->mod_n_tx_ffe;
@@ -166,6 +168,7 @@ static p4_status plan_make(const p4_config *c, p4_arch a, double drv_db, double 
     seg_common(s, c, 2);
     s->optics_enable = 0;
     s->tx_ami_model[0] = 0; /* the module DSP's host-side TX, not the host's (tx.ami) */
+    strcpy(s->tx_ami_flow, "auto");
     p->seg[2].tx_dsp = 1;
     snprintf(p->seg[2].name, sizeof p->seg[2].name, "module DSP -> C2M -> host RX");
     return P4_OK;

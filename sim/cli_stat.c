@@ -63,6 +63,7 @@ void cli_stat_config(p4_config *c)
     c->sps = c->stat_sps;
     c->tdecq_in_run = 0;
     if (!strcmp(c->rx_ami_flow, "auto")) snprintf(c->rx_ami_flow, sizeof c->rx_ami_flow, "init"); /* stat takes a model's Init */
+    if (!strcmp(c->tx_ami_flow, "auto")) snprintf(c->tx_ami_flow, sizeof c->tx_ami_flow, "init");
 }
 
 int cmd_stat(int argc, char **argv)

@@ -71,10 +71,11 @@ static const kdef keys[] = {
     DBL("tx.jitter.sj_ps", sj_ps, 0, 1000, "0", "sinusoidal jitter amplitude, peak [ps] (above 0.49 UI only with rx.dsp.enable, as a delay)"),
     DBL("tx.jitter.sj_mhz", sj_mhz, 0, 1e6, "0", "sinusoidal jitter frequency [MHz]"),
     DBL("tx.jitter.dcd_ps", dcd_ps, 0, 4, "0.376", "even/odd duty-cycle distortion, peak-to-peak [ps] (2 x COM A_DD)"),
-    PATH("tx.ami.model", tx_ami_model, "\"\"", "IBIS-AMI transmitter model (.so) of the host SerDes, through its AMI_Init: it replaces tx.ffe_taps (\"\": the native TX FFE)"),
+    PATH("tx.ami.model", tx_ami_model, "\"\"", "IBIS-AMI transmitter model (.so) of the host SerDes: through its AMI_Init it replaces tx.ffe_taps, through its AMI_GetWave it filters the TX waveform (tx.ami.flow) (\"\": the native TX FFE)"),
     PATH("tx.ami.ami_file", tx_ami_file, "\"\"", ".ami parameter file of tx.ami.model (\"\": the model's file name with .ami)"),
     BOOL("tx.ami.isolate", tx_ami_isolate, "true", "run the model in a child process of its own: a crash is an error naming the model and the call, not the end of pam4sim"),
     DBL("tx.ami.timeout_s", tx_ami_timeout_s, 0, 1e6, "600", "isolated model: the longest one call (AMI_Init, AMI_GetWave, AMI_Close) may take before its process is stopped and the call fails [s] (0: no limit)"),
+    ENUM("tx.ami.flow", tx_ami_flow, "auto init getwave", "auto", "how a sample-level run takes tx.ami.model: init (its AMI_Init response in the linear chain: a symbol-spaced one replaces tx.ffe_taps), getwave (the rendered TX waveform through its AMI_GetWave, the native TX FFE bypassed; the link's equalizer design still from its Init response; sample-level engine only), auto: getwave when the .ami says GetWave_Exists True and the model exports AMI_GetWave, else init (the statistical engine always takes init)"),
     AMAP("tx.ami.params", tx_ami_params, n_tx_ami_params, "the model's In/InOut parameters by name (tx.ami.params.NAME=VALUE), checked against the .ami file's Range/List/Increment/Corner"),
     ENUM("channel.type", ch_type, "none touchstone model taps", "model", "none, a Touchstone file, the analytic loss model, or symbol-spaced taps"),
     PATH("channel.file", ch_file, "\"\"", "Touchstone .s2p/.s4p file (type touchstone)"),
@@ -704,6 +705,8 @@ p4_status p4_config_validate(const p4_config *c)
                         (long long)c->mod_n_tx_ffe, (long long)c->tx_ffe_main);
     if (c->lpo_n_drv_peaking < 1 || c->lpo_n_tia_peaking < 1)
         return p4_error(P4_EINVAL, "keys 'lpo.driver_peaking_db' and 'lpo.tia_peaking_db' need at least one setting");
+    if (!strcmp(c->tx_ami_flow, "getwave") && !c->tx_ami_model[0])
+        return p4_error(P4_EINVAL, "key 'tx.ami.flow' = getwave needs a transmitter model (tx.ami.model)");
     if (!strcmp(c->rx_ami_flow, "getwave") && !c->rx_ami_model[0])
         return p4_error(P4_EINVAL, "key 'rx.ami.flow' = getwave needs a receiver model (rx.ami.model)");
     if (c->rx_ami_model[0] && c->dsp_enable)

@@ -25,7 +25,7 @@ void p4_link_destroy(p4_link *l)
     link_symbol_free(l);
     p4_dsprx_destroy(l->dsp);
     p4_optics_model_free(l->optm);
-    link_ami_free(l->ami);
+    link_ami_free(l->ami), link_ami_tx_free(l->ami_tx);
     free(l);
 }
 
@@ -364,6 +364,8 @@ static p4_link *link_create(const p4_config *cfg, int light)
     long ami_len = 0;
     if (!st && (c->tx_ami_model[0] || c->rx_ami_model[0]))
         st = p4_ami_link_tx(&l->cfg, txf, ch, rxf, &l->info.ami_tx, &ami_seen, &ami_len);
+    /* the TX model's GetWave flow: the design above keeps its Init response (link_ami_tx.c) */
+    if (!st && !light && l->info.ami_tx.getwave_flow) st = link_ami_tx_setup(l, txf, ch, rxf);
     if (!st && c->rx_ami_model[0] && !c->optics_enable) st = p4_ami_link_rx(&l->cfg, rxf, ami_seen, ami_len, &l->info.ami_rx);
     /* channel bulk delay: peak of the channel's own impulse response */
     if (!st) {
@@ -651,6 +653,7 @@ static p4_link *link_create(const p4_config *cfg, int light)
     p4_fresp_free(sig), p4_fresp_free(ctle), p4_fresp_free(best_ctle);
     for (int i = 0; i < P4_MAX_XTALK; i++) p4_fresp_free(xt[i]);
     free(full), free(rp), free(pulse), free(best_pulse), free(rn_full), free(opt_pulse);
+    if (!st && l->ami_tx) l->warm += (size_t)l->info.ami_tx.ignore_bits; /* the TX model's warm-up */
     /* the RX model's GetWave flow: its input impulse, warm-up and sampling phase (link_ami.c) */
     if (!st && !light && l->info.ami_rx.getwave_flow) st = link_ami_setup(l);
     free(ami_seen);

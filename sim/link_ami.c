@@ -92,6 +92,8 @@ void unit_ami_free(unit_ami *a)
 
 p4_status unit_ami_status(const unit_state *u)
 {
+    p4_status st = unit_ami_tx_status(u);
+    if (st) return st;
     return u->ami && u->ami->st ? p4_error(u->ami->st, "%s", u->ami->msg) : P4_OK;
 }
 
@@ -120,6 +122,8 @@ static double to_levels(double v, const double th[3], const double pt[3])
  * not a worker's): an isolated model's process dies with the thread that started it. */
 p4_status unit_ami_alloc(const p4_link *l, unit_state *u)
 {
+    p4_status tst = l->ami_tx ? unit_ami_tx_alloc(l, u) : P4_OK; /* the transmitter's (link_ami_tx.c) */
+    if (tst || !l->ami) return tst;
     const link_ami *la = l->ami;
     unit_ami *a = u->ami = calloc(1, sizeof *a);
     if (!a) return p4_error(P4_ENOMEM, "out of memory for the GetWave flow");
@@ -328,6 +332,7 @@ p4_status link_ami_setup(p4_link *l)
 
 void link_ami_reset_stats(p4_link *l)
 {
+    link_ami_tx_reset_stats(l);
     link_ami *a = l->ami;
     if (!a) return;
     a->units = a->clocks = a->ignored = a->missing = a->repeated = a->phased = 0;

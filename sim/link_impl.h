@@ -6,6 +6,7 @@
  *   link_symbol.c the symbol-rate engine: the same unit from the pulse at the sampling phase
  *   link_run.c   run control: work units over threads and processes, checkpoints, chain segments
  *   link_ami.c   the IBIS-AMI receiver's GetWave flow in a unit; an RX model's optical input
+ *   link_ami_tx.c the IBIS-AMI transmitter's GetWave flow in a unit
  */
 #ifndef P4_LINK_IMPL_H
 #define P4_LINK_IMPL_H
@@ -41,6 +42,8 @@
 
 typedef struct link_ami link_ami; /* the RX model's GetWave flow (link_ami.c), NULL without */
 typedef struct unit_ami unit_ami; /* a unit state's model instance for it                 */
+typedef struct link_ami_tx link_ami_tx; /* the TX model's GetWave flow (link_ami_tx.c), NULL without */
+typedef struct unit_ami_tx unit_ami_tx; /* a unit state's TX model instance for it                  */
 
 struct p4_link {
     p4_config cfg;
@@ -90,6 +93,7 @@ struct p4_link {
     size_t warm, tail;
     uint64_t count_off; /* global index of the first counted symbol */
     link_ami *ami;
+    link_ami_tx *ami_tx;
 };
 
 /* The state of one work unit (one worker's buffers, FIR, receiver, framer, patterns). */
@@ -119,6 +123,7 @@ typedef struct {
     double *nw;                       /* its white input and output, nsym each                     */
     int phase_noise;                  /* this unit reads one phase per UI: noise drawn there only  */
     unit_ami *ami;                    /* its IBIS-AMI receiver model (GetWave flow), made on first use */
+    unit_ami_tx *ami_tx;              /* its IBIS-AMI transmitter model (GetWave flow)             */
 } unit_state;
 
 void link_warn(p4_link *l, const char *msg);
@@ -148,6 +153,14 @@ p4_status unit_ami_alloc(const p4_link *l, unit_state *u);
 int unit_ami_getwave(const p4_link *l, unit_state *u);
 p4_status unit_ami_status(const unit_state *u);
 void unit_ami_free(unit_ami *a);
+/* link_ami_tx.c */
+p4_status link_ami_tx_setup(p4_link *l, const p4_fresp *txf, const p4_fresp *ch, const p4_fresp *rxf);
+void link_ami_tx_reset_stats(p4_link *l);
+void link_ami_tx_free(link_ami_tx *a);
+p4_status unit_ami_tx_alloc(const p4_link *l, unit_state *u);
+void unit_ami_tx_run(const p4_link *l, unit_state *u, size_t s0, double *wave, size_t n);
+p4_status unit_ami_tx_status(const unit_state *u);
+void unit_ami_tx_free(unit_ami_tx *a);
 p4_status link_ami_optical_input(const p4_link *l, const p4_fresp *rx_a, const p4_fresp *rx_b, const double *opt_pulse, int opt_len,
                                  size_t max_len, double **seen, long *len);
 

@@ -50,6 +50,7 @@ static const char *why_not(const p4_link *l)
     if (l->cfg.dsp_enable) return "the bit-true DSP receiver (ADC, clock recovery)";
     if (l->passthrough) return "no linear chain to filter";
     if (l->ami) return "the IBIS-AMI receiver's GetWave flow (rx.ami.flow), a waveform through the model";
+    if (l->ami_tx) return "the IBIS-AMI transmitter's GetWave flow (tx.ami.flow), a waveform through the model";
     return NULL;
 }
 

@@ -3,6 +3,7 @@
  * Per work unit (symbols [W + L + T] where W is the warm-up, L the counted symbols, T the tail the
  * link's delay needs), in chunks of one FIR hop:
  *   pattern -> precode -> levels (RLM, amplitude) -> TX FFE -> render with jittered edges
+ *   [-> an IBIS-AMI TX model's GetWave, the TX FFE then unity (link_ami_tx.c)]
  *   -> [FIR: TX bandwidth x channel x RX filter x CTLE] + [FIR: aggressors] + [its own FIR: shaped
  *   noise, whose long zero-phase response would otherwise set the FFT size of the chain's; only in
  *   units that read every phase: the others draw the noise at the sampler]
@@ -33,7 +34,7 @@ void unit_free(unit_state *u, int nxt)
     free(u->nout);
     free(u->nw);
     free(u->sbuf), free(u->sxsym);
-    unit_ami_free(u->ami);
+    unit_ami_free(u->ami), unit_ami_tx_free(u->ami_tx);
 }
 
 /* with_dsp: give the unit its own DSP receiver (when the link has one). */
@@ -89,7 +90,7 @@ p4_status unit_alloc(const p4_link *l, size_t counted, int with_dsp, unit_state 
     if (l->optm) ok = ok && (u->opt = p4_optics_create(l->optm)) && (u->owave = malloc(cs * sizeof(double)));
     if (!ok || !u->txffe || !u->rxffe || !u->pat) return p4_error(P4_ENOMEM, "out of memory for a work unit");
     p4_status st = unit_symbol_alloc(l, u);
-    return !st && l->ami ? unit_ami_alloc(l, u) : st; /* the RX model's process, made in this thread */
+    return st ? st : unit_ami_alloc(l, u); /* the AMI models' processes, made in this thread */
 }
 
 /* Symbols s0 .. s0+n-1 of the unit (from `start`, the unit's first global index): the TX symbols
@@ -153,6 +154,7 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
         if (jon) p4_jitter_edges(&jit, &rj, start + s0, ch, u->delta);
         double *dst = u->rx + s0 * sps;
         p4_render_run(&rend, u->ffe_out, jon ? u->delta : NULL, ch, u->fir ? u->wave : dst);
+        if (l->ami_tx) unit_ami_tx_run(l, u, s0, u->fir ? u->wave : dst, cs); /* the TX model's GetWave (link_ami_tx.c) */
         if (!u->fir) continue;
         const double *in[2 + P4_MAX_XTALK];
         int nin = 0;

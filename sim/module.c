@@ -75,6 +75,7 @@ static p4_status seg_stat(const p4_config *seg, double der0, double *ber, double
     p4_config s = *seg;
     s.sps = s.stat_sps, s.tdecq_in_run = 0, s.stat_der0 = der0, s.threads = 1;
     if (!strcmp(s.rx_ami_flow, "auto")) snprintf(s.rx_ami_flow, sizeof s.rx_ami_flow, "init"); /* stat takes a model's Init */
+    if (!strcmp(s.tx_ami_flow, "auto")) snprintf(s.tx_ami_flow, sizeof s.tx_ami_flow, "init");
     const uint64_t key = p4_config_hash(&s);
     double v[2];
     if (!p4_keycache_get(&seg_cache, key, v)) {

@@ -7,18 +7,25 @@
 static void side(FILE *f, const p4_ami_info *in, const char *name)
 {
     if (!in->used) return;
+    const int tx = !strcmp(name, "tx");
     fprintf(f, "%s ami       %s (%s%s); %s%s\n", name, in->model, in->isolated ? "isolated process" : "in process",
-            in->getwave ? ", has GetWave" : "", in->getwave_flow ? "its GetWave on the RX waveform" : "linear response from ",
-            in->getwave_flow ? "" : in->probe == 1 ? "an aggressor column" : "a second Init on a unit impulse");
+            in->getwave ? ", has GetWave" : "", in->getwave_flow ? tx ? "its GetWave on the TX waveform; the link's design from its Init, linear response from "
+                                                                      : "its GetWave on the RX waveform"
+                                                                 : "linear response from ",
+            !in->probe ? "" : in->probe == 1 ? "an aggressor column" : "a second Init on a unit impulse");
     if (in->symbol_spaced) {
-        fprintf(f, "%s ami taps  symbol-spaced, used as the TX FFE:", name);
+        fprintf(f, "%s ami taps  symbol-spaced, used as the TX FFE%s:", name, in->getwave_flow ? " of the link's design" : "");
         for (int k = 0; k < in->ntaps; k++) fprintf(f, " %.4f", in->taps[k]);
         fprintf(f, "\n");
     }
     if (in->nonlinear_rel > 1e-6)
         fprintf(f, "warning      %s ami: %.2g %% of the victim's Init output is not the model's linear response (a DFE or nonlinear step in Init): not modelled\n",
                 name, 100 * in->nonlinear_rel);
-    if (in->getwave_flow && in->own_clock)
+    if (in->getwave_flow && tx)
+        fprintf(f, "%s ami flow  GetWave: %llu units, the rendered TX waveform through the model (the native TX FFE unity), "
+                   "Ignore_Bits %ld per unit in the warm-up; the model's clock times are not used; aggressors do not pass through it\n",
+                name, in->units, in->ignore_bits);
+    else if (in->getwave_flow && in->own_clock)
         fprintf(f, "%s ami flow  GetWave: %llu units; the model returns no clock times: sampled at pam4sim's phase %.4f UI (least slicer "
                    "error) after Ignore_Bits %ld per unit; thresholds %s\n",
                 name, in->units, in->phase_ui, in->ignore_bits,
@@ -62,14 +69,16 @@ static void side_json(FILE *f, const p4_ami_info *in)
     fprintf(f, "{\"model\": ");
     jstr(f, in->model);
     fprintf(f, ", \"flow\": \"%s\"", in->getwave_flow ? "getwave" : "init");
-    if (in->getwave_flow)
+    if (in->getwave_flow && in->probe) /* a transmitter: its design from Init, no clock */
+        fprintf(f, ", \"units\": %llu, \"ignore_bits_per_unit\": %ld", in->units, in->ignore_bits);
+    else if (in->getwave_flow)
         fprintf(f, ", \"clock\": {\"units\": %llu, \"clocks\": %llu, \"ignored_bits\": %llu, \"ignore_bits_per_unit\": %ld, "
                    "\"phase_ui\": %.6f, \"spread_ui\": %.6f, \"missing_symbols\": %llu, \"repeated_symbols\": %llu, "
                    "\"thresholds\": \"%s\", \"source\": \"%s\"}",
                 in->units, in->clocks, in->ignored, in->ignore_bits, in->phase_ui, in->spread_ui, in->missing, in->repeated,
                 in->thresholds_from_model ? "model" : "mean_abs", in->own_clock ? "pam4sim" : "model");
     fprintf(f, ", \"isolated\": %s, \"getwave\": %s, \"probe\": \"%s\", \"symbol_spaced\": %s, \"taps\": [",
-            in->isolated ? "true" : "false", in->getwave ? "true" : "false", in->getwave_flow ? "none" : in->probe == 1 ? "aggressor column" : "second init",
+            in->isolated ? "true" : "false", in->getwave ? "true" : "false", !in->probe ? "none" : in->probe == 1 ? "aggressor column" : "second init",
             in->symbol_spaced ? "true" : "false");
     for (int k = 0; k < in->ntaps; k++) fprintf(f, "%s%.9g", k ? ", " : "", in->taps[k]);
     fprintf(f, "], \"init_output_not_linear\": %.6g, \"params_in\": ", in->nonlinear_rel);

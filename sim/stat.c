@@ -685,6 +685,9 @@ p4_status p4_stat_run(const p4_link *l, p4_stat_result *r)
     if (v.info->ami_rx.getwave_flow)
         return p4_error(P4_EINVAL, "key 'rx.ami.flow' = %s: the link takes the receiver model through its AMI_GetWave, and the statistical engine needs it through its AMI_Init (rx.ami.flow = init)",
                         c->rx_ami_flow);
+    if (v.info->ami_tx.getwave_flow)
+        return p4_error(P4_EINVAL, "key 'tx.ami.flow' = %s: the link takes the transmitter model through its AMI_GetWave, and the statistical engine needs it through its AMI_Init (tx.ami.flow = init)",
+                        c->tx_ami_flow);
     struct p4_stat_tails *t = calloc(1, sizeof *t);
     if (!t) return p4_error(P4_ENOMEM, "out of memory");
     r->priv = t;

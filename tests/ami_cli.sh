@@ -4,7 +4,8 @@
 # failing, hanging or incomplete model): one
 # error line naming the key, file, line or model, exit status 1, no core, no half-written JSON. The
 # GetWave flow in a run: the flow and the model's clock reported, -j 1 and -j 2 alike, a model that
-# crashes in AMI_GetWave.
+# crashes in AMI_GetWave. The transmitter's GetWave flow: reported, -j alike, the symbol engine and
+# stat refusing it, a TX model that crashes in AMI_GetWave.
 # Usage: sh tests/ami_cli.sh build/pam4sim build/ami
 . "$(dirname "$0")/cli_lib.sh"
 P=$1 A=$(cd "$2" && pwd)
@@ -55,6 +56,21 @@ c1=$(grep -o '"clock": {[^}]*}' "$T/gw1.json"); c2=$(grep -o '"clock": {[^}]*}' 
 has "$T/gwi.json" '"flow": "init"'
 "$P" stat --set rx.ami.model="$A/rx_ctle_dfe.so" --set rx.dfe.taps=1 > /dev/null 2>&1 && ok || bad "stat takes the Init flow with rx.ami.flow auto"
 
+# the transmitter's GetWave flow (tx.ami.flow auto: the test TX model has GetWave): the flow in the
+# text and the JSON, -j 1 and -j 2 alike; stat takes its Init
+X="--symbols 60000 --seed 3 --set channel.il_nyquist_db=34 --set rx.noise.eta0_v2_per_ghz=1e-7 --set tx.ami.model=$A/tx_ffe_gw.so --set tx.ami.params.c_m1=-0.2 --set tx.ami.params.c_0=0.75 --set tx.ami.params.c_1=-0.05"
+"$P" run $X -j 1 --json "$T/tg1.json" > "$T/tg1.txt" 2>&1 && ok || bad "run in the TX GetWave flow (-j 1)"
+"$P" run $X -j 2 --json "$T/tg2.json" > "$T/tg2.txt" 2>&1 && ok || bad "run in the TX GetWave flow (-j 2)"
+has "$T/tg1.json" '"tx": {"model": ".*tx_ffe_gw.so", "flow": "getwave", "units": [1-9][0-9]*, "ignore_bits_per_unit": 0,'
+has "$T/tg1.txt" "tx ami flow  GetWave: [1-9][0-9]* units, the rendered TX waveform through the model"
+has "$T/tg1.txt" "engine       sample level (the IBIS-AMI transmitter's GetWave flow"
+b1=$(grep '^BER' "$T/tg1.txt"); b2=$(grep '^BER' "$T/tg2.txt")
+[ -n "$b1" ] && [ "$b1" = "$b2" ] && ok || bad "TX GetWave: -j 1 and -j 2 differ: '$b1' / '$b2'"
+case "$b1" in *" 0 bit errors"*) bad "TX GetWave: the -j comparison needs errors ($b1)" ;; *) ok ;; esac
+"$P" run $X --set tx.ami.flow=init --json "$T/tgi.json" > /dev/null 2>&1 && ok || bad "run in the TX Init flow"
+has "$T/tgi.json" '"tx": {"model": ".*tx_ffe_gw.so", "flow": "init"'
+"$P" stat --set tx.ami.model="$A/tx_ffe_gw.so" > /dev/null 2>&1 && ok || bad "stat takes the TX Init flow with tx.ami.flow auto"
+
 # bad input: exit 1, one line
 fails() { # expected text, args...
   want=$1; shift
@@ -80,6 +96,11 @@ fails "sim.engine = symbol: this link has the IBIS-AMI receiver's GetWave flow (
 fails "key 'rx.ami.flow' = getwave: .*bad_segv.so exports no AMI_GetWave" $R --set rx.ami.model="$A/bad_segv.so" --set rx.ami.flow=getwave
 fails "key 'rx.ami.flow' = getwave needs a receiver model" $R --set rx.ami.flow=getwave
 fails "rx.ami.flow" $R --set rx.ami.flow=fast
+fails "bad_getwave.so: the model crashed in AMI_GetWave (signal 11" $R --set tx.ami.model="$A/bad_getwave.so" --set tx.ami.flow=getwave
+fails "sim.engine = symbol: this link has the IBIS-AMI transmitter's GetWave flow (tx.ami.flow)" $R --set tx.ami.model="$A/tx_ffe_gw.so" --set sim.engine=symbol
+fails "key 'tx.ami.flow' = getwave: .*tx_ffe.so exports no AMI_GetWave" $R --set tx.ami.model="$A/tx_ffe.so" --set tx.ami.flow=getwave
+fails "key 'tx.ami.flow' = getwave needs a transmitter model" $R --set tx.ami.flow=getwave
+fails "key 'tx.ami.flow' = getwave" stat --set tx.ami.model="$A/tx_ffe_gw.so" --set tx.ami.flow=getwave
 [ -e "$T/bad.json" ] && bad "a failed run left $T/bad.json" || ok
 ls core* 2>/dev/null && bad "a core file" || ok
 

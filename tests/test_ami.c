@@ -646,6 +646,104 @@ Test(ami_flow, getwave_flow_refuses_symbol_engine_and_stat)
     cr_expect(strstr(p4_last_error(), "rx.ami.flow"), "%s", p4_last_error());
 }
 
+/* ---- GetWave flow of the transmitter (sim/link_ami_tx.c) ---- */
+
+/* The test TX model's FFE in AMI_GetWave on the rendered TX waveform against the native TX FFE with
+ * the same taps, jitter off (each rendered sample is then exactly a level, and the model sums
+ * c_k x[n - k sps] from zero in tap order as the native FFE sums its levels: the waveform into the
+ * channel is the same to the bit), on a 34 dB channel with noise for a BER in 1e-4..1e-3 (seed 3,
+ * 3e5 symbols): the same error counts; the same with 1 and 2 threads; the design's taps (the
+ * model's Init response) equal the native taps to 1e-15. */
+static const char *const gw_tx_base[] = {"channel.il_nyquist_db=34", "rx.noise.eta0_v2_per_ghz=5e-8", "tx.jitter.rj_ps=0",
+                                         "tx.jitter.dcd_ps=0", "sim.seed=3", "sim.symbols=300000", "sim.engine=sample"};
+#define GW_TX_NBASE ((int)(sizeof gw_tx_base / sizeof gw_tx_base[0]))
+
+static p4_link *make_tx(const char *const *extra, int nextra)
+{
+    const char *s[GW_TX_NBASE + 12];
+    for (int i = 0; i < GW_TX_NBASE; i++) s[i] = gw_tx_base[i];
+    for (int i = 0; i < nextra; i++) s[GW_TX_NBASE + i] = extra[i];
+    return make(s, GW_TX_NBASE + nextra, NULL, NULL);
+}
+
+Test(ami_flow, tx_getwave_flow_equals_native_ffe, .timeout = 300)
+{
+    const double taps[5] = {-0.02, 0.06, -0.22, 0.65, -0.07};
+    char tx[256];
+    snprintf(tx, sizeof tx, "tx.ami.model=%s", model("tx_ffe_gw.so"));
+    const char *nat[] = {"tx.ffe_taps=[-0.02, 0.06, -0.22, 0.65, -0.07]", "tx.ffe_main=2", "sim.threads=2"};
+    const char *gw[] = {tx, "tx.ami.params.c_m3=-0.02", "tx.ami.params.c_m2=0.06", "tx.ami.params.c_m1=-0.22", "tx.ami.params.c_0=0.65",
+                        "tx.ami.params.c_1=-0.07", "sim.threads=2", "tx.ami.flow=auto"};
+    p4_link *a = make_tx(nat, 3), *b = make_tx(gw, 8);
+    const p4_link_info *ia = p4_link_info_get(a), *ib = p4_link_info_get(b);
+    cr_expect_eq(ib->ami_tx.getwave_flow, 1, "auto takes GetWave when the TX model has it");
+    cr_expect_str_eq(ib->engine, "sample");
+    cr_assert_eq(ib->ami_tx.ntaps, 5);
+    for (int k = 0; k < 5; k++) cr_expect(fabs(ib->ami_tx.taps[k] - taps[k]) <= 1e-15, "design tap %d: %.17g", k, ib->ami_tx.taps[k]);
+    cr_expect_eq(ib->delay_symbols, ia->delay_symbols);
+    cr_expect_eq(ib->sample_phase_ui, ia->sample_phase_ui);
+    p4_counts na, nb, n1;
+    cr_assert_eq(p4_link_run(a, 0, &na), P4_OK, "%s", p4_last_error());
+    cr_assert_eq(p4_link_run(b, 0, &nb), P4_OK, "%s", p4_last_error());
+    double ba = (double)na.bit_errors / (double)na.bits;
+    cr_log_info("TX FFE native: %llu bit errors of %llu (BER %.3e); TX model in GetWave: %llu; %llu units through the model",
+                (unsigned long long)na.bit_errors, (unsigned long long)na.bits, ba, (unsigned long long)nb.bit_errors, ib->ami_tx.units);
+    cr_expect(ba > 1e-4 && ba < 1e-3, "native BER %.3g outside 1e-4..1e-3", ba);
+    cr_expect_eq(nb.bit_errors, na.bit_errors);
+    cr_expect_eq(nb.symbol_errors, na.symbol_errors);
+    cr_expect_eq(nb.bits, na.bits);
+    cr_expect(ib->ami_tx.units >= 10, "%llu units", ib->ami_tx.units);
+    /* one thread: the same counts */
+    gw[6] = "sim.threads=1";
+    p4_link *c = make_tx(gw, 8);
+    cr_assert_eq(p4_link_run(c, 0, &n1), P4_OK, "%s", p4_last_error());
+    cr_expect_eq(n1.bit_errors, nb.bit_errors);
+    cr_expect_eq(n1.symbol_errors, nb.symbol_errors);
+    cr_expect_eq(p4_link_info_get(c)->ami_tx.units, ib->ami_tx.units);
+    /* the Init flow one value away */
+    gw[7] = "tx.ami.flow=init";
+    p4_link *d = make_tx(gw, 8);
+    cr_expect_eq(p4_link_info_get(d)->ami_tx.getwave_flow, 0);
+    p4_counts_free(&na), p4_counts_free(&nb), p4_counts_free(&n1);
+    p4_link_destroy(a), p4_link_destroy(b), p4_link_destroy(c), p4_link_destroy(d);
+}
+
+/* The TX GetWave flow is sample level (sim.engine = symbol refused naming the key), the statistical
+ * engine refuses tx.ami.flow = getwave, getwave needs a model that exports AMI_GetWave, and a TX model that
+ * crashes in AMI_GetWave ends the link's set-up with an error naming the model and the call. */
+Test(ami_flow, tx_getwave_flow_refusals, .timeout = 60)
+{
+    p4_config c;
+    p4_config_default(&c);
+    c.tdecq_in_run = 0;
+    snprintf(c.tx_ami_model, sizeof c.tx_ami_model, "%s", model("tx_ffe_gw.so"));
+    cr_assert_eq(p4_config_set(&c, "sim.engine=symbol"), P4_OK);
+    cr_expect_null(p4_link_create(&c));
+    cr_expect(strstr(p4_last_error(), "sim.engine = symbol") && strstr(p4_last_error(), "tx.ami.flow"), "%s", p4_last_error());
+    cr_assert_eq(p4_config_set(&c, "sim.engine=auto"), P4_OK);
+    cr_assert_eq(p4_config_set(&c, "tx.ami.flow=getwave"), P4_OK);
+    p4_link *l = p4_link_create(&c);
+    cr_assert_not_null(l, "%s", p4_last_error());
+    cr_expect_str_eq(p4_link_info_get(l)->engine, "sample");
+    p4_stat_result r;
+    cr_expect_neq(p4_stat_run(l, &r), P4_OK);
+    cr_expect(strstr(p4_last_error(), "tx.ami.flow"), "%s", p4_last_error());
+    p4_stat_free(&r);
+    p4_link_destroy(l);
+    snprintf(c.tx_ami_model, sizeof c.tx_ami_model, "%s", model("tx_ffe.so"));
+    cr_expect_null(p4_link_create(&c));
+    cr_expect(strstr(p4_last_error(), "key 'tx.ami.flow' = getwave") && strstr(p4_last_error(), "exports no AMI_GetWave"), "%s",
+              p4_last_error());
+    snprintf(c.tx_ami_model, sizeof c.tx_ami_model, "%s", model("bad_getwave.so"));
+    cr_expect_null(p4_link_create(&c));
+    cr_expect(strstr(p4_last_error(), "bad_getwave.so") && strstr(p4_last_error(), "AMI_GetWave"), "%s", p4_last_error());
+    p4_config_default(&c);
+    cr_expect_neq(p4_config_set(&c, "tx.ami.flow=fast"), P4_OK);
+    cr_assert_eq(p4_config_set(&c, "tx.ami.flow=getwave"), P4_OK);
+    cr_expect_neq(p4_config_validate(&c), P4_OK, "getwave without a model");
+    cr_expect(strstr(p4_last_error(), "tx.ami.flow"), "%s", p4_last_error());
+}
+
 /* On a linear-drive optical link the RX model's Init sees driver, optics, TIA and boards: the
  * impulse it gets (recorded by a pass-through model) has as its one-UI pulse the link's own
  * end-to-end pulse, that of the same link with the native receiver's CTLE off, to 1e-9. */

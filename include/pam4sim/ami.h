@@ -14,8 +14,9 @@
  *     model and the call;
  *   - runs the two IBIS flows (sim/ami_flow.c): the statistical (Init) flow, which hands an
  *     impulse response through the TX and RX models' AMI_Init, and the time-domain (GetWave) flow,
- *     which hands waveform blocks to AMI_GetWave and samples the result at the model's clock times
- *     plus half a UI, after the model's Ignore_Bits.
+ *     which hands waveform blocks to AMI_GetWave: a receiver's result sampled at the model's clock
+ *     times plus half a UI, after the model's Ignore_Bits (sim/link_ami.c); a transmitter's on the
+ *     rendered TX waveform, its clock not used (sim/link_ami_tx.c).
  *
  * IBIS conventions used: the impulse matrix is row_size samples per column, column 0 the victim and
  * columns 1..aggressors the crosstalk (or probe) responses, column-major; sample_interval and
@@ -143,8 +144,8 @@ typedef struct {
     int probe;                    /* linear response from an aggressor column (1) or a second Init (2) */
     double nonlinear_rel;         /* |victim - linear part * input| / |victim|: what the flow cannot model */
     long ignore_bits;
-    /* the receiver's time-domain flow (rx.ami.flow; sim/link_ami.c): the model's clock over every
-     * work unit the link ran */
+    /* the time-domain flow (rx.ami.flow: sim/link_ami.c; tx.ami.flow: sim/link_ami_tx.c): the
+     * receiver model's clock over every work unit the link ran (a transmitter's clock is not used) */
     int getwave_flow;             /* 1: the sample-level run takes the model through AMI_GetWave  */
     int thresholds_from_model;    /* the slicer's thresholds are the model's PAM4_*Threshold outputs */
     int own_clock;                /* the model returns no clock times: pam4sim's sampling phase     */
@@ -171,9 +172,15 @@ p4_status p4_ami_linear_response(p4_ami_model *m, const p4_ami_file *f, const do
  * cfg (exact, as the native FFE), any other response multiplies txf. *seen (malloc'd, *len
  * samples, per sample as p4_impulse) gets what a receiver model sees at its input on an electrical
  * link, the link's own response per unit level: the TX model's output, or the chain's impulse
- * response through the native TX FFE without one, times the TX amplitude. */
+ * response through the native TX FFE without one, times the TX amplitude. tx.ami.flow (auto:
+ * getwave when the .ami declares GetWave_Exists True and the model exports AMI_GetWave) is resolved
+ * here into tx->getwave_flow; the chain takes the Init response either way (the link's design), and
+ * a GetWave flow needs that response symbol-spaced (sim/link_ami_tx.c runs the waveform). */
 p4_status p4_ami_link_tx(p4_config *cfg, p4_fresp *txf, const p4_fresp *ch, const p4_fresp *rxf, p4_ami_info *tx,
                          double **seen, long *len);
+/* The impulse response a TX model's AMI_Init gets: txf x ch x rxf at fs, truncated, with room for the
+ * model's response after it (*len samples, malloc'd, per sample as p4_impulse). */
+p4_status p4_ami_tx_input(const p4_fresp *txf, const p4_fresp *ch, const p4_fresp *rxf, int sps, double **h, long *len);
 /* The receiver's hook: with rx.ami.model set, load it and give its AMI_Init the impulse response
  * seen[0..len) at its input (per sample). The flow (rx.ami.flow, resolved here: auto is getwave
  * when the .ami declares GetWave_Exists True and the model exports AMI_GetWave) decides what joins

@@ -38,6 +38,7 @@ typedef struct {
     char tx_ami_model[P4_PATH_MAX], tx_ami_file[P4_PATH_MAX], rx_ami_model[P4_PATH_MAX], rx_ami_file[P4_PATH_MAX];
     int tx_ami_isolate, rx_ami_isolate;
     char rx_ami_flow[16];           /* auto, init, getwave (sim/link_ami.c) */
+    char tx_ami_flow[16];           /* auto, init, getwave (sim/link_ami_tx.c) */
     double tx_ami_timeout_s, rx_ami_timeout_s;
     char tx_ami_params[P4_AMI_MAX_PARAMS][P4_AMI_PARAM_MAX], rx_ami_params[P4_AMI_MAX_PARAMS][P4_AMI_PARAM_MAX];
     int64_t n_tx_ami_params, n_rx_ami_params;
