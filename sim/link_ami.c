@@ -47,13 +47,7 @@
 #define P4_AMI_BLOCK 8192 /* samples per AMI_GetWave call */
 
 struct link_ami {
-    char model[P4_PATH_MAX];
-    int isolate;
-    double timeout_s;
-    char *params_in;
-    double *imp;             /* the impulse at the model's input, IBIS units (1/s), row R */
-    long R, ignore_bits;
-    double dt, ui;
+    ami_side s;              /* the model, its parameters and the impulse at its input */
     int model_th;            /* the model returns PAM4 thresholds (its Init did)         */
     double anchor;           /* mean sampling position in the UI [samples]; NAN: probing */
     int own_phase;           /* a model without clock times: pam4sim's sampling phase (-1: none) */
@@ -74,11 +68,38 @@ struct unit_ami {
     char msg[1024];
 };
 
+p4_status ami_side_setup(ami_side *s, const p4_link *l, const char *model, const char *ami_file,
+                         const char (*params)[P4_AMI_PARAM_MAX], int64_t nparams, const char *key, int isolate, double timeout_s)
+{
+    memset(s, 0, sizeof *s);
+    p4_ami_file *f = p4_ami_file_for(model, ami_file, params, nparams, key);
+    if (!f) return P4_EPARSE;
+    snprintf(s->model, sizeof s->model, "%s", model);
+    s->isolate = isolate, s->timeout_s = timeout_s;
+    s->dt = 1 / l->fs_hz, s->ui = l->ui_s, s->ignore_bits = f->ignore_bits;
+    p4_status st = (s->params_in = p4_ami_file_params_in(f)) ? P4_OK : p4_error(P4_ENOMEM, "out of memory");
+    if (!st && (f->ignore_bits < 0 || f->ignore_bits > 1000000))
+        st = p4_error(P4_EINVAL, "%s: Ignore_Bits %ld is outside 0..1000000 (each work unit runs them before it counts)", f->path,
+                      f->ignore_bits);
+    p4_ami_file_free(f);
+    return st;
+}
+
+/* A unit's own instance of the model (its own process when isolated), with the call timeout. */
+p4_ami_model *ami_side_open(const ami_side *s)
+{
+    p4_ami_model *m = p4_ami_open(s->model, s->isolate);
+    if (m) p4_ami_set_timeout(m, s->timeout_s);
+    return m;
+}
+
+void ami_side_free(ami_side *s) { free(s->params_in), free(s->imp); }
+
 void link_ami_free(link_ami *a)
 {
     if (!a) return;
     pthread_mutex_destroy(&a->mu);
-    free(a->params_in), free(a->imp);
+    ami_side_free(&a->s);
     free(a);
 }
 
@@ -128,13 +149,11 @@ p4_status unit_ami_alloc(const p4_link *l, unit_state *u)
     unit_ami *a = u->ami = calloc(1, sizeof *a);
     if (!a) return p4_error(P4_ENOMEM, "out of memory for the GetWave flow");
     a->cap = P4_AMI_BLOCK;
-    a->imp = malloc((size_t)la->R * sizeof *a->imp);
+    a->imp = malloc((size_t)la->s.R * sizeof *a->imp);
     a->t = malloc(a->cap * sizeof *a->t), a->v = malloc(a->cap * sizeof *a->v);
     a->sv = malloc(u->nsym * sizeof *a->sv), a->ss = malloc(u->nsym * sizeof *a->ss);
     if (!a->imp || !a->t || !a->v || !a->sv || !a->ss) return p4_error(P4_ENOMEM, "out of memory for the GetWave flow");
-    if (!(a->m = p4_ami_open(la->model, la->isolate))) return P4_EIO;
-    p4_ami_set_timeout(a->m, la->timeout_s);
-    return P4_OK;
+    return (a->m = ami_side_open(&la->s)) ? P4_OK : P4_EIO;
 }
 
 /* A model that returns no clock times: the phase of the UI where its output, scaled to the levels by
@@ -167,8 +186,8 @@ int unit_ami_getwave(const p4_link *l, unit_state *u)
     unit_ami *a = u->ami;
     if (a->st) return 1;
     /* a fresh stream: Init (the model's state starts over), then the unit's waveform in blocks */
-    memcpy(a->imp, la->imp, (size_t)la->R * sizeof *a->imp);
-    p4_status st = p4_ami_init(a->m, a->imp, la->R, 0, la->dt, la->ui, la->params_in);
+    memcpy(a->imp, la->s.imp, (size_t)la->s.R * sizeof *a->imp);
+    p4_status st = p4_ami_init(a->m, a->imp, la->s.R, 0, la->s.dt, la->s.ui, la->s.params_in);
     if (st) return fail(a, st);
     double th[3] = {0, 0, 0};
     if (isnan(la->anchor)) { /* the set-up's probe: what the model said, whether it gives thresholds */
@@ -178,18 +197,18 @@ int unit_ami_getwave(const p4_link *l, unit_state *u)
         snprintf(la->info->params_out, sizeof la->info->params_out, "%s", p4_ami_params_out(a->m));
     }
     int have_th = la->model_th && model_thresholds(p4_ami_params_out(a->m), th);
-    p4_ami_getwave_flow *g = p4_ami_getwave_flow_create(a->m, la->dt, la->ui, a->cap);
+    p4_ami_getwave_flow *g = p4_ami_getwave_flow_create(a->m, la->s.dt, la->s.ui, a->cap);
     if (!g) return fail(a, P4_ENOMEM);
     size_t ns = 0;
     uint64_t clocks = 0;
     double raw_abs = 0;
     for (size_t n0 = 0; n0 + 2 <= u->nsamp; n0 += a->cap) {
         size_t nb = u->nsamp - n0 < a->cap ? u->nsamp - n0 : a->cap, got = 0;
-        st = p4_ami_getwave_flow_run(g, u->rx + n0, nb, la->ignore_bits, a->t, a->v, a->cap, &got);
+        st = p4_ami_getwave_flow_run(g, u->rx + n0, nb, la->s.ignore_bits, a->t, a->v, a->cap, &got);
         if (st) break;
         if (la->model_th && model_thresholds(p4_ami_params_out(a->m), th)) have_th = 1;
         for (size_t i = 0; i < got && ns < u->nsym; i++) {
-            a->ss[ns] = a->t[i] / la->dt, raw_abs += fabs(a->v[i]);
+            a->ss[ns] = a->t[i] / la->s.dt, raw_abs += fabs(a->v[i]);
             a->sv[ns++] = have_th ? to_levels(a->v[i], th, l->th) : a->v[i];
         }
     }
@@ -197,12 +216,12 @@ int unit_ami_getwave(const p4_link *l, unit_state *u)
     p4_ami_getwave_flow_free(g);
     if (st) return fail(a, st);
     if (!st && la->model_th && !have_th)
-        return fail(a, p4_error(P4_EINVAL, "%s: the model returned no increasing PAM4_Lower/Center/UpperThreshold", la->model));
+        return fail(a, p4_error(P4_EINVAL, "%s: the model returned no increasing PAM4_Lower/Center/UpperThreshold", la->s.model));
     if (!clocks) { /* no clock times: the simulator's clock (IBIS), a phase chosen on the probe unit */
         if (isnan(la->anchor)) la->own_phase = own_phase(l, u), la->info->own_clock = 1;
         const long q = la->own_phase >= 0 ? la->own_phase : 0;
         ns = 0;
-        for (size_t m = (size_t)la->ignore_bits; m < u->nsym; m++) {
+        for (size_t m = (size_t)la->s.ignore_bits; m < u->nsym; m++) {
             double v = u->rx[m * (size_t)sps + (size_t)q];
             a->ss[ns] = (double)(m * (size_t)sps + (size_t)q), raw_abs += fabs(v);
             a->sv[ns++] = have_th ? to_levels(v, th, l->th) : v;
@@ -256,7 +275,7 @@ int unit_ami_getwave(const p4_link *l, unit_state *u)
     }
     /* the clock's statistics, summed as integers (any order of units gives the same) */
     pthread_mutex_lock(&la->mu);
-    la->units++, la->clocks += clocks, la->ignored += clocks < (uint64_t)la->ignore_bits ? clocks : (uint64_t)la->ignore_bits;
+    la->units++, la->clocks += clocks, la->ignored += clocks < (uint64_t)la->s.ignore_bits ? clocks : (uint64_t)la->s.ignore_bits;
     la->missing += missing, la->repeated += repeated, la->phased += ns;
     la->cos_e9 += llround(c * 1e9), la->sin_e9 += llround(s * 1e9), la->var_e12 += (uint64_t)llround(var * 1e12);
     p4_ami_info *in = la->info;
@@ -270,34 +289,23 @@ int unit_ami_getwave(const p4_link *l, unit_state *u)
 p4_status link_ami_setup(p4_link *l)
 {
     const p4_config *c = &l->cfg;
-    p4_ami_file *f = p4_ami_file_for(c->rx_ami_model, c->rx_ami_file, c->rx_ami_params, c->n_rx_ami_params, "rx.ami");
-    if (!f) return P4_EPARSE;
     link_ami *a = l->ami = calloc(1, sizeof *a);
-    p4_status st = a ? P4_OK : p4_error(P4_ENOMEM, "out of memory");
+    if (!a) return p4_error(P4_ENOMEM, "out of memory");
+    pthread_mutex_init(&a->mu, NULL);
+    a->anchor = NAN, a->own_phase = -1;
+    a->info = &l->info.ami_rx;
     const long sps = l->sps, P = l->pulse_len;
-    if (!st) {
-        pthread_mutex_init(&a->mu, NULL);
-        snprintf(a->model, sizeof a->model, "%s", c->rx_ami_model);
-        a->isolate = (int)c->rx_ami_isolate, a->timeout_s = c->rx_ami_timeout_s;
-        a->dt = 1 / l->fs_hz, a->ui = l->ui_s, a->ignore_bits = f->ignore_bits;
-        a->R = P + 256 * sps;
-        a->anchor = NAN, a->own_phase = -1;
-        a->info = &l->info.ami_rx;
-        a->params_in = p4_ami_file_params_in(f);
-        a->imp = malloc((size_t)a->R * sizeof *a->imp);
-        if (!a->params_in || !a->imp) st = p4_error(P4_ENOMEM, "out of memory");
-    }
-    if (!st && (f->ignore_bits < 0 || f->ignore_bits > 1000000))
-        st = p4_error(P4_EINVAL, "%s: Ignore_Bits %ld is outside 0..1000000 (each work unit runs them before it counts)", f->path,
-                      f->ignore_bits);
-    p4_ami_file_free(f);
+    p4_status st = ami_side_setup(&a->s, l, c->rx_ami_model, c->rx_ami_file, c->rx_ami_params, c->n_rx_ami_params, "rx.ami",
+                                  (int)c->rx_ami_isolate, c->rx_ami_timeout_s);
+    a->s.R = P + 256 * sps;
+    if (!st && !(a->s.imp = malloc((size_t)a->s.R * sizeof *a->s.imp))) st = p4_error(P4_ENOMEM, "out of memory");
     if (st) return st;
     /* the model's input: the impulse whose one-UI pulse is the link's own pulse (per unit level, the
      * RX waveform's time frame: u->rx is the sum of the symbols' levels times it, shifted by sps) */
     const double *p = l->pulse;
-    for (long n = 0; n < a->R; n++)
-        a->imp[n] = (n >= sps ? a->imp[n - sps] : 0) + (n < P ? p[n] : 0) - (n >= 1 && n - 1 < P ? p[n - 1] : 0);
-    for (long n = 0; n < a->R; n++) a->imp[n] /= a->dt;
+    double *h = a->s.imp;
+    for (long n = 0; n < a->s.R; n++) h[n] = (n >= sps ? h[n - sps] : 0) + (n < P ? p[n] : 0) - (n >= 1 && n - 1 < P ? p[n - 1] : 0);
+    for (long n = 0; n < a->s.R; n++) h[n] /= a->s.dt;
     /* the chain and the aggressors run whole (to TAIL_REL of their energy): link_trunc cuts them by
      * what the cut changes at the native slicer, which is not this flow's (the model's CTLE and DFE
      * follow, and the native design's noise-plus-ISI, without them, would allow a cut the model
@@ -309,7 +317,7 @@ p4_status link_ami_setup(p4_link *l)
     if (fir > l->fir_len) l->warm += (fir - l->fir_len) / (size_t)sps + 1;
     l->fir_len = fir, l->info.fir_taps = (double)fir;
     /* the model's warm-up is the unit's; its latency is in the delay the link measures */
-    l->warm += (size_t)a->ignore_bits + 32;
+    l->warm += (size_t)a->s.ignore_bits + 32;
     l->tail += 64;
     /* a probe unit: the model's message and thresholds, where in the UI it samples (each unit maps
      * its instants from there) */

@@ -25,13 +25,7 @@
 #include "pam4sim/ami.h"
 
 struct link_ami_tx {
-    char model[P4_PATH_MAX];
-    int isolate;
-    double timeout_s;
-    char *params_in;
-    double *imp;        /* the impulse at the model's input, IBIS units (1/s), row R */
-    long R;
-    double dt, ui;
+    ami_side s;         /* the model, its parameters and the impulse at its input */
     pthread_mutex_t mu;
     p4_ami_info *info;  /* the link's info.ami_tx: units run */
 };
@@ -48,31 +42,21 @@ void link_ami_tx_free(link_ami_tx *a)
 {
     if (!a) return;
     pthread_mutex_destroy(&a->mu);
-    free(a->params_in), free(a->imp);
+    ami_side_free(&a->s);
     free(a);
 }
 
 p4_status link_ami_tx_setup(p4_link *l, const p4_fresp *txf, const p4_fresp *ch, const p4_fresp *rxf)
 {
     const p4_config *c = &l->cfg;
-    p4_ami_file *f = p4_ami_file_for(c->tx_ami_model, c->tx_ami_file, c->tx_ami_params, c->n_tx_ami_params, "tx.ami");
-    if (!f) return P4_EPARSE;
     link_ami_tx *a = l->ami_tx = calloc(1, sizeof *a);
-    p4_status st = a ? P4_OK : p4_error(P4_ENOMEM, "out of memory");
-    if (!st) {
-        pthread_mutex_init(&a->mu, NULL);
-        snprintf(a->model, sizeof a->model, "%s", c->tx_ami_model);
-        a->isolate = (int)c->tx_ami_isolate, a->timeout_s = c->tx_ami_timeout_s;
-        a->dt = 1 / l->fs_hz, a->ui = l->ui_s;
-        a->info = &l->info.ami_tx;
-        if (!(a->params_in = p4_ami_file_params_in(f))) st = p4_error(P4_ENOMEM, "out of memory");
-    }
-    if (!st && (f->ignore_bits < 0 || f->ignore_bits > 1000000))
-        st = p4_error(P4_EINVAL, "%s: Ignore_Bits %ld is outside 0..1000000 (each work unit runs them before it counts)", f->path,
-                      f->ignore_bits);
-    p4_ami_file_free(f);
-    if (!st) st = p4_ami_tx_input(txf, ch, rxf, l->sps, &a->imp, &a->R);
-    for (long i = 0; !st && i < a->R; i++) a->imp[i] /= a->dt;
+    if (!a) return p4_error(P4_ENOMEM, "out of memory");
+    pthread_mutex_init(&a->mu, NULL);
+    a->info = &l->info.ami_tx;
+    p4_status st = ami_side_setup(&a->s, l, c->tx_ami_model, c->tx_ami_file, c->tx_ami_params, c->n_tx_ami_params, "tx.ami",
+                                  (int)c->tx_ami_isolate, c->tx_ami_timeout_s);
+    if (!st) st = p4_ami_tx_input(txf, ch, rxf, l->sps, &a->s.imp, &a->s.R);
+    for (long i = 0; !st && i < a->s.R; i++) a->s.imp[i] /= a->s.dt;
     return st;
 }
 
@@ -90,14 +74,12 @@ p4_status unit_ami_tx_alloc(const p4_link *l, unit_state *u)
     if (!a) return p4_error(P4_ENOMEM, "out of memory for the TX GetWave flow");
     /* IBIS: the clock vector holds more clocks than a call can return, and the -1 */
     a->nclk = (long)u->chunk * 2 + 16;
-    a->imp = malloc((size_t)la->R * sizeof *a->imp), a->clk = malloc((size_t)a->nclk * sizeof *a->clk);
+    a->imp = malloc((size_t)la->s.R * sizeof *a->imp), a->clk = malloc((size_t)a->nclk * sizeof *a->clk);
     const double one = 1;
     p4_ffe_destroy(u->txffe);
     u->txffe = p4_ffe_create(&one, 1);
     if (!a->imp || !a->clk || !u->txffe) return p4_error(P4_ENOMEM, "out of memory for the TX GetWave flow");
-    if (!(a->m = p4_ami_open(la->model, la->isolate))) return P4_EIO;
-    p4_ami_set_timeout(a->m, la->timeout_s);
-    return P4_OK;
+    return (a->m = ami_side_open(&la->s)) ? P4_OK : P4_EIO;
 }
 
 void unit_ami_tx_free(unit_ami_tx *a)
@@ -120,8 +102,8 @@ void unit_ami_tx_run(const p4_link *l, unit_state *u, size_t s0, double *wave, s
     if (a->st) return;
     p4_status st = P4_OK;
     if (s0 == 0) { /* a fresh stream: the model's state starts over */
-        memcpy(a->imp, la->imp, (size_t)la->R * sizeof *a->imp);
-        st = p4_ami_init(a->m, a->imp, la->R, 0, la->dt, la->ui, la->params_in);
+        memcpy(a->imp, la->s.imp, (size_t)la->s.R * sizeof *a->imp);
+        st = p4_ami_init(a->m, a->imp, la->s.R, 0, la->s.dt, la->s.ui, la->s.params_in);
         pthread_mutex_lock(&la->mu);
         la->info->units++;
         pthread_mutex_unlock(&la->mu);

@@ -11,6 +11,7 @@
 #ifndef P4_LINK_IMPL_H
 #define P4_LINK_IMPL_H
 #include "pam4sim/link.h"
+#include "pam4sim/ami.h"
 #include "pam4sim/checkpoint.h"
 #include "pam4sim/driver.h"
 #include "pam4sim/dsprx.h"
@@ -145,7 +146,22 @@ void unit_noise_prefill(p4_fir *f, int nin, int idx, size_t len, p4_rng *rn, dou
 void unit_phase_noise(const p4_link *l, unit_state *u, p4_rng *rn);
 void unit_symbol_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0);
 void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, size_t neye, p4_counts *out);
-/* link_ami.c */
+/* link_ami.c: what a GetWave flow (the receiver's there, the transmitter's in link_ami_tx.c) keeps
+ * of its model for every unit: where and how to load it, its AMI_parameters_in string, its
+ * Ignore_Bits, and the impulse its AMI_Init gets (imp[R], IBIS units: 1/s), which each flow fills. */
+typedef struct {
+    char model[P4_PATH_MAX];
+    int isolate;
+    double timeout_s;
+    char *params_in;
+    double *imp;
+    long R, ignore_bits;
+    double dt, ui;
+} ami_side;
+p4_status ami_side_setup(ami_side *s, const p4_link *l, const char *model, const char *ami_file,
+                         const char (*params)[P4_AMI_PARAM_MAX], int64_t nparams, const char *key, int isolate, double timeout_s);
+p4_ami_model *ami_side_open(const ami_side *s);
+void ami_side_free(ami_side *s);
 p4_status link_ami_setup(p4_link *l);
 void link_ami_reset_stats(p4_link *l);
 void link_ami_free(link_ami *a);
