@@ -89,6 +89,32 @@ Test(arch, lpo_fails_first_as_host_loss_rises, .timeout = 600)
     }
 }
 
+/* Screening (compare.budget_screen, on by default) decides far points on a quarter of the symbols;
+ * without it every point runs in full. The search must visit the same points and give the same
+ * answer exactly (the bracketing points always run in full), with some points screened. */
+Test(arch, screened_budget_equals_the_full_search, .timeout = 600)
+{
+    p4_config c;
+    const char *sets[] = {"compare.budget_symbols=160000", "sim.seed=7"};
+    cmp_config(&c, sets, 2);
+    p4_ber_cache cache = {0};
+    p4_budget scr, ref;
+    cr_assert_eq(p4_arch_budget(&c, P4_ARCH_RETIMED, "channel.il_nyquist_db", 12, 6, 0, 50, 2, &cache, &scr), P4_OK, "%s", p4_last_error());
+    cr_assert_eq(p4_config_set(&c, "compare.budget_screen=false"), P4_OK);
+    cr_assert_eq(p4_arch_budget(&c, P4_ARCH_RETIMED, "channel.il_nyquist_db", 12, 6, 0, 50, 2, &cache, &ref), P4_OK, "%s", p4_last_error());
+    int screened = 0;
+    cr_assert_eq(scr.n, ref.n, "%d points screened, %d in full (seed 7)", scr.n, ref.n);
+    for (int i = 0; i < scr.n; i++) {
+        cr_expect_eq(scr.x[i], ref.x[i], "point %d: %g screened, %g in full (seed 7)", i, scr.x[i], ref.x[i]);
+        cr_expect_eq(ref.symbols[i], 160000);
+        screened += scr.symbols[i] < 160000;
+        if (scr.symbols[i] == 160000) cr_expect_eq(scr.ber[i], ref.ber[i], "point %d: a full point's BER", i);
+    }
+    cr_log_info("retimed host loss: %d of %d points screened; %.6f dB both ways (seed 7)", screened, scr.n, scr.value);
+    cr_expect_gt(screened, 0, "no point was screened (seed 7)");
+    cr_expect_eq(scr.value, ref.value, "screened %.9f dB, in full %.9f dB (seed 7)", scr.value, ref.value);
+}
+
 /* At a host loss where the retimed module's host-side segments make errors, the host's errors are
  * counted against its own data; they should be the segments' errors added up (less the rare
  * symbol wrong in two segments), and each segment in the chain should make errors at the rate it

@@ -74,3 +74,20 @@ Test(config, same_seed_same_json, .timeout = 120)
     cr_assert(strstr(a, "\"version\": \"" P4_VERSION "\"") && strstr(a, "\"seed\": 11") && strstr(a, "\"il_nyquist_db\": 28"));
     free(a), free(b), free(c);
 }
+
+/* sim.unit_symbols 0 (the default) is automatic: 32768, or 131072 with the DSP receiver (its
+ * acquisition and training repeat in every unit); a value is kept; 1..1023 is refused by name. */
+Test(config, automatic_work_unit)
+{
+    p4_config c;
+    p4_config_default(&c);
+    cr_expect_eq(c.unit_symbols, 0);
+    cr_expect_eq(p4_unit_symbols(&c), 32768);
+    cr_assert_eq(p4_config_set(&c, "rx.dsp.enable=true"), P4_OK);
+    cr_expect_eq(p4_unit_symbols(&c), 131072);
+    cr_assert_eq(p4_config_set(&c, "sim.unit_symbols=4096"), P4_OK);
+    cr_expect_eq(p4_unit_symbols(&c), 4096);
+    cr_assert_eq(p4_config_set(&c, "sim.unit_symbols=500"), P4_OK);
+    cr_expect_neq(p4_config_validate(&c), P4_OK);
+    cr_expect(strstr(p4_last_error(), "sim.unit_symbols") != NULL, "%s", p4_last_error());
+}
