@@ -145,11 +145,6 @@ static p4_status at_x(const p4_config *c, p4_arch a, const char *key, double x, 
     return st;
 }
 
-static p4_status at(const p4_config *c, p4_arch a, const char *key, double x, p4_ber_cache *cache, p4_budget *o, double *ber)
-{
-    return at_x(c, a, key, x, 0, cache, o, ber);
-}
-
 /* The BER of a bracketing point from the full run (a screened point is run again in full; the
  * decision stays the screened one's, which the full run confirms unless it lies within the factor
  * 2 of the screen). */
@@ -173,7 +168,7 @@ p4_status p4_arch_budget(const p4_config *c, p4_arch a, const char *key, double 
     memset(o, 0, sizeof *o);
     const double t = c->target_ber, floor_ber = 1 / (3.0 * 2 * (double)c->cmp_budget_symbols);
     double x = start < lo ? lo : start > hi ? hi : start, b;
-    p4_status st = at(c, a, key, x, cache, o, &b);
+    p4_status st = at_x(c, a, key, x, 0, cache, o, &b);
     if (st) return st;
     double pass = NAN, fail = NAN, bp = 0, bf = 0;
     if (b < t) pass = x, bp = b;
@@ -190,14 +185,14 @@ p4_status p4_arch_budget(const p4_config *c, p4_arch a, const char *key, double 
             return P4_OK;
         }
         x = nx;
-        st = at(c, a, key, x, cache, o, &b);
+        st = at_x(c, a, key, x, 0, cache, o, &b);
         if (st) return st;
         if (b < t) pass = x, bp = b;
         else fail = x, bf = b;
     }
     for (int i = 0; !st && i < bisect; i++) {
         double m = 0.5 * (pass + fail);
-        st = at(c, a, key, m, cache, o, &b);
+        st = at_x(c, a, key, m, 0, cache, o, &b);
         if (st) return st;
         if (b < t) pass = m, bp = b;
         else fail = m, bf = b;

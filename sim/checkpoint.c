@@ -14,8 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define fnv p4_fnv64
-#define FNV0 P4_FNV0
 
 uint64_t p4_config_hash(const p4_config *c)
 {
@@ -27,7 +25,7 @@ uint64_t p4_config_hash(const p4_config *c)
     if (!f) return 0;
     p4_config_write_exact(&k, f);
     fclose(f);
-    uint64_t h = fnv(FNV0, buf, len);
+    uint64_t h = p4_fnv64(P4_FNV0, buf, len);
     free(buf);
     return h;
 }
@@ -41,7 +39,7 @@ p4_status p4_checkpoint_write(const char *path, uint64_t config_hash, uint64_t n
     char head[256], tmp[4096];
     int hl = snprintf(head, sizeof head, "pam4sim checkpoint 1\nversion %s\nconfig %016llx\nnext_unit %llu\nwords %zu\n",
                       P4_VERSION, (unsigned long long)config_hash, (unsigned long long)next_unit, nw);
-    uint64_t h = fnv(fnv(FNV0, head, (size_t)hl), w, nw * sizeof *w);
+    uint64_t h = p4_fnv64(p4_fnv64(P4_FNV0, head, (size_t)hl), w, nw * sizeof *w);
     if (strlen(path) + 12 >= sizeof tmp) {
         free(w);
         return p4_error(P4_EINVAL, "%.64s...: the checkpoint's path is longer than %zu characters", path, sizeof tmp - 13);
@@ -112,9 +110,9 @@ p4_status p4_checkpoint_read(const char *path, uint64_t config_hash, uint64_t *n
     if (!st && (fread(w, sizeof *w, nw, f) != nw || fscanf(f, "checksum %llx", &sum) != 1))
         st = p4_error(P4_EPARSE, "%s: the checkpoint is truncated", path);
     if (!st) {
-        uint64_t h = FNV0;
-        for (int i = 0; i < 5; i++) h = fnv(h, line[i], strlen(line[i]));
-        if (fnv(h, w, nw * sizeof *w) != sum) st = p4_error(P4_EPARSE, "%s: the checkpoint is corrupt (checksum)", path);
+        uint64_t h = P4_FNV0;
+        for (int i = 0; i < 5; i++) h = p4_fnv64(h, line[i], strlen(line[i]));
+        if (p4_fnv64(h, w, nw * sizeof *w) != sum) st = p4_error(P4_EPARSE, "%s: the checkpoint is corrupt (checksum)", path);
     }
     if (!st) {
         p4_counts_unpack(c, w);

@@ -114,13 +114,12 @@ static int simulate(cmp_run *s, int col)
     return 0;
 }
 
-/* One of an architecture's two budgets: which 0 the host loss, 1 the optical one. */
-static int budgets(cmp_run *s, int col, int which, p4_ber_cache *cache)
+/* An architecture's host-loss budget. */
+static int budget_host(cmp_run *s, int col, p4_ber_cache *cache)
 {
     arch_res *r = &s->r[col];
     const p4_arch a = r->arch;
     const p4_config *c = s->c;
-    if (which == 1) goto optical;
     if (!strcmp(c->ch_type, "model") || a == P4_ARCH_NPO || a == P4_ARCH_CPO) {
         if (p4_arch_budget(c, a, p4_arch_host_loss_key(a), r->host_nominal, 6, 0, c->cmp_host_il_max_db, 3, cache, &r->il))
             return 1;
@@ -137,12 +136,18 @@ static int budgets(cmp_run *s, int col, int which, p4_ber_cache *cache)
         r->have_il = 1;
     }
     return 0;
-optical:
+}
+
+/* An architecture's optical budget (received OMA or fiber length). */
+static int budget_optical(cmp_run *s, int col, p4_ber_cache *cache)
+{
+    arch_res *r = &s->r[col];
+    const p4_config *c = s->c;
     if (s->opt_key) {
         int oma = !strcmp(c->cmp_optical_budget, "oma");
         double start = oma ? floor(r->oma_nominal) : c->fiber_length_m;
         double step = oma ? -3 : (c->fiber_length_m > 500 ? c->fiber_length_m : 500);
-        if (p4_arch_budget(c, a, s->opt_key, start, step, oma ? -40 : 0, oma ? 20 : 200000, 3, cache, &r->opt)) return 1;
+        if (p4_arch_budget(c, r->arch, s->opt_key, start, step, oma ? -40 : 0, oma ? 20 : 200000, 3, cache, &r->opt)) return 1;
         r->have_opt = 1;
     }
     return 0;
@@ -158,7 +163,7 @@ typedef struct {
 static void *budget_thread(void *arg)
 {
     budget_job *j = arg;
-    if (budgets(j->s, j->col, j->which, j->cache)) j->failed = 1, snprintf(j->err, sizeof j->err, "%s", p4_last_error());
+    if ((j->which ? budget_optical : budget_host)(j->s, j->col, j->cache)) j->failed = 1, snprintf(j->err, sizeof j->err, "%s", p4_last_error());
     return NULL;
 }
 

@@ -15,6 +15,7 @@
  * a block is the same on every run. Integer words are compared exactly; doubles carry a tolerance
  * chosen per file (FFT round-off differs between FFTW builds and CPUs, see vectors/README.md).
  */
+#include "keycache.h"
 #include "pam4sim/pam4sim.h"
 #include "pam4sim/vectors.h"
 #include <math.h>
@@ -556,8 +557,7 @@ p4_status p4_vectors_make_config(p4_vset *s, const char *block, const p4_config 
     if (!m) return p4_error(P4_ENOMEM, "out of memory making vectors");
     p4_config_write_yaml(&cc, m, 0);
     fclose(m);
-    uint64_t h = 14695981039346656037ULL; /* FNV-1a 64 */
-    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)yaml[i]) * 1099511628211ULL;
+    uint64_t h = p4_fnv64(P4_FNV0, yaml, len);
     free(yaml);
     snprintf(d, sizeof d, "a run of the configuration %.32s/config.yaml (pam4sim vectors generate --config)\n"
              "configuration digest %016llx (FNV-1a 64 of its YAML)", block, (unsigned long long)h);
