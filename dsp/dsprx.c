@@ -15,6 +15,7 @@
  */
 #include "pam4sim/dsprx.h"
 #include "pam4sim/mlse.h"
+#include "clones.h"
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ struct p4_dsprx {
     size_t pmask;               /* its size - 1 */
     p4_mlse *mlse;
     double *ybuf;
+    const double *noise;        /* during a run: the noise added at step m's reads, or NULL */
 };
 
 const p4_dsprx_info *p4_dsprx_info_get(const p4_dsprx *d) { return &d->info; }
@@ -203,7 +205,9 @@ static double eye_scan(const p4_dsprx *d, const double *wave, size_t nsamp, long
             double m = (double)(m0 - N + 1 + j);
             double tau = s->sj_amp_ui > 0 ? s->sj_amp_ui * sin(s->sj_rad_per_ui * (t0 + m)) : 0;
             double pos = s->base_pos + (m * (1 - eps) + ph + th - tau) * sps;
-            xs[j] = interp(wave, nsamp, pos) * s->gain;
+            double v = interp(wave, nsamp, pos);
+            if (d->noise) v += d->noise[(long)m];
+            xs[j] = v * s->gain;
         }
         for (int j = 0; j < SCAN_LEN; j++) {
             double acc = 0;
@@ -255,9 +259,70 @@ static double acquire_aid(const p4_dsprx *d, const double *wave, size_t nsamp, l
     return ph + c - f * (double)(m0 + last + SCAN_LEN / 2);
 }
 
+/* One fixed-point LMS step of the FFE's adaptive registers, in doubles that hold the integers
+ * exactly (every |r| < 2^52 on entry, |e x| < 2^50): r -= floor((e x + half) 2^-sh) (the integer
+ * ((e x + half) >> sh)), c = the register rounded to its coefficient, floor((r + 2^23) 2^-24), and
+ * saturated to +-cmax. Returns how many registers reached 2^52 (then the caller goes on in int64). */
+typedef int (*lms_fixed_fn)(double *restrict r, double *restrict c, const double *restrict x, int n, double e,
+                            double half, double ish, double cmax);
+
+static int lms_fixed(double *restrict r, double *restrict c, const double *restrict x, int n, double e, double half,
+                     double ish, double cmax)
+{
+    int big = 0;
+    for (int i = 0; i < n; i++) {
+        double v = r[i] - floor((e * x[i] + half) * ish);
+        r[i] = v;
+        double t = floor((v + 0x1p23) * 0x1p-24);
+        c[i] = t > cmax ? cmax : t < -cmax ? -cmax : t;
+        big += fabs(v) >= 0x1p52;
+    }
+    return big;
+}
+
+#if P4_HAVE_AVX
+/* The same four registers at a time (AVX): the same IEEE operations per element (min/max equal the
+ * comparisons above for the non-NaN values these are), so bit-identical. */
+__attribute__((target("avx"))) static int lms_fixed_avx(double *restrict r, double *restrict c, const double *restrict x,
+                                                        int n, double e, double half, double ish, double cmax)
+{
+    const __m256d ve = _mm256_set1_pd(e), vh = _mm256_set1_pd(half), vi = _mm256_set1_pd(ish);
+    const __m256d k23 = _mm256_set1_pd(0x1p23), k24 = _mm256_set1_pd(0x1p-24), cm = _mm256_set1_pd(cmax);
+    const __m256d ncm = _mm256_set1_pd(-cmax), lim = _mm256_set1_pd(0x1p52), sign = _mm256_set1_pd(-0.0);
+    int big = 0, i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256d p = _mm256_add_pd(_mm256_mul_pd(ve, _mm256_loadu_pd(x + i)), vh);
+        p = _mm256_round_pd(_mm256_mul_pd(p, vi), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+        __m256d v = _mm256_sub_pd(_mm256_loadu_pd(r + i), p);
+        _mm256_storeu_pd(r + i, v);
+        __m256d t = _mm256_mul_pd(_mm256_add_pd(v, k23), k24);
+        t = _mm256_round_pd(t, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+        _mm256_storeu_pd(c + i, _mm256_max_pd(_mm256_min_pd(t, cm), ncm));
+        big |= _mm256_movemask_pd(_mm256_cmp_pd(_mm256_andnot_pd(sign, v), lim, _CMP_GE_OQ));
+    }
+    return big + (i < n ? lms_fixed(r + i, c + i, x + i, n - i, e, half, ish, cmax) : 0);
+}
+#endif
+
+static lms_fixed_fn lms_fixed_pick(void)
+{
+#if P4_HAVE_AVX
+    if (__builtin_cpu_supports("avx")) return lms_fixed_avx;
+#endif
+    return lms_fixed;
+}
+
 void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, const uint8_t *train, long delay,
                   double t0, p4_rng *rng, p4_dsprx_out *o)
 {
+    p4_dsprx_run_noise(d, wave, nsamp, NULL, nsym, train, delay, t0, rng, o);
+}
+
+void p4_dsprx_run_noise(p4_dsprx *d, const double *wave, size_t nsamp, const double *noise, size_t nsym,
+                        const uint8_t *train, long delay, double t0, p4_rng *rng, p4_dsprx_out *o)
+{
+    d->noise = noise;
+    const lms_fixed_fn lms = lms_fixed_pick();
     const p4_dsprx_setup *s = &d->s;
     const int N = s->nffe, ND = s->ndfe, fx = s->fixed, sps = s->sps, main_tap = s->npre;
     const double eps = s->offset_ppm * 1e-6;
@@ -270,16 +335,21 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
      * arithmetic (exact below 2^53) whenever |e x| < 2^50 and the step is 2^-sh with sh >= 0, which
      * the loop checks per step (else it takes the double path) */
     int32_t xibuf[128] = {0};
-    int64_t cr[64];
+    int64_t cr[64];   /* the registers when one has reached 2^52 (wide), else in crd as doubles */
+    double crd[64];
+    int wide = 0;
     int sh_t = 0, sh_d = 0;
     frexp(d->tstep_ffe, &sh_t), frexp(d->step_ffe, &sh_d);
     sh_t = 1 - sh_t, sh_d = 1 - sh_d; /* step = 2^-sh */
+    /* the rounding half and the scale of the shift by sh, for the double registers (sh in [0, 62)) */
+    const double half_t = sh_t > 0 && sh_t < 62 ? ldexp(1, sh_t - 1) : 0, ish_t = sh_t >= 0 && sh_t < 62 ? ldexp(1, -sh_t) : 0;
+    const double half_d = sh_d > 0 && sh_d < 62 ? ldexp(1, sh_d - 1) : 0, ish_d = sh_d >= 0 && sh_d < 62 ? ldexp(1, -sh_d) : 0;
     const double elim = ldexp(1, 51 - s->adc_bits);
     const int64_t cmax_i = (int64_t)d->cmax;
     int k = N;
     uint8_t past[64] = {0}; /* decisions, most recent first */
     const double REG = fx ? 0x1p24 : 1.0, IREG = 1 / REG; /* register fraction bits: 2^REG_FRAC */
-    for (int i = 0; i < N; i++) c[i] = d->c0[i], creg[i] = d->c0[i] * REG, cr[i] = (int64_t)creg[i];
+    for (int i = 0; i < N; i++) c[i] = d->c0[i], creg[i] = d->c0[i] * REG, cr[i] = (int64_t)creg[i], crd[i] = (double)cr[i];
     for (int j = 0; j < ND; j++) b[j] = d->b0[j], breg[j] = d->b0[j] * REG;
     const double bq = fx ? DFE_Q : 1.0, ibq = 1 / bq, L = d->info.out_level;
     int lexp;
@@ -312,7 +382,9 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
         /* sampling position and the ADC */
         double tau = s->sj_amp_ui > 0 ? s->sj_amp_ui * sin(s->sj_rad_per_ui * (t0 + (double)m)) : 0;
         double pos = s->base_pos + ((double)m * (1 - eps) + phi - tau) * sps;
-        double v = interp(wave, nsamp, pos) * s->gain;
+        double v = interp(wave, nsamp, pos);
+        if (noise) v += noise[m];
+        v *= s->gain;
         double x;
         if (fx) {
             if (s->adc_noise > 0) v += s->adc_noise * p4_rng_gauss(rng);
@@ -359,7 +431,15 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
         double e = z - d->lvq[ref];
         double sf = training ? d->tstep_ffe : d->step_ffe, sd = training ? d->tstep_dfe : d->step_dfe;
         const int sh = training ? sh_t : sh_d;
-        if (adapt && sf > 0 && fx && sh >= 0 && sh < 62 && fabs(e) < elim) {
+        if (adapt && sf > 0 && fx && sh >= 0 && sh < 62 && fabs(e) < elim && !wide) {
+            const double rmain = crd[main_tap];
+            if (lms(crd, c, xh, N, e, training ? half_t : half_d, training ? ish_t : ish_d, d->cmax)) {
+                wide = 1; /* exact so far (below 2^53); int64 from here */
+                for (int i = 0; i < N; i++) cr[i] = (int64_t)crd[i];
+                cr[main_tap] = (int64_t)rmain;
+            }
+            crd[main_tap] = rmain, c[main_tap] = d->c0[main_tap];
+        } else if (adapt && sf > 0 && fx && sh >= 0 && sh < 62 && fabs(e) < elim) {
             const int64_t ei = (int64_t)e, half = sh ? (int64_t)1 << (sh - 1) : 0, rmain = cr[main_tap];
             const int32_t *xi = xibuf + k;
             for (int i = 0; i < N; i++) {
@@ -374,8 +454,12 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
             for (int i = 0; i < N; i++) {
                 if (i == main_tap) continue;
                 if (fx) {
-                    double r = (double)cr[i] - rnd(e * xh[i] * sf);
-                    cr[i] = (int64_t)r;
+                    double r = (wide ? (double)cr[i] : crd[i]) - rnd(e * xh[i] * sf);
+                    cr[i] = (int64_t)r, crd[i] = (double)cr[i];
+                    if (!wide && fabs(crd[i]) >= 0x1p52) {
+                        wide = 1;
+                        for (int j = 0; j < N; j++) cr[j] = (int64_t)crd[j];
+                    }
                     c[i] = sat(rnd(r * IREG), d->cmax);
                 } else
                     c[i] = creg[i] = creg[i] - sf * e * xh[i];
@@ -420,7 +504,8 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
                 double ph1 = acquire_aid(d, wave, nsamp, (long)m + 1, s2, phi, t0, &integ) + integ * (double)(m + 1);
                 phi = ph1 + round(phi - ph1);
                 for (size_t i = 0; i <= pmask; i++) d->pend[i] = integ;
-                for (int i = 0; i < N; i++) c[i] = d->c0[i], creg[i] = d->c0[i] * REG, cr[i] = (int64_t)creg[i];
+                for (int i = 0; i < N; i++) c[i] = d->c0[i], creg[i] = d->c0[i] * REG, cr[i] = (int64_t)creg[i], crd[i] = (double)cr[i];
+                wide = 0;
                 for (int j = 0; j < ND; j++) b[j] = d->b0[j], breg[j] = d->b0[j] * REG;
                 relocks++;
             }
@@ -449,4 +534,5 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
     o->clips = clips, o->slips = slips, o->relocks = relocks;
     o->freq_ppm = integ * 1e6;
     o->phase_end_ui = psi;
+    d->noise = NULL;
 }

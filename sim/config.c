@@ -56,6 +56,7 @@ static const kdef keys[] = {
     INT("sim.seed", seed, 0, 4611686018427387904.0, "1", "master seed of every random stream"),
     INT("sim.unit_symbols", unit_symbols, 0, 1048576, "0", "symbols per work unit (each unit has its own random streams; 1024 or more); 0: 32768, or 131072 with the DSP receiver, whose clock acquisition and LMS training (about 20600 symbols) every unit repeats"),
     ENUM("sim.engine", engine, "auto symbol sample", "auto", "auto: the symbol-rate engine where it is exact (linear electrical link, floating-point receiver), else sample level; symbol or sample force one"),
+    ENUM("sim.noise", noise_draw, "auto waveform", "auto", "where the sample-level engine draws additive receiver noise: auto: only where it is read (the sampler of the floating-point receiver, the DSP receiver's ADC reads and the eye's equalized samples, at symbol rate with the same autocorrelation), waveform: into every sample (0.5.0; needed by nothing the link reports; the bang-bang CDR, TIA compression and IBIS-AMI GetWave always take it)"),
     INT("sim.threads", threads, 0, 256, "0", "worker threads, 0 = one per core (the result does not depend on it)"),
     ENUM("tx.pattern", pattern, "prbs7 prbs9 prbs13 prbs15 prbs23 prbs31 prbs9q prbs13q prbs31q ssprq random", "prbs31q", "test pattern (SPEC 5) or seeded random data"),
     BOOL("tx.precode", precode, "false", "1/(1+D) mod 4 precoding (decoded after the slicer)"),

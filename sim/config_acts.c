@@ -104,6 +104,7 @@ static const rule rules[] = {
     {"fec.", fec, "fec.mode is none or the engine is statistical; %s applies to the FEC in the Monte Carlo run", NULL},
     {"sim.sps", mc, "the statistical engine builds the link at stat.sps; %s applies to --engine mc", NULL},
     {"sim.symbols", mc, "the statistical engine simulates no symbols; %s applies to --engine mc", NULL},
+    {"sim.noise", mc, "the statistical engine has no noise samples; %s applies to --engine mc", NULL},
     {"sim.unit_symbols", mc, "the statistical engine simulates no symbols; %s applies to --engine mc", NULL},
     {"measure.eye_symbols", mc, "the statistical engine simulates no symbols; %s applies to --engine mc", NULL},
     {"measure.eye_ber", mc, "the statistical engine's eyes are at stat.eye_ber; %s applies to --engine mc", NULL},

@@ -122,7 +122,8 @@ typedef struct {
     uint8_t *sxsym;                   /* an aggressor's symbols for one chunk                      */
     p4_fir *nfir;                     /* the noise at the sampler, symbol rate (l->noise_sym)      */
     double *nw;                       /* its white input and output, nsym each                     */
-    int phase_noise;                  /* this unit reads one phase per UI: noise drawn there only  */
+    const double *rnoise;             /* the additive noise drawn at symbol rate where it is read (then
+                                       * not in rx: unit_simulate), nsym of them, or NULL            */
     unit_ami *ami;                    /* its IBIS-AMI receiver model (GetWave flow), made on first use */
     unit_ami_tx *ami_tx;              /* its IBIS-AMI transmitter model (GetWave flow)             */
 } unit_state;
@@ -143,7 +144,7 @@ void link_symbol_free(p4_link *l);
 void link_cut_responses(p4_link *l, const double *rp, int rl, double ramp);
 p4_status unit_symbol_alloc(const p4_link *l, unit_state *u);
 void unit_noise_prefill(p4_fir *f, int nin, int idx, size_t len, p4_rng *rn, double *w, double *scratch, size_t S);
-void unit_phase_noise(const p4_link *l, unit_state *u, p4_rng *rn);
+const double *unit_sym_noise(const p4_link *l, unit_state *u, p4_rng *rn);
 void unit_symbol_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0);
 void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, size_t neye, p4_counts *out);
 /* link_ami.c: what a GetWave flow (the receiver's there, the transmitter's in link_ami_tx.c) keeps

@@ -237,9 +237,9 @@ void unit_noise_prefill(p4_fir *f, int nin, int idx, size_t len, p4_rng *rn, dou
     }
 }
 
-/* The sample-level engine's noise for a unit that reads one phase per UI: drawn at symbol rate
- * through l->noise_sym and added to the samples u->xs. */
-void unit_phase_noise(const p4_link *l, unit_state *u, p4_rng *rn)
+/* The sample-level engine's additive noise where it is read: u->nsym values at symbol spacing,
+ * white noise from rn through l->noise_sym (stationary from the first). Returns them (in u->nw). */
+const double *unit_sym_noise(const p4_link *l, unit_state *u, p4_rng *rn)
 {
     double *w = u->nw, *out = u->nw + u->nsym;
     const double *in[1] = {w};
@@ -247,7 +247,7 @@ void unit_phase_noise(const p4_link *l, unit_state *u, p4_rng *rn)
     unit_noise_prefill(u->nfir, 1, 0, l->noise_sym_len, rn, w, out, u->nsym);
     p4_rng_gauss_fill(rn, w, u->nsym, 1.0);
     p4_fir_run(u->nfir, in, u->nsym, out);
-    for (size_t m = 0; m < u->nsym; m++) u->xs[m] += out[m];
+    return out;
 }
 
 /* The symbol-rate engine's version of unit_simulate (link_unit.c) for the floating-point receiver:

@@ -5,14 +5,24 @@
  *   pattern -> precode -> levels (RLM, amplitude) -> TX FFE -> render with jittered edges
  *   [-> an IBIS-AMI TX model's GetWave, the TX FFE then unity (link_ami_tx.c)]
  *   -> [FIR: TX bandwidth x channel x RX filter x CTLE] + [FIR: aggressors] + [its own FIR: shaped
- *   noise, whose long zero-phase response would otherwise set the FFT size of the chain's; only in
- *   units that read every phase: the others draw the noise at the sampler]
+ *   noise, whose long zero-phase response would otherwise set the FFT size of the chain's; only with
+ *   sim.noise = waveform, the bang-bang CDR or where the noise is not additive at the end]
  *   -> unit RX waveform
+ * The additive receiver noise is otherwise drawn where it is read, at symbol rate with the
+ * autocorrelation it has at symbol lags (link_symbol.c: l->noise_sym): added to the sampler's
+ * samples, to the DSP receiver's reads (p4_dsprx_run_noise) and, through the FFE, to the eye's
+ * equalized samples. Every phase of a stationary noise has the law of the sampled one, so the reads
+ * and each phase of the eye see the noise they would see in the waveform; what differs is only
+ * that the eye's phases of one symbol share a draw, and the DSP's reads are symbol-spaced where its
+ * clock moves them by a fraction of a sample (its frequency offset, its loop), a change of lag
+ * far below the noise's correlation time. This draws one value per UI instead of sps and skips the
+ * noise FIR (about a third of a DSP receiver's run).
  * then over the unit: sample at the phase -> RX FFE -> DFE + slicer (or the DSP receiver) ->
  * precode decode -> count against the TX symbols delayed by the correlation delay; eye histogram at
  * every phase.
  */
 #include "link_impl.h"
+#include "../dsp/clones.h"
 
 void unit_free(unit_state *u, int nxt)
 {
@@ -140,8 +150,14 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
     p4_rng_seed(&ro, (uint64_t)c->seed, unit, P4_STREAM_OPTICS);
     if (u->opt) p4_optics_reset(u->opt, &ro);
     int jon = p4_jitter_active(&jit);
-    /* a unit that reads one phase per UI (no eye, the floating-point receiver) draws its noise there */
-    const int phase_noise = u->phase_noise && u->nfir && !(use_dsp && u->dsp);
+    /* the additive noise drawn only where it is read (sim.noise auto; l->noise_sym exists where the
+     * noise is additive after the last nonlinearity and no model filters it): at symbol rate, at the
+     * sampler of the floating-point receiver or at the DSP receiver's reads, and through the FFE for
+     * the eye (unit_count). Not with the bang-bang CDR, whose edge samples need it between the reads. */
+    const int dsp = use_dsp && u->dsp != NULL;
+    const int at_reads = u->nfir && strcmp(c->noise_draw, "waveform") != 0 &&
+                         !(dsp && l->dsp_setup.detector == P4_CDR_BANGBANG);
+    u->rnoise = NULL;
     p4_render rend, xrend[P4_MAX_XTALK];
     p4_render_init(&rend, sps);
     for (int i = 0; i < l->nxt; i++) p4_render_init(&xrend[i], sps);
@@ -171,7 +187,7 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
             in[nin++] = u->xwave[i];
         }
         p4_fir_run(u->fir, in, cs, dst);
-        if (l->has_noise && !phase_noise) {
+        if (l->has_noise && !at_reads) {
             const double *nin1[1] = {u->noise};
             p4_rng_gauss_fill(&rn, u->noise, cs, 1.0);
             p4_fir_run(u->noisefir, nin1, cs, u->nout);
@@ -186,7 +202,9 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
         p4_dsprx_out *o = &u->dout;
         memset(o, 0, sizeof *o);
         o->z = u->z, o->fb = u->fb, o->dec = u->dec, o->dec_dfe = u->dec_dfe, o->y = u->y;
-        p4_dsprx_run(u->dsp, u->rx, u->nsamp, u->nsym, u->line, l->info.delay_symbols, (double)start, &ra, o);
+        if (at_reads) u->rnoise = unit_sym_noise(l, u, &rn);
+        p4_dsprx_run_noise(u->dsp, u->rx, u->nsamp, u->rnoise, u->nsym, u->line, l->info.delay_symbols, (double)start,
+                           &ra, o);
         if (c->precode) { /* dec_dfe is only read when the DSP decides (its MLSE comparison) */
             uint8_t st = 0;
             p4_precode_decode(u->dec_dfe, u->nsym, &st);
@@ -194,7 +212,10 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
     } else {
         if (l->ami && unit_ami_getwave(l, u)) return; /* the RX model's GetWave flow (link_ami.c) */
         for (size_t m = 0; m < u->nsym; m++) u->xs[m] = u->rx[m * sps + l->phase];
-        if (phase_noise) unit_phase_noise(l, u, &rn);
+        if (at_reads) {
+            const double *nz = u->rnoise = unit_sym_noise(l, u, &rn);
+            for (size_t m = 0; m < u->nsym; m++) u->xs[m] += nz[m];
+        }
         unit_decide(l, u);
         return;
     }
@@ -243,6 +264,29 @@ p4_status link_measure_delay(p4_link *l)
     return st;
 }
 
+/* The eye's equalized samples of one symbol at the sps phases q: acc[q] = ne + sum_i w[i] r0[q - i sps]
+ * (taps in order, the same sum per phase as a pass per tap); for sps = 16 the sums stay in registers. */
+P4_CLONES static void eye_phases(const double *r0, const double *w, int nffe, int sps, double ne, double *acc)
+{
+    if (sps == 16) { /* four four-lane sums (two two-lane registers each in the baseline clone) */
+        typedef double v4d __attribute__((vector_size(32)));
+        v4d a0 = {ne, ne, ne, ne}, a1 = a0, a2 = a0, a3 = a0, x0, x1, x2, x3;
+        for (int i = 0; i < nffe; i++) {
+            const double *r = r0 - (long)i * 16;
+            const v4d wi = {w[i], w[i], w[i], w[i]};
+            memcpy(&x0, r, 32), memcpy(&x1, r + 4, 32), memcpy(&x2, r + 8, 32), memcpy(&x3, r + 12, 32);
+            a0 += wi * x0, a1 += wi * x1, a2 += wi * x2, a3 += wi * x3;
+        }
+        memcpy(acc, &a0, 32), memcpy(acc + 4, &a1, 32), memcpy(acc + 8, &a2, 32), memcpy(acc + 12, &a3, 32);
+        return;
+    }
+    for (int q = 0; q < sps; q++) acc[q] = ne;
+    for (int i = 0; i < nffe; i++) {
+        const double wi = w[i], *r = r0 - (long)i * sps;
+        for (int q = 0; q < sps; q++) acc[q] += wi * r[q];
+    }
+}
+
 /* Count one simulated unit (n counted symbols from warm-up + off, the first neye of them into the
  * eye) into c. */
 void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, size_t neye, p4_counts *out)
@@ -268,18 +312,25 @@ void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, siz
     /* the FFE at every phase of the UI: taps outside, the sps contiguous phases inside (the same sum
      * per phase, tap by tap in order); bins by truncation of a value clamped to [0, bins) */
     const double scale = P4_EYE_BINS / (2 * P4_EYE_RANGE);
+    const double *nz = u->rnoise; /* the noise drawn at symbol rate (not in u->rx), or NULL */
     double acc[128];
     for (size_t t = t0; t < t0 + neye; t++) {
         size_t m = t + D;
         uint32_t *hl = out->eye + (size_t)u->line[t] * sps * P4_EYE_BINS;
         const double *r0 = u->rx + (long)m * sps + l->phase - half;
-        for (int q = 0; q < sps; q++) acc[q] = 0;
-        for (int i = 0; i < nffe; i++) {
-            const double wi = w[i], *r = r0 - (long)i * sps;
-            for (int q = 0; q < sps; q++) acc[q] += wi * r[q];
+        /* the noise through the FFE: every phase of a stationary noise has the law of the sampled
+         * one, so each phase's column of the histogram has the law it has with the noise drawn
+         * into every sample (only the phases of one symbol share their draw) */
+        double ne = 0;
+        if (nz) { /* four partial sums: not one chain of nffe dependent additions */
+            double p[4] = {0, 0, 0, 0};
+            for (int i = 0; i < nffe && (size_t)i <= m; i++) p[i & 3] += w[i] * nz[m - (size_t)i];
+            ne = (p[0] + p[1]) + (p[2] + p[3]);
         }
+        eye_phases(r0, w, nffe, sps, ne, acc);
+        const double fbm = u->fb[m];
         for (int q = 0; q < sps; q++) {
-            double x = (acc[q] - u->fb[m] + P4_EYE_RANGE) * scale;
+            double x = (acc[q] - fbm + P4_EYE_RANGE) * scale;
             int bin = x <= 0 ? 0 : x >= P4_EYE_BINS - 1 ? P4_EYE_BINS - 1 : (int)x;
             hl[(size_t)q * P4_EYE_BINS + bin]++;
         }

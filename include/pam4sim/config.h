@@ -25,6 +25,7 @@ typedef struct {
     double baud_gbd;
     int64_t sps, symbols, seed, unit_symbols, threads;
     char engine[16];                /* auto, symbol, sample (link_symbol.c) */
+    char noise_draw[16];            /* auto (where it is read), waveform (every sample) */
     /* tx */
     char pattern[32];
     int precode;

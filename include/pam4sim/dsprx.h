@@ -117,6 +117,13 @@ void p4_dsprx_destroy(p4_dsprx *d);
  * rng: the ADC noise stream. Resets all state first, so units are independent. */
 void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, const uint8_t *train, long delay,
                   double t0, p4_rng *rng, p4_dsprx_out *o);
+/* The same with noise given at the reads: noise[m] (volts, as wave) is added to every sample step m
+ * interpolates (its ADC sample and the acquisition aid's eye-scan samples of that step), so that a
+ * caller whose noise is stationary and additive can draw it at symbol rate instead of into every
+ * sample of wave. Not added to the bang-bang detector's edge samples (a caller with that detector
+ * keeps the noise in wave). noise NULL: p4_dsprx_run. */
+void p4_dsprx_run_noise(p4_dsprx *d, const double *wave, size_t nsamp, const double *noise, size_t nsym,
+                        const uint8_t *train, long delay, double t0, p4_rng *rng, p4_dsprx_out *o);
 
 /* What set-up chose, for the report. */
 typedef struct {
