@@ -58,9 +58,9 @@ static int traceback(const p4_mlse *v, int s, size_t m, int depth, uint8_t *dec,
 
 /* One add-compare-select step on the sample yv: new metrics npm (renormalized to the best, whose
  * state it returns) and each state's predecessor k in bk. */
-static inline int acs(const p4_mlse *v, double *pm, double yv, uint8_t *bk)
+static inline __attribute__((always_inline)) int acs_n(const p4_mlse *v, double *pm, double yv, uint8_t *bk, const int ns,
+                                                      const int stride)
 {
-    const int ns = v->ns, stride = v->mem == 1 ? 1 : 4;
     double npm[16], best = INFINITY;
     int bs = 0;
     for (int s2 = 0; s2 < ns; s2++) {
@@ -79,6 +79,11 @@ static inline int acs(const p4_mlse *v, double *pm, double yv, uint8_t *bk)
     return bs;
 }
 
+static inline int acs(const p4_mlse *v, double *pm, double yv, uint8_t *bk)
+{
+    return v->mem == 1 ? acs_n(v, pm, yv, bk, 4, 1) : acs_n(v, pm, yv, bk, 16, 4);
+}
+
 static int best_state(const p4_mlse *v, const double *pm)
 {
     int bs = 0;
@@ -91,14 +96,15 @@ static int best_state(const p4_mlse *v, const double *pm)
  * symbol of step m - j in bits 2(j - 1)), so the decision tb steps back is read from the best
  * state's word instead of walked back through tb survivor tables. The same survivors and the same
  * best state as the traceback, so the same decisions. */
-static void run_exchange(const p4_mlse *v, const double *y, size_t n, uint8_t *dec)
+static inline __attribute__((always_inline)) void run_exchange_n(const p4_mlse *v, const double *y, size_t n, uint8_t *dec,
+                                                                const int ns, const int stride)
 {
     double pm[16] = {0};
     uint64_t path[16] = {0}, npath[16];
     uint8_t bk[16];
-    const int ns = v->ns, tb = v->tb, stride = v->mem == 1 ? 1 : 4, sh = 2 * (tb - 1);
+    const int tb = v->tb, sh = 2 * (tb - 1);
     for (size_t m = 0; m < n; m++) {
-        int bs = acs(v, pm, y[m], bk);
+        int bs = acs_n(v, pm, y[m], bk, ns, stride);
         for (int s2 = 0; s2 < ns; s2++) {
             int p = (s2 >> 2) + stride * bk[s2];
             npath[s2] = path[p] << 2 | (uint64_t)(p & 3);
@@ -112,6 +118,13 @@ static void run_exchange(const p4_mlse *v, const double *y, size_t n, uint8_t *d
     size_t depth = n < (size_t)tb ? n : (size_t)tb;
     dec[n - 1] = (uint8_t)(bs & 3);
     for (size_t j = 1; j < depth; j++) dec[n - 1 - j] = (uint8_t)(path[bs] >> (2 * (j - 1)) & 3);
+}
+
+/* the loops with the state count a constant (memory 1: 4 states, memory 2: 16) */
+static void run_exchange(const p4_mlse *v, const double *y, size_t n, uint8_t *dec)
+{
+    if (v->mem == 1) run_exchange_n(v, y, n, dec, 4, 1);
+    else run_exchange_n(v, y, n, dec, 16, 4);
 }
 
 void p4_mlse_run(p4_mlse *v, const double *y, size_t n, uint8_t *dec)
