@@ -589,6 +589,15 @@ static p4_status blk_link(p4_vset *s, uint64_t seed, const char *chdir, int thre
                    "at 32 dB with 1.8 mV rms white noise at the sampler, 120000 symbols (whole frames)",
                    dsp, 8, threads);
     if (st) return st;
+    /* the same with the noise drawn into every sample (sim.noise = waveform): the noise FIR at 16
+     * samples/UI, the eye and the receiver's reads from the waveform, as 0.6.0 and earlier */
+    static const char *dspw[] = {"sim.symbols=120000", "sim.unit_symbols=65536", "channel.il_nyquist_db=32",
+                                 "rx.dsp.enable=true", "rx.cdr.offset_ppm=50", "rx.mlse.memory=1", "fec.mode=kp4",
+                                 "rx.noise.rms_v=0.0018", "sim.noise=waveform"};
+    st = link_case(s, seed, "dsp_kp4_waveform",
+                   "the dsp_kp4 case with the noise drawn into every sample through its FIR (sim.noise = waveform)",
+                   dspw, 9, threads);
+    if (st) return st;
     /* examples/dr1.yaml near its sensitivity, with the link's dispersion raised to the DR band edge
      * and MPI on, so that every optical path (chirp, field FIR, phase noise, MPI, RIN, shot) is used */
     static const char *dr1[] = {
