@@ -42,7 +42,14 @@ struct p4_dsprx {
     p4_mlse *mlse;
     double *ybuf;
     const double *noise;        /* during a run: the noise added at step m's reads, or NULL */
+    p4_dsprx_source src;        /* a waveform computed on demand (p4_dsprx_set_source), or ready NULL */
 };
+
+void p4_dsprx_set_source(p4_dsprx *d, const p4_dsprx_source *src)
+{
+    if (src) d->src = *src;
+    else memset(&d->src, 0, sizeof d->src);
+}
 
 const p4_dsprx_info *p4_dsprx_info_get(const p4_dsprx *d) { return &d->info; }
 
@@ -173,13 +180,20 @@ void p4_dsprx_ffe_block(const p4_dsprx *d, const double *x, size_t n, double *y,
 }
 
 /* 4-point Lagrange interpolation of w at fractional index p (clamped to the buffer). */
-static inline double interp(const double *w, size_t n, double p)
+static inline double interp(const p4_dsprx *d, const double *w, size_t n, double p)
 {
     if (p < 1) p = 1;
     if (p > (double)n - 3) p = (double)n - 3;
     long i = (long)p;
-    double f = p - (double)i;
-    double a = w[i - 1], b = w[i], c = w[i + 1], e = w[i + 2];
+    double f = p - (double)i, a, b, c, e;
+    if (d->src.ready) { /* a waveform computed on demand: the four samples present first */
+        for (long j = i - 1; j <= i + 2; j++)
+            if (!(d->src.ready[(size_t)j >> d->src.block_shift] >> ((size_t)j & d->src.phase_mask) & 1))
+                d->src.fill(d->src.ctx, (size_t)j);
+        const size_t M = d->src.ring_mask ? d->src.ring_mask : SIZE_MAX;
+        a = w[(size_t)(i - 1) & M], b = w[(size_t)i & M], c = w[(size_t)(i + 1) & M], e = w[(size_t)(i + 2) & M];
+    } else
+        a = w[i - 1], b = w[i], c = w[i + 1], e = w[i + 2];
     double fm1 = f - 1, fm2 = f - 2, fp1 = f + 1;
     return (-a * f * fm1 * fm2 + e * fp1 * f * fm1) * (1.0 / 6) + (b * fp1 * fm1 * fm2 - c * fp1 * f * fm2) * 0.5;
 }
@@ -205,7 +219,7 @@ static double eye_scan(const p4_dsprx *d, const double *wave, size_t nsamp, long
             double m = (double)(m0 - N + 1 + j);
             double tau = s->sj_amp_ui > 0 ? s->sj_amp_ui * sin(s->sj_rad_per_ui * (t0 + m)) : 0;
             double pos = s->base_pos + (m * (1 - eps) + ph + th - tau) * sps;
-            double v = interp(wave, nsamp, pos);
+            double v = interp(d, wave, nsamp, pos);
             if (d->noise) v += d->noise[(long)m];
             xs[j] = v * s->gain;
         }
@@ -382,7 +396,7 @@ void p4_dsprx_run_noise(p4_dsprx *d, const double *wave, size_t nsamp, const dou
         /* sampling position and the ADC */
         double tau = s->sj_amp_ui > 0 ? s->sj_amp_ui * sin(s->sj_rad_per_ui * (t0 + (double)m)) : 0;
         double pos = s->base_pos + ((double)m * (1 - eps) + phi - tau) * sps;
-        double v = interp(wave, nsamp, pos);
+        double v = interp(d, wave, nsamp, pos);
         if (noise) v += noise[m];
         v *= s->gain;
         double x;
@@ -482,7 +496,7 @@ void p4_dsprx_run_noise(p4_dsprx *d, const double *wave, size_t nsamp, const dou
         else if (s->detector == P4_CDR_BANGBANG && (dec ^ dprev) == 3) {
             /* a symmetric transition (0<->3, 1<->2) crosses zero mid-way: sample there; the decided
              * symbol was sampled at the FFE main tap's position */
-            double edge = interp(wave, nsamp, ph[main_tap] - 0.5 * sps);
+            double edge = interp(d, wave, nsamp, ph[main_tap] - 0.5 * sps);
             double dir = d->lvq[dec] - d->lvq[dprev];
             te = (edge > 0) == (dir > 0) ? -1 : 1;
         }

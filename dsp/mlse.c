@@ -4,6 +4,7 @@
  * (s' >> 2) + 4^(M-1) k, k = 0..3; the branch s -> s' has yhat = L(s' & 3) + t1 L(s & 3) + t2 L(s >> 2).
  */
 #include "pam4sim/mlse.h"
+#include "clones.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,9 +121,74 @@ static inline __attribute__((always_inline)) void run_exchange_n(const p4_mlse *
     for (size_t j = 1; j < depth; j++) dec[n - 1 - j] = (uint8_t)(path[bs] >> (2 * (j - 1)) & 3);
 }
 
+#if P4_HAVE_AVX
+/* Memory 1 by register exchange with the four states in the four lanes of AVX registers. Per state
+ * the four candidates pm[k] + (y - yhat[s2][k])^2 are reduced as a tree, (0 vs 1) and (2 vs 3), then
+ * the two winners, each comparison strict so that a tie keeps the lower k: the first k attaining the
+ * minimum, which is what acs_n's scan in k order keeps. The best state likewise (its value by a
+ * tree across the lanes, its index as the first lane attaining it). The same values and the same
+ * survivors as acs_n: bit-identical; the loop's serial chain is shorter. */
+__attribute__((target("avx"))) static void run_exchange_m1_avx(const p4_mlse *v, const double *y, size_t n, uint8_t *dec)
+{
+    __m256d yh[4], pm = _mm256_setzero_pd();
+    for (int k = 0; k < 4; k++) yh[k] = _mm256_setr_pd(v->yhat[0][k], v->yhat[1][k], v->yhat[2][k], v->yhat[3][k]);
+    const __m256d k0 = _mm256_setzero_pd(), k1 = _mm256_set1_pd(1), k2 = _mm256_set1_pd(2), k3 = _mm256_set1_pd(3);
+    uint64_t path[4] = {0}, npath[4];
+    const int tb = v->tb, sh = 2 * (tb - 1);
+    int bs = 0;
+    for (size_t m = 0; m < n; m++) {
+        const __m256d yv = _mm256_set1_pd(y[m]);
+        const __m256d lo = _mm256_permute2f128_pd(pm, pm, 0x00), hi = _mm256_permute2f128_pd(pm, pm, 0x11);
+        const __m256d p0 = _mm256_permute_pd(lo, 0x0), p1 = _mm256_permute_pd(lo, 0xF);
+        const __m256d p2 = _mm256_permute_pd(hi, 0x0), p3 = _mm256_permute_pd(hi, 0xF);
+        __m256d d0 = _mm256_sub_pd(yv, yh[0]), d1 = _mm256_sub_pd(yv, yh[1]);
+        __m256d d2 = _mm256_sub_pd(yv, yh[2]), d3 = _mm256_sub_pd(yv, yh[3]);
+        __m256d c0 = _mm256_add_pd(p0, _mm256_mul_pd(d0, d0)), c1 = _mm256_add_pd(p1, _mm256_mul_pd(d1, d1));
+        __m256d c2 = _mm256_add_pd(p2, _mm256_mul_pd(d2, d2)), c3 = _mm256_add_pd(p3, _mm256_mul_pd(d3, d3));
+        __m256d l01 = _mm256_cmp_pd(c1, c0, _CMP_LT_OQ), l23 = _mm256_cmp_pd(c3, c2, _CMP_LT_OQ);
+        __m256d m01 = _mm256_blendv_pd(c0, c1, l01), m23 = _mm256_blendv_pd(c2, c3, l23);
+        __m256d i01 = _mm256_blendv_pd(k0, k1, l01), i23 = _mm256_blendv_pd(k2, k3, l23);
+        __m256d l = _mm256_cmp_pd(m23, m01, _CMP_LT_OQ);
+        __m256d bm = _mm256_blendv_pd(m01, m23, l), kk = _mm256_blendv_pd(i01, i23, l);
+        /* the best value in every lane: pairs, then halves */
+        __m256d sw = _mm256_permute_pd(bm, 0x5);
+        __m256d b1 = _mm256_blendv_pd(bm, sw, _mm256_cmp_pd(sw, bm, _CMP_LT_OQ));
+        __m256d sw2 = _mm256_permute2f128_pd(b1, b1, 0x01);
+        __m256d best = _mm256_blendv_pd(b1, sw2, _mm256_cmp_pd(sw2, b1, _CMP_LT_OQ));
+        pm = _mm256_sub_pd(bm, best);
+        /* off the chain: the best state (the first lane at the minimum) and the survivors */
+        bs = __builtin_ctz((unsigned)_mm256_movemask_pd(_mm256_cmp_pd(bm, best, _CMP_EQ_OQ)) | 16u);
+        if (bs > 3) bs = 0; /* no lane equal (NaN): acs_n keeps state 0 */
+        double kd[4];
+        _mm256_storeu_pd(kd, kk);
+        for (int s2 = 0; s2 < 4; s2++) {
+            int p = (int)kd[s2];
+            npath[s2] = path[p] << 2 | (uint64_t)p;
+        }
+        memcpy(path, npath, sizeof path);
+        if (m >= (size_t)tb) dec[m - tb] = (uint8_t)(path[bs] >> sh & 3);
+    }
+    if (!n) return;
+    double pf[4];
+    _mm256_storeu_pd(pf, pm);
+    bs = 0; /* best_state */
+    for (int s2 = 1; s2 < 4; s2++)
+        if (pf[s2] < pf[bs]) bs = s2;
+    size_t depth = n < (size_t)tb ? n : (size_t)tb;
+    dec[n - 1] = (uint8_t)(bs & 3);
+    for (size_t j = 1; j < depth; j++) dec[n - 1 - j] = (uint8_t)(path[bs] >> (2 * (j - 1)) & 3);
+}
+#endif
+
 /* the loops with the state count a constant (memory 1: 4 states, memory 2: 16) */
 static void run_exchange(const p4_mlse *v, const double *y, size_t n, uint8_t *dec)
 {
+#if P4_HAVE_AVX
+    if (v->mem == 1 && __builtin_cpu_supports("avx")) {
+        run_exchange_m1_avx(v, y, n, dec);
+        return;
+    }
+#endif
     if (v->mem == 1) run_exchange_n(v, y, n, dec, 4, 1);
     else run_exchange_n(v, y, n, dec, 16, 4);
 }

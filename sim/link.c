@@ -23,6 +23,7 @@ void p4_link_destroy(p4_link *l)
     for (int i = 0; i < P4_MAX_XTALK; i++) p4_impulse_free(&l->xt[i]), free(l->xpulse[i]);
     free(l->pulse), free(l->opt_pulse), free(l->opt_edge);
     link_symbol_free(l);
+    link_poly_free(l->poly);
     p4_dsprx_destroy(l->dsp);
     p4_optics_model_free(l->optm);
     link_ami_free(l->ami), link_ami_tx_free(l->ami_tx);
@@ -663,7 +664,7 @@ static p4_link *link_create(const p4_config *cfg, int light)
     }
     if (light) return l;
     /* the delay from TX symbols to decisions, measured by correlation on a probe unit */
-    if (link_measure_delay(l) || link_dsp_setup(l) || link_symbol_setup(l)) {
+    if (link_measure_delay(l) || link_dsp_setup(l) || link_symbol_setup(l) || link_poly_setup(l)) {
         p4_link_destroy(l);
         return NULL;
     }

@@ -7,6 +7,7 @@
  *   link_run.c   run control: work units over threads and processes, checkpoints, chain segments
  *   link_ami.c   the IBIS-AMI receiver's GetWave flow in a unit; an RX model's optical input
  *   link_ami_tx.c the IBIS-AMI transmitter's GetWave flow in a unit
+ *   link_poly.c  the DSP receiver's waveform made only at the phases it reads
  */
 #ifndef P4_LINK_IMPL_H
 #define P4_LINK_IMPL_H
@@ -43,6 +44,8 @@
 
 typedef struct link_ami link_ami; /* the RX model's GetWave flow (link_ami.c), NULL without */
 typedef struct unit_ami unit_ami; /* a unit state's model instance for it                 */
+typedef struct link_poly link_poly; /* the DSP receiver's waveform at the phases it reads (link_poly.c) */
+typedef struct unit_poly unit_poly;
 typedef struct link_ami_tx link_ami_tx; /* the TX model's GetWave flow (link_ami_tx.c), NULL without */
 typedef struct unit_ami_tx unit_ami_tx; /* a unit state's TX model instance for it                  */
 
@@ -95,6 +98,7 @@ struct p4_link {
     uint64_t count_off; /* global index of the first counted symbol */
     link_ami *ami;
     link_ami_tx *ami_tx;
+    link_poly *poly;       /* NULL: the DSP receiver's waveform by the FIR at the sample rate */
 };
 
 /* The state of one work unit (one worker's buffers, FIR, receiver, framer, patterns). */
@@ -126,6 +130,8 @@ typedef struct {
                                        * not in rx: unit_simulate), nsym of them, or NULL            */
     unit_ami *ami;                    /* its IBIS-AMI receiver model (GetWave flow), made on first use */
     unit_ami_tx *ami_tx;              /* its IBIS-AMI transmitter model (GetWave flow)             */
+    unit_poly *poly;                  /* its DSP receiver's waveform made on demand (or NULL)      */
+    int no_eye;                       /* the unit counts no eye symbols (its waveform may be a ring) */
 } unit_state;
 
 void link_warn(p4_link *l, const char *msg);
@@ -140,6 +146,7 @@ void unit_levels(const p4_link *l, unit_state *u, uint64_t start, size_t s0, siz
                  double *ffe_out);
 void unit_decide(const p4_link *l, unit_state *u);
 p4_status link_symbol_setup(p4_link *l);
+p4_status link_phase_responses(const p4_link *l, int ph, double **h, size_t *len);
 void link_symbol_free(p4_link *l);
 void link_cut_responses(p4_link *l, const double *rp, int rl, double ramp);
 p4_status unit_symbol_alloc(const p4_link *l, unit_state *u);
@@ -147,6 +154,15 @@ void unit_noise_prefill(p4_fir *f, int nin, int idx, size_t len, p4_rng *rn, dou
 const double *unit_sym_noise(const p4_link *l, unit_state *u, p4_rng *rn);
 void unit_symbol_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0);
 void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, size_t neye, p4_counts *out);
+/* link_poly.c */
+p4_status link_poly_setup(p4_link *l);
+void link_poly_free(link_poly *p);
+p4_status unit_poly_alloc(const p4_link *l, unit_state *u);
+void unit_poly_free(unit_poly *u);
+void unit_poly_begin(const p4_link *l, unit_state *u, uint64_t start, p4_rng *rj, const p4_jitter *jit, int ring);
+const double *unit_poly_source(unit_state *u, p4_dsprx_source *s); /* returns the waveform to read */
+void unit_poly_complete(const unit_state *u); /* makes the waveform's missing phases (through u->poly) */
+int unit_poly_failed(const unit_state *u);
 /* link_ami.c: what a GetWave flow (the receiver's there, the transmitter's in link_ami_tx.c) keeps
  * of its model for every unit: where and how to load it, its AMI_parameters_in string, its
  * Ignore_Bits, and the impulse its AMI_Init gets (imp[R], IBIS units: 1/s), which each flow fills. */

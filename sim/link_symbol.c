@@ -142,10 +142,41 @@ p4_status link_symbol_setup(p4_link *l)
         if (st) return st;
     }
     if (!want || why) return P4_OK;
-    const int sps = l->sps, ph = l->phase;
+    const int sps = l->sps, nx = l->nxt;
+    double *h[1 + P4_MAX_XTALK + 129];
+    size_t len[1 + P4_MAX_XTALK + 129];
+    p4_status st = link_phase_responses(l, l->phase, h, len);
+    if (st) return st;
+    /* the inputs: the pulse, [the noise], the aggressors, then the jitter responses that are not zero */
+    l->sym_nin = 0;
+    l->sym_h[l->sym_nin] = h[0], l->sym_len[l->sym_nin] = len[0], l->sym_shift[l->sym_nin++] = -1;
+    if (l->has_noise) {
+        double *g = push_input(l, l->noise_sym_len, -1);
+        if (!g) st = p4_error(P4_ENOMEM, "out of memory for the symbol-rate engine");
+        else memcpy(g, l->noise_sym, l->noise_sym_len * sizeof *g);
+    }
+    for (int i = 0; i < nx; i++) l->sym_h[l->sym_nin] = h[1 + i], l->sym_len[l->sym_nin] = len[1 + i], l->sym_shift[l->sym_nin++] = -1;
+    l->sym_njit = 0;
+    for (int s = 0; s <= sps; s++) {
+        if (!h[1 + nx + s]) continue;
+        l->sym_h[l->sym_nin] = h[1 + nx + s], l->sym_len[l->sym_nin] = len[1 + nx + s], l->sym_shift[l->sym_nin++] = s;
+        l->sym_njit++;
+    }
+    if (!st) l->symbol_engine = 1;
+    return st;
+}
+
+/* The symbol-spaced responses of the chain read at sample phase ph (0 <= ph < sps of the UI, as
+ * u->rx[m sps + ph]), each allocated: h[0] the pulse R, h[1 + i] aggressor i's X_i, h[1 + nxt + s] the
+ * jitter response D_s of the whole-sample edge position s = 0..sps, NULL where it is zero (the
+ * unjittered edge's own position). Design: the comment at the top of this file. */
+p4_status link_phase_responses(const p4_link *l, int ph, double **h, size_t *len)
+{
+    const int sps = l->sps, nx = l->nxt;
+    for (int i = 0; i < 1 + nx + sps + 1; i++) h[i] = NULL, len[i] = 0;
     const long L = (long)l->sig_run;
     double *H = malloc((size_t)L * sizeof *H);
-    if (!H) return p4_error(P4_ENOMEM, "out of memory for the symbol-rate engine");
+    if (!H) return p4_error(P4_ENOMEM, "out of memory for the symbol-rate responses");
     H[0] = l->sig.h[0];
     for (long t = 1; t < L; t++) H[t] = H[t - 1] + l->sig.h[t];
 #define HS(n) ((n) < 0 ? 0.0 : (n) >= L ? H[L - 1] : H[(n)])
@@ -154,31 +185,27 @@ p4_status link_symbol_setup(p4_link *l)
     const double f0 = 0.5 * sps - u00;
     const size_t J = (size_t)(L + 2 * sps) / (size_t)sps + 2; /* past J every edge response is H[L-1] */
     double *Sb = malloc(J * sizeof *Sb);
-    p4_status st = Sb ? P4_OK : p4_error(P4_ENOMEM, "out of memory for the symbol-rate engine");
+    p4_status st = Sb ? P4_OK : p4_error(P4_ENOMEM, "out of memory for the symbol-rate responses");
     for (size_t j = 0; !st && j < J; j++) {
         long n = (long)j * sps + ph - u00;
         Sb[j] = (1 - f0) * HS(n) + f0 * HS(n - 1);
     }
-    l->sym_nin = 0;
-    double *R = st ? NULL : push_input(l, J, -1);
-    if (!st && !R) st = p4_error(P4_ENOMEM, "out of memory for the symbol-rate engine");
+    double *R = st ? NULL : (h[0] = calloc(J, sizeof *R));
+    len[0] = J;
+    if (!st && !R) st = p4_error(P4_ENOMEM, "out of memory for the symbol-rate responses");
     for (size_t j = 0; R && j < J; j++) R[j] = Sb[j] - (j ? Sb[j - 1] : 0);
-    if (!st && l->has_noise) {
-        double *g = push_input(l, l->noise_sym_len, -1);
-        if (!g) st = p4_error(P4_ENOMEM, "out of memory for the symbol-rate engine");
-        else memcpy(g, l->noise_sym, l->noise_sym_len * sizeof *g);
-    }
     /* aggressors: their run taps through one rendered symbol of level 1 ([1, 0] over 2 UI), at the phase */
     double one[2] = {1, 0}, rect[2 * 128];
     p4_render r1;
     p4_render_init(&r1, sps);
     p4_render_run(&r1, one, NULL, 2, rect);
-    for (int i = 0; !st && i < l->nxt; i++) {
+    for (int i = 0; !st && i < nx; i++) {
         const long xl = (long)l->xt_run[i];
         const double amp = l->xt_amp_v[i];
         size_t n = (size_t)(xl + 2 * sps - ph + sps - 1) / (size_t)sps;
-        double *X = push_input(l, n ? n : 1, -1);
-        if (!X) st = p4_error(P4_ENOMEM, "out of memory for the symbol-rate engine");
+        double *X = h[1 + i] = calloc(n ? n : 1, sizeof *X);
+        len[1 + i] = n ? n : 1;
+        if (!X) st = p4_error(P4_ENOMEM, "out of memory for the symbol-rate responses");
         for (size_t j = 0; X && j < n; j++) {
             double v = 0;
             for (int q = 0; q < 2 * sps; q++) {
@@ -189,19 +216,19 @@ p4_status link_symbol_setup(p4_link *l)
         }
     }
     /* jitter: one response per whole-sample edge position s (none where it equals the unjittered) */
-    l->sym_njit = 0;
     for (int s = 0; !st && s <= sps; s++) {
         int zero = 1;
         for (size_t j = 0; zero && j < J; j++) zero = HS((long)j * sps + ph - s) - Sb[j] == 0;
         if (zero) continue;
-        double *D = push_input(l, J, s);
-        if (!D) st = p4_error(P4_ENOMEM, "out of memory for the symbol-rate engine");
+        double *D = h[1 + nx + s] = calloc(J, sizeof *D);
+        len[1 + nx + s] = J;
+        if (!D) st = p4_error(P4_ENOMEM, "out of memory for the symbol-rate responses");
         for (size_t j = 0; D && j < J; j++) D[j] = HS((long)j * sps + ph - s) - Sb[j];
-        l->sym_njit++;
     }
 #undef HS
     free(H), free(Sb);
-    if (!st) l->symbol_engine = 1;
+    if (st)
+        for (int i = 0; i < 1 + nx + sps + 1; i++) free(h[i]), h[i] = NULL;
     return st;
 }
 

@@ -45,6 +45,7 @@ void unit_free(unit_state *u, int nxt)
     free(u->nw);
     free(u->sbuf), free(u->sxsym);
     unit_ami_free(u->ami), unit_ami_tx_free(u->ami_tx);
+    unit_poly_free(u->poly);
 }
 
 /* with_dsp: give the unit its own DSP receiver (when the link has one). */
@@ -100,6 +101,7 @@ p4_status unit_alloc(const p4_link *l, size_t counted, int with_dsp, unit_state 
     if (l->optm) ok = ok && (u->opt = p4_optics_create(l->optm)) && (u->owave = malloc(cs * sizeof(double)));
     if (!ok || !u->txffe || !u->rxffe || !u->pat) return p4_error(P4_ENOMEM, "out of memory for a work unit");
     p4_status st = unit_symbol_alloc(l, u);
+    if (!st && with_dsp && u->dsp && l->poly) st = unit_poly_alloc(l, u);
     return st ? st : unit_ami_alloc(l, u); /* the AMI models' processes, made in this thread */
 }
 
@@ -165,7 +167,8 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
     if (u->noisefir) p4_fir_reset(u->noisefir);
     uint8_t pstate = 0;
     const size_t ch = u->chunk, cs = ch * sps;
-    for (size_t s0 = 0; s0 < u->nsym; s0 += ch) {
+    if (dsp && u->poly) unit_poly_begin(l, u, start, &rj, &jit, u->no_eye); /* made as the receiver reads it */
+    for (size_t s0 = 0; s0 < (dsp && u->poly ? 0 : u->nsym); s0 += ch) {
         unit_levels(l, u, start, s0, ch, &pstate, u->lev, u->ffe_out);
         if (jon) p4_jitter_edges(&jit, &rj, start + s0, ch, u->delta);
         double *dst = u->rx + s0 * sps;
@@ -203,8 +206,12 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
         memset(o, 0, sizeof *o);
         o->z = u->z, o->fb = u->fb, o->dec = u->dec, o->dec_dfe = u->dec_dfe, o->y = u->y;
         if (at_reads) u->rnoise = unit_sym_noise(l, u, &rn);
-        p4_dsprx_run_noise(u->dsp, u->rx, u->nsamp, u->rnoise, u->nsym, u->line, l->info.delay_symbols, (double)start,
+        p4_dsprx_source src;
+        const double *wave = u->poly ? unit_poly_source(u, &src) : u->rx;
+        p4_dsprx_set_source(u->dsp, u->poly ? &src : NULL);
+        p4_dsprx_run_noise(u->dsp, wave, u->nsamp, u->rnoise, u->nsym, u->line, l->info.delay_symbols, (double)start,
                            &ra, o);
+        p4_dsprx_set_source(u->dsp, NULL);
         if (c->precode) { /* dec_dfe is only read when the DSP decides (its MLSE comparison) */
             uint8_t st = 0;
             p4_precode_decode(u->dec_dfe, u->nsym, &st);
@@ -291,6 +298,7 @@ P4_CLONES static void eye_phases(const double *r0, const double *w, int nffe, in
  * eye) into c. */
 void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, size_t neye, p4_counts *out)
 {
+    if (neye && u->poly && u->dsp) unit_poly_complete(u); /* the eye reads every phase */
     const size_t t0 = l->warm + off;
     const p4_config *c = &l->cfg;
     const int sps = l->sps, half = sps / 2, nffe = l->info.nffe;

@@ -117,6 +117,24 @@ void p4_dsprx_destroy(p4_dsprx *d);
  * rng: the ADC noise stream. Resets all state first, so units are independent. */
 void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, const uint8_t *train, long delay,
                   double t0, p4_rng *rng, p4_dsprx_out *o);
+/* A waveform computed on demand: before reading sample j the receiver checks bit (j & phase_mask) of
+ * ready[j >> block_shift] and, when it is clear, calls fill(ctx, j), which must compute that sample
+ * (and may compute more) into the waveform and set its bit. For a waveform whose samples cost
+ * something to make and of which the receiver reads a few per UI (sps a power of two, phase_mask =
+ * sps - 1 and a block of 2^block_shift samples a whole number of UI). The samples' values must not
+ * depend on the order they are made in: the results are then those of the whole waveform. ready
+ * NULL (the default): the waveform is all there. */
+typedef struct {
+    const uint64_t *ready;
+    int block_shift;
+    size_t phase_mask;
+    void (*fill)(void *ctx, size_t sample);
+    void *ctx;
+    size_t ring_mask;  /* 0: sample j is wave[j]; else wave is a ring, sample j at wave[j & ring_mask]
+                        * (fill then clears the bits of the samples it overwrites) */
+} p4_dsprx_source;
+void p4_dsprx_set_source(p4_dsprx *d, const p4_dsprx_source *src);
+
 /* The same with noise given at the reads: noise[m] (volts, as wave) is added to every sample step m
  * interpolates (its ADC sample and the acquisition aid's eye-scan samples of that step), so that a
  * caller whose noise is stationary and additive can draw it at symbol rate instead of into every

@@ -1,0 +1,331 @@
+/* link_poly.c - the DSP receiver's waveform made only at the phases it reads (a linear electrical
+ * link, sim.noise auto).
+ *
+ * The bit-true DSP receiver reads the unit's waveform at its own clock: four samples around one
+ * instant per UI (cubic interpolation), plus an eye scan across the UI now and then. The
+ * sample-level engine makes all sps samples of every UI through an overlap-save FIR at the sample
+ * rate (an r2c and a c2r of 8192 points per 420 UI: most of a DSP receiver's run). Everything up to
+ * the waveform is linear in the symbol-level inputs (link_symbol.c): the sample at phase r of UI m is
+ *
+ *   rx[m sps + r] = sum_i (in_i * h_i,r)[m]
+ *
+ * with in_0 the TX FFE's output, in_1..nx the aggressors' levels, in_(1+nx+s) the jitter weights of
+ * the edges next to whole-sample position s, and h_i,r their symbol-spaced responses at phase r
+ * (link_phase_responses: the symbol-rate engine's, for every phase). So phase r of a block of B
+ * symbols is one inverse transform of sum_i X_i H_i,r, the inputs' spectra X_i shared by the phases.
+ * Here a phase of a block is made the first time the receiver reads a sample of it
+ * (p4_dsprx_source: a bit per phase per block); a block's input spectra are kept in a small cache
+ * (the receiver moves forward; its eye scans look a few blocks ahead). A unit with eye symbols makes
+ * every phase (the eye reads them all), still cheaper than the FIR at the sample rate: no transform
+ * of the sample-rate input, shorter transforms. Each sample's value depends only on its block and
+ * phase, never on the order of the reads, so results do not depend on it (nor on threads). The
+ * values are those of the sample-level FIR up to rounding (tests/test_poly.c: 1e-12 of the peak).
+ *
+ * Where it does not apply (link_poly_setup says why not and the FIR at the sample rate runs): noise in
+ * the waveform (sim.noise = waveform, the bang-bang CDR), an optical line or TIA compression
+ * (nonlinear), an IBIS-AMI transmitter's GetWave, sps not a power of two.
+ */
+#include "link_impl.h"
+
+#define POLY_CACHE 8 /* blocks whose input spectra are kept */
+#define POLY_RING 8  /* blocks of waveform a unit without eye symbols keeps (a power of two) */
+
+struct link_poly {
+    int sps, nin, nx, shift;   /* inputs: 0 TX FFE, 1..nx aggressors, 1+nx+s jitter at s = 0..sps  */
+    size_t B, N, nb;           /* symbols per block (a power of two), transform length, N/2+1     */
+    fftw_complex **H;          /* [r * nin + i]: spectrum of h_i,r / N, NULL where the response is 0 */
+    unsigned char jany[129];   /* jitter position s has a response at some phase                  */
+    fftw_plan fwd, inv;
+};
+
+struct unit_poly {
+    const link_poly *lp;
+    size_t nsym, nblocks;
+    double **in;               /* each input over the unit (nsym), NULL: all zero                 */
+    uint64_t *ready;           /* per block: the phases made                                       */
+    double *buf;               /* N: a block's input segment, then a phase's output                */
+    fftw_complex *acc, **X[POLY_CACHE]; /* the cache: nin spectra per slot (each fftw-aligned)      */
+    unsigned char *live[POLY_CACHE];    /* which inputs are not zero in the slot's block            */
+    long cached[POLY_CACHE];
+    double *rx;                /* where the phases go: the unit's waveform, or the ring            */
+    double *ring;              /* POLY_RING blocks of the waveform (a unit without eye symbols)    */
+    long owner[POLY_RING];     /* the block in each ring slot, -1: none                            */
+    int use_ring;
+    int oom;                   /* a jitter input could not be allocated: the unit's result is void */
+    unsigned char jused[129];  /* jitter input s holds weights of this unit                        */
+};
+
+void link_poly_free(link_poly *p)
+{
+    if (!p) return;
+    for (int k = 0; p->H && k < p->sps * p->nin; k++) fftw_free(p->H[k]);
+    free(p->H);
+    free(p);
+}
+
+static const char *why_not(const p4_link *l)
+{
+    const p4_config *c = &l->cfg;
+    if (!c->dsp_enable) return "no DSP receiver";
+    if (!strcmp(c->noise_draw, "waveform")) return "sim.noise = waveform";
+    if (l->dsp_setup.detector == P4_CDR_BANGBANG) return "the bang-bang CDR (noise in the waveform)";
+    if (l->optm) return "an optical line (nonlinear)";
+    if (!isinf(l->tia_sat_half)) return "TIA compression";
+    if (l->ami || l->ami_tx) return "an IBIS-AMI GetWave flow";
+    if (l->passthrough) return "no linear chain";
+    if (l->has_noise && !l->noise_sym) return "noise not additive at the end";
+    if (l->sps > 64 || (l->sps & (l->sps - 1))) return "sim.sps not a power of two <= 64";
+    return NULL;
+}
+
+p4_status link_poly_setup(p4_link *l)
+{
+    if (why_not(l)) return P4_OK;
+    const int sps = l->sps, nx = l->nxt, nin = 1 + nx + sps + 1;
+    double *h[1 + P4_MAX_XTALK + 129];
+    size_t len[1 + P4_MAX_XTALK + 129];
+    link_poly *p = calloc(1, sizeof *p);
+    if (!p) return p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
+    p->sps = sps, p->nx = nx, p->nin = nin;
+    p->H = calloc((size_t)sps * nin, sizeof *p->H);
+    p4_status st = p->H ? P4_OK : p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
+    double *x = NULL;
+    for (int r = 0; !st && r < sps; r++) {
+        st = link_phase_responses(l, r, h, len);
+        if (st) break;
+        if (r == 0) { /* the block: at least 4 x the longest response, the overlap rounded to 64 */
+            size_t J = 1;
+            for (int i = 0; i < nin; i++) J = len[i] > J ? len[i] : J;
+            p->B = 1024;
+            while (p->B < 4 * J) p->B *= 2;
+            p->N = p->B + (J + 63) / 64 * 64;
+            p->nb = p->N / 2 + 1;
+            int s = 0; /* 2^shift samples per block */
+            while (((size_t)1 << s) < (size_t)sps * p->B) s++;
+            p->shift = s;
+            x = fftw_alloc_real(p->N);
+            if (!x) st = p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
+        }
+        fftw_plan f = st ? NULL : p4_fft_plan(P4_FFT_R2C, p->N);
+        if (!st && !f) st = p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
+        for (int i = 0; !st && i < nin; i++) {
+            if (!h[i]) continue;
+            /* longer than the overlap the block allows: cannot happen (J sets N), but never wrap */
+            if (len[i] > p->N - p->B + 1) {
+                st = p4_error(P4_EINVAL, "internal: a phase response of %zu taps exceeds the block's overlap", len[i]);
+                break;
+            }
+            if (i >= 1 + nx) p->jany[i - 1 - nx] = 1;
+            fftw_complex *Hk = p->H[r * nin + i] = fftw_alloc_complex(p->nb);
+            if (!Hk) {
+                st = p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
+                break;
+            }
+            memset(x, 0, p->N * sizeof *x);
+            memcpy(x, h[i], len[i] * sizeof *x);
+            fftw_execute_dft_r2c(f, x, Hk);
+            for (size_t k = 0; k < p->nb; k++) Hk[k] /= (double)p->N;
+        }
+        for (int i = 0; i < nin; i++) free(h[i]);
+    }
+    fftw_free(x);
+    if (!st) {
+        p->fwd = p4_fft_plan(P4_FFT_R2C, p->N), p->inv = p4_fft_plan(P4_FFT_C2R, p->N);
+        if (!p->fwd || !p->inv) st = p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
+    }
+    if (st) {
+        link_poly_free(p);
+        return st;
+    }
+    l->poly = p;
+    return P4_OK;
+}
+
+void unit_poly_free(unit_poly *u)
+{
+    if (!u) return;
+    for (int i = 0; u->in && i < u->lp->nin; i++) free(u->in[i]);
+    free(u->in);
+    free(u->ready);
+    fftw_free(u->buf), fftw_free(u->acc);
+    free(u->ring);
+    for (int k = 0; k < POLY_CACHE; k++) {
+        for (int i = 0; u->X[k] && i < u->lp->nin; i++) fftw_free(u->X[k][i]);
+        free(u->X[k]), free(u->live[k]);
+    }
+    free(u);
+}
+
+p4_status unit_poly_alloc(const p4_link *l, unit_state *u)
+{
+    const link_poly *p = l->poly;
+    unit_poly *q = u->poly = calloc(1, sizeof *q);
+    if (!q) return p4_error(P4_ENOMEM, "out of memory for a work unit");
+    q->lp = p, q->nsym = u->nsym, q->nblocks = (u->nsym + p->B - 1) / p->B;
+    q->in = calloc((size_t)p->nin, sizeof *q->in);
+    q->ready = calloc(q->nblocks, sizeof *q->ready);
+    q->buf = fftw_alloc_real(p->N), q->acc = fftw_alloc_complex(p->nb);
+    q->ring = malloc((size_t)POLY_RING * p->B * (size_t)p->sps * sizeof *q->ring);
+    int ok = q->in && q->ready && q->buf && q->acc && q->ring && (q->in[0] = calloc(u->nsym, sizeof(double)));
+    for (int i = 0; ok && i < p->nx; i++) ok = (q->in[1 + i] = calloc(u->nsym, sizeof(double))) != NULL;
+    for (int k = 0; ok && k < POLY_CACHE; k++) {
+        ok = (q->X[k] = calloc((size_t)p->nin, sizeof *q->X[k])) && (q->live[k] = calloc((size_t)p->nin, 1));
+        q->cached[k] = -1;
+    }
+    return ok ? P4_OK : p4_error(P4_ENOMEM, "out of memory for a work unit");
+}
+
+/* The unit's inputs (the pattern, precoding, levels, TX FFE, jitter and aggressor streams of
+ * unit_simulate, chunk by chunk in the same order) and nothing made yet. */
+void unit_poly_begin(const p4_link *l, unit_state *u, uint64_t start, p4_rng *rj, const p4_jitter *jit, int ring)
+{
+    unit_poly *q = u->poly;
+    const link_poly *p = q->lp;
+    const int sps = l->sps, nx = l->nxt, j0 = 1 + nx;
+    const int jon = p4_jitter_active(jit);
+    p4_jitter jt = *jit;
+    for (int i = j0; i < p->nin; i++) /* jitter inputs: kept from unit to unit, cleared where used */
+        if (q->jused[i - j0]) memset(q->in[i], 0, u->nsym * sizeof(double)), q->jused[i - j0] = 0;
+    memset(q->ready, 0, q->nblocks * sizeof *q->ready);
+    for (int k = 0; k < POLY_CACHE; k++) q->cached[k] = -1;
+    q->use_ring = ring, q->rx = ring ? q->ring : u->rx, q->oom = 0;
+    for (int k = 0; k < POLY_RING; k++) q->owner[k] = -1;
+    uint8_t pstate = 0;
+    double prev = 0; /* the TX FFE output before the chunk's first edge */
+    const size_t ch = u->chunk;
+    for (size_t s0 = 0; s0 < u->nsym; s0 += ch) {
+        double *ffe = q->in[0] + s0;
+        unit_levels(l, u, start, s0, ch, &pstate, u->lev, ffe);
+        if (jon) {
+            p4_jitter_edges(&jt, rj, start + s0, ch, u->delta);
+            const double half = 0.5 * sps;
+            for (size_t t = 0; t < ch; t++) { /* the symbol-rate engine's edge weights (link_symbol.c) */
+                double step = ffe[t] - prev, pos = half + u->delta[t] * sps;
+                prev = ffe[t];
+                if (step == 0) continue;
+                int u0 = (int)floor(pos);
+                double phi = pos - u0, wgt[2] = {step * (1 - phi), step * phi};
+                for (int e = 0; e < 2; e++) {
+                    const int s = u0 + e, i = j0 + s;
+                    if (s < 0 || s > sps || wgt[e] == 0 || !p->jany[s]) continue; /* as the unjittered edge */
+                    if (!q->in[i] && !(q->in[i] = calloc(u->nsym, sizeof(double)))) {
+                        q->oom = 1;
+                        continue;
+                    }
+                    q->jused[s] = 1;
+                    q->in[i][s0 + t] += wgt[e];
+                }
+            }
+        }
+        for (int i = 0; i < nx; i++) {
+            p4_pattern_run(u->xpat[i], u->xsym, ch);
+            for (size_t t = 0; t < ch; t++) q->in[1 + i][s0 + t] = l->lv[u->xsym[t]];
+        }
+    }
+}
+
+/* The cache slot holding block b's input spectra (made when absent). */
+static int block_spectra(unit_poly *q, size_t b)
+{
+    const link_poly *p = q->lp;
+    int k = (int)(b % POLY_CACHE);
+    if (q->cached[k] == (long)b) return k;
+    const size_t ov = p->N - p->B;                     /* history before the block */
+    const long first = (long)(b * p->B) - (long)ov;    /* symbol of buf[0] */
+    /* the segment's symbols inside the unit: buf[t0, t1) */
+    const size_t t0 = first < 0 ? (size_t)-first : 0;
+    const size_t t1 = (size_t)(first + (long)p->N) <= q->nsym ? p->N : (size_t)((long)q->nsym - first);
+    for (int i = 0; i < p->nin; i++) {
+        q->live[k][i] = 0;
+        if (!q->in[i] || (i > p->nx && !q->jused[i - 1 - p->nx])) continue;
+        const double *src = q->in[i] + (first + (long)t0); /* buf[t0] */
+        int nz = i <= p->nx; /* the levels: taken as live; a jitter input: where an edge falls */
+        for (size_t t = 0; !nz && t < t1 - t0; t++) nz = src[t] != 0;
+        if (!nz) continue;
+        memset(q->buf, 0, t0 * sizeof *q->buf);
+        memcpy(q->buf + t0, src, (t1 - t0) * sizeof *q->buf);
+        memset(q->buf + t1, 0, (p->N - t1) * sizeof *q->buf);
+        if (!q->X[k][i] && !(q->X[k][i] = fftw_alloc_complex(p->nb))) {
+            q->oom = 1;
+            continue;
+        }
+        fftw_execute_dft_r2c(p->fwd, q->buf, q->X[k][i]);
+        q->live[k][i] = 1;
+    }
+    q->cached[k] = (long)b;
+    return k;
+}
+
+/* Phase r of block b into the waveform. */
+static void make_phase(unit_poly *q, size_t b, int r)
+{
+    const link_poly *p = q->lp;
+    const int k = block_spectra(q, b);
+    /* acc = sum_i X_i H_i,r, the complex products written out (re = ac - bd, im = ad + bc: what the
+     * compiler's complex multiply computes for finite values) so that they vectorise */
+    int any = 0;
+    double *acc = (double *)q->acc;
+    for (int i = 0; i < p->nin; i++) {
+        const double *H = (const double *)p->H[r * p->nin + i], *X = (const double *)q->X[k][i];
+        if (!H || !q->live[k][i]) continue;
+        if (!any)
+            for (size_t n = 0; n < 2 * p->nb; n += 2) {
+                const double a = X[n], b = X[n + 1], c = H[n], d = H[n + 1];
+                acc[n] = a * c - b * d, acc[n + 1] = a * d + b * c;
+            }
+        else
+            for (size_t n = 0; n < 2 * p->nb; n += 2) {
+                const double a = X[n], b = X[n + 1], c = H[n], d = H[n + 1];
+                acc[n] += a * c - b * d, acc[n + 1] += a * d + b * c;
+            }
+        any = 1;
+    }
+    const size_t ov = p->N - p->B, m0 = b * p->B, sps = (size_t)p->sps;
+    const size_t n = m0 + p->B <= q->nsym ? p->B : q->nsym - m0;
+    double *rx = q->rx + m0 * sps + (size_t)r;
+    if (q->use_ring) { /* the block's slot: its previous block's phases are gone */
+        const size_t k = b % POLY_RING;
+        if (q->owner[k] != (long)b) {
+            if (q->owner[k] >= 0) q->ready[q->owner[k]] = 0;
+            q->owner[k] = (long)b;
+        }
+        rx = q->ring + k * p->B * sps + (size_t)r;
+    }
+    if (!any)
+        for (size_t t = 0; t < n; t++) rx[t * sps] = 0;
+    else {
+        fftw_execute_dft_c2r(p->inv, q->acc, q->buf);
+        for (size_t t = 0; t < n; t++) rx[t * sps] = q->buf[ov + t];
+    }
+    q->ready[b] |= (uint64_t)1 << r;
+}
+
+static void fill(void *ctx, size_t sample)
+{
+    unit_poly *q = ctx;
+    const size_t sps = (size_t)q->lp->sps;
+    make_phase(q, sample / sps / q->lp->B, (int)(sample % sps));
+}
+
+/* The receiver's source: this unit's waveform, made on demand. */
+const double *unit_poly_source(unit_state *u, p4_dsprx_source *s)
+{
+    unit_poly *q = u->poly;
+    const size_t ring = q->use_ring ? (size_t)POLY_RING * q->lp->B * (size_t)q->lp->sps - 1 : 0;
+    *s = (p4_dsprx_source){q->ready, q->lp->shift, (size_t)q->lp->sps - 1, fill, q, ring};
+    return q->rx;
+}
+
+/* Every phase of every block (for the eye, which reads them all). */
+void unit_poly_complete(const unit_state *u)
+{
+    unit_poly *q = u->poly;
+    if (q->use_ring) return; /* a unit without eye symbols (never asked) */
+    const uint64_t all = q->lp->sps == 64 ? ~(uint64_t)0 : ((uint64_t)1 << q->lp->sps) - 1;
+    for (size_t b = 0; b < q->nblocks; b++)
+        for (int r = 0; r < q->lp->sps && q->ready[b] != all; r++)
+            if (!(q->ready[b] >> r & 1)) make_phase(q, b, r);
+}
+
+/* Whether the unit's waveform could not be made (out of memory): its results are void. */
+int unit_poly_failed(const unit_state *u) { return u->poly && u->poly->oom; }
