@@ -138,6 +138,8 @@ p4_status link_poly_setup(p4_link *l)
         return st;
     }
     l->poly = p;
+    size_t n = strlen(l->info.engine_why);
+    snprintf(l->info.engine_why + n, sizeof l->info.engine_why - n, "; waveform made at the phases it reads");
     return P4_OK;
 }
 
