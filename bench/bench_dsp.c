@@ -28,23 +28,26 @@ static double cpu_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* A shipped example on one core, CPU time (the machine's other load does not count). */
-static void example_case(const char *name, const char *file, uint64_t symbols)
+/* A shipped example on one core, CPU time (the machine's other load does not count), with up to
+ * two overrides; returns the run's symbols per second (0 on failure). */
+static double example_case(const char *name, const char *file, const char *set1, const char *set2, uint64_t symbols)
 {
     char f[256];
     snprintf(f, sizeof f, "file=%s", file);
-    const char *sets[] = {f};
+    const char *sets[] = {f, set1, set2};
     double c0 = cpu_now();
-    p4_link *l = bench_link(name, sets, 1);
-    if (!l) return;
+    p4_link *l = bench_link(name, sets, 1 + (set1 != NULL) + (set2 != NULL));
+    if (!l) return 0;
     double c1 = cpu_now();
     p4_counts n;
     p4_link_run(l, symbols, &n);
     double c2 = cpu_now();
     printf("%-40s %9.0e symbols  set-up %5.2f s  run %6.2f s  %6.2f M symbols/s/core (CPU time)  BER %.2e\n", name,
            (double)n.symbols, c1 - c0, c2 - c1, (double)n.symbols / (c2 - c1) * 1e-6, (double)n.bit_errors / (double)n.bits);
+    double rate = (double)n.symbols / (c2 - c1);
     p4_counts_free(&n);
     p4_link_destroy(l);
+    return rate;
 }
 
 /* The receiver's per-symbol loop alone (ADC with ENOB noise, 24-tap fixed-point FFE with LMS, DFE,
@@ -95,7 +98,14 @@ int main(void)
     p4_init();
     loop_case("DSP receiver loop alone", 0, 2000000);
     loop_case("DSP receiver loop alone, MLSE(1)", 1, 2000000);
-    example_case("examples/dsp_kp4.yaml", "examples/dsp_kp4.yaml", 2000000);
+    /* the example, and beside it the 0.6.0 method (noise and waveform at every sample) in the same run */
+    const char *ex = "examples/dsp_kp4.yaml", *old = "sim.noise=waveform", *eye1 = "measure.eye_symbols=1";
+    double a = example_case("examples/dsp_kp4.yaml (1e6 in the eye)", ex, NULL, NULL, 2000000);
+    double b = example_case("  same, sim.noise=waveform", ex, old, NULL, 2000000);
+    if (a > 0 && b > 0) printf("%-40s %.2fx\n", "  noise and waveform where read", a / b);
+    a = example_case("examples/dsp_kp4.yaml, eye on one unit", ex, eye1, NULL, 2000000);
+    b = example_case("  same, sim.noise=waveform", ex, eye1, old, 2000000);
+    if (a > 0 && b > 0) printf("%-40s %.2fx\n", "  noise and waveform where read", a / b);
     const char *base[] = {"rx.ctle.g_dc_db=0", "rx.ctle.g_dc_hp_db=-2", "measure.eye_symbols=1"};
     link_case("float receiver (reference)", base, 3, 3000000);
     const char *dsp[] = {"rx.ctle.g_dc_db=0", "rx.ctle.g_dc_hp_db=-2", "measure.eye_symbols=1", "rx.dsp.enable=true"};

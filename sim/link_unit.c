@@ -331,17 +331,25 @@ void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, siz
          * into every sample (only the phases of one symbol share their draw) */
         double ne = 0;
         if (nz) { /* four partial sums: not one chain of nffe dependent additions */
-            double p[4] = {0, 0, 0, 0};
-            for (int i = 0; i < nffe && (size_t)i <= m; i++) p[i & 3] += w[i] * nz[m - (size_t)i];
-            ne = (p[0] + p[1]) + (p[2] + p[3]);
+            double p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+            const int top = (size_t)nffe <= m + 1 ? nffe : (int)m + 1;
+            const double *nm = nz + m;
+            int i = 0;
+            for (; i + 4 <= top; i += 4)
+                p0 += w[i] * nm[-i], p1 += w[i + 1] * nm[-i - 1], p2 += w[i + 2] * nm[-i - 2], p3 += w[i + 3] * nm[-i - 3];
+            for (; i < top; i++) p0 += w[i] * nm[-i];
+            ne = (p0 + p1) + (p2 + p3);
         }
         eye_phases(r0, w, nffe, sps, ne, acc);
         const double fbm = u->fb[m];
-        for (int q = 0; q < sps; q++) {
+        int bins[128];
+        for (int q = 0; q < sps; q++) { /* bins by truncation of a value clamped to [0, bins - 1] */
             double x = (acc[q] - fbm + P4_EYE_RANGE) * scale;
-            int bin = x <= 0 ? 0 : x >= P4_EYE_BINS - 1 ? P4_EYE_BINS - 1 : (int)x;
-            hl[(size_t)q * P4_EYE_BINS + bin]++;
+            x = x < 0 ? 0 : x;
+            x = x > P4_EYE_BINS - 1 ? P4_EYE_BINS - 1 : x;
+            bins[q] = (int)x;
         }
+        for (int q = 0; q < sps; q++) hl[(size_t)q * P4_EYE_BINS + bins[q]]++;
     }
     out->eye_symbols += neye;
 }
