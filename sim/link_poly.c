@@ -29,6 +29,7 @@
 
 #define POLY_CACHE 8 /* blocks whose input spectra are kept */
 #define POLY_RING 8  /* blocks of waveform a unit without eye symbols keeps (a power of two) */
+#define POLY_MAX_BYTES 256e6 /* the responses' spectra; more (sim.sps 64 and long responses): the FIR */
 
 struct link_poly {
     int sps, nin, nx, shift;   /* inputs: 0 TX FFE, 1..nx aggressors, 1+nx+s jitter at s = 0..sps  */
@@ -51,7 +52,7 @@ struct unit_poly {
     double *ring;              /* POLY_RING blocks of the waveform (a unit without eye symbols)    */
     long owner[POLY_RING];     /* the block in each ring slot, -1: none                            */
     int use_ring;
-    int oom;                   /* a jitter input could not be allocated: the unit's result is void */
+    int oom;                   /* a jitter input could not be allocated: the unit takes the FIR     */
     unsigned char jused[129];  /* jitter input s holds weights of this unit                        */
 };
 
@@ -82,6 +83,12 @@ p4_status link_poly_setup(p4_link *l)
 {
     if (why_not(l)) return P4_OK;
     const int sps = l->sps, nx = l->nxt, nin = 1 + nx + sps + 1;
+    /* the spectra of every input at every phase, at most: above POLY_MAX_BYTES the FIR runs */
+    {
+        size_t J = l->sig_run / (size_t)sps + 4, B = 1024;
+        while (B < 4 * J) B *= 2;
+        if ((double)sps * nin * (double)(B + J + 64) * 8 > POLY_MAX_BYTES) return P4_OK;
+    }
     double *h[1 + P4_MAX_XTALK + 129];
     size_t len[1 + P4_MAX_XTALK + 129];
     link_poly *p = calloc(1, sizeof *p);
@@ -170,8 +177,10 @@ p4_status unit_poly_alloc(const p4_link *l, unit_state *u)
     q->ring = malloc((size_t)POLY_RING * p->B * (size_t)p->sps * sizeof *q->ring);
     int ok = q->in && q->ready && q->buf && q->acc && q->ring && (q->in[0] = calloc(u->nsym, sizeof(double)));
     for (int i = 0; ok && i < p->nx; i++) ok = (q->in[1 + i] = calloc(u->nsym, sizeof(double))) != NULL;
-    for (int k = 0; ok && k < POLY_CACHE; k++) {
+    for (int k = 0; ok && k < POLY_CACHE; k++) { /* a spectrum for every input that has a response */
         ok = (q->X[k] = calloc((size_t)p->nin, sizeof *q->X[k])) && (q->live[k] = calloc((size_t)p->nin, 1));
+        for (int i = 0; ok && i < p->nin; i++)
+            if (i <= p->nx || p->jany[i - 1 - p->nx]) ok = (q->X[k][i] = fftw_alloc_complex(p->nb)) != NULL;
         q->cached[k] = -1;
     }
     return ok ? P4_OK : p4_error(P4_ENOMEM, "out of memory for a work unit");
@@ -247,10 +256,6 @@ static int block_spectra(unit_poly *q, size_t b)
         memset(q->buf, 0, t0 * sizeof *q->buf);
         memcpy(q->buf + t0, src, (t1 - t0) * sizeof *q->buf);
         memset(q->buf + t1, 0, (p->N - t1) * sizeof *q->buf);
-        if (!q->X[k][i] && !(q->X[k][i] = fftw_alloc_complex(p->nb))) {
-            q->oom = 1;
-            continue;
-        }
         fftw_execute_dft_r2c(p->fwd, q->buf, q->X[k][i]);
         q->live[k][i] = 1;
     }
@@ -329,5 +334,6 @@ void unit_poly_complete(const unit_state *u)
             if (!(q->ready[b] >> r & 1)) make_phase(q, b, r);
 }
 
-/* Whether the unit's waveform could not be made (out of memory): its results are void. */
+/* Whether unit_poly_begin could not hold the unit's inputs (out of memory): the unit then makes its
+ * waveform by the FIR at the sample rate (the same samples up to rounding). */
 int unit_poly_failed(const unit_state *u) { return u->poly && u->poly->oom; }

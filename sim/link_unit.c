@@ -167,8 +167,17 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
     if (u->noisefir) p4_fir_reset(u->noisefir);
     uint8_t pstate = 0;
     const size_t ch = u->chunk, cs = ch * sps;
-    if (dsp && u->poly) unit_poly_begin(l, u, start, &rj, &jit, u->no_eye); /* made as the receiver reads it */
-    for (size_t s0 = 0; s0 < (dsp && u->poly ? 0 : u->nsym); s0 += ch) {
+    /* the waveform made as the receiver reads it (link_poly.c), else by the FIR at the sample rate */
+    int poly = dsp && u->poly;
+    if (poly) {
+        p4_rng rj0 = rj;
+        unit_poly_begin(l, u, start, &rj, &jit, u->no_eye);
+        if (unit_poly_failed(u)) { /* out of memory for its inputs: the FIR, from the same streams */
+            poly = 0, rj = rj0;
+            unit_begin(l, u, unit, k0, &rj, &rn, &jit);
+        }
+    }
+    for (size_t s0 = 0; s0 < (poly ? 0 : u->nsym); s0 += ch) {
         unit_levels(l, u, start, s0, ch, &pstate, u->lev, u->ffe_out);
         if (jon) p4_jitter_edges(&jit, &rj, start + s0, ch, u->delta);
         double *dst = u->rx + s0 * sps;
@@ -207,8 +216,8 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
         o->z = u->z, o->fb = u->fb, o->dec = u->dec, o->dec_dfe = u->dec_dfe, o->y = u->y;
         if (at_reads) u->rnoise = unit_sym_noise(l, u, &rn);
         p4_dsprx_source src;
-        const double *wave = u->poly ? unit_poly_source(u, &src) : u->rx;
-        p4_dsprx_set_source(u->dsp, u->poly ? &src : NULL);
+        const double *wave = poly ? unit_poly_source(u, &src) : u->rx;
+        p4_dsprx_set_source(u->dsp, poly ? &src : NULL);
         p4_dsprx_run_noise(u->dsp, wave, u->nsamp, u->rnoise, u->nsym, u->line, l->info.delay_symbols, (double)start,
                            &ra, o);
         p4_dsprx_set_source(u->dsp, NULL);
@@ -298,7 +307,7 @@ P4_CLONES static void eye_phases(const double *r0, const double *w, int nffe, in
  * eye) into c. */
 void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, size_t neye, p4_counts *out)
 {
-    if (neye && u->poly && u->dsp) unit_poly_complete(u); /* the eye reads every phase */
+    if (neye && u->poly && u->dsp && !unit_poly_failed(u)) unit_poly_complete(u); /* the eye reads every phase */
     const size_t t0 = l->warm + off;
     const p4_config *c = &l->cfg;
     const int sps = l->sps, half = sps / 2, nffe = l->info.nffe;
