@@ -143,11 +143,24 @@ static p4_status choose_eq(const p4_link *l, const double *p, int np, const doub
             if (fabs(ps[m]) > fabs(ps[cur])) cur = m;
         }
         eq_choice e = {.phase = q, .cursor = cur, .phase_ui = (double)q / sps};
+        /* the bit-true receiver's ADC adds its own noise (quantization and ENOB), white at symbol
+         * rate, at a level the AGC ties to the power at the sampler (link_dsp.c: gain = f half /
+         * rms): 4^(bits - ENOB) / 12 codes^2, (f half)^2 codes^2 being that power. Without it a
+         * quiet link's design inverts the channel and the ADC's noise comes out enhanced. */
+        double rq[P4_MAX_TAPS];
+        memcpy(rq, rn, (size_t)nffe * sizeof *rq);
+        if (c->dsp_enable && nffe > 0) {
+            double pw = 0, half = ldexp(1, (int)c->adc_bits - 1);
+            for (int m = 0; m < nsym; m++) pw += ps[m] * ps[m];
+            double enob = isnan(c->adc_enob) ? (double)c->adc_bits : fmin(c->adc_enob, (double)c->adc_bits);
+            double f = c->agc_rms_fraction * half;
+            rq[0] += (s2 * pw + rn[0]) * pow(4, (double)c->adc_bits - enob) / 12 / (f * f);
+        }
         if (!strcmp(c->ffe_mode, "given")) {
             memcpy(e.w, c->ffe_coef, nffe * sizeof *e.w);
-            st = p4_mmse_evaluate(ps, nsym, cur, rn, s2, nffe, npre, ndfe, e.w, e.b, &e.snr);
+            st = p4_mmse_evaluate(ps, nsym, cur, rq, s2, nffe, npre, ndfe, e.w, e.b, &e.snr);
         } else
-            st = p4_mmse_design(ps, nsym, cur, rn, s2, nffe, npre, ndfe, e.w, e.b, &e.snr);
+            st = p4_mmse_design(ps, nsym, cur, rq, s2, nffe, npre, ndfe, e.w, e.b, &e.snr);
         if (st) break;
         if (c->n_dfe_coef) memcpy(e.b, c->dfe_coef, ndfe * sizeof *e.b);
         if (e.snr > best->snr) *best = e;
