@@ -215,7 +215,7 @@ static void dsp_agree(const char *name, const char *const *sets, int nsets)
 
 Test(engine, dsp_receiver_noise_at_its_reads_agrees, .timeout = 300)
 {
-    const char *sets[] = {"rx.dsp.enable=true", "channel.il_nyquist_db=32", "rx.cdr.offset_ppm=50", "rx.noise.eta0_v2_per_ghz=4e-8",
+    const char *sets[] = {"rx.dsp.enable=true", "channel.il_nyquist_db=32", "rx.cdr.offset_ppm=50", "rx.noise.eta0_v2_per_ghz=8e-8",
                           "sim.symbols=600000", "sim.unit_symbols=65536", "measure.eye_symbols=200000", "sim.threads=2"};
     dsp_agree("DSP receiver, 32 dB, +50 ppm", sets, 8);
 }
