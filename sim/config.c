@@ -238,7 +238,7 @@ static const kdef keys[] = {
     DBL("cpo.els_loss_db", cpo_els_loss_db, 0, 20, "2", "co-packaged optics, external laser: loss from the ELS to the modulator (fiber, connectors, coupler) [dB] [U]"),
     INT("compare.budget_symbols", cmp_budget_symbols, 1000, 1e12, "200000", "symbols per segment at each point of a budget search"),
     BOOL("compare.budget_screen", cmp_budget_screen, "true", "budget search: a point first runs a quarter of compare.budget_symbols, and stops there when its BER is beyond a factor 2 of the target at 99 % confidence (the bracketing points always run in full)"),
-    DBL("compare.host_il_max_db", cmp_host_il_max_db, 1, 80, "40", "budget search: highest host channel loss tried [dB at Nyquist]"),
+    DBL("compare.host_il_max_db", cmp_host_il_max_db, 1, 80, "50", "budget search: highest host channel loss tried [dB at Nyquist]"),
     ENUM("compare.optical_budget", cmp_optical_budget, "oma length none", "oma", "optical budget answer: smallest received OMA, longest fiber, or none"),
     DBL("power.dsp_pj_bit", pw_dsp_pj_bit, 0, 1000, "8.75", "module DSP, both directions of a lane, per bit of lane rate [pJ/bit] [S: a DSP ~6-8 W of an 800G module: 7 W / 800 Gb/s]"),
     DBL("power.dsp_tx_share", pw_dsp_tx_share, 0, 1, "0.5", "share of the DSP's power in its transmit path (host-side RX, line-side TX), the part LRO keeps [U]"),
