@@ -63,13 +63,9 @@ void p4_dsprx_destroy(p4_dsprx *d)
 }
 
 static inline double sat(double v, double m) { return v > m ? m : v < -m ? -m : v; }
-/* round half up, floor(v + 0.5), without a library call: exact for |v| < 2^62 (the truncation toward
- * zero is floor for t >= 0 and one above it for a negative t with a fraction) */
-static inline double rnd(double v)
-{
-    double t = v + 0.5, f = (double)(int64_t)t;
-    return f > t ? f - 1 : f;
-}
+/* round half up, floor(v + 0.5): one instruction with SSE4.1 (the x86-64-v2 build; a library call
+ * otherwise), exact for every finite v */
+static inline double rnd(double v) { return floor(v + 0.5); }
 
 /* A relative LMS step mu, with p the step per unit mu, as a register increment per (e * x): in
  * fixed point the power of two 2^-e nearest mu p, shifted into the REG_FRAC fraction bits. */
@@ -332,8 +328,8 @@ void p4_dsprx_run(p4_dsprx *d, const double *wave, size_t nsamp, size_t nsym, co
     p4_dsprx_run_noise(d, wave, nsamp, NULL, nsym, train, delay, t0, rng, o);
 }
 
-void p4_dsprx_run_noise(p4_dsprx *d, const double *wave, size_t nsamp, const double *noise, size_t nsym,
-                        const uint8_t *train, long delay, double t0, p4_rng *rng, p4_dsprx_out *o)
+P4_CLONES void p4_dsprx_run_noise(p4_dsprx *d, const double *wave, size_t nsamp, const double *noise, size_t nsym,
+                                  const uint8_t *train, long delay, double t0, p4_rng *rng, p4_dsprx_out *o)
 {
     d->noise = noise;
     const lms_fixed_fn lms = lms_fixed_pick();
@@ -415,10 +411,12 @@ void p4_dsprx_run_noise(p4_dsprx *d, const double *wave, size_t nsamp, const dou
         /* FFE */
         double acc = 0;
         if (fx) { /* integer products and sums, exact in any order: four chains instead of one */
-            double a4[4] = {0, 0, 0, 0};
+            typedef double v4d __attribute__((vector_size(32)));
+            v4d a = {0, 0, 0, 0}, cv, xv; /* lane j: the taps i = j mod 4, in order */
             int i = 0;
-            for (; i + 4 <= N; i += 4)
-                for (int j = 0; j < 4; j++) a4[j] += c[i + j] * xh[i + j];
+            for (; i + 4 <= N; i += 4) memcpy(&cv, c + i, 32), memcpy(&xv, xh + i, 32), a += cv * xv;
+            double a4[4];
+            memcpy(a4, &a, 32);
             for (; i < N; i++) a4[0] += c[i] * xh[i];
             acc = (a4[0] + a4[1]) + (a4[2] + a4[3]);
         } else
