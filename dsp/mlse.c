@@ -93,6 +93,16 @@ static int best_state(const p4_mlse *v, const double *pm)
     return bs;
 }
 
+/* The register exchange's last min(tb, n) decisions, from the final best state's path word. */
+static void flush_exchange(const p4_mlse *v, const double *pm, const uint64_t *path, size_t n, uint8_t *dec)
+{
+    if (!n) return;
+    int bs = best_state(v, pm);
+    size_t depth = n < (size_t)v->tb ? n : (size_t)v->tb;
+    dec[n - 1] = (uint8_t)(bs & 3);
+    for (size_t j = 1; j < depth; j++) dec[n - 1 - j] = (uint8_t)(path[bs] >> (2 * (j - 1)) & 3);
+}
+
 /* Register exchange: each state carries its survivor path's last 32 symbols (2 bits each, the
  * symbol of step m - j in bits 2(j - 1)), so the decision tb steps back is read from the best
  * state's word instead of walked back through tb survivor tables. The same survivors and the same
@@ -113,12 +123,7 @@ static inline __attribute__((always_inline)) void run_exchange_n(const p4_mlse *
         memcpy(path, npath, sizeof path);
         if (m >= (size_t)tb) dec[m - tb] = (uint8_t)(path[bs] >> sh & 3);
     }
-    if (!n) return;
-    /* flush: the last min(tb, n) decisions from the final best state */
-    int bs = best_state(v, pm);
-    size_t depth = n < (size_t)tb ? n : (size_t)tb;
-    dec[n - 1] = (uint8_t)(bs & 3);
-    for (size_t j = 1; j < depth; j++) dec[n - 1 - j] = (uint8_t)(path[bs] >> (2 * (j - 1)) & 3);
+    flush_exchange(v, pm, path, n, dec);
 }
 
 #if P4_HAVE_AVX
@@ -168,15 +173,9 @@ __attribute__((target("avx"))) static void run_exchange_m1_avx(const p4_mlse *v,
         memcpy(path, npath, sizeof path);
         if (m >= (size_t)tb) dec[m - tb] = (uint8_t)(path[bs] >> sh & 3);
     }
-    if (!n) return;
     double pf[4];
     _mm256_storeu_pd(pf, pm);
-    bs = 0; /* best_state */
-    for (int s2 = 1; s2 < 4; s2++)
-        if (pf[s2] < pf[bs]) bs = s2;
-    size_t depth = n < (size_t)tb ? n : (size_t)tb;
-    dec[n - 1] = (uint8_t)(bs & 3);
-    for (size_t j = 1; j < depth; j++) dec[n - 1 - j] = (uint8_t)(path[bs] >> (2 * (j - 1)) & 3);
+    flush_exchange(v, pf, path, n, dec);
 }
 #endif
 

@@ -145,6 +145,17 @@ uint64_t unit_begin(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0,
 void unit_levels(const p4_link *l, unit_state *u, uint64_t start, size_t s0, size_t n, uint8_t *pstate, double *lev,
                  double *ffe_out);
 void unit_decide(const p4_link *l, unit_state *u);
+/* The symbol-rate engines' jitter (link_symbol.c): an edge step placed delta UI off its nominal
+ * position, pos = sps/2 + delta sps samples into its UI, falls between the whole-sample positions
+ * u0 = floor(pos) (returned) and u0 + 1, with the weights step (1 - phi) and step phi in w. */
+static inline int edge_split(int sps, double delta, double step, double w[2])
+{
+    const double pos = 0.5 * sps + delta * sps;
+    const int u0 = (int)floor(pos);
+    const double phi = pos - u0;
+    w[0] = step * (1 - phi), w[1] = step * phi;
+    return u0;
+}
 p4_status link_symbol_setup(p4_link *l);
 p4_status link_phase_responses(const p4_link *l, int ph, double **h, size_t *len);
 void link_symbol_free(p4_link *l);

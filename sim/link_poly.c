@@ -113,8 +113,8 @@ p4_status link_poly_setup(p4_link *l)
             x = fftw_alloc_real(p->N);
             if (!x) st = p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
         }
-        fftw_plan f = st ? NULL : p4_fft_plan(P4_FFT_R2C, p->N);
-        if (!st && !f) st = p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
+        if (!st && !p->fwd && !(p->fwd = p4_fft_plan(P4_FFT_R2C, p->N)))
+            st = p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
         for (int i = 0; !st && i < nin; i++) {
             if (!h[i]) continue;
             /* longer than the overlap the block allows: cannot happen (J sets N), but never wrap */
@@ -130,16 +130,13 @@ p4_status link_poly_setup(p4_link *l)
             }
             memset(x, 0, p->N * sizeof *x);
             memcpy(x, h[i], len[i] * sizeof *x);
-            fftw_execute_dft_r2c(f, x, Hk);
+            fftw_execute_dft_r2c(p->fwd, x, Hk);
             for (size_t k = 0; k < p->nb; k++) Hk[k] /= (double)p->N;
         }
         for (int i = 0; i < nin; i++) free(h[i]);
     }
     fftw_free(x);
-    if (!st) {
-        p->fwd = p4_fft_plan(P4_FFT_R2C, p->N), p->inv = p4_fft_plan(P4_FFT_C2R, p->N);
-        if (!p->fwd || !p->inv) st = p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
-    }
+    if (!st && !(p->inv = p4_fft_plan(P4_FFT_C2R, p->N))) st = p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
     if (st) {
         link_poly_free(p);
         return st;
@@ -209,13 +206,11 @@ void unit_poly_begin(const p4_link *l, unit_state *u, uint64_t start, p4_rng *rj
         unit_levels(l, u, start, s0, ch, &pstate, u->lev, ffe);
         if (jon) {
             p4_jitter_edges(&jt, rj, start + s0, ch, u->delta);
-            const double half = 0.5 * sps;
-            for (size_t t = 0; t < ch; t++) { /* the symbol-rate engine's edge weights (link_symbol.c) */
-                double step = ffe[t] - prev, pos = half + u->delta[t] * sps;
+            for (size_t t = 0; t < ch; t++) { /* the symbol-rate engine's edge weights */
+                double step = ffe[t] - prev, wgt[2];
                 prev = ffe[t];
                 if (step == 0) continue;
-                int u0 = (int)floor(pos);
-                double phi = pos - u0, wgt[2] = {step * (1 - phi), step * phi};
+                const int u0 = edge_split(sps, u->delta[t], step, wgt);
                 for (int e = 0; e < 2; e++) {
                     const int s = u0 + e, i = j0 + s;
                     if (s < 0 || s > sps || wgt[e] == 0 || !p->jany[s]) continue; /* as the unjittered edge */

@@ -314,13 +314,11 @@ void unit_symbol_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64
         for (int i = 0; i < nj; i++) in[j0 + i] = NULL;
         if (jon) {
             p4_jitter_edges(&jit, &rj, start + s0, n, delta);
-            const double half = 0.5 * sps;
             for (size_t t = 0; t < n; t++) {
-                double step = ffe[t] - prev, pos = half + delta[t] * sps;
+                double step = ffe[t] - prev, wgt[2];
                 prev = ffe[t];
                 if (step == 0) continue;
-                int u0 = (int)floor(pos);
-                double phi = pos - u0, wgt[2] = {step * (1 - phi), step * phi};
+                const int u0 = edge_split(sps, delta[t], step, wgt);
                 for (int e = 0; e < 2; e++) {
                     int i = slot[u0 + e];
                     if (i < 0 || wgt[e] == 0) continue;

@@ -170,10 +170,9 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
     /* the waveform made as the receiver reads it (link_poly.c), else by the FIR at the sample rate */
     int poly = dsp && u->poly;
     if (poly) {
-        p4_rng rj0 = rj;
         unit_poly_begin(l, u, start, &rj, &jit, u->no_eye);
-        if (unit_poly_failed(u)) { /* out of memory for its inputs: the FIR, from the same streams */
-            poly = 0, rj = rj0;
+        if (unit_poly_failed(u)) { /* out of memory for its inputs: the FIR, from the streams' start */
+            poly = 0;
             unit_begin(l, u, unit, k0, &rj, &rn, &jit);
         }
     }

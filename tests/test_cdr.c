@@ -35,8 +35,7 @@ static void interval(uint64_t err, uint64_t bits, double sb, double sb2, double 
 static void grid(const char *name, const char *const *sets, int nsets, int ref_float)
 {
     p4_config c;
-    p4_config_default(&c);
-    for (int i = 0; i < nsets; i++) cr_assert_eq(p4_config_set(&c, sets[i]), P4_OK, "%s: %s", sets[i], p4_last_error());
+    config_with(&c, sets, nsets);
     char unit[64];
     snprintf(unit, sizeof unit, "sim.unit_symbols=%d", UNIT);
     cr_assert_eq(p4_config_set(&c, unit), P4_OK);

@@ -12,8 +12,7 @@
 static p4_link *make(const char *const *sets, int n, const char *noise)
 {
     p4_config c;
-    p4_config_default(&c);
-    for (int i = 0; i < n; i++) cr_assert_eq(p4_config_set(&c, sets[i]), P4_OK, "%s: %s", sets[i], p4_last_error());
+    config_with(&c, sets, n);
     char kv[64];
     snprintf(kv, sizeof kv, "sim.noise=%s", noise);
     cr_assert_eq(p4_config_set(&c, kv), P4_OK);

@@ -11,10 +11,7 @@
 static void ctle_matches_exhaustive(const char *const *sets, int nsets)
 {
     p4_config c;
-    p4_config_default(&c);
-    for (int i = 0; i < nsets; i++)
-        cr_assert_eq(!strncmp(sets[i], "file=", 5) ? p4_config_load(&c, sets[i] + 5) : p4_config_set(&c, sets[i]), P4_OK,
-                     "%s: %s", sets[i], p4_last_error());
+    config_with(&c, sets, nsets);
     cr_assert_eq(p4_config_set(&c, "sim.symbols=1000"), P4_OK);
     p4_link *l = p4_link_create(&c);
     cr_assert_not_null(l, "%s", p4_last_error());

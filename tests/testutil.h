@@ -13,15 +13,21 @@ static inline const char *channels_dir(void)
     return d ? d : "build/channels";
 }
 
-/* Apply overrides to the default ("file=PATH" loads a configuration file at that point), create and
- * run the link. Returns the link (caller destroys). */
+/* The default configuration with --set style overrides applied in order ("file=PATH" loads a
+ * configuration file at that point). */
+static inline void config_with(p4_config *c, const char *const *sets, int nsets)
+{
+    p4_config_default(c);
+    for (int i = 0; i < nsets; i++)
+        cr_assert_eq(!strncmp(sets[i], "file=", 5) ? p4_config_load(c, sets[i] + 5) : p4_config_set(c, sets[i]), P4_OK,
+                     "%s: %s", sets[i], p4_last_error());
+}
+
+/* config_with, then create and run the link. Returns the link (caller destroys). */
 static inline p4_link *run_link(const char *const *sets, int nsets, p4_counts *n, p4_config *cfg_out)
 {
     p4_config c;
-    p4_config_default(&c);
-    for (int i = 0; i < nsets; i++)
-        cr_assert_eq(!strncmp(sets[i], "file=", 5) ? p4_config_load(&c, sets[i] + 5) : p4_config_set(&c, sets[i]), P4_OK,
-                     "%s: %s", sets[i], p4_last_error());
+    config_with(&c, sets, nsets);
     p4_link *l = p4_link_create(&c);
     cr_assert_not_null(l, "link: %s", p4_last_error());
     cr_assert_eq(p4_link_run(l, 0, n), P4_OK, "run: %s", p4_last_error());
