@@ -18,6 +18,8 @@
  */
 #include "pam4sim/optics.h"
 #include "pam4sim/fir.h"
+#include "../dsp/clones.h"
+#include "vexp.h"
 #include <complex.h>
 #include <fftw3.h>
 #include <math.h>
@@ -36,7 +38,9 @@ struct p4_optics_model {
     double complex *cd_h;
     size_t cd_len;
     long cd_lead;
-    double eml_k, eml_inv_er, eml_den; /* EML transfer: 1/ER and e^k - 1 */
+    double eml_k, eml_inv_er, eml_den; /* EML transfer: curvature k, 1/ER and e^k - 1 */
+    double eml_a, eml_b, eml_c0, eml_c1; /* the same in the form eml_transmission evaluates */
+    int eml_linear;                    /* k <= 1e-9: g linear in the drive */
     double field_scale, power_scale;   /* applied loss on the field and on power */
     double sat_half;                   /* driver tanh half swing, INFINITY: off */
     size_t mpi_delay;
@@ -88,14 +92,36 @@ static double eml_curvature(double r)
     return (lo + hi) / 2;
 }
 
+/* EML power transmission (0..1 of the laser power) at drive v [V at the modulator]:
+ * il (1/ER + (1 - 1/ER) g(u)), u = 2 v / swing, in the constants of eml_setup (no division, and
+ * the exponential in plain arithmetic, so that a loop over samples vectorises). */
+static inline double eml_transmission(const p4_optics_model *m, double v)
+{
+    double g = m->eml_linear ? v * m->eml_a + 0.5 : p4_vexp(v * m->eml_a + m->eml_b) - 1;
+    double t = m->eml_c0 + m->eml_c1 * g;
+    t = t > 0 ? t : 0;
+    return t < 1 ? t : 1;
+}
+
+/* g(u) = (e^(k (u + 1) / 2) - 1) / (e^k - 1) = (e^(a v + b) - 1) / den with a = k / swing, b = k / 2;
+ * for k <= 1e-9 g = (u + 1) / 2 = v / swing + 1/2. */
+static void eml_setup(p4_optics_model *m)
+{
+    const p4_optics_params *p = &m->p;
+    m->eml_linear = !(m->eml_k > 1e-9);
+    m->eml_a = (m->eml_linear ? 1 : m->eml_k) / p->swing_vpp;
+    m->eml_b = m->eml_k / 2;
+    m->eml_c0 = p->il * m->eml_inv_er;
+    m->eml_c1 = p->il * (1 - m->eml_inv_er) / (m->eml_linear ? 1 : m->eml_den);
+}
+
 /* Modulator power transmission (0..1 of the laser power) at drive v [V at the modulator]. */
 static inline double mod_transmission(const p4_optics_model *m, double v)
 {
     const p4_optics_params *p = &m->p;
     double t;
     if (p->mod_type == P4_MOD_EML) {
-        double u = v / (p->swing_vpp / 2);
-        t = p->il * (m->eml_inv_er + (1 - m->eml_inv_er) * eml_g(m->eml_k, m->eml_den, u));
+        return eml_transmission(m, v);
     } else {
         double c = cos(M_PI / 2 * (1 - p->bias_vpi - v / p->vpi_v));
         t = p->il * c * c;
@@ -266,6 +292,7 @@ p4_optics_model *p4_optics_model_create(const p4_optics_params *p, const p4_fres
         m->eml_k = eml_curvature(p->eml_rlm);
         m->eml_den = expm1(m->eml_k);
         m->eml_inv_er = 1 / p->eml_er;
+        eml_setup(m);
         in->eml_curvature = m->eml_k;
     }
     /* static power bookkeeping */
@@ -395,6 +422,29 @@ void p4_optics_reset(p4_optics *o, p4_rng *rng)
     o->mpi_rot = rng ? cexp(I * 2 * M_PI * p4_rng_uniform(rng)) : 1;
 }
 
+/* The intensity path's EML: P = s max(1 + rin, 0) T(v) (rin: the RIN draws, or NULL). */
+P4_CLONES static void eml_power(const p4_optics_model *m, const double *v, const double *rin, size_t n, double s,
+                                double *P)
+{
+    if (rin)
+        for (size_t k = 0; k < n; k++) {
+            double l = 1 + rin[k];
+            P[k] = s * (l > 0 ? l : 0) * eml_transmission(m, v[k]);
+        }
+    else
+        for (size_t k = 0; k < n; k++) P[k] = s * 1.0 * eml_transmission(m, v[k]);
+}
+
+/* The photodiode with shot noise: i = R P + dark, plus sqrt(q fs i) g where i > 0, less the DC. */
+P4_CLONES static void detect_shot(const double *P, const double *g, size_t n, double R, double dark, double dc,
+                                  double q_fs, double *out)
+{
+    for (size_t k = 0; k < n; k++) {
+        double i = R * P[k] + dark, si = sqrt(q_fs * (i > 0 ? i : 0));
+        out[k] = i + (i > 0 ? si * g[k] : 0) - dc;
+    }
+}
+
 static void run_block(p4_optics *o, const double *vin, size_t n, p4_rng *rng, int what, double *out)
 {
     const p4_optics_model *m = o->m;
@@ -408,10 +458,13 @@ static void run_block(p4_optics *o, const double *vin, size_t n, p4_rng *rng, in
     if (rin) p4_rng_gauss_fill(rng, g, n, m->sig_rin);
     if (!m->info.field_path) {
         double s = p->laser_w * m->power_scale;
-        for (size_t k = 0; k < n; k++) {
-            double l = rin ? 1 + g[k] : 1;
-            P[k] = s * (l > 0 ? l : 0) * mod_transmission(m, v[k]);
-        }
+        if (p->mod_type == P4_MOD_EML)
+            eml_power(m, v, rin ? g : NULL, n, s, P);
+        else
+            for (size_t k = 0; k < n; k++) {
+                double l = rin ? 1 + g[k] : 1;
+                P[k] = s * (l > 0 ? l : 0) * mod_transmission(m, v[k]);
+            }
     } else {
         /* the field, with chirp and laser phase noise */
         int pn = rng && m->sig_phase > 0;
@@ -461,10 +514,7 @@ static void run_block(p4_optics *o, const double *vin, size_t n, p4_rng *rng, in
     const double R = p->responsivity, dark = p->dark_a, dc = m->info.dc_current_a;
     if (rng && m->shot_q_fs > 0 && !o->phase_noise_only) {
         p4_rng_gauss_fill(rng, g, n, 1.0);
-        for (size_t k = 0; k < n; k++) {
-            double i = R * P[k] + dark;
-            out[k] = i + (i > 0 ? sqrt(m->shot_q_fs * i) * g[k] : 0) - dc;
-        }
+        detect_shot(P, g, n, R, dark, dc, m->shot_q_fs, out);
     } else
         for (size_t k = 0; k < n; k++) out[k] = R * P[k] + dark - dc;
 }

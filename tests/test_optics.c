@@ -3,6 +3,7 @@
  * MZM compression from its cosine transfer, shot / RIN / MPI noise against their formulas, and the
  * TDECQ search against the analytic TDECQ of a clean eye with known noise. */
 #include "testutil.h"
+#include "../channel/vexp.h"
 #include <complex.h>
 #include <fftw3.h>
 #include <gsl/gsl_cdf.h>
@@ -173,6 +174,44 @@ Test(optics, mzm_is_linear_small_and_compresses_large)
     cr_log_info("MZM RLM: %.5f at 0.1 Vpi, %.5f at Vpi", rlm[0], rlm[1]);
     cr_assert(rlm[0] > 0.995, "small swing should be linear: RLM %.5f", rlm[0]);
     cr_assert(rlm[1] < 0.9, "a full Vpi swing compresses the outer levels: RLM %.5f", rlm[1]);
+}
+
+/* The vectorisable exponential (channel/vexp.h) against the library's, over the whole range and
+ * densely over the EML's (its exponent k (u + 1) / 2 lies in [0, 40]). */
+Test(optics, plain_arithmetic_exp_is_within_two_ulp)
+{
+    double worst = 0, at = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i <= 2000000; i++) {
+            double x = pass ? -2 + 44.0 * i / 2000000 : -708 + 1417.0 * i / 2000000, e = exp(x);
+            double ulp = (nextafter(e, INFINITY) - e), err = fabs(p4_vexp(x) - e) / ulp;
+            if (err > worst) worst = err, at = x;
+        }
+    cr_log_info("p4_vexp: largest error %.2f ulp (at x = %.6g)", worst, at);
+    cr_assert(worst <= 2, "p4_vexp is %.2f ulp from exp at x = %.17g", worst, at);
+    cr_assert_eq(p4_vexp(0), 1.0);
+}
+
+/* A curved EML (RLM 0.9, ER 4.5 dB): its static levels have the configured RLM and extinction
+ * ratio, and equal il P_laser (1/ER + (1 - 1/ER) (e^(k (u+1)/2) - 1) / (e^k - 1)) by the library's
+ * exp at the reported curvature k. */
+Test(optics, curved_eml_levels_have_the_configured_rlm_and_er)
+{
+    p4_optics_params p = ideal_line();
+    p.eml_rlm = 0.9, p.eml_er = pow(10, 0.45), p.il = 0.5, p.drive_gain = 1;
+    p4_optics_model *m = make(&p);
+    const p4_optics_info *in = p4_optics_model_info(m);
+    const double k = in->eml_curvature, ier = 1 / p.eml_er;
+    cr_assert(k > 0.1, "RLM 0.9 needs a curved EML (k %.3g)", k);
+    for (int i = 0; i < 4; i++) {
+        double u = -1 + 2 * i / 3.0, g = expm1(k * (u + 1) / 2) / expm1(k);
+        double want = p.laser_w * p.il * (ier + (1 - ier) * g);
+        cr_assert(fabs(in->launch_p[i] - want) < 1e-13 * p.laser_w, "level %d: %.15g W vs %.15g W", i, in->launch_p[i],
+                  want);
+    }
+    cr_assert(fabs(in->launch_rlm - 0.9) < 1e-6, "RLM %.9f vs 0.9", in->launch_rlm);
+    cr_assert(fabs(in->launch_er_db - 4.5) < 1e-9, "ER %.12f dB vs 4.5 dB", in->launch_er_db);
+    p4_optics_model_free(m);
 }
 
 /* Variance of the photocurrent at a constant drive (mid level), n samples per reset. */
