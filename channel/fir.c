@@ -1,6 +1,7 @@
 /* fir.c - multi-input overlap-save FIR (see fir.h). */
 #include "pam4sim/fir.h"
 #include "fftplan.h"
+#include "../dsp/clones.h"
 #include <complex.h>
 #include <fftw3.h>
 #include <stdint.h>
@@ -89,6 +90,26 @@ void p4_fir_reset(p4_fir *f)
     for (int i = 0; i < f->nin; i++) memset(f->hist[i], 0, f->L * sizeof(double)), f->quiet[i] = 1;
 }
 
+/* acc = X H (add: acc += X H) over nb bins, the complex products written out (re = ac - bd,
+ * im = ad + bc: what the compiler's complex multiply computes for finite values, without its
+ * per-element check for NaN, which keeps the loop from vectorising). */
+P4_CLONES static void spec_mul(double complex *acc_c, const double complex *X_c, const double complex *H_c, size_t nb,
+                               int add)
+{
+    double *acc = (double *)acc_c;
+    const double *X = (const double *)X_c, *H = (const double *)H_c;
+    if (add)
+        for (size_t n = 0; n < 2 * nb; n += 2) {
+            const double a = X[n], b = X[n + 1], c = H[n], d = H[n + 1];
+            acc[n] += a * c - b * d, acc[n + 1] += a * d + b * c;
+        }
+    else
+        for (size_t n = 0; n < 2 * nb; n += 2) {
+            const double a = X[n], b = X[n + 1], c = H[n], d = H[n + 1];
+            acc[n] = a * c - b * d, acc[n + 1] = a * d + b * c;
+        }
+}
+
 static void run_one(p4_fir *f, const double *const *in, size_t off, size_t n, double *out)
 {
     size_t nb = f->N / 2 + 1, h = f->L - 1;
@@ -104,10 +125,7 @@ static void run_one(p4_fir *f, const double *const *in, size_t off, size_t n, do
         f->quiet[i] = !in[i] && n >= h;
         fftw_execute_dft_r2c(f->fwd, f->buf, f->X);
         const double complex *H = f->H[i];
-        if (!any)
-            for (size_t k = 0; k < nb; k++) f->acc[k] = f->X[k] * H[k];
-        else
-            for (size_t k = 0; k < nb; k++) f->acc[k] += f->X[k] * H[k];
+        spec_mul(f->acc, f->X, H, nb, any);
         any = 1;
     }
     if (!any) {
@@ -220,7 +238,7 @@ void p4_cfir_run(p4_cfir *f, const double complex *in, size_t n, double complex 
         memset(f->buf + h + m, 0, (f->N - h - m) * sizeof *f->buf);
         memcpy(f->hist, f->buf + m, h * sizeof *f->buf);
         fftw_execute_dft(f->fwd, f->buf, f->buf);
-        for (size_t k = 0; k < f->N; k++) f->buf[k] *= f->H[k];
+        spec_mul(f->buf, f->buf, f->H, f->N, 0);
         fftw_execute_dft(f->inv, f->buf, f->buf);
         memcpy(out + off, f->buf + h, m * sizeof *f->buf);
     }

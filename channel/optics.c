@@ -29,7 +29,8 @@
 #define Q_E 1.602176634e-19 /* C */
 #define C_M_S 299792458.0
 #define TAIL_REL 1e-9
-#define BLOCK 16384 /* samples per internal block */
+#define BLOCK 16384 /* samples per internal block (the noise draws: RIN, then shot, per block) */
+#define DRIVE_BLOCKS 4 /* blocks whose drive filtering is done at once (whole FIR hops, not 16384's) */
 
 struct p4_optics_model {
     p4_optics_params p;
@@ -220,7 +221,7 @@ static p4_status check(int ok, const char *what)
     return ok ? P4_OK : p4_error(P4_EINVAL, "p4_optics_model_create: %s", what);
 }
 
-static void run_block(p4_optics *o, const double *vin, size_t n, p4_rng *rng, int what, double *out);
+static void run_all(p4_optics *o, const double *v_in, size_t n, p4_rng *rng, int what, double *out);
 
 /* What the field path changes (optics.h): the largest |power with it - power without it| over a
  * fixed probe, relative to the received OMA. The field path delays by the dispersion FIR's centre
@@ -244,8 +245,7 @@ static p4_status field_effect(p4_optics_model *m, double *rel)
         /* with the field path: phase noise only (its own stream), no RIN or shot noise */
         p4_optics_reset(o, NULL);
         o->phase_noise_only = 1;
-        for (size_t off = 0; off < n; off += BLOCK)
-            run_block(o, v + off, n - off < BLOCK ? n - off : BLOCK, &r, P4_OPT_POWER, pf + off);
+        run_all(o, v, n, &r, P4_OPT_POWER, pf);
         /* without it */
         m->info.field_path = 0;
         p4_optics_reset(o, NULL);
@@ -399,7 +399,7 @@ p4_optics *p4_optics_create(const p4_optics_model *m)
         ok = ok && (o->modal = p4_fir_create(1, h, len));
     }
     if (m->cd_h) ok = ok && (o->cd = p4_cfir_create(m->cd_h, m->cd_len));
-    o->v = malloc(BLOCK * sizeof *o->v), o->p = malloc(BLOCK * sizeof *o->p), o->g = malloc(BLOCK * sizeof *o->g);
+    o->v = malloc(DRIVE_BLOCKS * BLOCK * sizeof *o->v), o->p = malloc(BLOCK * sizeof *o->p), o->g = malloc(BLOCK * sizeof *o->g);
     o->e = malloc(BLOCK * sizeof *o->e);
     if (m->mpi_delay) o->mpi_buf = calloc(m->mpi_delay, sizeof *o->mpi_buf);
     ok = ok && o->v && o->p && o->g && o->e && (!m->mpi_delay || o->mpi_buf);
@@ -445,15 +445,13 @@ P4_CLONES static void detect_shot(const double *P, const double *g, size_t n, do
     }
 }
 
-static void run_block(p4_optics *o, const double *vin, size_t n, p4_rng *rng, int what, double *out)
+/* One block from the modulator's drive v (filtered, compressed) on. */
+static void run_block(p4_optics *o, const double *v, size_t n, p4_rng *rng, int what, double *out)
 {
     const p4_optics_model *m = o->m;
     const p4_optics_params *p = &m->p;
-    double *v = o->v, *P = o->p, *g = o->g;
+    double *P = o->p, *g = o->g;
     double complex *e = o->e;
-    p4_fir_run(o->drive, &vin, n, v);
-    if (!isinf(m->sat_half))
-        for (size_t k = 0; k < n; k++) v[k] = m->sat_half * tanh(v[k] / m->sat_half);
     int rin = rng && m->sig_rin > 0 && !o->phase_noise_only;
     if (rin) p4_rng_gauss_fill(rng, g, n, m->sig_rin);
     if (!m->info.field_path) {
@@ -519,8 +517,25 @@ static void run_block(p4_optics *o, const double *vin, size_t n, p4_rng *rng, in
         for (size_t k = 0; k < n; k++) out[k] = R * P[k] + dark - dc;
 }
 
+/* The drive filter over DRIVE_BLOCKS blocks at a time (its transforms cover whole hops, not a
+ * 16384-sample block's two and a bit), then the blocks: the same blocks from the start of the call,
+ * so the noise draws do not depend on this grouping. */
+static void run_all(p4_optics *o, const double *v_in, size_t n, p4_rng *rng, int what, double *out)
+{
+    const p4_optics_model *m = o->m;
+    for (size_t s0 = 0; s0 < n; s0 += DRIVE_BLOCKS * BLOCK) {
+        const size_t ns = n - s0 < DRIVE_BLOCKS * BLOCK ? n - s0 : DRIVE_BLOCKS * BLOCK;
+        const double *in = v_in + s0;
+        double *v = o->v;
+        p4_fir_run(o->drive, &in, ns, v);
+        if (!isinf(m->sat_half))
+            for (size_t k = 0; k < ns; k++) v[k] = m->sat_half * tanh(v[k] / m->sat_half);
+        for (size_t off = 0; off < ns; off += BLOCK)
+            run_block(o, v + off, ns - off < BLOCK ? ns - off : BLOCK, rng, what, out + s0 + off);
+    }
+}
+
 void p4_optics_run(p4_optics *o, const double *v_in, size_t n, p4_rng *rng, int what, double *out)
 {
-    for (size_t off = 0; off < n; off += BLOCK)
-        run_block(o, v_in + off, n - off < BLOCK ? n - off : BLOCK, rng, what, out + off);
+    run_all(o, v_in, n, rng, what, out);
 }

@@ -93,14 +93,26 @@ double p4_rng_gauss(p4_rng *r)
     return zig_slow(r, u, i);
 }
 
+/* The generator's state in a local copy, which stays in registers (through *r, every draw would
+ * store it and the next load it back: a store-to-load wait on the chain from draw to draw); *r is
+ * brought up to date around the rare slow path, so the stream is the same draw for draw. */
 void p4_rng_gauss_fill(p4_rng *r, double *out, size_t n, double sigma)
 {
     zig_need();
+    p4_rng st = *r;
     for (size_t k = 0; k < n; k++) {
-        uint64_t b = p4_rng_u64(r);
+        uint64_t b = p4_rng_u64(&st);
         double u = 2.0 * ((double)(b >> 11) * 0x1p-53) - 1.0;
         unsigned i = (unsigned)(b & 0x7F);
-        double g = fabs(u) < zig_r[i] ? u * zig_x[i] : zig_slow(r, u, i);
+        double g;
+        if (fabs(u) < zig_r[i])
+            g = u * zig_x[i];
+        else {
+            *r = st;
+            g = zig_slow(r, u, i);
+            st = *r;
+        }
         out[k] = sigma * g;
     }
+    *r = st;
 }
