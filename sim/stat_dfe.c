@@ -84,7 +84,7 @@ typedef struct {
     int nv;
     double *val;  /* [nv][4] */
     double *q;    /* [2][nv][4] tilted probabilities for an upward (0) and downward (1) error */
-    double *lr;   /* [2][nv][4] 0.25 / q */
+    double *lr;   /* [2][nv][4] ln(0.25 / q): the log likelihood ratio, taken once here */
 } context;
 
 /* tilted mean of the context's sum at theta (direction sign s) */
@@ -111,7 +111,7 @@ static void tilt(context *cx, int dir, double th)
         double *q = cx->q + ((size_t)dir * cx->nv + i) * 4, *lr = cx->lr + ((size_t)dir * cx->nv + i) * 4;
         double vmax = fmax(fmax(s * v[0], s * v[1]), fmax(s * v[2], s * v[3])), z = 0;
         for (int k = 0; k < 4; k++) z += q[k] = exp(th * (s * v[k] - vmax));
-        for (int k = 0; k < 4; k++) q[k] /= z, lr[k] = 0.25 / q[k];
+        for (int k = 0; k < 4; k++) q[k] /= z, lr[k] = log(0.25 / q[k]);
     }
 }
 
@@ -211,7 +211,7 @@ p4_status stat_dfe_bursts(const stat_dfe_in *in, stat_dfe_out *out)
             const double *q = cx->q + ((size_t)dir * cx->nv + i) * 4;
             double u = p4_rng_uniform(&g);
             int x = u < q[0] ? 0 : u < q[0] + q[1] ? 1 : u < q[0] + q[1] + q[2] ? 2 : 3;
-            sym[n0 + d - m] = x, lw += log(cx->lr[((size_t)dir * cx->nv + i) * 4 + x]);
+            sym[n0 + d - m] = x, lw += cx->lr[((size_t)dir * cx->nv + i) * 4 + x];
             i++;
         }
         for (int x = 0, i = ME - 1; x < in->nxt; x++)
@@ -221,7 +221,7 @@ p4_status stat_dfe_bursts(const stat_dfe_in *in, stat_dfe_out *out)
                 double u = p4_rng_uniform(&g);
                 int y = u < q[0] ? 0 : u < q[0] + q[1] ? 1 : u < q[0] + q[1] + q[2] ? 2 : 3;
                 if (k >= 0 && k < span) xs[x * span + k] = y;
-                lw += log(cx->lr[((size_t)dir * cx->nv + i) * 4 + y]);
+                lw += cx->lr[((size_t)dir * cx->nv + i) * 4 + y];
             }
         /* the noise history nz[n0 - P .. n0): the AR process from rest, settled over 4P steps */
         double hist[5 * AR_ORDER];
