@@ -12,12 +12,13 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 CFLAGS  ?= -O3 -g
 # -fno-math-errno: sqrt, floor and friends inline (no errno to set); -fno-trapping-math: loops with
-# a comparison or a select vectorise (no floating-point exception is ever tested); results are
-# unchanged (no fast-math: no reassociation, no FMA contraction). x86-64-v2 (SSE4.2, 2009 on) only where both the
+# a comparison or a select vectorise (no floating-point exception is ever tested); -ffp-contract=off:
+# no FMA contraction with any compiler (GCC's C11 mode already has it off; clang's default does
+# not); results are unchanged (no fast-math: no reassociation). x86-64-v2 (SSE4.2, 2009 on) only where both the
 # compiler and this machine's processor have it: inline floor/round; again the same results.
 ARCH    ?= $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw sse4_2 /proc/cpuinfo 2>/dev/null && \
              $(CC) -march=x86-64-v2 -E -x c /dev/null >/dev/null 2>&1 && echo -march=x86-64-v2)
-P4_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -fPIC -fno-math-errno -fno-trapping-math $(ARCH)
+P4_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -fPIC -fno-math-errno -fno-trapping-math -ffp-contract=off $(ARCH)
 PKGS    := fftw3 gsl libfyaml
 DEBS    := build-essential pkg-config libfftw3-dev libgsl-dev libfyaml-dev libcriterion-dev xz-utils \
            libopenmpi-dev openmpi-bin libplplot-dev plplot-driver-cairo clang-14 libclang-rt-14-dev python3

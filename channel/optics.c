@@ -100,8 +100,8 @@ static inline double eml_transmission(const p4_optics_model *m, double v)
 {
     double g = m->eml_linear ? v * m->eml_a + 0.5 : p4_vexp(v * m->eml_a + m->eml_b) - 1;
     double t = m->eml_c0 + m->eml_c1 * g;
-    t = t > 0 ? t : 0;
-    return t < 1 ? t : 1;
+    t = t < 0 ? 0 : t; /* a NaN drive stays NaN */
+    return t > 1 ? 1 : t;
 }
 
 /* g(u) = (e^(k (u + 1) / 2) - 1) / (e^k - 1) = (e^(a v + b) - 1) / den with a = k / swing, b = k / 2;

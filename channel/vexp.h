@@ -18,8 +18,8 @@ static inline double p4_vexp(double x)
 {
     const double shifter = 0x1.8p52, inv_ln2 = 0x1.71547652b82fep0;
     const double ln2_hi = 0x1.62e42fee00000p-1, ln2_lo = 0x1.a39ef35793c76p-33;
-    x = x > -708 ? x : -708;
-    x = x < 709 ? x : 709;
+    x = x < -708 ? -708 : x; /* a NaN stays NaN, as with exp */
+    x = x > 709 ? 709 : x;
     double t = x * inv_ln2 + shifter, nf = t - shifter; /* nf = round(x / ln2) */
     double r = (x - nf * ln2_hi) - nf * ln2_lo;
     /* Estrin's scheme (a shallow tree of products, not a chain of 13 dependent steps) */

@@ -13,8 +13,8 @@
 #else
 #define P4_CLONES
 #endif
-/* P4_HAVE_AVX: a function may be compiled for AVX by target("avx") and called when
- * __builtin_cpu_supports("avx") (the same conditions) */
+/* P4_HAVE_AVX: a function may be compiled for AVX or AVX2 by target("avx") or target("avx2") and
+ * called when __builtin_cpu_supports says so (the same conditions; GCC and clang) */
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__) && \
     !defined(__SANITIZE_THREAD__)
 #define P4_HAVE_AVX 1

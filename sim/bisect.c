@@ -6,7 +6,7 @@ double p4_bisect_halvings(p4_mono_fn g, void *arg, double thr, double lo, double
                           double *guess)
 {
     const double lt = log(thr);
-    double ga = g(lo, arg), gb = g(hi, arg);
+    double gb = g(hi, arg), ga = g(lo, arg); /* hi first: a caller that tried it may have it cached */
     if (!(ga <= thr)) return lo;    /* every halving fails */
     if (gb <= thr) {                /* every halving succeeds */
         double l = lo, h = hi;
@@ -27,6 +27,7 @@ double p4_bisect_halvings(p4_mono_fn g, void *arg, double thr, double lo, double
         double m = 1e-3 * (b - a);
         x = isfinite(fa) && isfinite(fb) ? a - fa * (b - a) / (fb - fa) : (a + b) / 2;
         x = !(x > a + m) ? a + m : !(x < b - m) ? b - m : x;
+        if (!(x > a && x < b)) break; /* the bracket is a few ulp wide: the replay evaluates inside it */
         double gx = g(x, arg), fx = log(gx) - lt;
         if (gx <= thr) {
             a = x, fa = fx;

@@ -49,7 +49,7 @@ static double mm_detector_gain(const p4_link *l)
  * transition type gives -2 / (sigma sqrt(2 pi)). The ISI of the other symbols at the edge instant
  * counts: behind a lossy channel it is most of what moves the edge sample, and a gain from the
  * noise alone was 3-10x too high, which set the loop's bandwidth far below the configured one (the
- * phase wandered: BER 6e-3 at 32 dB where Mueller-Muller gives none). *edge_rms_ui: sigma of the
+ * phase wandered: BER 5e-3 at 32 dB where Mueller-Muller gives none). *edge_rms_ui: sigma of the
  * 0<->3 transitions. */
 static double bb_detector_gain(const p4_link *l, double *edge_rms_ui)
 {
@@ -140,9 +140,12 @@ p4_status link_dsp_setup(p4_link *l)
         }
         if (s.detector == P4_CDR_BANGBANG && edge_rms_ui > BB_EDGE_RMS_MAX) {
             char msg[300];
+            char rms[32];
+            if (edge_rms_ui < 1) snprintf(rms, sizeof rms, "%.2f UI", edge_rms_ui);
+            else snprintf(rms, sizeof rms, "more than 1 UI");
             snprintf(msg, sizeof msg, "the bang-bang detector reads the edges of the waveform at the ADC (before the FFE), which ISI and noise move "
-                     "by %.2f UI rms here (above %.2f UI its lock wanders and the BER rises); rx.cdr.detector=mm steers on "
-                     "the equalized samples", edge_rms_ui, BB_EDGE_RMS_MAX);
+                     "by %s rms here (above %.2f UI its lock wanders and the BER rises); rx.cdr.detector=mm steers on "
+                     "the equalized samples", rms, BB_EDGE_RMS_MAX);
             link_warn(l, msg);
         }
         s.bandwidth_hz = c->cdr_bandwidth_mhz * 1e6, s.damping = c->cdr_damping, s.baud_hz = 1 / l->ui_s;

@@ -9,6 +9,7 @@
 #include "pam4sim/response.h"
 #include "../dsp/clones.h"
 #include "bisect.h"
+#include "tdecq_internal.h"
 #include <complex.h>
 #include <fftw3.h>
 #include <gsl/gsl_cdf.h>
@@ -56,7 +57,7 @@ static double hist_ser(const ctx *c, const double *h, double total, double s)
 /* Histogram of the equalized window samples: y[m] = sum_i w_i x[m - i + kc] for each of the NPOS
  * instants, a block of symbols at a time while the taps pass over it (the same sums in the same
  * order as one pass per tap over the whole capture), binned as they are made. A bin index is the
- * sample's offset from lo in bins, clamped to [0, NBIN - 1] (NaN: bin 0). With AVX the block is 16
+ * sample's offset from lo in bins, clamped to [0, NBIN - 1] (NaN: bin 0). With AVX2 the block is 16
  * symbols in four registers and the bins go to four interleaved histograms (no chain of increments
  * through one counter); h gets the counts. */
 #define YBLK 1024
@@ -121,10 +122,12 @@ __attribute__((target("avx2"))) static void window_hist_avx2(const ctx *c, int w
 }
 #endif
 
+int p4_tdecq_plain;
+
 static void window_hist(const ctx *c, int win, const double *w, uint32_t *h)
 {
 #if P4_HAVE_AVX
-    if (__builtin_cpu_supports("avx2")) {
+    if (!p4_tdecq_plain && __builtin_cpu_supports("avx2")) {
         window_hist_avx2(c, win, w, h);
         return;
     }
@@ -136,13 +139,15 @@ static void window_hist(const ctx *c, int win, const double *w, uint32_t *h)
 typedef struct {
     const ctx *c;
     double total, ceq;
+    double last_x, last_v; /* the last evaluation (window_sigma's first is the search's too) */
 } ser_arg;
 
 /* The SER of the window's histogram at sigma = e^x ceq: non-decreasing in x. */
 static double ser_at(double x, void *p)
 {
-    const ser_arg *s = p;
-    return hist_ser(s->c, s->c->hist, s->total, exp(x) * s->ceq);
+    ser_arg *s = p;
+    if (x != s->last_x) s->last_x = x, s->last_v = hist_ser(s->c, s->c->hist, s->total, exp(x) * s->ceq);
+    return s->last_v;
 }
 
 /* sigma_G of one window for taps w: the largest sigma with SER <= target, as 24 halvings of
@@ -154,9 +159,17 @@ static double window_sigma(ctx *c, int win, const double *w, double ceq)
     uint32_t h[NBIN];
     window_hist(c, win, w, h);
     for (int k = 0; k < NBIN; k++) c->hist[k] = h[k];
-    ser_arg s = {c, (double)c->nsym * NPOS, ceq};
+    ser_arg s = {c, (double)c->nsym * NPOS, ceq, NAN, NAN};
     double lo = log(c->oma * 1e-7), hi = log(c->oma);
     if (ser_at(hi, &s) <= c->target) return exp(hi);
+    if (p4_tdecq_plain) {
+        for (int it = 0; it < 24; it++) {
+            double mid = (lo + hi) / 2;
+            if (ser_at(mid, &s) <= c->target) lo = mid;
+            else hi = mid;
+        }
+        return exp(lo);
+    }
     return exp(p4_bisect_halvings(ser_at, &s, c->target, lo, hi, 24, 1e-9, &c->xlast[win]));
 }
 

@@ -137,8 +137,8 @@ Test(cdr, acquires_on_the_dr1_line, .timeout = 300)
  * units (3e5 symbols: a loop that wanders needs time to reach the eye's edge): with its gain
  * estimated from the ISI and noise at the edge, the loop has its configured bandwidth and stays
  * within a few times the Mueller-Muller receiver's BER on the same data and noise. With the gain
- * from the noise alone it ran 3-10x too slow and wandered: BER 9.6e-3 at 30 dB and 5.4e-3 at 32 dB,
- * where Mueller-Muller gives none. Beyond 0.12 UI (0.15 UI at 34 dB) the link warns. */
+ * from the noise alone it ran 3-10x too slow and wandered: here BER 6.7e-6 at 30 dB and 5.05e-3 at
+ * 32 dB, where Mueller-Muller gives none. Beyond 0.12 UI (0.15 UI at 34 dB) the link warns. */
 Test(cdr, bang_bang_holds_its_lock_on_lossy_channels, .timeout = 300)
 {
     const char *il[] = {"channel.il_nyquist_db=30", "channel.il_nyquist_db=32"};
@@ -153,7 +153,7 @@ Test(cdr, bang_bang_holds_its_lock_on_lossy_channels, .timeout = 300)
             p4_clopper_pearson(n.bit_errors, n.bits, &lo, &hi[d]);
             cr_expect_eq(n.fec.cdr_slips, 0, "%s %s: %llu slips", il[k], sets[1], (unsigned long long)n.fec.cdr_slips);
             const p4_link_info *in = p4_link_info_get(l);
-            for (int i = 0; i < in->nwarn; i++)
+            for (int i = 0; d && i < in->nwarn; i++)
                 cr_expect_null(strstr(in->warn[i], "bang-bang detector reads the edges"), "%s: warned below the limit: %s",
                                il[k], in->warn[i]);
             p4_counts_free(&n);
