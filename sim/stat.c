@@ -8,6 +8,7 @@
  * linearly; the SJ dual Dirac averages two fractional phases.
  */
 #include "pam4sim/stat.h"
+#include "../dsp/clones.h"
 #include "stat_dfe.h"
 #include "stat_optics.h"
 #include <math.h>
@@ -121,6 +122,37 @@ const double *p4_pam4_pmf(const double *c, int nc, const double lv[4], double dv
     return a;
 }
 
+/* Four of p4_pmf_tails' sums at once: lane j is init[j] + sum over u = st[j]..en[j] of
+ * pmf[u] q[off - j + dir u], each added in increasing u as the one-k loop does (the terms below the
+ * lanes' common range first, one lane at a time, then the common range four lanes wide, then the
+ * terms above it), so every sum is the same to the bit. rq is q reversed (rq[i] = q[M - i]): the
+ * four lanes' kernel entries for one u are rq[M - off + j - dir u], consecutive. */
+P4_CLONES static void tails4(const double *pmf, const double *q, const double *rq, long M, long off, int dir,
+                             const long st[4], const long en[4], const double init[4], double out[4])
+{
+    long clo = st[0], chi = en[0];
+    for (int j = 1; j < 4; j++) clo = st[j] > clo ? st[j] : clo, chi = en[j] < chi ? en[j] : chi;
+    double s[4] = {init[0], init[1], init[2], init[3]};
+    if (clo > chi) { /* no common range: each lane alone */
+        for (int j = 0; j < 4; j++)
+            for (long u = st[j]; u <= en[j]; u++) s[j] += pmf[u] * q[off - j + dir * u];
+    } else {
+        for (int j = 0; j < 4; j++)
+            for (long u = st[j]; u < clo; u++) s[j] += pmf[u] * q[off - j + dir * u];
+        typedef double v4d __attribute__((vector_size(32)));
+        v4d acc = {s[0], s[1], s[2], s[3]}, kv;
+        for (long u = clo; u <= chi; u++) {
+            const v4d p = {pmf[u], pmf[u], pmf[u], pmf[u]};
+            memcpy(&kv, rq + (M - off - dir * u), sizeof kv);
+            acc += p * kv;
+        }
+        s[0] = acc[0], s[1] = acc[1], s[2] = acc[2], s[3] = acc[3]; /* (not through &acc: it stays a register) */
+        for (int j = 0; j < 4; j++)
+            for (long u = chi + 1; u <= en[j]; u++) s[j] += pmf[u] * q[off - j + dir * u];
+    }
+    for (int j = 0; j < 4; j++) out[j] = s[j];
+}
+
 /* Both tails of pmf (support [lo, hi]) after adding a Gaussian mixture: weights wt, means mu,
  * variances var (nw components). lt[k] = sum_u pmf[u] P(G <= x_k - x_u), ut[k] = ... P(G > ...):
  * each a kernel over d = u - k (resp. k - u) that is 1 or 0 beyond +-K, where prefix sums take over. */
@@ -144,8 +176,26 @@ p4_status p4_pmf_tails(const double *pmf, int n, int lo, int hi, const double *w
         }
         qlo[d + K] = a, qhi[d + K] = b;
     }
+    /* the kernels reversed (rq[i] = q[2K - i]): four consecutive k read four consecutive entries */
+    double *rlo = malloc((size_t)(2 * K + 1) * 2 * sizeof *rlo), *rhi = rlo ? rlo + 2 * K + 1 : NULL;
+    if (!rlo) {
+        free(qlo);
+        return p4_error(P4_ENOMEM, "out of memory in the statistical engine");
+    }
+    for (int i = 0; i <= 2 * K; i++) rlo[i] = qlo[2 * K - i], rhi[i] = qhi[2 * K - i];
     double below = 0;
-    for (int k = 0; k < n; k++) {
+    int k = 0;
+    for (; k + 4 <= n; k += 4) { /* lane j: k + j, kernel index u - (k + j) + K */
+        long st[4], en[4];
+        double init[4];
+        for (int j = 0; j < 4; j++) {
+            int u0 = k + j - K, u1 = k + j + K;
+            if (u0 - 1 >= lo && u0 - 1 <= hi) below += pmf[u0 - 1];
+            init[j] = below, st[j] = u0 > lo ? u0 : lo, en[j] = u1 < hi ? u1 : hi;
+        }
+        tails4(pmf, qlo, rlo, 2 * K, (long)K - k, 1, st, en, init, lt + k);
+    }
+    for (; k < n; k++) {
         int u0 = k - K, u1 = k + K;
         if (u0 - 1 >= lo && u0 - 1 <= hi) below += pmf[u0 - 1];
         double s = below;
@@ -153,13 +203,26 @@ p4_status p4_pmf_tails(const double *pmf, int n, int lo, int hi, const double *w
         lt[k] = s;
     }
     double above = 0;
-    for (int k = n - 1; k >= 0; k--) {
+    k = n - 1;
+    for (; k - 3 >= 0; k -= 4) { /* lane j: k - j, kernel index (k - j) - u + K */
+        long st[4], en[4];
+        double init[4], out[4];
+        for (int j = 0; j < 4; j++) {
+            int u0 = k - j - K, u1 = k - j + K;
+            if (u1 + 1 >= lo && u1 + 1 <= hi) above += pmf[u1 + 1];
+            init[j] = above, st[j] = u0 > lo ? u0 : lo, en[j] = u1 < hi ? u1 : hi;
+        }
+        tails4(pmf, qhi, rhi, 2 * K, (long)k + K, -1, st, en, init, out);
+        for (int j = 0; j < 4; j++) ut[k - j] = out[j];
+    }
+    for (; k >= 0; k--) {
         int u0 = k - K, u1 = k + K;
         if (u1 + 1 >= lo && u1 + 1 <= hi) above += pmf[u1 + 1];
         double s = above;
         for (int u = (u0 > lo ? u0 : lo); u <= (u1 < hi ? u1 : hi); u++) s += pmf[u] * qhi[k - u + K];
         ut[k] = s;
     }
+    free(rlo);
     free(qlo);
     return P4_OK;
 }

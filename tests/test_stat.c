@@ -185,3 +185,67 @@ Test(stat, optical_levels_and_noise_follow_the_modulator, .timeout = 120)
         p4_link_destroy(l);
     }
 }
+
+/* p4_pmf_tails (four k per pass over the kernel) against the one-k-at-a-time loop it replaced,
+ * written out here: the kernel and the prefix sums as before, every sum over u in increasing order.
+ * Random PMFs, mixtures and grids (n not a multiple of 4, kernels wider and narrower than the
+ * support, K clamped at n): the same doubles to the bit. */
+static void tails_plain(const double *pmf, int n, int lo, int hi, const double *wt, const double *mu, const double *var,
+                        int nw, double dv, double *lt, double *ut)
+{
+    double span = 0;
+    for (int w = 0; w < nw; w++) span = fmax(span, fabs(mu[w]) + 9.0 * sqrt(var[w]));
+    double Kd = ceil(span / dv);
+    int K = Kd < n ? (int)Kd : n;
+    double *qlo = malloc((size_t)(2 * K + 1) * 2 * sizeof *qlo), *qhi = qlo + 2 * K + 1;
+    for (int d = -K; d <= K; d++) {
+        double a = 0, b = 0;
+        for (int w = 0; w < nw; w++) {
+            double sg = sqrt(var[w]), za = mu[w] + d * dv, zb = d * dv - mu[w];
+            a += wt[w] * (sg > 0 ? 0.5 * erfc(za / sg / M_SQRT2) : (za > 0 ? 0 : za < 0 ? 1 : 0.5));
+            b += wt[w] * (sg > 0 ? 0.5 * erfc(zb / sg / M_SQRT2) : (zb > 0 ? 0 : zb < 0 ? 1 : 0.5));
+        }
+        qlo[d + K] = a, qhi[d + K] = b;
+    }
+    double below = 0;
+    for (int k = 0; k < n; k++) {
+        int u0 = k - K, u1 = k + K;
+        if (u0 - 1 >= lo && u0 - 1 <= hi) below += pmf[u0 - 1];
+        double s = below;
+        for (int u = (u0 > lo ? u0 : lo); u <= (u1 < hi ? u1 : hi); u++) s += pmf[u] * qlo[u - k + K];
+        lt[k] = s;
+    }
+    double above = 0;
+    for (int k = n - 1; k >= 0; k--) {
+        int u0 = k - K, u1 = k + K;
+        if (u1 + 1 >= lo && u1 + 1 <= hi) above += pmf[u1 + 1];
+        double s = above;
+        for (int u = (u0 > lo ? u0 : lo); u <= (u1 < hi ? u1 : hi); u++) s += pmf[u] * qhi[k - u + K];
+        ut[k] = s;
+    }
+    free(qlo);
+}
+
+Test(stat, pmf_tails_four_at_a_time_equal_the_plain_loop)
+{
+    const uint64_t seed = 11;
+    uint64_t st = seed;
+#define UNI() (st = st * 6364136223846793005ull + 1442695040888963407ull, (double)(st >> 11) * 0x1p-53)
+    for (int t = 0; t < 400; t++) {
+        const int n = 5 + (int)(UNI() * 400), lo = (int)(UNI() * n / 2), hi = lo + (int)(UNI() * (n - lo));
+        double *pmf = calloc((size_t)n, sizeof *pmf), *a = malloc(4 * (size_t)n * sizeof *a);
+        double *b = a + n, *c = a + 2 * n, *d = a + 3 * n;
+        for (int u = lo; u <= hi; u++) pmf[u] = UNI();
+        const int nw = 1 + (int)(UNI() * 3);
+        double wt[3], mu[3], var[3], dv = 1e-3 * (0.2 + UNI());
+        for (int w = 0; w < nw; w++)
+            wt[w] = 1.0 / nw, mu[w] = (UNI() - 0.5) * 40 * dv, var[w] = t % 7 == 0 && w == 0 ? 0 : pow(dv * (0.1 + 30 * UNI()), 2);
+        cr_assert_eq(p4_pmf_tails(pmf, n, lo, hi, wt, mu, var, nw, dv, a, b), P4_OK, "%s", p4_last_error());
+        tails_plain(pmf, n, lo, hi, wt, mu, var, nw, dv, c, d);
+        for (int k = 0; k < n; k++)
+            cr_assert(a[k] == c[k] && b[k] == d[k], "case %d (seed %llu), n %d, k %d: lower %a vs %a, upper %a vs %a", t,
+                      (unsigned long long)seed, n, k, a[k], c[k], b[k], d[k]);
+        free(pmf), free(a);
+    }
+#undef UNI
+}
