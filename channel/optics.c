@@ -435,6 +435,34 @@ P4_CLONES static void eml_power(const p4_optics_model *m, const double *v, const
         for (size_t k = 0; k < n; k++) P[k] = s * 1.0 * eml_transmission(m, v[k]);
 }
 
+/* The field path's EML: the field amplitude sqrt(P) into e (interleaved re, im) and the chirp's
+ * phase (alpha/2) ln P into ph, with P = laser max(1 + rin, 0) T(v) (rin: the RIN draws, or NULL)
+ * floored at 1e-12 of the laser for the logarithm; ln in plain arithmetic (vexp.h) so that the loop
+ * vectorises. */
+P4_CLONES static void eml_field(const p4_optics_model *m, const double *v, const double *rin, size_t n, double ha,
+                                double *e, double *ph)
+{
+    const double laser = m->p.laser_w, floor_w = 1e-12 * laser, fs = m->field_scale;
+    for (size_t k = 0; k < n; k++) {
+        double l = rin ? 1 + rin[k] : 1;
+        l = l > 0 ? laser * l : 0;
+        const double pw = l * eml_transmission(m, v[k]);
+        e[2 * k] = sqrt(pw) * fs, e[2 * k + 1] = 0;
+        ph[k] = ha != 0 ? ha * p4_vlog(pw > floor_w ? pw : floor_w) : 0;
+    }
+}
+
+/* e *= exp(j ph), the complex product written out (vexp.h's sine and cosine: the loop vectorises). */
+P4_CLONES static void rotate(const double *ph, size_t n, double *e)
+{
+    for (size_t k = 0; k < n; k++) {
+        double sn, cs;
+        p4_vsincos(ph[k], &sn, &cs);
+        const double re = e[2 * k], im = e[2 * k + 1];
+        e[2 * k] = re * cs - im * sn, e[2 * k + 1] = re * sn + im * cs;
+    }
+}
+
 /* The photodiode with shot noise: i = R P + dark, plus sqrt(q fs i) g where i > 0, less the DC. */
 P4_CLONES static void detect_shot(const double *P, const double *g, size_t n, double R, double dark, double dc,
                                   double q_fs, double *out)
@@ -467,28 +495,20 @@ static void run_block(p4_optics *o, const double *v, size_t n, p4_rng *rng, int 
         /* the field, with chirp and laser phase noise */
         int pn = rng && m->sig_phase > 0;
         double ha = p->alpha / 2;
-        for (size_t k = 0; k < n; k++) {
-            double l = rin ? 1 + g[k] : 1, a, ph = 0;
-            l = l > 0 ? p->laser_w * l : 0;
-            if (p->mod_type == P4_MOD_EML) {
-                double pw = l * mod_transmission(m, v[k]), floor_w = 1e-12 * p->laser_w;
-                a = sqrt(pw);
-                if (ha != 0) ph = ha * log(pw > floor_w ? pw : floor_w);
-            } else
-                a = sqrt(l * p->il) * cos(M_PI / 2 * (1 - p->bias_vpi - v[k] / p->vpi_v));
-            e[k] = a * m->field_scale;
-            P[k] = ph; /* the phase, for the loop below */
-        }
+        if (p->mod_type == P4_MOD_EML)
+            eml_field(m, v, rin ? g : NULL, n, ha, (double *)e, P);
+        else
+            for (size_t k = 0; k < n; k++) {
+                double l = rin ? 1 + g[k] : 1;
+                l = l > 0 ? p->laser_w * l : 0;
+                e[k] = sqrt(l * p->il) * cos(M_PI / 2 * (1 - p->bias_vpi - v[k] / p->vpi_v)) * m->field_scale;
+                P[k] = 0; /* the phase, for the loop below */
+            }
         if (pn) {
             p4_rng_gauss_fill(rng, g, n, m->sig_phase);
             for (size_t k = 0; k < n; k++) o->phase += g[k], P[k] += o->phase;
         }
-        if (ha != 0 || pn)
-            for (size_t k = 0; k < n; k++) {
-                double sn, cs;
-                sincos(P[k], &sn, &cs);
-                e[k] *= cs + I * sn;
-            }
+        if (ha != 0 || pn) rotate(P, n, (double *)e);
         if (o->cd) p4_cfir_run(o->cd, e, n, e);
         if (o->mpi_buf && rng) {
             const size_t D = m->mpi_delay;
