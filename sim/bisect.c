@@ -8,11 +8,9 @@ double p4_bisect_halvings(p4_mono_fn g, void *arg, double thr, double lo, double
     const double lt = log(thr);
     double gb = g(hi, arg), ga = g(lo, arg); /* hi first: a caller that tried it may have it cached */
     if (!(ga <= thr)) return lo;    /* every halving fails */
-    if (gb <= thr) {                /* every halving succeeds */
-        double l = lo, h = hi;
-        for (int it = 0; it < n; it++) l = (l + h) / 2;
-        (void)h;
-        return l;
+    if (gb <= thr) {                /* every halving succeeds: lo moves up, hi stays */
+        for (int it = 0; it < n; it++) lo = (lo + hi) / 2;
+        return lo;
     }
     double a = lo, b = hi, fa = log(ga) - lt, fb = log(gb) - lt;
     /* from the guess, steps outward (x4 each) until the crossing is bracketed */

@@ -130,8 +130,7 @@ static p4_status choose_eq(const p4_link *l, const double *p, int np, const doub
     int nsym = np / sps;
     double *ps = malloc(nsym * sizeof *ps), rn[P4_MAX_TAPS];
     for (int i = 0; i < nffe; i++) rn[i] = rn_full ? rn_full[i * sps] : 0;
-    double s2 = 0;
-    for (int i = 0; i < 4; i++) s2 += 0.25 * l->lv[i] * l->lv[i];
+    const double s2 = link_level_power(l);
     best->snr = -1;
     int q_lo = 0, q_hi = sps;
     if (!isnan(c->sample_phase_ui)) q_lo = (int)lround(c->sample_phase_ui * sps) % sps, q_hi = q_lo + 1;
@@ -152,7 +151,7 @@ static p4_status choose_eq(const p4_link *l, const double *p, int np, const doub
         if (c->dsp_enable && nffe > 0) {
             double pw = 0, half = ldexp(1, (int)c->adc_bits - 1);
             for (int m = 0; m < nsym; m++) pw += ps[m] * ps[m];
-            double enob = isnan(c->adc_enob) ? (double)c->adc_bits : fmin(c->adc_enob, (double)c->adc_bits);
+            double enob = link_adc_enob(c);
             double f = c->agc_rms_fraction * half;
             rq[0] += (s2 * pw + rn[0]) * pow(4, (double)c->adc_bits - enob) / 12 / (f * f);
         }
@@ -473,8 +472,7 @@ static p4_link *link_create(const p4_config *cfg, int light)
         l->nxt++, j++;
     }
     /* noise PSD pieces (per-sample variances of white inputs at fs) */
-    double s2 = 0;
-    for (int i = 0; i < 4; i++) s2 += 0.25 * l->lv[i] * l->lv[i];
+    const double s2 = link_level_power(l);
     double psig = s2 * c->amplitude_v * c->amplitude_v;
     double var_tx = isinf(c->tx_snr_db) ? 0 : psig * pow(10, -c->tx_snr_db / 10) / fN * (l->fs_hz / 2);
     double var_rx = c->eta0_v2_per_ghz * l->fs_hz * 1e-9 / 2;

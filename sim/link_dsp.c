@@ -23,8 +23,8 @@ static double mm_detector_gain(const p4_link *l)
 {
     const p4_link_info *in = &l->info;
     int sps = l->sps, d = l->cursor + in->npre;
-    double s2 = 0, v[2];
-    for (int i = 0; i < 4; i++) s2 += 0.25 * l->lv[i] * l->lv[i];
+    const double s2 = link_level_power(l);
+    double v[2];
     for (int side = 0; side < 2; side++) {
         int q = l->phase + (side ? 1 : -1);
         double h[2];
@@ -55,8 +55,7 @@ static double bb_detector_gain(const p4_link *l, double *edge_rms_ui)
 {
     const int sps = l->sps, len = l->pulse_len;
     const long e = (long)l->cursor * sps + l->phase - sps / 2; /* the edge, in the current symbol's pulse */
-    double s2 = 0;
-    for (int i = 0; i < 4; i++) s2 += 0.25 * l->lv[i] * l->lv[i];
+    const double s2 = link_level_power(l);
     double isi = 0;
     for (long q = (e % sps + sps) % sps; q < len; q += sps) /* every symbol but the two of the transition */
         if (q != e && q != e + sps) isi += s2 * l->pulse[q] * l->pulse[q];
@@ -96,8 +95,7 @@ p4_status link_dsp_setup(p4_link *l)
     }
     if (c->dsp_enable) {
         in->dsp = 1;
-        double s2 = 0;
-        for (int i = 0; i < 4; i++) s2 += 0.25 * l->lv[i] * l->lv[i];
+        const double s2 = link_level_power(l);
         double ps = 0;
         for (int k = 0; k * l->sps + l->phase < l->pulse_len; k++) {
             double v = l->pulse[k * l->sps + l->phase];
@@ -111,7 +109,7 @@ p4_status link_dsp_setup(p4_link *l)
         s.fixed = !strcmp(c->dsp_arith, "fixed");
         s.gain = c->agc_rms_fraction * half / sqrt(ms_v);
         s.adc_bits = (int)c->adc_bits;
-        double enob = isnan(c->adc_enob) ? (double)c->adc_bits : fmin(c->adc_enob, (double)c->adc_bits);
+        double enob = link_adc_enob(c);
         s.adc_noise = sqrt((pow(4, (double)c->adc_bits - enob) - 1) / 12);
         s.nffe = in->nffe, s.npre = in->npre, s.ndfe = in->ndfe;
         memcpy(s.w, in->ffe, sizeof s.w);

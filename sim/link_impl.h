@@ -156,6 +156,18 @@ static inline int edge_split(int sps, double delta, double step, double w[2])
     w[0] = step * (1 - phi), w[1] = step * phi;
     return u0;
 }
+/* The mean power of the four levels, s2 = sum lv^2 / 4 (the MMSE designs' and detectors' scale). */
+static inline double link_level_power(const p4_link *l)
+{
+    double s2 = 0;
+    for (int i = 0; i < 4; i++) s2 += 0.25 * l->lv[i] * l->lv[i];
+    return s2;
+}
+/* The ADC's effective bits: rx.adc.enob, at most rx.adc.bits (auto: the bits). */
+static inline double link_adc_enob(const p4_config *c)
+{
+    return isnan(c->adc_enob) ? (double)c->adc_bits : fmin(c->adc_enob, (double)c->adc_bits);
+}
 p4_status link_symbol_setup(p4_link *l);
 p4_status link_phase_responses(const p4_link *l, int ph, double **h, size_t *len);
 void link_symbol_free(p4_link *l);

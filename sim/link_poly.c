@@ -79,14 +79,21 @@ static const char *why_not(const p4_link *l)
     return NULL;
 }
 
+/* Symbols per block for responses J symbols long: at least 4 J, a power of two from 1024. */
+static size_t poly_block(size_t J)
+{
+    size_t B = 1024;
+    while (B < 4 * J) B *= 2;
+    return B;
+}
+
 p4_status link_poly_setup(p4_link *l)
 {
     if (why_not(l)) return P4_OK;
     const int sps = l->sps, nx = l->nxt, nin = 1 + nx + sps + 1;
     /* the spectra of every input at every phase, at most: above POLY_MAX_BYTES the FIR runs */
     {
-        size_t J = l->sig_run / (size_t)sps + 4, B = 1024;
-        while (B < 4 * J) B *= 2;
+        const size_t J = l->sig_run / (size_t)sps + 4, B = poly_block(J);
         if ((double)sps * nin * (double)(B + J + 64) * 8 > POLY_MAX_BYTES) return P4_OK;
     }
     double *h[1 + P4_MAX_XTALK + 129];
@@ -103,8 +110,7 @@ p4_status link_poly_setup(p4_link *l)
         if (r == 0) { /* the block: at least 4 x the longest response, the overlap rounded to 64 */
             size_t J = 1;
             for (int i = 0; i < nin; i++) J = len[i] > J ? len[i] : J;
-            p->B = 1024;
-            while (p->B < 4 * J) p->B *= 2;
+            p->B = poly_block(J);
             p->N = p->B + (J + 63) / 64 * 64;
             p->nb = p->N / 2 + 1;
             int s = 0; /* 2^shift samples per block */

@@ -90,8 +90,7 @@ void link_cut_responses(p4_link *l, const double *rp, int rl, double ramp)
 {
     const double *w = l->info.ffe;
     const int nffe = l->info.nffe, nresp = 1 + l->nxt;
-    double s2 = 0;
-    for (int i = 0; i < 4; i++) s2 += 0.25 * l->lv[i] * l->lv[i];
+    const double s2 = link_level_power(l);
     const double sigma2 = s2 / pow(10, l->info.mmse_snr_db / 10);
     const double budget = (pow(10, CUT_DB / 10) - 1) * sigma2 / nresp;
     l->sig_run = cut_chain(l, l->sig.h, l->sig.len, rp, rl, ramp, w, nffe, s2, budget);

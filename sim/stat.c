@@ -9,6 +9,7 @@
  */
 #include "pam4sim/stat.h"
 #include "../dsp/clones.h"
+#include "plain.h"
 #include "stat_dfe.h"
 #include "stat_optics.h"
 #include <math.h>
@@ -122,6 +123,8 @@ const double *p4_pam4_pmf(const double *c, int nc, const double lv[4], double dv
     return a;
 }
 
+int p4_pmf_tails_plain;
+
 /* Four of p4_pmf_tails' sums at once: lane j is init[j] + sum over u = st[j]..en[j] of
  * pmf[u] q[off - j + dir u], each added in increasing u as the one-k loop does (the terms below the
  * lanes' common range first, one lane at a time, then the common range four lanes wide, then the
@@ -185,7 +188,7 @@ p4_status p4_pmf_tails(const double *pmf, int n, int lo, int hi, const double *w
     for (int i = 0; i <= 2 * K; i++) rlo[i] = qlo[2 * K - i], rhi[i] = qhi[2 * K - i];
     double below = 0;
     int k = 0;
-    for (; k + 4 <= n; k += 4) { /* lane j: k + j, kernel index u - (k + j) + K */
+    for (; !p4_pmf_tails_plain && k + 4 <= n; k += 4) { /* lane j: k + j, kernel index u - (k + j) + K */
         long st[4], en[4];
         double init[4];
         for (int j = 0; j < 4; j++) {
@@ -204,7 +207,7 @@ p4_status p4_pmf_tails(const double *pmf, int n, int lo, int hi, const double *w
     }
     double above = 0;
     k = n - 1;
-    for (; k - 3 >= 0; k -= 4) { /* lane j: k - j, kernel index (k - j) - u + K */
+    for (; !p4_pmf_tails_plain && k - 3 >= 0; k -= 4) { /* lane j: k - j, kernel index (k - j) - u + K */
         long st[4], en[4];
         double init[4], out[4];
         for (int j = 0; j < 4; j++) {

@@ -9,7 +9,7 @@
 #include "pam4sim/response.h"
 #include "../dsp/clones.h"
 #include "bisect.h"
-#include "tdecq_internal.h"
+#include "plain.h"
 #include <complex.h>
 #include <fftw3.h>
 #include <gsl/gsl_cdf.h>
@@ -31,7 +31,7 @@ typedef struct {
     double th[3], lo, bw;  /* thresholds; histogram origin and bin width */
     double target, qt, oma, sig_s;
     double rho[P4_TDECQ_MAX_TAPS]; /* autocorrelation of reference-filtered white noise at k UI */
-    double hist[NBIN];
+    uint32_t hist[NBIN];   /* the window histogram being searched */
     double xlast[2];       /* each window's last crossing, ln sigma: where the next search starts */
     int evals;
 } ctx;
@@ -39,7 +39,7 @@ typedef struct {
 static inline double qf(double x) { return 0.5 * erfc(x / M_SQRT2); }
 
 /* SER of the histogram h at noise s. */
-static double hist_ser(const ctx *c, const double *h, double total, double s)
+static double hist_ser(const ctx *c, const uint32_t *h, double total, double s)
 {
     double acc = 0;
     for (int b = 0; b < NBIN; b++) {
@@ -49,7 +49,7 @@ static double hist_ser(const ctx *c, const double *h, double total, double s)
         else if (y < c->th[1]) e = qf((y - c->th[0]) / s) + qf((c->th[1] - y) / s);
         else if (y < c->th[2]) e = qf((y - c->th[1]) / s) + qf((c->th[2] - y) / s);
         else e = qf((y - c->th[2]) / s);
-        acc += h[b] * e;
+        acc += (double)h[b] * e;
     }
     return acc / total;
 }
@@ -156,9 +156,7 @@ static double ser_at(double x, void *p)
  * starting from the window's last crossing. */
 static double window_sigma(ctx *c, int win, const double *w, double ceq)
 {
-    uint32_t h[NBIN];
-    window_hist(c, win, w, h);
-    for (int k = 0; k < NBIN; k++) c->hist[k] = h[k];
+    window_hist(c, win, w, c->hist);
     ser_arg s = {c, (double)c->nsym * NPOS, ceq, NAN, NAN};
     double lo = log(c->oma * 1e-7), hi = log(c->oma);
     if (ser_at(hi, &s) <= c->target) return exp(hi);

@@ -4,7 +4,7 @@
  * TDECQ search against the analytic TDECQ of a clean eye with known noise. */
 #include "testutil.h"
 #include "../channel/vexp.h"
-#include "../sim/tdecq_internal.h"
+#include "../sim/plain.h"
 #include <complex.h>
 #include <fftw3.h>
 #include <gsl/gsl_cdf.h>
