@@ -29,7 +29,7 @@ LIBDIR  := $(DESTDIR)$(PREFIX)/lib
 
 LIB_SRC := $(wildcard dsp/*.c) $(wildcard channel/*.c) $(filter-out sim/main.c sim/cli_%.c,$(wildcard sim/*.c))
 CLI_OBJ := $(patsubst %.c,$(B)/%.o,sim/main.c $(wildcard sim/cli_*.c))
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/com_builtin.o
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/com_builtin.o $(B)/fftw_wisdom.o
 COM_YAML := $(wildcard com/params/*.yaml)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
@@ -83,6 +83,13 @@ $(B)/.mpi-on $(B)/.mpi-off: | $(B)/.setup
 $(B)/com_builtin.c: $(COM_YAML) com/embed.sh | $(B)/.setup
 	sh com/embed.sh $(COM_YAML) > $@.tmp && mv $@.tmp $@
 $(B)/com_builtin.o: $(B)/com_builtin.c
+	$(CC) $(P4_CFLAGS) $(CFLAGS) -c $< -o $@
+
+# the FFT plans' built-in wisdom (channel/fftw_wisdom.txt, `pam4sim fft-wisdom`), a C string
+$(B)/fftw_wisdom.c: channel/fftw_wisdom.txt | $(B)/.setup
+	{ echo '/* generated from channel/fftw_wisdom.txt: do not edit */'; echo 'const char p4_fftw_wisdom[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $<; echo '    "";'; } > $@.tmp && mv $@.tmp $@
+$(B)/fftw_wisdom.o: $(B)/fftw_wisdom.c
 	$(CC) $(P4_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(B)/libpam4sim.a: $(LIB_OBJ)
@@ -146,6 +153,7 @@ test: all channels $(TESTS)
 	@sh tests/robust_cli.sh $(B)/pam4sim
 	@sh tests/json_cli.sh $(B)/pam4sim
 	@sh tests/readme_cli.sh $(B)/pam4sim
+	@sh tests/wisdom_cli.sh $(B)/pam4sim
 	@$(MAKE) --no-print-directory regress
 
 # The reference vectors: every block the manifest lists, regenerated in memory and compared

@@ -4,8 +4,10 @@
  * the twiddle factors), and set-up used to make one per call. Here a plan is made on the first
  * request for its (kind, n), on arrays from fftw_malloc, and every later request gets the same plan;
  * callers execute it with FFTW's new-array functions (fftw_execute_dft_r2c, _c2r, fftw_execute_dft)
- * on their own fftw_malloc arrays, which have the planning arrays' alignment. An ESTIMATE plan is a
- * fixed algorithm for its (kind, n, alignment), so results are the same as with a fresh plan.
+ * on their own fftw_malloc arrays, which have the planning arrays' alignment. A plan is the measured
+ * one where the process's wisdom holds (kind, n) (FFTW_MEASURE | FFTW_WISDOM_ONLY: no timing at run
+ * time), else the estimated one (FFTW_ESTIMATE): either is a fixed algorithm for its (kind, n,
+ * alignment), so results are the same as with a fresh plan (see p4_fft_plans in fir.h).
  * Thread-safe (one mutex around the table; executing a plan from several threads is safe in FFTW).
  * Plans are never destroyed: their number is bounded by the sizes the program uses.
  */
@@ -25,5 +27,7 @@ typedef enum {
 
 /* The plan for (kind, n), n >= 1; NULL when out of memory. */
 fftw_plan p4_fft_plan(p4_fft_kind kind, size_t n);
+/* The wisdom into FFTW, once per process (p4_init calls it before any thread). */
+void p4_fft_wisdom_load(void);
 
 #endif

@@ -8,6 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The shortest transform. A hop of N - L + 1 outputs costs an r2c per input and a c2r of N points,
+ * whose cost per point grows with N (log N, and the cache beyond about 16384 points), so the
+ * length is the power of two >= 4 L (at most a quarter of each transform spent on the overlap), from
+ * 2048 (measured plans, r2c + c2r per output: 105 taps 1.8 ns at N 2048, 2.7 ns at 8192). */
+#define FIR_MIN_N 2048
+
 struct p4_fir {
     int nin;
     size_t L, N, hop;         /* longest response, FFT length, new samples per transform */
@@ -52,7 +58,7 @@ p4_fir *p4_fir_create(int nin, const double *const *h, const size_t *len)
         }
         if (len[i] > f->L) f->L = len[i];
     }
-    f->N = 8192;
+    f->N = FIR_MIN_N;
     while (f->N < 4 * f->L) f->N *= 2;
     f->hop = f->N - f->L + 1;
     size_t nb = f->N / 2 + 1;

@@ -43,6 +43,7 @@ int cmd_fec(int argc, char **argv);  /* pam4sim fec encode|decode */
 int cmd_jtol(int argc, char **argv); /* pam4sim jtol */
 int cmd_vectors(int argc, char **argv); /* pam4sim vectors check|generate|export|list */
 int cmd_tdecq(int argc, char **argv);   /* pam4sim tdecq */
+int cmd_fft_wisdom(int argc, char **argv); /* pam4sim fft-wisdom */
 int cmd_sensitivity(int argc, char **argv); /* pam4sim sensitivity */
 int cmd_stat(int argc, char **argv);        /* pam4sim stat */
 int cmd_module(int argc, char **argv);      /* pam4sim module */

@@ -34,6 +34,7 @@ static const char *const o_channel[] = {"--json", "--port-order=", "--baud-gbd="
 static const char *const o_prbs[] = {"--symbols=", NULL};
 static const char *const o_none[] = {NULL};
 static const char *const o_config[] = {"--set=", NULL};
+static const char *const o_wisdom[] = {"--out=", "--seconds=", NULL};
 static const char *const o_vectors[] = {"--block=", "--out=", "--channels=", "--config=", "--seed=",
                                         "-j=", "--threads=", NULL};
 
@@ -180,6 +181,17 @@ static const cli_command commands[] = {
      "  decode                544 in, 514 corrected out; stderr names each codeword's corrections;\n"
      "                        exit 1 if a codeword is uncorrectable (more than 15 symbol errors)\n",
      o_none},
+    {"fft-wisdom", "measure this machine's FFT plans for pam4sim's sizes (FFTW wisdom for PAM4SIM_FFTW_WISDOM)",
+     "usage: pam4sim fft-wisdom --out FILE [--seconds S]\n\n"
+     "pam4sim's FFT plans are FFTW's measured ones where its wisdom has the size, else estimated ones\n"
+     "(1.2-1.7x slower); a run never measures. The built-in wisdom was measured on one processor; on\n"
+     "another, measure once here (about a minute) and point PAM4SIM_FFTW_WISDOM at the file.\n"
+     "PAM4SIM_FFTW_WISDOM=none estimates every plan (as before 0.9.0). `pam4sim --version` says which\n"
+     "plans a run makes. Plans differ only in the rounding of their sums.\n\n"
+     "  --out FILE            the wisdom file to write (through a temporary: never half-written)\n"
+     "  --seconds S           FFTW's time limit per size (default 0: none)\n"
+     "example: pam4sim fft-wisdom --out ~/.pam4sim-wisdom && export PAM4SIM_FFTW_WISDOM=~/.pam4sim-wisdom\n",
+     o_wisdom},
     {"vectors", "reference test vectors: bit-exact regression check, regeneration, RTL export, your own goldens",
      "usage: pam4sim vectors check [DIR] [--channels CHDIR] [-j N]\n"
      "       pam4sim vectors generate [DIR] [--block NAME]... [--seed S] [--channels CHDIR]\n"

@@ -148,6 +148,18 @@ void unit_decide(const p4_link *l, unit_state *u);
 /* The symbol-rate engines' jitter (link_symbol.c): an edge step placed delta UI off its nominal
  * position, pos = sps/2 + delta sps samples into its UI, falls between the whole-sample positions
  * u0 = floor(pos) (returned) and u0 + 1, with the weights step (1 - phi) and step phi in w. */
+/* The hop a FIR of longest response L had before 0.9.0 (FFT length the larger of 8192 and the power
+ * of two >= 4 L): the work units' chunks keep it. The random pattern drops the rest of its 32-symbol
+ * word at the end of each call, so the chunking is part of the symbol stream; the FIR itself now
+ * picks a shorter transform for a short response (fir.c), which moves no symbol. */
+static inline size_t link_chunk_hop(const size_t *len, int n)
+{
+    size_t L = 1, N = 8192;
+    for (int i = 0; i < n; i++) L = len[i] > L ? len[i] : L;
+    while (N < 4 * L) N *= 2;
+    return N - L + 1;
+}
+
 static inline int edge_split(int sps, double delta, double step, double w[2])
 {
     const double pos = 0.5 * sps + delta * sps;

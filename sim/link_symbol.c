@@ -242,7 +242,7 @@ p4_status unit_symbol_alloc(const p4_link *l, unit_state *u)
     if (!l->symbol_engine) return P4_OK;
     u->sfir = p4_fir_create(l->sym_nin, (const double *const *)l->sym_h, l->sym_len);
     if (!u->sfir) return P4_ENOMEM;
-    size_t hop = p4_fir_hop(u->sfir);
+    size_t hop = link_chunk_hop(l->sym_len, l->sym_nin);
     u->schunk = hop > u->chunk ? hop / u->chunk * u->chunk : u->chunk;
     u->sbuf = malloc(u->schunk * (size_t)(4 + l->nxt + l->sym_njit) * sizeof *u->sbuf);
     u->sxsym = malloc(u->schunk);

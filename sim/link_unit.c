@@ -63,11 +63,11 @@ p4_status unit_alloc(const p4_link *l, size_t counted, int with_dsp, unit_state 
         if (!u->fir) return P4_ENOMEM;
         const double *nh = l->noise.h + l->noise_a;
         if (l->has_noise && !(u->noisefir = p4_fir_create(1, &nh, &l->noise_run))) return P4_ENOMEM;
-        /* the larger hop of the two FIRs (each loops over its own), in a multiple of 32 symbols: the
-         * random pattern draws 32 symbols per word and drops the rest of a word at the end of a call,
-         * so both engines must cut their chunks on those words */
-        size_t hop = p4_fir_hop(u->fir);
-        if (u->noisefir && p4_fir_hop(u->noisefir) > hop) hop = p4_fir_hop(u->noisefir);
+        /* the larger chunk hop of the two FIRs (each loops over its own hops), in a multiple of 32
+         * symbols: the random pattern draws 32 symbols per word and drops the rest of a word at the
+         * end of a call, so both engines must cut their chunks on those words */
+        size_t hop = link_chunk_hop(len, nin);
+        if (u->noisefir && link_chunk_hop(&l->noise_run, 1) > hop) hop = link_chunk_hop(&l->noise_run, 1);
         u->chunk = hop / l->sps;
         if (u->chunk >= 32) u->chunk -= u->chunk % 32;
     } else

@@ -467,7 +467,7 @@ static cmd_fn command_fn(const char *name)
                {"channel", cmd_channel}, {"fec", cmd_fec},         {"jtol", cmd_jtol},
                {"vectors", cmd_vectors}, {"tdecq", cmd_tdecq},     {"sensitivity", cmd_sensitivity},
                {"stat", cmd_stat},       {"sweep", cmd_sweep},     {"compare", cmd_compare},
-               {"module", cmd_module},   {"com", cmd_com}};
+               {"module", cmd_module},   {"com", cmd_com},         {"fft-wisdom", cmd_fft_wisdom}};
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         if (!strcmp(fns[i].name, name)) return fns[i].fn;
     return NULL;
@@ -482,7 +482,7 @@ static int dispatch(int argc, char **argv)
         return c ? cli_help_command(c, stdout) : cli_help_overview(stdout);
     }
     if (!strcmp(name, "--version")) {
-        printf("pam4sim %s (MPI: %s)\n", P4_VERSION, cli_mpi_build());
+        printf("pam4sim %s (MPI: %s)\nFFT plans: %s\n", P4_VERSION, cli_mpi_build(), p4_fft_plans());
         return 0;
     }
     if (argc < 2 || name[0] == '-' || strchr(name, '.')) name = "run", first = 1; /* run is the default */
@@ -499,6 +499,7 @@ static int dispatch(int argc, char **argv)
         if (!cli_mpi_rank()) fprintf(stderr, "pam4sim: %s: only run splits its work over MPI processes; start it without mpirun\n", name);
         return 2;
     }
+    if (strcmp(name, "fft-wisdom") && p4_fft_wisdom_check()) return cli_fail();
     cli_args a;
     if (cli_args_parse(c, argc - first, argv + first, &a)) return 2;
     int rc = a.help ? cli_help_command(c, stdout) : fn(a.argc, a.argv);

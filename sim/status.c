@@ -2,7 +2,7 @@
 #include "pam4sim/status.h"
 #include "pam4sim/fec.h"
 #include "pam4sim/rng.h"
-#include <fftw3.h>
+#include "../channel/fftplan.h"
 #include <gsl/gsl_errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -21,7 +21,11 @@ p4_status p4_error(p4_status st, const char *fmt, ...)
 
 const char *p4_last_error(void) { return err_buf; }
 
-static void init_once(void) { fftw_make_planner_thread_safe(); }
+static void init_once(void)
+{
+    fftw_make_planner_thread_safe();
+    p4_fft_wisdom_load(); /* before any thread plans */
+}
 
 /* Every table built on first use is built here too, so that threads started later only read them.
  * FFTW's planner is made thread-safe (links may be set up in several threads at once). */

@@ -3,11 +3,11 @@
  * out[t] = sum_i (h_i * in_i)[t]. Each input has its own impulse response (the victim through the
  * whole linear chain, the noise shaping filter, each crosstalk aggressor); spectra are summed before a
  * single inverse transform, so K inputs cost K forward and one inverse r2c/c2r transform per hop.
- * The FFT length is the larger of 8192 and the power of two >= 4x the longest response, which keeps
+ * The FFT length is the larger of 2048 and the power of two >= 4x the longest response, which keeps
  * the cost per output sample near its minimum (N log N / hop). Zero added latency: any n <= hop is
  * processed at once (p4_fir_run loops over larger n).
- * Plans are made once with FFTW_ESTIMATE (reproducible); only p4_fir_run touches the instance's
- * own buffers, so instances on different threads may run at once.
+ * Plans are made once per size for the process (reproducible: see p4_fft_plans); only p4_fir_run
+ * touches the instance's own buffers, so instances on different threads may run at once.
  */
 #ifndef PAM4SIM_FIR_H
 #define PAM4SIM_FIR_H
@@ -39,6 +39,23 @@ size_t p4_cfir_hop(const p4_cfir *f);
 void p4_cfir_run(p4_cfir *f, const double _Complex *in, size_t n, double _Complex *out);
 void p4_cfir_reset(p4_cfir *f);
 void p4_cfir_destroy(p4_cfir *f);
+
+/* FFT plans. FFTW's measured plans (FFTW_MEASURE) run 1.2-1.7x faster than its estimated ones
+ * (FFTW_ESTIMATE) at the sizes pam4sim uses, but measuring takes seconds per size and its choice
+ * depends on timings. So the measurement is made once, ahead of time, and kept as FFTW wisdom: a
+ * plan is the measured one where the wisdom holds its (kind, size), else the estimated one; either
+ * way a fixed algorithm, never timed at run time, so every run of a process gives the same results.
+ * The wisdom: the built-in (channel/fftw_wisdom.txt, measured on the processor pam4sim is developed
+ * on; on another processor or FFTW version a plan that does not apply is estimated instead), or the
+ * file named by the environment variable PAM4SIM_FFTW_WISDOM (made by p4_fft_wisdom_measure, the
+ * `pam4sim fft-wisdom` command), or none with PAM4SIM_FFTW_WISDOM=none (every plan estimated, as
+ * before 0.9.0). Plans differ only in the rounding of their sums: results move in the last bits.
+ * p4_init loads the wisdom, before any thread (or the first plan does). */
+const char *p4_fft_plans(void);           /* what plans this process makes, in words */
+p4_status p4_fft_wisdom_check(void);      /* P4_EINVAL when PAM4SIM_FFTW_WISDOM names an unusable file */
+/* Measure the sizes pam4sim plans (each within `seconds`, 0: no limit) and write the wisdom to path
+ * (through a temporary: never half-written); progress (may be NULL) is told each size first. */
+p4_status p4_fft_wisdom_measure(const char *path, double seconds, void (*progress)(const char *what, void *ctx), void *ctx);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,58 @@
+#!/bin/sh
+# wisdom_cli.sh BIN - FFT plans from wisdom (fir.h, p4_fft_plans): `pam4sim fft-wisdom` writes a file
+# PAM4SIM_FFTW_WISDOM then uses; a file that is not wisdom is refused with its name; and the results
+# of runs with the built-in wisdom, with none (every plan estimated) and with a freshly measured one
+# agree: every integer the same, every double within one step of its 9 printed digits (2e-8
+# relative: plans differ only in the rounding of their sums).
+set -u
+bin=$1; tmp=$(mktemp -d); fails=0
+check() { # name, expected status, needle, command...
+  name=$1; want=$2; needle=$3; shift 3
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" != "$want" ] || ! printf '%s' "$out" | grep -q -- "$needle"; then
+    echo "FAIL $name: status $rc (want $want), output: $out"; fails=$((fails+1))
+  else echo "ok   $name"; fi
+}
+check "wisdom needs --out"   2 "--out FILE is required"       $bin fft-wisdom
+check "wisdom seconds"       2 "--seconds x: a time per size"  $bin fft-wisdom --out $tmp/w --seconds x
+check "wisdom unwritable"    1 "nodir/w"                       $bin fft-wisdom --out $tmp/nodir/w
+check "wisdom measured"      0 "wrote $tmp/w"                  $bin fft-wisdom --out $tmp/w --seconds 0.002
+[ ! -e $tmp/w.tmp ] && head -c 6 $tmp/w | grep -q '(fftw-' || { echo "FAIL wisdom file: not FFTW wisdom, or its temporary left"; fails=$((fails+1)); }
+check "version built-in"     0 "FFT plans: measured where the built-in wisdom" $bin --version
+check "version file"         0 "measured where the wisdom in $tmp/w"           env PAM4SIM_FFTW_WISDOM=$tmp/w $bin --version
+check "version none"         0 "FFT plans: estimated (FFTW_ESTIMATE"            env PAM4SIM_FFTW_WISDOM=none $bin --version
+echo "(not wisdom" > $tmp/bad
+check "bad wisdom refused"   1 "PAM4SIM_FFTW_WISDOM=$tmp/bad: not a readable FFTW wisdom file" env PAM4SIM_FFTW_WISDOM=$tmp/bad $bin run --symbols 1000 --json $tmp/bad.json
+[ ! -e $tmp/bad.json ] || { echo "FAIL bad wisdom: wrote its JSON"; fails=$((fails+1)); }
+check "missing wisdom"       1 "PAM4SIM_FFTW_WISDOM=$tmp/none.w" env PAM4SIM_FFTW_WISDOM=$tmp/none.w $bin stat
+# the same results with every source of plans: the electrical link (symbol-rate engine), the DSP
+# receiver (its waveform by phase transforms), the DR1 optical lane (the FIRs at the sample rate)
+same() { # name, args...
+  name=$1; shift
+  for w in "" none $tmp/w; do
+    PAM4SIM_FFTW_WISDOM=$w $bin run "$@" --json $tmp/r_${w##*/}.json > /dev/null 2>&1 || { echo "FAIL $name: run with '$w' failed"; fails=$((fails+1)); return; }
+  done
+  python3 - $tmp/r_.json $tmp/r_none.json $tmp/r_w.json <<'PY' && echo "ok   $name" || { echo "FAIL $name"; fails=$((fails+1)); }
+import json, sys
+docs = [json.load(open(f)) for f in sys.argv[1:]]
+def cmp(a, b, path):
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), path
+        for k in a: cmp(a[k], b[k], path + "." + k)
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)): cmp(x, y, "%s[%d]" % (path, i))
+    elif isinstance(a, float) or isinstance(b, float):
+        assert abs(a - b) <= 2e-8 * max(abs(a), abs(b)) + 1e-300, "%s: %r against %r" % (path, a, b)
+    else:
+        assert a == b, "%s: %r against %r" % (path, a, b)
+for d in docs[1:]:
+    try: cmp(docs[0], d, "")
+    except AssertionError as e: print("  differs at", e); sys.exit(1)
+PY
+}
+same "same results: electrical link"  --symbols 300000 -j 2
+same "same results: DSP receiver"     examples/dsp_kp4.yaml --symbols 300000 -j 2
+same "same results: DR1 optical lane" examples/dr1.yaml --symbols 200000 -j 2 --set tdecq.in_run=false
+rm -rf $tmp
+[ $fails = 0 ] && echo "wisdom_cli: all passed" || { echo "wisdom_cli: $fails failed"; exit 1; }
