@@ -237,6 +237,13 @@ void p4_fresp_butterworth(p4_fresp *r, int order, double f3db)
     apply_poles(r, p, order, f3db);
 }
 
+void p4_fresp_nyquist_taper(p4_fresp *r, double fraction)
+{
+    if (!(fraction > 0)) return;
+    const size_t half = r->n / 2;
+    for (size_t k = 0; k <= half; k++) r->H[k] *= taper_weight((double)k, (double)half, fraction > 1 ? 1 : fraction);
+}
+
 void p4_fresp_ctle(p4_fresp *r, double gdc_db, double gdchp_db, double fz, double fp1, double fp2, double flf)
 {
     double g = pow(10, gdc_db / 20), ghp = pow(10, gdchp_db / 20);

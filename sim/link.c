@@ -429,6 +429,7 @@ static p4_link *link_create(const p4_config *cfg, int light)
             l->info.tia_z_ohm = z;
             for (size_t k = 0; k <= n / 2; k++) txf->H[k] = 1, ch->H[k] = z;
             p4_fresp_butterworth(ch, 2, c->tia_bandwidth_ghz * 1e9);
+            p4_fresp_nyquist_taper(ch, c->tia_taper); /* no spurious 1/t tail (response.h) */
             st = peaking_into(ch, c->tia_peaking_db, c->baud_gbd * 1e9);
             if (rx_ch) p4_fresp_mul(ch, rx_ch);
             l->opt_lead = oi->lead;

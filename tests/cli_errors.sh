@@ -21,7 +21,7 @@ check "channel IL"        0 "19.7"                               $bin channel $c
 check "channel xz"        0 "26.560 GHz       19.75 dB"          $bin channel vectors/channels/CA_19p75dB_thru.s4p.xz
 echo garbage > $tmp/bad.s4p.xz
 check "channel bad xz"    1 "bad.s4p.xz: cannot decompress"      $bin channel $tmp/bad.s4p.xz
-check "version"           0 "pam4sim 0.8.0"                      $bin --version
+check "version"           0 "pam4sim 0.9.0"                      $bin --version
 # fec: encode, 15 errors decode back to the message, 16 are uncorrectable, bad tokens named
 awk 'BEGIN{for(i=0;i<514;i++) printf "%x ", (i*37+11)%1024; print ""}' > $tmp/msg.hex
 $bin fec encode < $tmp/msg.hex > $tmp/cw.hex || { echo "FAIL fec encode"; fails=$((fails+1)); }

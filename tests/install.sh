@@ -12,9 +12,9 @@ S=$T/stage P=/opt/pam4sim
 $MAKE --no-print-directory -s install DESTDIR="$S" PREFIX=$P > "$T/install.log" 2>&1 && ok || bad "make install: $(cat "$T/install.log")"
 L=$S$P/lib
 # the shared library: versioned file, SONAME with the major version, the two links
-[ -f "$L/libpam4sim.so.0.8.0" ] && [ "$(readlink "$L/libpam4sim.so.0")" = libpam4sim.so.0.8.0 ] &&
+[ -f "$L/libpam4sim.so.0.9.0" ] && [ "$(readlink "$L/libpam4sim.so.0")" = libpam4sim.so.0.9.0 ] &&
   [ "$(readlink "$L/libpam4sim.so")" = libpam4sim.so.0 ] && ok || bad "installed library files: $(ls "$L")"
-readelf -d "$L/libpam4sim.so.0.8.0" | grep -q 'SONAME.*\[libpam4sim.so.0\]' && ok || bad "no SONAME libpam4sim.so.0"
+readelf -d "$L/libpam4sim.so.0.9.0" | grep -q 'SONAME.*\[libpam4sim.so.0\]' && ok || bad "no SONAME libpam4sim.so.0"
 # every public header installed, and pam4sim.h names each one
 for h in include/pam4sim/*.h; do
   b=$(basename "$h"); [ -f "$S$P/include/pam4sim/$b" ] || bad "header $b not installed"

@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-#define P4_VERSION "0.8.0"
+#define P4_VERSION "0.9.0"
 #define P4_JSON_SCHEMA 4
 
 /* The link part of the text report: header, channel, optics, CTLE, phase, pulse, FFE, DFE. */
