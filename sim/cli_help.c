@@ -181,17 +181,6 @@ static const cli_command commands[] = {
      "  decode                544 in, 514 corrected out; stderr names each codeword's corrections;\n"
      "                        exit 1 if a codeword is uncorrectable (more than 15 symbol errors)\n",
      o_none},
-    {"fft-wisdom", "measure this machine's FFT plans for pam4sim's sizes (FFTW wisdom for PAM4SIM_FFTW_WISDOM)",
-     "usage: pam4sim fft-wisdom --out FILE [--seconds S]\n\n"
-     "pam4sim's FFT plans are FFTW's measured ones where its wisdom has the size, else estimated ones\n"
-     "(1.2-1.7x slower); a run never measures. The built-in wisdom was measured on one processor; on\n"
-     "another, measure once here (about a minute) and point PAM4SIM_FFTW_WISDOM at the file.\n"
-     "PAM4SIM_FFTW_WISDOM=none estimates every plan (as before 0.9.0). `pam4sim --version` says which\n"
-     "plans a run makes. Plans differ only in the rounding of their sums.\n\n"
-     "  --out FILE            the wisdom file to write (through a temporary: never half-written)\n"
-     "  --seconds S           FFTW's time limit per size (default 0: none)\n"
-     "example: pam4sim fft-wisdom --out ~/.pam4sim-wisdom && export PAM4SIM_FFTW_WISDOM=~/.pam4sim-wisdom\n",
-     o_wisdom},
     {"vectors", "reference test vectors: bit-exact regression check, regeneration, RTL export, your own goldens",
      "usage: pam4sim vectors check [DIR] [--channels CHDIR] [-j N]\n"
      "       pam4sim vectors generate [DIR] [--block NAME]... [--seed S] [--channels CHDIR]\n"
@@ -209,6 +198,17 @@ static const cli_command commands[] = {
      "example: pam4sim vectors generate --config my.yaml --block my_link --out golden &&\n"
      "         pam4sim vectors check golden\n",
      o_vectors},
+    {"fft-wisdom", "measure this machine's FFT plans for pam4sim's sizes (FFTW wisdom for PAM4SIM_FFTW_WISDOM)",
+     "usage: pam4sim fft-wisdom --out FILE [--seconds S]\n\n"
+     "pam4sim's FFT plans are FFTW's measured ones where its wisdom has the size, else estimated ones\n"
+     "(1.2-1.7x slower); a run never measures. The built-in wisdom was measured on one processor; on\n"
+     "another, measure once here (about a minute) and point PAM4SIM_FFTW_WISDOM at the file.\n"
+     "PAM4SIM_FFTW_WISDOM=none estimates every plan (as before 0.9.0). `pam4sim --version` says which\n"
+     "plans a run makes. Plans differ only in the rounding of their sums.\n\n"
+     "  --out FILE            the wisdom file to write (through a temporary: never half-written)\n"
+     "  --seconds S           FFTW's time limit per size (default 0: none)\n"
+     "example: pam4sim fft-wisdom --out ~/.pam4sim-wisdom && export PAM4SIM_FFTW_WISDOM=~/.pam4sim-wisdom\n",
+     o_wisdom},
 };
 #define NCMD (sizeof commands / sizeof commands[0])
 
@@ -234,7 +234,7 @@ int cli_help_overview(FILE *f)
                "commands:\n", P4_VERSION);
     for (size_t i = 0; i < NCMD; i++) fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n  pam4sim COMMAND --help   the command's options and an example\n"
-               "  pam4sim --version        version and MPI build\n\n"
+               "  pam4sim --version        version, MPI build and FFT plans\n\n"
                "Every simulating command takes a configuration FILE.yaml, --set key=value, --symbols N,\n"
                "--seed S and -j N; `pam4sim config` prints every key. Quick start:\n"
                "  pam4sim run --symbols 1e6 --plot plots     the default link, with pictures\n"

@@ -482,7 +482,7 @@ static int dispatch(int argc, char **argv)
         return c ? cli_help_command(c, stdout) : cli_help_overview(stdout);
     }
     if (!strcmp(name, "--version")) {
-        printf("pam4sim %s (MPI: %s)\nFFT plans: %s\n", P4_VERSION, cli_mpi_build(), p4_fft_plans());
+        printf("pam4sim %s (MPI: %s; FFT plans: %s)\n", P4_VERSION, cli_mpi_build(), p4_fft_plans());
         return 0;
     }
     if (argc < 2 || name[0] == '-' || strchr(name, '.')) name = "run", first = 1; /* run is the default */

@@ -20,7 +20,7 @@ expect() {
 # the overview: exit 0 on stdout, every command listed with one line
 "$BIN" --help > "$T/over" 2>&1 && ok || bad "--help exit $?"
 cmds=$(sed -n '/^commands:/,/^$/p' "$T/over" | awk 'NF > 1 {print $1}')
-[ "$(echo $cmds)" = "run config stat sweep compare module com jtol tdecq sensitivity channel prbs fec vectors" ] && ok ||
+[ "$(echo $cmds)" = "run config stat sweep compare module com jtol tdecq sensitivity channel prbs fec vectors fft-wisdom" ] && ok ||
   bad "--help lists: $(echo $cmds)"
 "$BIN" -h | cmp -s - "$T/over" && ok || bad "-h differs from --help"
 # every command: --help and -h print its usage on stdout, exit 0, nothing on stderr

@@ -21,7 +21,7 @@ for h in include/pam4sim/*.h; do
   [ "$b" = pam4sim.h ] || grep -q "\"pam4sim/$b\"" include/pam4sim/pam4sim.h || bad "pam4sim.h does not include $b"
 done
 export PKG_CONFIG_PATH="$L/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$S"
-[ "$(pkg-config --modversion pam4sim)" = "$("$BIN" --version | awk '{print $2}')" ] && ok || bad "pkg-config version differs from the program's"
+[ "$(pkg-config --modversion pam4sim)" = "$("$BIN" --version | awk 'NR == 1 {print $2}')" ] && ok || bad "pkg-config version differs from the program's"
 flags="$(pkg-config --cflags --libs pam4sim)"
 echo "$flags" | grep -q -- "-I$S$P/include" && ok || bad "pkg-config flags: $flags"
 # C++: every header through pam4sim.h, strict, linked by the C names
