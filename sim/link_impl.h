@@ -131,7 +131,8 @@ typedef struct {
     unit_ami *ami;                    /* its IBIS-AMI receiver model (GetWave flow), made on first use */
     unit_ami_tx *ami_tx;              /* its IBIS-AMI transmitter model (GetWave flow)             */
     unit_poly *poly;                  /* its DSP receiver's waveform made on demand (or NULL)      */
-    int no_eye;                       /* the unit counts no eye symbols (its waveform may be a ring) */
+    int no_eye;                       /* the unit counts no eye symbols                             */
+    int poly_whole;                   /* tests: the DSP receiver's made waveform kept whole (not a ring) */
 } unit_state;
 
 void link_warn(p4_link *l, const char *msg);
@@ -196,7 +197,12 @@ p4_status unit_poly_alloc(const p4_link *l, unit_state *u);
 void unit_poly_free(unit_poly *u);
 void unit_poly_begin(const p4_link *l, unit_state *u, uint64_t start, p4_rng *rj, const p4_jitter *jit, int ring);
 const double *unit_poly_source(unit_state *u, p4_dsprx_source *s); /* returns the waveform to read */
-void unit_poly_complete(const unit_state *u); /* makes the waveform's missing phases (through u->poly) */
+void unit_poly_complete(const unit_state *u); /* a whole waveform's missing phases (unit_state.poly_whole) */
+/* The eye's samples of block b (B symbols): the RX FFE's output at phase r of each UI in row r, rows
+ * unit_poly_eye_stride apart; valid until three other blocks are asked for. */
+const double *unit_poly_eye_block(const unit_state *u, size_t b);
+size_t unit_poly_block(const unit_state *u);
+size_t unit_poly_eye_stride(const unit_state *u);
 int unit_poly_failed(const unit_state *u);
 /* link_ami.c: what a GetWave flow (the receiver's there, the transmitter's in link_ami_tx.c) keeps
  * of its model for every unit: where and how to load it, its AMI_parameters_in string, its

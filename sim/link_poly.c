@@ -14,27 +14,37 @@
  * (link_phase_responses: the symbol-rate engine's, for every phase). So phase r of a block of B
  * symbols is one inverse transform of sum_i X_i H_i,r, the inputs' spectra X_i shared by the phases.
  * Here a phase of a block is made the first time the receiver reads a sample of it
- * (p4_dsprx_source: a bit per phase per block); a block's input spectra are kept in a small cache
- * (the receiver moves forward; its eye scans look a few blocks ahead). A unit with eye symbols makes
- * every phase (the eye reads them all), still cheaper than the FIR at the sample rate: no transform
- * of the sample-rate input, shorter transforms. Each sample's value depends only on its block and
- * phase, never on the order of the reads, so results do not depend on it (nor on threads). The
- * values are those of the sample-level FIR up to rounding (tests/test_poly.c: 1e-12 of the peak).
+ * (p4_dsprx_source: a bit per phase per block) into a ring of POLY_RING blocks; a block's input
+ * spectra are kept in a small cache (the receiver moves forward; its eye scans look a few blocks
+ * ahead). The eye (unit_count) reads the RX FFE's output at every phase of each UI, not the
+ * waveform: phase r of that output is one inverse transform of sum_i X_i H_i,r W, with W the FFE's
+ * spectrum folded into the responses at set-up (G), made block by block as the eye reaches it. So a
+ * unit with eye symbols makes the phases its receiver reads (about 5 of 16) and the eye's 16, and
+ * never holds its whole waveform (16.8 MB for 131072 symbols) nor runs the FFE at 16 phases per
+ * symbol. The block's overlap covers the responses through the FFE (J + nffe - 1). Each sample's
+ * value depends only on its block and phase, never on the order of the reads, so results do not
+ * depend on it (nor on threads). The values are those of the sample-level FIR, and of the FFE over
+ * it, up to rounding (tests/test_poly.c: 1e-12 of the peak).
  *
  * Where it does not apply (link_poly_setup says why not and the FIR at the sample rate runs): noise in
  * the waveform (sim.noise = waveform, the bang-bang CDR), an optical line or TIA compression
  * (nonlinear), an IBIS-AMI transmitter's GetWave, sps not a power of two.
  */
 #include "link_impl.h"
+#include "../dsp/clones.h"
 
 #define POLY_CACHE 8 /* blocks whose input spectra are kept */
 #define POLY_RING 8  /* blocks of waveform a unit without eye symbols keeps (a power of two) */
+#define PHASE_PAD 8    /* doubles between the eye rows: rows B apart (a power of two) would all
+                          * fall in one set of the L1 cache, which the eye's loop reads across */
+#define EYE_RING 3     /* eye blocks kept: a symbol's phases reach the blocks of m - 1 .. m + 1 */
 #define POLY_MAX_BYTES 256e6 /* the responses' spectra; more (sim.sps 64 and long responses): the FIR */
 
 struct link_poly {
     int sps, nin, nx, shift;   /* inputs: 0 TX FFE, 1..nx aggressors, 1+nx+s jitter at s = 0..sps  */
     size_t B, N, nb;           /* symbols per block (a power of two), transform length, N/2+1     */
     fftw_complex **H;          /* [r * nin + i]: spectrum of h_i,r / N, NULL where the response is 0 */
+    fftw_complex **G;          /* [r * nin + i]: H_i,r times the RX FFE's spectrum (the eye's samples) */
     unsigned char jany[129];   /* jitter position s has a response at some phase                  */
     fftw_plan fwd, inv;
 };
@@ -50,6 +60,8 @@ struct unit_poly {
     long cached[POLY_CACHE];
     double *rx;                /* where the phases go: the unit's waveform, or the ring            */
     double *ring;              /* POLY_RING blocks of the waveform (a unit without eye symbols)    */
+    double *eye;               /* EYE_RING blocks of the eye's samples: sps rows of B + PHASE_PAD     */
+    long eye_owner[EYE_RING];  /* the block in each eye slot, -1: none                            */
     long owner[POLY_RING];     /* the block in each ring slot, -1: none                            */
     int use_ring;
     int oom;                   /* a jitter input could not be allocated: the unit takes the FIR     */
@@ -60,7 +72,8 @@ void link_poly_free(link_poly *p)
 {
     if (!p) return;
     for (int k = 0; p->H && k < p->sps * p->nin; k++) fftw_free(p->H[k]);
-    free(p->H);
+    for (int k = 0; p->G && k < p->sps * p->nin; k++) fftw_free(p->G[k]);
+    free(p->H), free(p->G);
     free(p);
 }
 
@@ -102,38 +115,47 @@ p4_status link_poly_setup(p4_link *l)
     const int sps = l->sps, nx = l->nxt, nin = 1 + nx + sps + 1;
     /* the spectra of every input at every phase, at most: above POLY_MAX_BYTES the FIR runs */
     {
-        const size_t J = l->sig_run / (size_t)sps + 4, B = poly_block(J);
-        if ((double)sps * nin * (double)(poly_len(B, J) + 2) * 8 > POLY_MAX_BYTES) return P4_OK;
+        const size_t J = l->sig_run / (size_t)sps + 4 + (size_t)l->info.nffe, B = poly_block(J);
+        if (2.0 * sps * nin * (double)(poly_len(B, J) + 2) * 8 > POLY_MAX_BYTES) return P4_OK;
     }
     double *h[1 + P4_MAX_XTALK + 129];
     size_t len[1 + P4_MAX_XTALK + 129];
     link_poly *p = calloc(1, sizeof *p);
     if (!p) return p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
     p->sps = sps, p->nx = nx, p->nin = nin;
-    p->H = calloc((size_t)sps * nin, sizeof *p->H);
-    p4_status st = p->H ? P4_OK : p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
+    p->H = calloc((size_t)sps * nin, sizeof *p->H), p->G = calloc((size_t)sps * nin, sizeof *p->G);
+    p4_status st = p->H && p->G ? P4_OK : p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
     double *x = NULL;
+    fftw_complex *W = NULL; /* the RX FFE's spectrum (the eye's samples are the FFE's output) */
+    const int nffe = l->info.nffe;
     for (int r = 0; !st && r < sps; r++) {
         st = link_phase_responses(l, r, h, len);
         if (st) break;
-        if (r == 0) { /* the block: at least 4 x the longest response; the transform B 9/8 or B 5/4 */
+        if (r == 0) { /* the block: at least 4 x the longest response through the FFE; the transform
+                       * B 9/8 or B 5/4 */
             size_t J = 1;
             for (int i = 0; i < nin; i++) J = len[i] > J ? len[i] : J;
+            J += (size_t)(nffe > 1 ? nffe - 1 : 0);
             p->B = poly_block(J);
             p->N = poly_len(p->B, J);
             p->nb = p->N / 2 + 1;
             int s = 0; /* 2^shift samples per block */
             while (((size_t)1 << s) < (size_t)sps * p->B) s++;
             p->shift = s;
-            x = fftw_alloc_real(p->N);
-            if (!x) st = p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
+            x = fftw_alloc_real(p->N), W = fftw_alloc_complex(p->nb);
+            if (!x || !W) st = p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
+            if (!st && !(p->fwd = p4_fft_plan(P4_FFT_R2C, p->N)))
+                st = p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
+            if (!st) {
+                memset(x, 0, p->N * sizeof *x);
+                for (int i = 0; i < nffe; i++) x[i] = l->info.ffe[i];
+                fftw_execute_dft_r2c(p->fwd, x, W);
+            }
         }
-        if (!st && !p->fwd && !(p->fwd = p4_fft_plan(P4_FFT_R2C, p->N)))
-            st = p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
         for (int i = 0; !st && i < nin; i++) {
             if (!h[i]) continue;
             /* longer than the overlap the block allows: cannot happen (J sets N), but never wrap */
-            if (len[i] > p->N - p->B + 1) {
+            if (len[i] + (size_t)(nffe > 1 ? nffe - 1 : 0) > p->N - p->B + 1) {
                 st = p4_error(P4_EINVAL, "internal: a phase response of %zu taps exceeds the block's overlap", len[i]);
                 break;
             }
@@ -147,10 +169,16 @@ p4_status link_poly_setup(p4_link *l)
             memcpy(x, h[i], len[i] * sizeof *x);
             fftw_execute_dft_r2c(p->fwd, x, Hk);
             for (size_t k = 0; k < p->nb; k++) Hk[k] /= (double)p->N;
+            fftw_complex *Gk = p->G[r * nin + i] = fftw_alloc_complex(p->nb);
+            if (!Gk) {
+                st = p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
+                break;
+            }
+            for (size_t k = 0; k < p->nb; k++) Gk[k] = Hk[k] * W[k];
         }
         for (int i = 0; i < nin; i++) free(h[i]);
     }
-    fftw_free(x);
+    fftw_free(x), fftw_free(W);
     if (!st && !(p->inv = p4_fft_plan(P4_FFT_C2R, p->N))) st = p4_error(P4_ENOMEM, "out of memory for the DSP receiver's waveform");
     if (st) {
         link_poly_free(p);
@@ -169,7 +197,7 @@ void unit_poly_free(unit_poly *u)
     free(u->in);
     free(u->ready);
     fftw_free(u->buf), fftw_free(u->acc);
-    free(u->ring);
+    free(u->ring), free(u->eye);
     for (int k = 0; k < POLY_CACHE; k++) {
         for (int i = 0; u->X[k] && i < u->lp->nin; i++) fftw_free(u->X[k][i]);
         free(u->X[k]), free(u->live[k]);
@@ -187,7 +215,8 @@ p4_status unit_poly_alloc(const p4_link *l, unit_state *u)
     q->ready = calloc(q->nblocks, sizeof *q->ready);
     q->buf = fftw_alloc_real(p->N), q->acc = fftw_alloc_complex(p->nb);
     q->ring = malloc((size_t)POLY_RING * p->B * (size_t)p->sps * sizeof *q->ring);
-    int ok = q->in && q->ready && q->buf && q->acc && q->ring && (q->in[0] = calloc(u->nsym, sizeof(double)));
+    q->eye = malloc((size_t)EYE_RING * (p->B + PHASE_PAD) * (size_t)p->sps * sizeof *q->eye);
+    int ok = q->in && q->ready && q->buf && q->acc && q->ring && q->eye && (q->in[0] = calloc(u->nsym, sizeof(double)));
     for (int i = 0; ok && i < p->nx; i++) ok = (q->in[1 + i] = calloc(u->nsym, sizeof(double))) != NULL;
     for (int k = 0; ok && k < POLY_CACHE; k++) { /* a spectrum for every input that has a response */
         ok = (q->X[k] = calloc((size_t)p->nin, sizeof *q->X[k])) && (q->live[k] = calloc((size_t)p->nin, 1));
@@ -213,6 +242,7 @@ void unit_poly_begin(const p4_link *l, unit_state *u, uint64_t start, p4_rng *rj
     for (int k = 0; k < POLY_CACHE; k++) q->cached[k] = -1;
     q->use_ring = ring, q->rx = ring ? q->ring : u->rx, q->oom = 0;
     for (int k = 0; k < POLY_RING; k++) q->owner[k] = -1;
+    for (int k = 0; k < EYE_RING; k++) q->eye_owner[k] = -1;
     uint8_t pstate = 0;
     double prev = 0; /* the TX FFE output before the chunk's first edge */
     const size_t ch = u->chunk;
@@ -273,50 +303,94 @@ static int block_spectra(unit_poly *q, size_t b)
     return k;
 }
 
-/* Phase r of block b into the waveform. */
-static void make_phase(unit_poly *q, size_t b, int r)
+/* acc = X H (add: acc += X H) over nb bins, the complex products written out (re = ac - bd,
+ * im = ad + bc: what the compiler's complex multiply computes for finite values) so that they
+ * vectorise. */
+P4_CLONES static void spec_mac(double *acc, const double *X, const double *H, size_t nb, int add)
+{
+    if (add)
+        for (size_t n = 0; n < 2 * nb; n += 2) {
+            const double a = X[n], b = X[n + 1], c = H[n], d = H[n + 1];
+            acc[n] += a * c - b * d, acc[n + 1] += a * d + b * c;
+        }
+    else
+        for (size_t n = 0; n < 2 * nb; n += 2) {
+            const double a = X[n], b = X[n + 1], c = H[n], d = H[n + 1];
+            acc[n] = a * c - b * d, acc[n + 1] = a * d + b * c;
+        }
+}
+
+/* Phase r of block b (its n samples, one per UI) into out[0..n): of the waveform (T = p->H), or
+ * of the RX FFE's output (T = p->G). */
+static void phase_out(unit_poly *q, fftw_complex *const *T, size_t b, int r, size_t n, double *out)
 {
     const link_poly *p = q->lp;
     const int k = block_spectra(q, b);
-    /* acc = sum_i X_i H_i,r, the complex products written out (re = ac - bd, im = ad + bc: what the
-     * compiler's complex multiply computes for finite values) so that they vectorise */
-    int any = 0;
-    double *acc = (double *)q->acc;
+    int any = 0; /* acc = sum_i X_i T_i,r */
     for (int i = 0; i < p->nin; i++) {
-        const double *H = (const double *)p->H[r * p->nin + i], *X = (const double *)q->X[k][i];
+        const double *H = (const double *)T[r * p->nin + i], *X = (const double *)q->X[k][i];
         if (!H || !q->live[k][i]) continue;
-        if (!any)
-            for (size_t n = 0; n < 2 * p->nb; n += 2) {
-                const double a = X[n], b = X[n + 1], c = H[n], d = H[n + 1];
-                acc[n] = a * c - b * d, acc[n + 1] = a * d + b * c;
-            }
-        else
-            for (size_t n = 0; n < 2 * p->nb; n += 2) {
-                const double a = X[n], b = X[n + 1], c = H[n], d = H[n + 1];
-                acc[n] += a * c - b * d, acc[n + 1] += a * d + b * c;
-            }
+        spec_mac((double *)q->acc, X, H, p->nb, any);
         any = 1;
     }
-    const size_t ov = p->N - p->B, m0 = b * p->B, sps = (size_t)p->sps;
-    const size_t n = m0 + p->B <= q->nsym ? p->B : q->nsym - m0;
-    double *rx = q->rx + m0 * sps + (size_t)r;
-    if (q->use_ring) { /* the block's slot: its previous block's phases are gone */
-        const size_t k = b % POLY_RING;
-        if (q->owner[k] != (long)b) {
-            if (q->owner[k] >= 0) q->ready[q->owner[k]] = 0;
-            q->owner[k] = (long)b;
-        }
-        rx = q->ring + k * p->B * sps + (size_t)r;
+    if (!any) {
+        memset(out, 0, n * sizeof *out);
+        return;
     }
-    if (!any)
-        for (size_t t = 0; t < n; t++) rx[t * sps] = 0;
-    else {
-        fftw_execute_dft_c2r(p->inv, q->acc, q->buf);
-        for (size_t t = 0; t < n; t++) rx[t * sps] = q->buf[ov + t];
+    fftw_execute_dft_c2r(p->inv, q->acc, q->buf);
+    memmove(out, q->buf + (p->N - p->B), n * sizeof *out);
+}
+
+/* Where block b's samples go: the unit's waveform, or its ring slot (whose previous block's
+ * phases are then gone). */
+static double *block_dest(unit_poly *q, size_t b)
+{
+    const size_t sps = (size_t)q->lp->sps;
+    if (!q->use_ring) return q->rx + b * q->lp->B * sps;
+    const size_t k = b % POLY_RING;
+    if (q->owner[k] != (long)b) {
+        if (q->owner[k] >= 0) q->ready[q->owner[k]] = 0;
+        q->owner[k] = (long)b;
     }
+    return q->ring + k * q->lp->B * sps;
+}
+
+static size_t block_len(const unit_poly *q, size_t b)
+{
+    const size_t m0 = b * q->lp->B;
+    return m0 + q->lp->B <= q->nsym ? q->lp->B : q->nsym - m0;
+}
+
+/* Phase r of block b into the waveform (a store every sps samples). */
+static void make_phase(unit_poly *q, size_t b, int r)
+{
+    const size_t sps = (size_t)q->lp->sps, n = block_len(q, b);
+    double *rx = block_dest(q, b) + (size_t)r;
+    phase_out(q, (fftw_complex *const *)q->lp->H, b, r, n, q->buf);
+    for (size_t t = 0; t < n; t++) rx[t * sps] = q->buf[t];
     q->ready[b] |= (uint64_t)1 << r;
 }
 
+/* The eye's samples of block b: the RX FFE's output at every phase, row r = phase r (made in the
+ * spectral domain: sum_i X_i H_i,r W, the FFE's spectrum folded into the responses), in the eye's
+ * ring. */
+const double *unit_poly_eye_block(const unit_state *u, size_t b)
+{
+    unit_poly *q = u->poly;
+    const size_t sps = (size_t)q->lp->sps, RS = q->lp->B + PHASE_PAD, k = b % EYE_RING;
+    double *rows = q->eye + k * sps * RS;
+    if (q->eye_owner[k] != (long)b) {
+        const size_t n = block_len(q, b);
+        for (size_t r = 0; r < sps; r++) phase_out(q, (fftw_complex *const *)q->lp->G, b, (int)r, n, rows + r * RS);
+        q->eye_owner[k] = (long)b;
+    }
+    return rows;
+}
+
+size_t unit_poly_block(const unit_state *u) { return u->poly->lp->B; }
+size_t unit_poly_eye_stride(const unit_state *u) { return u->poly->lp->B + PHASE_PAD; }
+
+/* The receiver's first read of a phase. */
 static void fill(void *ctx, size_t sample)
 {
     unit_poly *q = ctx;
@@ -333,14 +407,14 @@ const double *unit_poly_source(unit_state *u, p4_dsprx_source *s)
     return q->rx;
 }
 
-/* Every phase of every block (for the eye, which reads them all). */
+/* Every phase of every block of a unit that keeps its whole waveform (unit_state.poly_whole: the
+ * tests compare it with the FIR's). */
 void unit_poly_complete(const unit_state *u)
 {
     unit_poly *q = u->poly;
-    if (q->use_ring) return; /* a unit without eye symbols (never asked) */
-    const uint64_t all = q->lp->sps == 64 ? ~(uint64_t)0 : ((uint64_t)1 << q->lp->sps) - 1;
+    if (q->use_ring) return;
     for (size_t b = 0; b < q->nblocks; b++)
-        for (int r = 0; r < q->lp->sps && q->ready[b] != all; r++)
+        for (int r = 0; r < q->lp->sps; r++)
             if (!(q->ready[b] >> r & 1)) make_phase(q, b, r);
 }
 

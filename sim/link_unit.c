@@ -170,7 +170,7 @@ void unit_simulate(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0, 
     /* the waveform made as the receiver reads it (link_poly.c), else by the FIR at the sample rate */
     int poly = dsp && u->poly;
     if (poly) {
-        unit_poly_begin(l, u, start, &rj, &jit, u->no_eye);
+        unit_poly_begin(l, u, start, &rj, &jit, !u->poly_whole);
         if (unit_poly_failed(u)) { /* out of memory for its inputs: the FIR, from the streams' start */
             poly = 0;
             unit_begin(l, u, unit, k0, &rj, &rn, &jit);
@@ -306,7 +306,6 @@ P4_CLONES static void eye_phases(const double *r0, const double *w, int nffe, in
  * eye) into c. */
 void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, size_t neye, p4_counts *out)
 {
-    if (neye && u->poly && u->dsp && !unit_poly_failed(u)) unit_poly_complete(u); /* the eye reads every phase */
     const size_t t0 = l->warm + off;
     const p4_config *c = &l->cfg;
     const int sps = l->sps, half = sps / 2, nffe = l->info.nffe;
@@ -330,6 +329,18 @@ void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, siz
     const double scale = P4_EYE_BINS / (2 * P4_EYE_RANGE);
     const double *nz = u->rnoise; /* the noise drawn at symbol rate (not in u->rx), or NULL */
     double acc[128];
+    /* a DSP receiver's made waveform (link_poly.c): the FFE's output at each phase comes made, in
+     * blocks; eye phase q is sample l->phase - half + q of the UI, phase r_q of UI m + s_q */
+    const int made = u->poly && u->dsp && !unit_poly_failed(u) && !u->poly_whole;
+    int rq[128], sq[128];
+    for (int q = 0; q < sps; q++) {
+        const int d = l->phase - half + q;
+        sq[q] = d < 0 ? -1 : d >= sps ? 1 : 0;
+        rq[q] = d - sq[q] * sps;
+    }
+    const size_t PB = made ? unit_poly_block(u) : 1, PS = made ? unit_poly_eye_stride(u) : 0; /* PB: 2^k */
+    size_t blk[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX};
+    const double *rows[3] = {NULL, NULL, NULL};
     for (size_t t = t0; t < t0 + neye; t++) {
         size_t m = t + D;
         uint32_t *hl = out->eye + (size_t)u->line[t] * sps * P4_EYE_BINS;
@@ -348,7 +359,16 @@ void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, siz
             for (; i < top; i++) p0 += w[i] * nm[-i];
             ne = (p0 + p1) + (p2 + p3);
         }
-        eye_phases(r0, w, nffe, sps, ne, acc);
+        if (made) {
+            const double *at[3]; /* UI m - 1, m, m + 1 in their blocks' rows */
+            for (int k = 0; k < 3; k++) {
+                const size_t mm = m + (size_t)k - 1, b = mm & ~(PB - 1);
+                if (b != blk[k]) blk[k] = b, rows[k] = unit_poly_eye_block(u, b / PB);
+                at[k] = rows[k] + (mm - b);
+            }
+            for (int q = 0; q < sps; q++) acc[q] = ne + at[sq[q] + 1][(size_t)rq[q] * PS];
+        } else
+            eye_phases(r0, w, nffe, sps, ne, acc);
         const double fbm = u->fb[m];
         int bins[128];
         for (int q = 0; q < sps; q++) { /* bins by truncation of a value clamped to [0, bins - 1] */

@@ -2,8 +2,9 @@
  * waveform the FIR at the sample rate makes (sim.noise = waveform), with no noise so that both are
  * the same deterministic signal: every sample of a unit within 1e-12 of the peak, for the loss
  * model with jitter (RJ, DCD) and for the cable assembly with two aggressors; the receiver's
- * decisions identical; and a unit whose waveform is a ring of blocks (no eye symbols) decides as one
- * that holds the whole waveform. */
+ * decisions identical; a unit whose waveform is a ring of blocks decides as one that holds the whole
+ * waveform; and the eye's samples, the RX FFE's output made in the spectral domain, equal the FFE
+ * run over the FIR's waveform within 1e-12 of the peak. */
 #include "testutil.h"
 #include "../sim/link_impl.h"
 #include <math.h>
@@ -32,7 +33,7 @@ static void same_waveform(const char *name, const char *const *sets, int n)
     cr_assert_eq(unit_alloc(a, counted, 1, &ua), P4_OK);
     cr_assert_eq(unit_alloc(b, counted, 1, &ub), P4_OK);
     cr_assert_eq(ua.nsamp, ub.nsamp);
-    ua.no_eye = 0; /* the whole waveform */
+    ua.poly_whole = 1; /* the whole waveform */
     unit_simulate(a, &ua, 1, a->warm + counted, 1);
     unit_poly_complete(&ua);
     unit_simulate(b, &ub, 1, b->warm + counted, 1);
@@ -51,10 +52,27 @@ static void same_waveform(const char *name, const char *const *sets, int n)
     uint8_t *dec = malloc(ua.nsym);
     cr_assert_not_null(dec);
     memcpy(dec, ua.dec, ua.nsym);
-    ua.no_eye = 1;
+    ua.poly_whole = 0;
     unit_simulate(a, &ua, 1, a->warm + counted, 1);
     cr_assert(!memcmp(ua.dec, dec, ua.nsym), "%s: the ring of blocks decides otherwise", name);
     free(dec);
+    /* the eye's samples (the RX FFE's output at every phase, made in the spectral domain) against
+     * the FFE run here over the FIR's waveform: within 1e-12 of the peak times sum |w| */
+    const int sps = a->sps, nffe = a->info.nffe;
+    const double *w = a->info.ffe;
+    double wsum = 0, edev = 0;
+    for (int i = 0; i < nffe; i++) wsum += fabs(w[i]);
+    const size_t B = unit_poly_block(&ua), RS = unit_poly_eye_stride(&ua);
+    for (size_t m = a->warm; m < a->warm + 5000; m++) {
+        const double *rows = unit_poly_eye_block(&ua, m / B);
+        for (int r = 0; r < sps; r++) {
+            double y = 0;
+            for (int i = 0; i < nffe && (size_t)i <= m; i++) y += w[i] * ub.rx[(m - (size_t)i) * (size_t)sps + (size_t)r];
+            edev = fmax(edev, fabs(rows[(size_t)r * RS + m % B] - y));
+        }
+    }
+    cr_log_info("%s: eye samples, largest difference %.3g V", name, edev);
+    cr_assert(edev <= 1e-12 * peak * wsum, "%s: an eye sample differs by %.3g V (peak %.4g V, sum |w| %.3g)", name, edev, peak, wsum);
     unit_free(&ua, a->nxt), unit_free(&ub, b->nxt);
     p4_link_destroy(a), p4_link_destroy(b);
 }
