@@ -3,6 +3,7 @@
 #include "fftplan.h"
 #include "pam4sim/fir.h"
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,69 @@ typedef struct plan_entry {
 static plan_entry *table[P4_FFT_KINDS];
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
-static char plans_desc[512] = "estimated (FFTW_ESTIMATE)";
-static int wisdom_bad; /* PAM4SIM_FFTW_WISDOM names a file that could not be read as wisdom */
+static char plans_desc[1024] = "estimated (FFTW_ESTIMATE)";
+static char wisdom_err[300]; /* why PAM4SIM_FFTW_WISDOM's file was refused, "" when it was not */
+
+/* The wisdom's seal: FFTW aborts the process on some corrupt wisdom (an assertion while planning
+ * from it), so a wisdom is imported only when it carries the FNV-1a hash of its text, which
+ * `pam4sim fft-wisdom` appends as a last line: a file damaged or not written by pam4sim is refused
+ * with an error instead. */
+#define SEAL "pam4sim-wisdom fnv1a64 "
+#define WISDOM_MAX_BYTES (4u << 20)
+
+static uint64_t fnv1a64(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* The sealed wisdom in text (NUL-terminated; its seal line is cut off in place): 0 and the FFTW
+ * text's length, or -1 with why in err. */
+static int unseal(char *text, size_t len, size_t *wlen, char *err, size_t errn)
+{
+    if (strlen(text) != len) return snprintf(err, errn, "holds a NUL byte: not a wisdom file"), -1;
+    size_t end = len;
+    while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r')) end--;
+    size_t ls = end; /* the last line's start */
+    while (ls > 0 && text[ls - 1] != '\n') ls--;
+    const size_t ns = strlen(SEAL);
+    if (end - ls != ns + 16 || strncmp(text + ls, SEAL, ns))
+        return snprintf(err, errn, "has no pam4sim seal on its last line (write it with `pam4sim fft-wisdom --out FILE`)"), -1;
+    uint64_t want = 0;
+    for (size_t i = ls + ns; i < end; i++) {
+        const char c = text[i];
+        const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (v < 0) return snprintf(err, errn, "has a malformed pam4sim seal"), -1;
+        want = want << 4 | (uint64_t)v;
+    }
+    if (fnv1a64(text, ls) != want) return snprintf(err, errn, "is damaged (its text does not match its seal)"), -1;
+    text[ls] = 0;
+    *wlen = ls;
+    return 0;
+}
+
+/* PAM4SIM_FFTW_WISDOM's file into FFTW: 0, or -1 with why in wisdom_err. */
+static int import_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return snprintf(wisdom_err, sizeof wisdom_err, "cannot open it"), -1;
+    char *text = malloc(WISDOM_MAX_BYTES + 1);
+    size_t len = text ? fread(text, 1, WISDOM_MAX_BYTES + 1, f) : 0;
+    const int rerr = ferror(f);
+    fclose(f);
+    int rc = -1;
+    size_t wlen = 0;
+    if (!text) snprintf(wisdom_err, sizeof wisdom_err, "out of memory");
+    else if (rerr) snprintf(wisdom_err, sizeof wisdom_err, "cannot read it");
+    else if (len > WISDOM_MAX_BYTES) snprintf(wisdom_err, sizeof wisdom_err, "is larger than %u MiB: not a wisdom file", WISDOM_MAX_BYTES >> 20);
+    else if (text[len] = 0, !unseal(text, len, &wlen, wisdom_err, sizeof wisdom_err)) {
+        if (fftw_import_wisdom_from_string(text)) rc = 0;
+        else snprintf(wisdom_err, sizeof wisdom_err, "is not wisdom for %s (measure again with `pam4sim fft-wisdom --out FILE`)", fftw_version);
+    }
+    free(text);
+    return rc;
+}
 
 /* The wisdom, once per process: PAM4SIM_FFTW_WISDOM=none: none; a path: that file; unset or empty:
  * the built-in. */
@@ -29,18 +91,22 @@ static void load_wisdom(void)
     if (env && !strcmp(env, "none")) {
         snprintf(plans_desc, sizeof plans_desc, "estimated (FFTW_ESTIMATE: PAM4SIM_FFTW_WISDOM=none)");
     } else if (env && *env) {
-        if (fftw_import_wisdom_from_filename(env))
-            snprintf(plans_desc, sizeof plans_desc, "measured where the wisdom in %s has the size, else estimated", env);
-        else {
-            wisdom_bad = 1;
-            snprintf(plans_desc, sizeof plans_desc, "estimated (PAM4SIM_FFTW_WISDOM=%s: not a readable wisdom file)", env);
-        }
-    } else if (!p4_fftw_wisdom[0])
-        snprintf(plans_desc, sizeof plans_desc, "estimated (no built-in wisdom)");
-    else if (fftw_import_wisdom_from_string(p4_fftw_wisdom))
-        snprintf(plans_desc, sizeof plans_desc, "measured where the built-in wisdom has the size, else estimated");
-    else
-        snprintf(plans_desc, sizeof plans_desc, "estimated (the built-in wisdom is not for this FFTW)");
+        if (!import_file(env))
+            snprintf(plans_desc, sizeof plans_desc, "measured where the wisdom in %.300s has the size, else estimated", env);
+        else
+            snprintf(plans_desc, sizeof plans_desc, "estimated (PAM4SIM_FFTW_WISDOM=%.300s refused: it %s)", env, wisdom_err);
+    } else {
+        const size_t len = strlen(p4_fftw_wisdom);
+        char *text = malloc(len + 1), err[200];
+        size_t wlen;
+        if (!len) snprintf(plans_desc, sizeof plans_desc, "estimated (no built-in wisdom)");
+        else if (text && (memcpy(text, p4_fftw_wisdom, len + 1), !unseal(text, len, &wlen, err, sizeof err)) &&
+                 fftw_import_wisdom_from_string(text))
+            snprintf(plans_desc, sizeof plans_desc, "measured where the built-in wisdom has the size, else estimated");
+        else
+            snprintf(plans_desc, sizeof plans_desc, "estimated (the built-in wisdom is not for this FFTW)");
+        free(text);
+    }
     const size_t n = strlen(plans_desc);
     snprintf(plans_desc + n, sizeof plans_desc - n, "; %s", fftw_version);
 }
@@ -57,9 +123,9 @@ const char *p4_fft_plans(void)
 p4_status p4_fft_wisdom_check(void)
 {
     p4_fft_wisdom_load();
-    return wisdom_bad ? p4_error(P4_EINVAL, "PAM4SIM_FFTW_WISDOM=%s: not a readable FFTW wisdom file for %s (make one with `pam4sim fft-wisdom --out FILE`, or set PAM4SIM_FFTW_WISDOM=none)",
-                                 getenv("PAM4SIM_FFTW_WISDOM"), fftw_version)
-                      : P4_OK;
+    return wisdom_err[0] ? p4_error(P4_EINVAL, "PAM4SIM_FFTW_WISDOM=%s: the file %s (or set PAM4SIM_FFTW_WISDOM=none)",
+                                    getenv("PAM4SIM_FFTW_WISDOM"), wisdom_err)
+                         : P4_OK;
 }
 
 static fftw_plan plan_with(p4_fft_kind kind, size_t n, double *r, fftw_complex *c, unsigned flags)
@@ -145,8 +211,15 @@ p4_status p4_fft_wisdom_measure(const char *path, double seconds, void (*progres
         if (!tmp) st = p4_error(P4_ENOMEM, "out of memory");
         else {
             snprintf(tmp, len, "%s.tmp", path);
-            if (!fftw_export_wisdom_to_filename(tmp)) st = p4_error(P4_EIO, "%s: cannot write the wisdom", tmp);
-            else if (rename(tmp, path)) {
+            char *w = fftw_export_wisdom_to_string();
+            FILE *f = w ? fopen(tmp, "wb") : NULL;
+            int ok = f && fputs(w, f) >= 0 && fprintf(f, "%s%016llx\n", SEAL, (unsigned long long)fnv1a64(w, strlen(w))) > 0;
+            ok = f && !fclose(f) && ok;
+            free(w);
+            if (!ok) {
+                remove(tmp);
+                st = p4_error(P4_EIO, "%s: cannot write the wisdom", tmp);
+            } else if (rename(tmp, path)) {
                 remove(tmp);
                 st = p4_error(P4_EIO, "%s: cannot write the wisdom", path);
             }

@@ -22,9 +22,17 @@ check "version built-in"     0 "FFT plans: measured where the built-in wisdom" $
 check "version file"         0 "measured where the wisdom in $tmp/w"           env PAM4SIM_FFTW_WISDOM=$tmp/w $bin --version
 check "version none"         0 "FFT plans: estimated (FFTW_ESTIMATE"            env PAM4SIM_FFTW_WISDOM=none $bin --version
 echo "(not wisdom" > $tmp/bad
-check "bad wisdom refused"   1 "PAM4SIM_FFTW_WISDOM=$tmp/bad: not a readable FFTW wisdom file" env PAM4SIM_FFTW_WISDOM=$tmp/bad $bin run --symbols 1000 --json $tmp/bad.json
+check "bad wisdom refused"   1 "PAM4SIM_FFTW_WISDOM=$tmp/bad: the file has no pam4sim seal" env PAM4SIM_FFTW_WISDOM=$tmp/bad $bin run --symbols 1000 --json $tmp/bad.json
 [ ! -e $tmp/bad.json ] || { echo "FAIL bad wisdom: wrote its JSON"; fails=$((fails+1)); }
-check "missing wisdom"       1 "PAM4SIM_FFTW_WISDOM=$tmp/none.w" env PAM4SIM_FFTW_WISDOM=$tmp/none.w $bin stat
+check "missing wisdom"       1 "PAM4SIM_FFTW_WISDOM=$tmp/none.w: the file cannot open it" env PAM4SIM_FFTW_WISDOM=$tmp/none.w $bin stat
+# FFTW aborts on some corrupt wisdom (an assertion while planning from it): a file whose text does
+# not match its seal, or without one, is refused before FFTW reads it
+sed '$d' $tmp/w > $tmp/unsealed
+check "unsealed wisdom"      1 "the file has no pam4sim seal"  env PAM4SIM_FFTW_WISDOM=$tmp/unsealed $bin stat
+sed '3s/#x/#y/' $tmp/w > $tmp/damaged
+check "damaged wisdom"       1 "the file is damaged"           env PAM4SIM_FFTW_WISDOM=$tmp/damaged $bin stat
+head -c 1000 /dev/urandom > $tmp/random
+check "random bytes"         1 "PAM4SIM_FFTW_WISDOM=$tmp/random: the file" env PAM4SIM_FFTW_WISDOM=$tmp/random $bin stat
 # the same results with every source of plans: the electrical link (symbol-rate engine), the DSP
 # receiver (its waveform by phase transforms), the DR1 optical lane (the FIRs at the sample rate)
 same() { # name, args...
