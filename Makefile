@@ -201,7 +201,7 @@ asan:
 # tests/fuzz/seeds/TARGET. A crash, a leak, a hang (> 10 s) or a 2 GB allocation fails.
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang-14
-FUZZERS      := touchstone config checkpoint fec_hex ami_file com_params
+FUZZERS      := touchstone config checkpoint fec_hex ami_file com_params wisdom
 FUZZ_FLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 fuzz-build: $(B)/.setup
 	@command -v $(FUZZ_CC) >/dev/null && ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || \

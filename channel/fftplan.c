@@ -38,7 +38,7 @@ static uint64_t fnv1a64(const char *s, size_t n)
 
 /* The sealed wisdom in text (NUL-terminated; its seal line is cut off in place): 0 and the FFTW
  * text's length, or -1 with why in err. */
-static int unseal(char *text, size_t len, size_t *wlen, char *err, size_t errn)
+int p4_fft_wisdom_unseal(char *text, size_t len, size_t *wlen, char *err, size_t errn)
 {
     if (strlen(text) != len) return snprintf(err, errn, "holds a NUL byte: not a wisdom file"), -1;
     size_t end = len;
@@ -75,7 +75,7 @@ static int import_file(const char *path)
     if (!text) snprintf(wisdom_err, sizeof wisdom_err, "out of memory");
     else if (rerr) snprintf(wisdom_err, sizeof wisdom_err, "cannot read it");
     else if (len > WISDOM_MAX_BYTES) snprintf(wisdom_err, sizeof wisdom_err, "is larger than %u MiB: not a wisdom file", WISDOM_MAX_BYTES >> 20);
-    else if (text[len] = 0, !unseal(text, len, &wlen, wisdom_err, sizeof wisdom_err)) {
+    else if (text[len] = 0, !p4_fft_wisdom_unseal(text, len, &wlen, wisdom_err, sizeof wisdom_err)) {
         if (fftw_import_wisdom_from_string(text)) rc = 0;
         else snprintf(wisdom_err, sizeof wisdom_err, "is not wisdom for %s (measure again with `pam4sim fft-wisdom --out FILE`)", fftw_version);
     }
@@ -100,7 +100,7 @@ static void load_wisdom(void)
         char *text = malloc(len + 1), err[200];
         size_t wlen;
         if (!len) snprintf(plans_desc, sizeof plans_desc, "estimated (no built-in wisdom)");
-        else if (text && (memcpy(text, p4_fftw_wisdom, len + 1), !unseal(text, len, &wlen, err, sizeof err)) &&
+        else if (text && (memcpy(text, p4_fftw_wisdom, len + 1), !p4_fft_wisdom_unseal(text, len, &wlen, err, sizeof err)) &&
                  fftw_import_wisdom_from_string(text))
             snprintf(plans_desc, sizeof plans_desc, "measured where the built-in wisdom has the size, else estimated");
         else

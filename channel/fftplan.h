@@ -27,6 +27,10 @@ typedef enum {
 
 /* The plan for (kind, n), n >= 1; NULL when out of memory. */
 fftw_plan p4_fft_plan(p4_fft_kind kind, size_t n);
+/* A sealed wisdom text (text[len] = 0; `pam4sim fft-wisdom` appends "pam4sim-wisdom fnv1a64 HASH"
+ * as its last line): 0 with the FFTW wisdom's length in *wlen (the seal cut off in place), or -1
+ * with why in err. */
+int p4_fft_wisdom_unseal(char *text, size_t len, size_t *wlen, char *err, size_t errn);
 /* The wisdom into FFTW, once per process (p4_init calls it before any thread). */
 void p4_fft_wisdom_load(void);
 
