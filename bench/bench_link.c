@@ -163,9 +163,8 @@ int main(void)
     const char *dr1f[] = {"file=examples/dr1.yaml", "sim.threads=1", "tdecq.in_run=false", "optics.rx.oma_dbm=-8",
                           "rx.dsp.enable=false", "fec.mode=none"};
     versus("DR1 lane, float receiver", dr1f, 6, 1000000);
-    const char *dr1d[] = {"file=examples/dr1.yaml", "sim.threads=1", "tdecq.in_run=false", "optics.rx.oma_dbm=-8",
-                          "sim.unit_symbols=65280"};
-    run("DR1 lane, DSP receiver + KP4", dr1d, 5, 1000000);
-    scaling("DR1 lane, DSP receiver + KP4", dr1d, 5, 2000000);
+    const char *dr1d[] = {"file=examples/dr1.yaml", "sim.threads=1", "tdecq.in_run=false", "optics.rx.oma_dbm=-8"};
+    run("DR1 lane, DSP receiver + KP4", dr1d, 4, 1000000);
+    scaling("DR1 lane, DSP receiver + KP4", dr1d, 4, 2000000);
     return 0;
 }
