@@ -1,6 +1,7 @@
 /* test_channel.c - Touchstone reading against the measured losses of the public channels, the
  * impulse response against the file it came from, the loss model, filters, and bad input. */
 #include "testutil.h"
+#include <complex.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -181,4 +182,38 @@ Test(channel, formats_and_units_agree)
         p4_touchstone_free(ts);
         unlink(path);
     }
+}
+
+/* The Nyquist taper (p4_fresp_nyquist_taper): a 2nd-order Butterworth on the grid (the optical
+ * receiver's TIA, 55 GHz at 16 x 106.25 GBd) keeps an imaginary part at Nyquist that the real
+ * impulse response cannot carry, and its response kept a two-sided 1/t tail (3e-7 of the peak beyond
+ * 250 UI); tapered over the top quarter of the band, the tail is the filter's own exponential decay.
+ * Below the taper the response is untouched, at Nyquist it is zero, and the noise power (the
+ * integral of |H|^2) moves by less than 1e-3. */
+Test(channel, nyquist_taper_removes_the_1_over_t_tail)
+{
+    const size_t n = 65536, ui = 16;
+    p4_fresp *a = p4_fresp_create(n, 16 * 106.25e9), *b = p4_fresp_create(n, 16 * 106.25e9);
+    p4_fresp_butterworth(a, 2, 55e9);
+    p4_fresp_butterworth(b, 2, 55e9);
+    p4_fresp_nyquist_taper(b, 0.25);
+    double pa = 0, pb = 0;
+    for (size_t k = 0; k <= n / 2; k++) {
+        if (k <= 3 * n / 8) cr_assert(b->H[k] == a->H[k], "bin %zu below the taper changed", k);
+        else cr_assert(cabs(b->H[k]) <= cabs(a->H[k]) * (1 + 1e-15), "bin %zu grew", k);
+        pa += cabs(a->H[k]) * cabs(a->H[k]), pb += cabs(b->H[k]) * cabs(b->H[k]);
+    }
+    cr_assert(b->H[n / 2] == 0, "the tapered response is not zero at Nyquist");
+    cr_assert(fabs(pb / pa - 1) < 1e-3, "the noise power moved by %.3g", pb / pa - 1);
+    double *ha = malloc(n * sizeof *ha), *hb = malloc(n * sizeof *hb);
+    cr_assert_eq(p4_fresp_impulse(a, ha), P4_OK);
+    cr_assert_eq(p4_fresp_impulse(b, hb), P4_OK);
+    double peak = 0, ta = 0, tb = 0;
+    for (size_t t = 0; t < n; t++) peak = fmax(peak, fabs(ha[t]));
+    for (size_t t = 250 * ui; t < n - 250 * ui; t++) ta = fmax(ta, fabs(ha[t])), tb = fmax(tb, fabs(hb[t]));
+    cr_log_info("beyond 250 UI: %.3g of the peak untapered, %.3g tapered", ta / peak, tb / peak);
+    cr_assert(ta > 1e-7 * peak, "no 1/t tail without the taper (%.3g): the test no longer sees the effect", ta / peak);
+    cr_assert(tb < 1e-10 * peak, "the tapered response keeps a tail of %.3g of the peak beyond 250 UI", tb / peak);
+    free(ha), free(hb);
+    p4_fresp_free(a), p4_fresp_free(b);
 }

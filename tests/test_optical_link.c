@@ -3,6 +3,7 @@
  * FFE beats it by whitening the noise folded from above baud/2), TDECQ of a clean wide-band
  * transmitter, and TDECQ growing as the transmitter's bandwidth shrinks. */
 #include "testutil.h"
+#include "../sim/link_impl.h"
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 
@@ -114,4 +115,27 @@ Test(optical_link, tdecq_clean_and_growing_as_bandwidth_shrinks, .timeout = 240)
         cr_assert(t > prev, "TDECQ %.3f dB at %s is not above %.3f dB at the wider bandwidth", t, bws[i], prev);
         prev = t;
     }
+}
+
+/* The DR1 lane's receiver chain (TIA, its Nyquist taper) is cut at the slicer after about a hundred
+ * taps; without the taper its spurious 1/t tail kept thousands (and the FIR a 32768-point
+ * transform). The statistical answer does not move. */
+Test(optical_link, dr1_receiver_chain_is_short, .timeout = 120)
+{
+    size_t len[2];
+    double snr[2];
+    for (int k = 0; k < 2; k++) {
+        const char *sets[] = {"file=examples/dr1.yaml", "optics.rx.oma_dbm=-8", "tdecq.in_run=false",
+                              k ? "optics.tia.nyquist_taper=0" : "optics.tia.nyquist_taper=0.25"};
+        p4_config c;
+        config_with(&c, sets, 4);
+        p4_link *l = p4_link_create(&c);
+        cr_assert_not_null(l, "%s", p4_last_error());
+        len[k] = l->sig_run, snr[k] = p4_link_info_get(l)->mmse_snr_db;
+        p4_link_destroy(l);
+    }
+    cr_log_info("receiver chain cut at %zu taps tapered, %zu untapered; MMSE SNR %.5f / %.5f dB", len[0], len[1], snr[0], snr[1]);
+    cr_assert(len[0] <= 256, "the tapered chain keeps %zu taps", len[0]);
+    cr_assert(len[1] >= 1024, "untapered, the chain keeps only %zu taps: the test no longer sees the tail", len[1]);
+    cr_assert(fabs(snr[0] - snr[1]) < 0.01, "the MMSE SNR moved by %.4f dB", snr[0] - snr[1]);
 }

@@ -59,7 +59,7 @@ void p4_fresp_butterworth(p4_fresp *r, int order, double f3db_hz);
  * (fraction in (0, 1]; 0: no change). An analog response evaluated on the grid (a Butterworth) keeps a
  * value at Nyquist whose odd (imaginary) part the real impulse response cannot carry: the periodic
  * spectrum jumps there, and the impulse response keeps a spurious 1/t tail (2nd order at 55 GHz on
- * a 1.7 THz grid: 1e-5 of the peak at 250 UI). The taper removes the jump where the response is
+ * a 1.7 THz grid: up to 3e-7 of the peak beyond 250 UI, 3e-12 tapered). The taper removes the jump where the response is
  * already far down. */
 void p4_fresp_nyquist_taper(p4_fresp *r, double fraction);
 /* COM CTLE: (g_dc + jf/fz)/((1 + jf/fp1)(1 + jf/fp2)) * (g_dc_hp + jf/f_lf)/(1 + jf/f_lf), g in dB. */
