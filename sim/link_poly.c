@@ -379,7 +379,10 @@ const double *unit_poly_eye_block(const unit_state *u, size_t b)
     unit_poly *q = u->poly;
     const size_t sps = (size_t)q->lp->sps, RS = q->lp->B + PHASE_PAD, k = b % EYE_RING;
     double *rows = q->eye + k * sps * RS;
-    if (q->eye_owner[k] != (long)b) {
+    if (q->eye_owner[k] != (long)b && b >= q->nblocks) { /* past the unit (the eye never reads there) */
+        memset(rows, 0, sps * RS * sizeof *rows);
+        q->eye_owner[k] = (long)b;
+    } else if (q->eye_owner[k] != (long)b) {
         const size_t n = block_len(q, b);
         for (size_t r = 0; r < sps; r++) phase_out(q, (fftw_complex *const *)q->lp->G, b, (int)r, n, rows + r * RS);
         q->eye_owner[k] = (long)b;

@@ -332,11 +332,12 @@ void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, siz
     /* a DSP receiver's made waveform (link_poly.c): the FFE's output at each phase comes made, in
      * blocks; eye phase q is sample l->phase - half + q of the UI, phase r_q of UI m + s_q */
     const int made = u->poly && u->dsp && !unit_poly_failed(u) && !u->poly_whole;
-    int rq[128], sq[128];
+    int rq[128], sq[128], need[3] = {0, 0, 0};
     for (int q = 0; q < sps; q++) {
         const int d = l->phase - half + q;
         sq[q] = d < 0 ? -1 : d >= sps ? 1 : 0;
         rq[q] = d - sq[q] * sps;
+        need[sq[q] + 1] = 1;
     }
     const size_t PB = made ? unit_poly_block(u) : 1, PS = made ? unit_poly_eye_stride(u) : 0; /* PB: 2^k */
     size_t blk[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX};
@@ -360,8 +361,9 @@ void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, siz
             ne = (p0 + p1) + (p2 + p3);
         }
         if (made) {
-            const double *at[3]; /* UI m - 1, m, m + 1 in their blocks' rows */
+            const double *at[3] = {NULL, NULL, NULL}; /* UI m - 1, m, m + 1 in their blocks' rows */
             for (int k = 0; k < 3; k++) {
+                if (!need[k]) continue;
                 const size_t mm = m + (size_t)k - 1, b = mm & ~(PB - 1);
                 if (b != blk[k]) blk[k] = b, rows[k] = unit_poly_eye_block(u, b / PB);
                 at[k] = rows[k] + (mm - b);
