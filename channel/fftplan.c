@@ -100,8 +100,11 @@ static void load_wisdom(void)
         char *text = malloc(len + 1), err[200];
         size_t wlen;
         if (!len) snprintf(plans_desc, sizeof plans_desc, "estimated (no built-in wisdom)");
-        else if (text && (memcpy(text, p4_fftw_wisdom, len + 1), !p4_fft_wisdom_unseal(text, len, &wlen, err, sizeof err)) &&
-                 fftw_import_wisdom_from_string(text))
+        else if (!text)
+            snprintf(plans_desc, sizeof plans_desc, "estimated (out of memory for the built-in wisdom)");
+        else if (memcpy(text, p4_fftw_wisdom, len + 1), p4_fft_wisdom_unseal(text, len, &wlen, err, sizeof err))
+            snprintf(plans_desc, sizeof plans_desc, "estimated (the built-in wisdom %s)", err);
+        else if (fftw_import_wisdom_from_string(text))
             snprintf(plans_desc, sizeof plans_desc, "measured where the built-in wisdom has the size, else estimated");
         else
             snprintf(plans_desc, sizeof plans_desc, "estimated (the built-in wisdom is not for this FFTW)");
