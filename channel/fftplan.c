@@ -2,11 +2,13 @@
  * kind, searched under a mutex; set-up asks for a handful of sizes. */
 #include "fftplan.h"
 #include "pam4sim/fir.h"
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 extern const char p4_fftw_wisdom[]; /* channel/fftw_wisdom.txt, built in (build/fftw_wisdom.c) */
 
@@ -41,8 +43,12 @@ static uint64_t fnv1a64(const char *s, size_t n)
 int p4_fft_wisdom_unseal(char *text, size_t len, size_t *wlen, char *err, size_t errn)
 {
     if (strlen(text) != len) return snprintf(err, errn, "holds a NUL byte: not a wisdom file"), -1;
+    size_t o = 0; /* line ends as written (a file converted to CRLF keeps its seal) */
+    for (size_t i = 0; i < len; i++)
+        if (text[i] != '\r') text[o++] = text[i];
+    text[o] = 0, len = o;
     size_t end = len;
-    while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r')) end--;
+    while (end > 0 && text[end - 1] == '\n') end--;
     size_t ls = end; /* the last line's start */
     while (ls > 0 && text[ls - 1] != '\n') ls--;
     const size_t ns = strlen(SEAL);
@@ -65,15 +71,15 @@ int p4_fft_wisdom_unseal(char *text, size_t len, size_t *wlen, char *err, size_t
 static int import_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
-    if (!f) return snprintf(wisdom_err, sizeof wisdom_err, "cannot open it"), -1;
+    if (!f) return snprintf(wisdom_err, sizeof wisdom_err, "cannot be opened: %s", strerror(errno)), -1;
     char *text = malloc(WISDOM_MAX_BYTES + 1);
     size_t len = text ? fread(text, 1, WISDOM_MAX_BYTES + 1, f) : 0;
-    const int rerr = ferror(f);
+    const int rerr = ferror(f) ? errno : 0;
     fclose(f);
     int rc = -1;
     size_t wlen = 0;
     if (!text) snprintf(wisdom_err, sizeof wisdom_err, "out of memory");
-    else if (rerr) snprintf(wisdom_err, sizeof wisdom_err, "cannot read it");
+    else if (rerr) snprintf(wisdom_err, sizeof wisdom_err, "cannot be read: %s", strerror(rerr));
     else if (len > WISDOM_MAX_BYTES) snprintf(wisdom_err, sizeof wisdom_err, "is larger than %u MiB: not a wisdom file", WISDOM_MAX_BYTES >> 20);
     else if (text[len] = 0, !p4_fft_wisdom_unseal(text, len, &wlen, wisdom_err, sizeof wisdom_err)) {
         if (fftw_import_wisdom_from_string(text)) rc = 0;
@@ -175,60 +181,101 @@ fftw_plan p4_fft_plan(p4_fft_kind kind, size_t n)
 }
 
 /* The sizes pam4sim plans in its runs: the FIRs' powers of two, the DSP receiver's phase blocks
- * (link_poly.c: B 9/8 and B 5/4), the field path's and the responses' complex transforms. */
-p4_status p4_fft_wisdom_measure(const char *path, double seconds, void (*progress)(const char *what, void *ctx), void *ctx)
+ * (link_poly.c: B 9/8 and B 5/4), the field path's and the responses' complex transforms; those up
+ * to max_n. */
+typedef struct {
+    p4_fft_kind kind;
+    size_t n;
+} fft_job;
+
+static int jobs(size_t max_n, fft_job *todo)
 {
-    p4_fft_wisdom_load();
-    pthread_mutex_lock(&mu);
-    fftw_forget_wisdom();
-    fftw_set_timelimit(seconds > 0 ? seconds : FFTW_NO_TIMELIMIT);
-    struct job {
-        p4_fft_kind kind;
-        size_t n;
-    } todo[64];
     int nt = 0;
-    for (size_t n = 1024; n <= 131072; n *= 2) todo[nt++] = (struct job){P4_FFT_R2C, n}, todo[nt++] = (struct job){P4_FFT_C2R, n};
+    for (size_t n = 1024; n <= 131072; n *= 2)
+        if (n <= max_n) todo[nt++] = (fft_job){P4_FFT_R2C, n}, todo[nt++] = (fft_job){P4_FFT_C2R, n};
     for (size_t b = 1024; b <= 32768; b *= 2)
         for (int k = 0; k < 2; k++) {
             const size_t n = k ? b / 4 * 5 : b / 8 * 9;
-            todo[nt++] = (struct job){P4_FFT_R2C, n}, todo[nt++] = (struct job){P4_FFT_C2R, n};
+            if (n <= max_n) todo[nt++] = (fft_job){P4_FFT_R2C, n}, todo[nt++] = (fft_job){P4_FFT_C2R, n};
         }
-    for (size_t n = 2048; n <= 131072; n *= 2) todo[nt++] = (struct job){P4_FFT_FWD_IP, n}, todo[nt++] = (struct job){P4_FFT_BWD_IP, n};
-    p4_status st = P4_OK;
+    for (size_t n = 2048; n <= 131072; n *= 2)
+        if (n <= max_n) todo[nt++] = (fft_job){P4_FFT_FWD_IP, n}, todo[nt++] = (fft_job){P4_FFT_BWD_IP, n};
+    return nt;
+}
+
+/* Plan each job with flags; returns how many gave a plan (destroyed at once). */
+static int plan_jobs(const fft_job *todo, int nt, unsigned flags, void (*progress)(const char *, void *), void *ctx)
+{
     static const char *const kname[] = {"r2c", "c2r", "forward c2c", "backward c2c"};
-    for (int i = 0; i < nt && !st; i++) {
-        char what[64];
-        snprintf(what, sizeof what, "%s %zu", kname[todo[i].kind], todo[i].n);
-        if (progress) progress(what, ctx);
+    int got = 0;
+    for (int i = 0; i < nt; i++) {
+        if (progress) {
+            char what[64];
+            snprintf(what, sizeof what, "%s %zu", kname[todo[i].kind], todo[i].n);
+            progress(what, ctx);
+        }
         fftw_complex *c = fftw_alloc_complex(todo[i].n);
         double *r = fftw_alloc_real(todo[i].n);
-        fftw_plan p = c && r ? plan_with(todo[i].kind, todo[i].n, r, c, FFTW_MEASURE) : NULL;
-        if (!p) st = p4_error(P4_ENOMEM, "fft-wisdom: could not plan %s (out of memory)", what);
-        else fftw_destroy_plan(p);
+        fftw_plan p = c && r ? plan_with(todo[i].kind, todo[i].n, r, c, flags) : NULL;
+        if (p) got++, fftw_destroy_plan(p);
         fftw_free(c), fftw_free(r);
     }
-    fftw_set_timelimit(FFTW_NO_TIMELIMIT);
-    if (!st) { /* to a temporary beside the file, then renamed: never a half-written file */
-        size_t len = strlen(path) + 8;
-        char *tmp = malloc(len);
-        if (!tmp) st = p4_error(P4_ENOMEM, "out of memory");
-        else {
-            snprintf(tmp, len, "%s.tmp", path);
-            char *w = fftw_export_wisdom_to_string();
-            FILE *f = w ? fopen(tmp, "wb") : NULL;
-            int ok = f && fputs(w, f) >= 0 && fprintf(f, "%s%016llx\n", SEAL, (unsigned long long)fnv1a64(w, strlen(w))) > 0;
-            ok = f && !fclose(f) && ok;
-            free(w);
-            if (!ok) {
-                remove(tmp);
-                st = p4_error(P4_EIO, "%s: cannot write the wisdom", tmp);
-            } else if (rename(tmp, path)) {
-                remove(tmp);
-                st = p4_error(P4_EIO, "%s: cannot write the wisdom", path);
-            }
-            free(tmp);
-        }
+    return got;
+}
+
+/* text and its seal into path, through a temporary of a unique name beside it (never a half-written
+ * file, never another file's name). */
+static p4_status write_sealed(const char *path, const char *text)
+{
+    const size_t len = strlen(path) + 8;
+    char *tmp = malloc(len);
+    if (!tmp) return p4_error(P4_ENOMEM, "out of memory");
+    snprintf(tmp, len, "%s.XXXXXX", path);
+    const int fd = mkstemp(tmp);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!f) {
+        p4_status st = p4_error(P4_EIO, "%s: cannot write the wisdom beside it: %s", path, strerror(errno));
+        if (fd >= 0) close(fd), remove(tmp);
+        free(tmp);
+        return st;
     }
+    int ok = fputs(text, f) >= 0 && fprintf(f, "%s%016llx\n", SEAL, (unsigned long long)fnv1a64(text, strlen(text))) > 0;
+    int err = ok ? 0 : errno;
+    if (fclose(f) && ok) ok = 0, err = errno;
+    p4_status st = P4_OK;
+    if (!ok) st = p4_error(P4_EIO, "%s: cannot write the wisdom: %s", tmp, strerror(err));
+    else if (rename(tmp, path)) st = p4_error(P4_EIO, "%s: cannot write the wisdom: %s", path, strerror(errno));
+    if (st) remove(tmp);
+    free(tmp);
+    return st;
+}
+
+p4_status p4_fft_wisdom_measure(const char *path, size_t max_n, int *measured, int *sizes,
+                                void (*progress)(const char *what, void *ctx), void *ctx)
+{
+    p4_fft_wisdom_load();
+    fft_job todo[64];
+    const int nt = jobs(max_n, todo);
+    if (!nt) return p4_error(P4_EINVAL, "fft-wisdom: no size pam4sim plans is <= %zu (the smallest is 1024)", max_n);
+    pthread_mutex_lock(&mu);
+    /* the process's own wisdom is kept aside and put back: measuring starts from none (FFTW's
+     * MEASURE plans, no time limit: a time-limited search is kept at a lower rigour, which the
+     * runs' lookups never match) */
+    char *before = fftw_export_wisdom_to_string();
+    fftw_forget_wisdom();
+    plan_jobs(todo, nt, FFTW_MEASURE, progress, ctx);
+    char *w = fftw_export_wisdom_to_string();
+    /* what a run will find in it: the wisdom alone, each size looked up as p4_fft_plan does */
+    fftw_forget_wisdom();
+    const int got = w && fftw_import_wisdom_from_string(w) ? plan_jobs(todo, nt, FFTW_MEASURE | FFTW_WISDOM_ONLY, NULL, NULL) : 0;
+    fftw_forget_wisdom();
+    if (before) fftw_import_wisdom_from_string(before);
+    free(before);
     pthread_mutex_unlock(&mu);
+    *measured = got, *sizes = nt;
+    p4_status st = !w ? p4_error(P4_ENOMEM, "out of memory")
+                   : !got ? p4_error(P4_ENUM, "fft-wisdom: FFTW kept no measured plan (nothing written)")
+                          : write_sealed(path, w);
+    free(w);
     return st;
 }

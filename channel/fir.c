@@ -208,8 +208,8 @@ p4_cfir *p4_cfir_create(const double complex *h, size_t len)
     }
     memset(f->buf, 0, f->N * sizeof *f->buf);
     memcpy(f->buf, h, len * sizeof *h);
-    fftw_execute_dft(f->fwd, f->buf, f->H);
-    for (size_t k = 0; k < f->N; k++) f->H[k] /= (double)f->N;
+    fftw_execute_dft(f->fwd, f->buf, f->buf); /* the plan is in place: used in place */
+    for (size_t k = 0; k < f->N; k++) f->H[k] = f->buf[k] / (double)f->N;
     return f;
 }
 

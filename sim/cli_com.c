@@ -28,8 +28,10 @@ static void json_out(FILE *f, void *v)
 {
     com_out *o = v;
     const p4_com_result *r = o->r;
-    fprintf(f, "{\n  \"program\": \"pam4sim\",\n  \"version\": \"%s\",\n  \"schema\": %d,\n  \"command\": \"com\",\n",
-            P4_VERSION, P4_JSON_SCHEMA);
+    fprintf(f, "{\n  \"program\": \"pam4sim\",\n  \"version\": \"%s\",\n  \"schema\": %d,\n  \"fft_plans\": ", P4_VERSION,
+            P4_JSON_SCHEMA);
+    p4_json_str(f, p4_fft_plans());
+    fprintf(f, ",\n  \"command\": \"com\",\n");
     fprintf(f, "  \"params\": ");
     p4_com_params_json(f, o->p);
     fprintf(f, ",\n  \"channels\": {\"thru\": \"%s\"", o->in->thru);

@@ -34,7 +34,7 @@ static const char *const o_channel[] = {"--json", "--port-order=", "--baud-gbd="
 static const char *const o_prbs[] = {"--symbols=", NULL};
 static const char *const o_none[] = {NULL};
 static const char *const o_config[] = {"--set=", NULL};
-static const char *const o_wisdom[] = {"--out=", "--seconds=", NULL};
+static const char *const o_wisdom[] = {"--out=", "--max-size=", NULL};
 static const char *const o_vectors[] = {"--block=", "--out=", "--channels=", "--config=", "--seed=",
                                         "-j=", "--threads=", NULL};
 
@@ -199,14 +199,16 @@ static const cli_command commands[] = {
      "         pam4sim vectors check golden\n",
      o_vectors},
     {"fft-wisdom", "measure this machine's FFT plans for pam4sim's sizes (FFTW wisdom for PAM4SIM_FFTW_WISDOM)",
-     "usage: pam4sim fft-wisdom --out FILE [--seconds S]\n\n"
+     "usage: pam4sim fft-wisdom --out FILE [--max-size N]\n\n"
      "pam4sim's FFT plans are FFTW's measured ones where its wisdom has the size, else estimated ones\n"
-     "(1.2-1.7x slower); a run never measures. The built-in wisdom was measured on one processor; on\n"
-     "another, measure once here (about a minute) and point PAM4SIM_FFTW_WISDOM at the file.\n"
-     "PAM4SIM_FFTW_WISDOM=none estimates every plan (as before 0.9.0). `pam4sim --version` says which\n"
-     "plans a run makes. Plans differ only in the rounding of their sums.\n\n"
-     "  --out FILE            the wisdom file to write (through a temporary: never half-written)\n"
-     "  --seconds S           FFTW's time limit per size (default 0: none)\n"
+     "(1.2-1.7x slower); a run never measures. The built-in wisdom was measured on one processor and\n"
+     "is refused by another FFTW version or a processor without AVX; measure once here (about 40 s)\n"
+     "and point PAM4SIM_FFTW_WISDOM at the file. PAM4SIM_FFTW_WISDOM=none estimates every plan (as\n"
+     "before 0.9.0). `pam4sim --version` says which plans a run makes. Plans differ only in the\n"
+     "rounding of their sums. The file is sealed (a damaged one is refused) and written through a\n"
+     "temporary; the command says how many plans a run will find in it.\n\n"
+     "  --out FILE            the wisdom file to write\n"
+     "  --max-size N          the largest transform to measure, in points (1024 .. 131072, default all)\n"
      "example: pam4sim fft-wisdom --out ~/.pam4sim-wisdom && export PAM4SIM_FFTW_WISDOM=~/.pam4sim-wisdom\n",
      o_wisdom},
 };

@@ -45,8 +45,9 @@ static int point_passes(const p4_config *base, double f_mhz, double a_ui, uint64
 static void json_out(FILE *f, void *v)
 {
     jtol_result *r = v;
-    fprintf(f, "{\n  \"program\": \"pam4sim\", \"version\": \"%s\", \"command\": \"jtol\", \"seed\": %lld,\n",
-            P4_VERSION, (long long)r->c->seed);
+    fprintf(f, "{\n  \"program\": \"pam4sim\", \"version\": \"%s\", \"fft_plans\": ", P4_VERSION);
+    p4_json_str(f, p4_fft_plans());
+    fprintf(f, ", \"command\": \"jtol\", \"seed\": %lld,\n", (long long)r->c->seed);
     fprintf(f, "  "), p4_json_key(f, "target_ber", r->c->target_ber);
     fprintf(f, ", \"symbols_per_point\": %llu,\n  \"config\": ", (unsigned long long)r->symbols);
     p4_config_write_json(r->c, f, 2);

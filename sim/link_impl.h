@@ -131,7 +131,6 @@ typedef struct {
     unit_ami *ami;                    /* its IBIS-AMI receiver model (GetWave flow), made on first use */
     unit_ami_tx *ami_tx;              /* its IBIS-AMI transmitter model (GetWave flow)             */
     unit_poly *poly;                  /* its DSP receiver's waveform made on demand (or NULL)      */
-    int no_eye;                       /* the unit counts no eye symbols                             */
     int poly_whole;                   /* tests: the DSP receiver's made waveform kept whole (not a ring) */
 } unit_state;
 
@@ -146,9 +145,6 @@ uint64_t unit_begin(const p4_link *l, unit_state *u, uint64_t unit, uint64_t k0,
 void unit_levels(const p4_link *l, unit_state *u, uint64_t start, size_t s0, size_t n, uint8_t *pstate, double *lev,
                  double *ffe_out);
 void unit_decide(const p4_link *l, unit_state *u);
-/* The symbol-rate engines' jitter (link_symbol.c): an edge step placed delta UI off its nominal
- * position, pos = sps/2 + delta sps samples into its UI, falls between the whole-sample positions
- * u0 = floor(pos) (returned) and u0 + 1, with the weights step (1 - phi) and step phi in w. */
 /* The hop a FIR of longest response L had before 0.9.0 (FFT length the larger of 8192 and the power
  * of two >= 4 L): the work units' chunks keep it. The random pattern drops the rest of its 32-symbol
  * word at the end of each call, so the chunking is part of the symbol stream; the FIR itself now
@@ -161,6 +157,9 @@ static inline size_t link_chunk_hop(const size_t *len, int n)
     return N - L + 1;
 }
 
+/* The symbol-rate engines' jitter (link_symbol.c): an edge step placed delta UI off its nominal
+ * position, pos = sps/2 + delta sps samples into its UI, falls between the whole-sample positions
+ * u0 = floor(pos) (returned) and u0 + 1, with the weights step (1 - phi) and step phi in w. */
 static inline int edge_split(int sps, double delta, double step, double w[2])
 {
     const double pos = 0.5 * sps + delta * sps;

@@ -24,7 +24,7 @@
  * symbol. The block's overlap covers the responses through the FFE (J + nffe - 1). Each sample's
  * value depends only on its block and phase, never on the order of the reads, so results do not
  * depend on it (nor on threads). The values are those of the sample-level FIR, and of the FFE over
- * it, up to rounding (tests/test_poly.c: 1e-12 of the peak).
+ * it, up to rounding (tests/test_poly.c: within 1e-12 of the peak, and of the peak times sum |w|).
  *
  * Where it does not apply (link_poly_setup says why not and the FIR at the sample rate runs): noise in
  * the waveform (sim.noise = waveform, the bang-bang CDR), an optical line or TIA compression
@@ -34,7 +34,7 @@
 #include "../dsp/clones.h"
 
 #define POLY_CACHE 8 /* blocks whose input spectra are kept */
-#define POLY_RING 8  /* blocks of waveform a unit without eye symbols keeps (a power of two) */
+#define POLY_RING 8  /* blocks of waveform a unit keeps (a power of two; tests may keep it whole) */
 #define PHASE_PAD 8    /* doubles between the eye rows: rows B apart (a power of two) would all
                           * fall in one set of the L1 cache, which the eye's loop reads across */
 #define EYE_RING 3     /* eye blocks kept: a symbol's phases reach the blocks of m - 1 .. m + 1 */
@@ -115,7 +115,9 @@ p4_status link_poly_setup(p4_link *l)
     const int sps = l->sps, nx = l->nxt, nin = 1 + nx + sps + 1;
     /* the spectra of every input at every phase, at most: above POLY_MAX_BYTES the FIR runs */
     {
-        const size_t J = l->sig_run / (size_t)sps + 4 + (size_t)l->info.nffe, B = poly_block(J);
+        size_t run = l->sig_run;
+        for (int i = 0; i < nx; i++) run = l->xt_run[i] > run ? l->xt_run[i] : run;
+        const size_t J = run / (size_t)sps + 4 + (size_t)l->info.nffe, B = poly_block(J);
         if (2.0 * sps * nin * (double)(poly_len(B, J) + 2) * 8 > POLY_MAX_BYTES) return P4_OK;
     }
     double *h[1 + P4_MAX_XTALK + 129];
@@ -384,7 +386,10 @@ const double *unit_poly_eye_block(const unit_state *u, size_t b)
         q->eye_owner[k] = (long)b;
     } else if (q->eye_owner[k] != (long)b) {
         const size_t n = block_len(q, b);
-        for (size_t r = 0; r < sps; r++) phase_out(q, (fftw_complex *const *)q->lp->G, b, (int)r, n, rows + r * RS);
+        for (size_t r = 0; r < sps; r++) { /* a short last block: zeros after its end */
+            phase_out(q, (fftw_complex *const *)q->lp->G, b, (int)r, n, rows + r * RS);
+            memset(rows + r * RS + n, 0, (RS - n) * sizeof *rows);
+        }
         q->eye_owner[k] = (long)b;
     }
     return rows;

@@ -17,8 +17,7 @@ typedef struct {
 static void *worker_unit(void *arg)
 {
     worker *w = arg;
-    /* the eye reads every phase: units with eye symbols run at sample level, their waveform whole */
-    w->u.no_eye = !w->neye;
+    /* the eye reads every phase: units with eye symbols run at sample level */
     if (w->l->symbol_engine && !w->neye) unit_symbol_simulate(w->l, &w->u, w->unit, w->k0);
     else unit_simulate(w->l, &w->u, w->unit, w->k0, 1);
     unit_count(w->l, &w->u, 0, w->n, w->neye, &w->c);

@@ -332,6 +332,7 @@ void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, siz
     /* a DSP receiver's made waveform (link_poly.c): the FFE's output at each phase comes made, in
      * blocks; eye phase q is sample l->phase - half + q of the UI, phase r_q of UI m + s_q */
     const int made = u->poly && u->dsp && !unit_poly_failed(u) && !u->poly_whole;
+    if (neye && u->poly && u->dsp && !unit_poly_failed(u) && u->poly_whole) unit_poly_complete(u); /* eye_phases reads it */
     int rq[128], sq[128], need[3] = {0, 0, 0};
     for (int q = 0; q < sps; q++) {
         const int d = l->phase - half + q;
@@ -362,7 +363,7 @@ void unit_count(const p4_link *l, const unit_state *u, size_t off, size_t n, siz
         }
         if (made) {
             const double *at[3] = {NULL, NULL, NULL}; /* UI m - 1, m, m + 1 in their blocks' rows */
-            for (int k = 0; k < 3; k++) {
+            for (int k = 0; k < 3; k++) { /* (m >= warm >= 1: UI m - 1 exists) */
                 if (!need[k]) continue;
                 const size_t mm = m + (size_t)k - 1, b = mm & ~(PB - 1);
                 if (b != blk[k]) blk[k] = b, rows[k] = unit_poly_eye_block(u, b / PB);

@@ -103,8 +103,10 @@ int cli_write_atomic(const char *path, cli_writer_fn fn, void *ctx)
 
 void cli_json_head(FILE *f, const char *command, const p4_config *c)
 {
-    fprintf(f, "{\n  \"program\": \"pam4sim\",\n  \"version\": \"%s\",\n  \"schema\": %d,\n  \"command\": ", P4_VERSION,
+    fprintf(f, "{\n  \"program\": \"pam4sim\",\n  \"version\": \"%s\",\n  \"schema\": %d,\n  \"fft_plans\": ", P4_VERSION,
             P4_JSON_SCHEMA);
+    p4_json_str(f, p4_fft_plans());
+    fprintf(f, ",\n  \"command\": ");
     p4_json_str(f, command);
     fprintf(f, ",\n  \"seed\": %lld,\n  \"config\": ", (long long)c->seed);
     p4_config_write_json(c, f, 2);
@@ -499,9 +501,17 @@ static int dispatch(int argc, char **argv)
         if (!cli_mpi_rank()) fprintf(stderr, "pam4sim: %s: only run splits its work over MPI processes; start it without mpirun\n", name);
         return 2;
     }
-    if (strcmp(name, "fft-wisdom") && p4_fft_wisdom_check()) return cli_fail();
     cli_args a;
     if (cli_args_parse(c, argc - first, argv + first, &a)) return 2;
+    /* a PAM4SIM_FFTW_WISDOM that cannot be used stops the commands that transform (not help, the
+     * configuration, patterns, FEC, or the command that writes wisdom) */
+    static const char *const no_fft[] = {"fft-wisdom", "config", "prbs", "fec"};
+    int needs_fft = !a.help;
+    for (size_t i = 0; i < sizeof no_fft / sizeof *no_fft; i++) needs_fft = needs_fft && strcmp(name, no_fft[i]);
+    if (needs_fft && p4_fft_wisdom_check()) {
+        cli_args_free(&a);
+        return cli_fail();
+    }
     int rc = a.help ? cli_help_command(c, stdout) : fn(a.argc, a.argv);
     cli_args_free(&a);
     return rc;

@@ -1,5 +1,6 @@
 /* report.c - text and JSON reports of a link run (see report.h). */
 #include "pam4sim/report.h"
+#include "pam4sim/fir.h"
 #include <math.h>
 #include <string.h>
 
@@ -88,8 +89,10 @@ void p4_report_json_run(FILE *f, const p4_config *c, const p4_link_info *in, con
     double lo, hi, slo, shi;
     p4_clopper_pearson(n->bit_errors, n->bits, &lo, &hi);
     p4_clopper_pearson(n->symbol_errors, n->symbols, &slo, &shi);
-    fprintf(f, "{\n  \"program\": \"pam4sim\",\n  \"version\": \"%s\",\n  \"schema\": %d,\n  \"seed\": %lld,\n",
-            P4_VERSION, P4_JSON_SCHEMA, (long long)c->seed);
+    fprintf(f, "{\n  \"program\": \"pam4sim\",\n  \"version\": \"%s\",\n  \"schema\": %d,\n  \"fft_plans\": ", P4_VERSION,
+            P4_JSON_SCHEMA);
+    p4_json_str(f, p4_fft_plans());
+    fprintf(f, ",\n  \"seed\": %lld,\n", (long long)c->seed);
     fprintf(f, "  \"config\": ");
     p4_config_write_json(c, f, 2);
     fprintf(f, ",\n  \"link\": {\n    "), p4_json_key(f, "channel_il_nyquist_db", in->channel_il_nyquist_db);

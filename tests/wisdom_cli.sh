@@ -14,17 +14,26 @@ check() { # name, expected status, needle, command...
   else echo "ok   $name"; fi
 }
 check "wisdom needs --out"   2 "--out FILE is required"       $bin fft-wisdom
-check "wisdom seconds"       2 "--seconds x: a time per size"  $bin fft-wisdom --out $tmp/w --seconds x
+check "wisdom max-size"      2 "--max-size x: the largest transform" $bin fft-wisdom --out $tmp/w --max-size x
 check "wisdom unwritable"    1 "nodir/w"                       $bin fft-wisdom --out $tmp/nodir/w
-check "wisdom measured"      0 "wrote $tmp/w"                  $bin fft-wisdom --out $tmp/w --seconds 0.002
-[ ! -e $tmp/w.tmp ] && head -c 6 $tmp/w | grep -q '(fftw-' || { echo "FAIL wisdom file: not FFTW wisdom, or its temporary left"; fails=$((fails+1)); }
-check "version built-in"     0 "FFT plans: measured where the built-in wisdom" $bin --version
+# the sizes up to 4096 points (the FIRs' 2048, the DSP receiver's 1152): every one kept measured
+check "wisdom measured"      0 "wrote $tmp/w: 18 of the 18 plans pam4sim makes up to 4096 points measured" $bin fft-wisdom --out $tmp/w --max-size 4096
+[ "$(ls $tmp | grep -c '^w\.')" = 0 ] && head -c 6 $tmp/w | grep -q '(fftw-' || { echo "FAIL wisdom file: not FFTW wisdom, or its temporary left"; fails=$((fails+1)); }
+# the built-in wisdom: measured here; refused whole by another FFTW or a processor without AVX
+if $bin --version | grep -q "FFT plans: measured where the built-in wisdom"; then echo "ok   version built-in"
+elif $bin --version | grep -q "the built-in wisdom is not for this FFTW"; then echo "ok   version built-in (refused by this FFTW or processor: plans estimated)"
+else echo "FAIL version built-in: $($bin --version)"; fails=$((fails+1)); fi
 check "version file"         0 "measured where the wisdom in $tmp/w"           env PAM4SIM_FFTW_WISDOM=$tmp/w $bin --version
 check "version none"         0 "FFT plans: estimated (FFTW_ESTIMATE"            env PAM4SIM_FFTW_WISDOM=none $bin --version
 echo "(not wisdom" > $tmp/bad
 check "bad wisdom refused"   1 "PAM4SIM_FFTW_WISDOM=$tmp/bad: the file has no pam4sim seal" env PAM4SIM_FFTW_WISDOM=$tmp/bad $bin run --symbols 1000 --json $tmp/bad.json
 [ ! -e $tmp/bad.json ] || { echo "FAIL bad wisdom: wrote its JSON"; fails=$((fails+1)); }
-check "missing wisdom"       1 "PAM4SIM_FFTW_WISDOM=$tmp/none.w: the file cannot open it" env PAM4SIM_FFTW_WISDOM=$tmp/none.w $bin stat
+check "missing wisdom"       1 "PAM4SIM_FFTW_WISDOM=$tmp/none.w: the file cannot be opened: No such file" env PAM4SIM_FFTW_WISDOM=$tmp/none.w $bin stat
+check "directory as wisdom"  1 "PAM4SIM_FFTW_WISDOM=$tmp: the file cannot be read: Is a directory" env PAM4SIM_FFTW_WISDOM=$tmp $bin stat
+check "help despite it"      0 "^pam4sim run - "              env PAM4SIM_FFTW_WISDOM=$tmp/none.w $bin run --help
+check "config despite it"    0 "sim:"                          env PAM4SIM_FFTW_WISDOM=$tmp/none.w $bin config
+sed 's/$/\r/' $tmp/w > $tmp/crlf
+check "CRLF wisdom taken"    0 "measured where the wisdom in $tmp/crlf" env PAM4SIM_FFTW_WISDOM=$tmp/crlf $bin --version
 # FFTW aborts on some corrupt wisdom (an assertion while planning from it): a file whose text does
 # not match its seal, or without one, is refused before FFTW reads it
 sed '$d' $tmp/w > $tmp/unsealed
@@ -46,7 +55,8 @@ docs = [json.load(open(f)) for f in sys.argv[1:]]
 def cmp(a, b, path):
     if isinstance(a, dict):
         assert isinstance(b, dict) and a.keys() == b.keys(), path
-        for k in a: cmp(a[k], b[k], path + "." + k)
+        for k in a:
+            if k != "fft_plans": cmp(a[k], b[k], path + "." + k)  # the plans' source differs by design
     elif isinstance(a, list):
         assert isinstance(b, list) and len(a) == len(b), path
         for i, (x, y) in enumerate(zip(a, b)): cmp(x, y, "%s[%d]" % (path, i))

@@ -44,18 +44,27 @@ void p4_cfir_destroy(p4_cfir *f);
  * (FFTW_ESTIMATE) at the sizes pam4sim uses, but measuring takes seconds per size and its choice
  * depends on timings. So the measurement is made once, ahead of time, and kept as FFTW wisdom: a
  * plan is the measured one where the wisdom holds its (kind, size), else the estimated one; either
- * way a fixed algorithm, never timed at run time, so every run of a process gives the same results.
- * The wisdom: the built-in (channel/fftw_wisdom.txt, measured on the processor pam4sim is developed
- * on; on another processor or FFTW version a plan that does not apply is estimated instead), or the
- * file named by the environment variable PAM4SIM_FFTW_WISDOM (made by p4_fft_wisdom_measure, the
- * `pam4sim fft-wisdom` command), or none with PAM4SIM_FFTW_WISDOM=none (every plan estimated, as
- * before 0.9.0). Plans differ only in the rounding of their sums: results move in the last bits.
- * p4_init loads the wisdom, before any thread (or the first plan does). */
+ * way a fixed algorithm, never timed at run time, so every run of a build on one machine gives the
+ * same results. The wisdom: the built-in (channel/fftw_wisdom.txt, measured on the processor
+ * pam4sim is developed on), or the file named by the environment variable PAM4SIM_FFTW_WISDOM (made
+ * by p4_fft_wisdom_measure, the `pam4sim fft-wisdom` command, and sealed: a file whose text does not
+ * match its seal is refused, since FFTW aborts on some corrupt wisdom), or none with
+ * PAM4SIM_FFTW_WISDOM=none (every plan estimated, as before 0.9.0). FFTW takes or refuses a wisdom
+ * whole: its header signs the FFTW build and the processor's vector extensions, so another FFTW
+ * version or a processor without AVX refuses the built-in one (every plan estimated); another AVX
+ * processor takes it, with choices measured here. Plans differ only in the rounding of their sums.
+ * Wisdom is FFTW's, for the whole process: once loaded it also steers FFTW_ESTIMATE plans made
+ * anywhere in the process (an application's own included). p4_init loads it, before any thread (or
+ * the first plan does); FFTW's planner lock does not cover loading wisdom. */
 const char *p4_fft_plans(void);           /* what plans this process makes, in words */
 p4_status p4_fft_wisdom_check(void);      /* P4_EINVAL when PAM4SIM_FFTW_WISDOM names an unusable file */
-/* Measure the sizes pam4sim plans (each within `seconds`, 0: no limit) and write the wisdom to path
- * (through a temporary: never half-written); progress (may be NULL) is told each size first. */
-p4_status p4_fft_wisdom_measure(const char *path, double seconds, void (*progress)(const char *what, void *ctx), void *ctx);
+/* Measure the sizes pam4sim plans, up to max_n points (FFTW_MEASURE, no time limit: about 40 s for
+ * all of them here), and write the sealed wisdom to path (through a temporary of a unique name: never
+ * half-written). *measured of the *sizes plans are then found in it as a run looks them up. The
+ * process's own wisdom is kept and put back; call it while no other thread plans. progress (may be
+ * NULL) is told each size first. */
+p4_status p4_fft_wisdom_measure(const char *path, size_t max_n, int *measured, int *sizes,
+                                void (*progress)(const char *what, void *ctx), void *ctx);
 
 #ifdef __cplusplus
 }
