@@ -31,6 +31,9 @@ fftw_plan p4_fft_plan(p4_fft_kind kind, size_t n);
  * as its last line): 0 with the FFTW wisdom's length in *wlen (the seal cut off in place), or -1
  * with why in err. */
 int p4_fft_wisdom_unseal(char *text, size_t len, size_t *wlen, char *err, size_t errn);
+/* acc = X H (add: acc += X H) over nb bins, the complex products written out (re = ac - bd,
+ * im = ad + bc) so that they vectorise (fir.c: the FIRs' and the DSP receiver's phase spectra). */
+void p4_spec_mac(double _Complex *acc, const double _Complex *X, const double _Complex *H, size_t nb, int add);
 /* The wisdom into FFTW, once per process (p4_init calls it before any thread). */
 void p4_fft_wisdom_load(void);
 

@@ -201,7 +201,7 @@ static const cli_command commands[] = {
     {"fft-wisdom", "measure this machine's FFT plans for pam4sim's sizes (FFTW wisdom for PAM4SIM_FFTW_WISDOM)",
      "usage: pam4sim fft-wisdom --out FILE [--max-size N]\n\n"
      "pam4sim's FFT plans are FFTW's measured ones where its wisdom has the size, else estimated ones\n"
-     "(1.2-1.7x slower); a run never measures. The built-in wisdom was measured on one processor and\n"
+     "(about 1.4x slower); a run never measures. The built-in wisdom was measured on one processor and\n"
      "is refused by another FFTW version or a processor without AVX; measure once here (about 40 s)\n"
      "and point PAM4SIM_FFTW_WISDOM at the file. PAM4SIM_FFTW_WISDOM=none estimates every plan (as\n"
      "before 0.9.0). `pam4sim --version` says which plans a run makes. Plans differ only in the\n"

@@ -138,7 +138,7 @@ static const kdef keys[] = {
     BOOL("optics.pd.shot_noise", pd_shot, "true", "shot noise of the photocurrent (one-sided PSD 2 q I)"),
     DBL("optics.tia.gain_ohm", tia_gain_ohm, 1, 1e6, "2000", "transimpedance [ohm]"),
     DBL("optics.tia.bandwidth_ghz", tia_bandwidth_ghz, 1, 1000, "55", "TIA 3-dB bandwidth, 2nd-order Butterworth [GHz] [V/U: >= 50-60]"),
-    DBL("optics.tia.nyquist_taper", tia_taper, 0, 0.5, "0.25", "TIA response tapered to 0 over this top fraction of the simulated band, never where the TIA is above 0.1 (raised cosine; removes the 1/t tail of a response cut at Nyquist; 0: none, as before 0.9.0)"),
+    DBL("optics.tia.taper_fraction", tia_taper_fraction, 0, 0.5, "0.25", "TIA response tapered to 0 over this top fraction of the simulated band, never where the TIA is above 0.1 (raised cosine; removes the 1/t tail of a response cut at Nyquist; 0: none, as before 0.9.0)"),
     DBL("optics.tia.noise_pa_rthz", tia_noise_pa_rthz, 0, 1000, "17", "input-referred noise current density [pA/sqrt(Hz)] [V: 15-20]"),
     DBL("optics.tia.peaking_db", tia_peaking_db, 0, 20, "0", "linear TIA CTLE: high-frequency gain over DC [dB] (shape as optics.driver.peaking_db; 0: flat)"),
     DBL("optics.tia.agc_vpp", tia_agc_vpp, 0, 10, "0.5", "AGC: output swing between the outer levels [Vpp] (0: off, the fixed optics.tia.gain_ohm)"),

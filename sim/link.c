@@ -433,7 +433,7 @@ static p4_link *link_create(const p4_config *cfg, int light)
                * never where the TIA's response is above 0.1 (3.15 x its 3-dB frequency), so that a
                * coarse grid (sim.sps 4) or a wide TIA keeps its band */
                 const double f01 = c->tia_bandwidth_ghz * 1e9 * pow(99, 0.25), fn = l->fs_hz / 2;
-                const double fr = fmin(c->tia_taper, 1 - f01 / fn);
+                const double fr = fmin(c->tia_taper_fraction, 1 - f01 / fn);
                 if (fr > 0) p4_fresp_nyquist_taper(ch, fr);
             }
             st = peaking_into(ch, c->tia_peaking_db, c->baud_gbd * 1e9);

@@ -31,7 +31,6 @@
  * (nonlinear), an IBIS-AMI transmitter's GetWave, sps not a power of two.
  */
 #include "link_impl.h"
-#include "../dsp/clones.h"
 
 #define POLY_CACHE 8 /* blocks whose input spectra are kept */
 #define POLY_RING 8  /* blocks of waveform a unit keeps (a power of two; tests may keep it whole) */
@@ -102,8 +101,8 @@ static size_t poly_block(size_t J)
 
 /* The transform for blocks of B symbols and responses J long: B plus an overlap of at least J, of a
  * length FFTW transforms fast. B 9/8 (2^k 9) or B 5/4 (2^k 5), which poly_block's B >= 4 J always
- * allows: a c2r of 1152 or 1280 points takes 1.1-1.3 us here, one of 1088 (64 17, the overlap
- * rounded to 64 before 0.9.0) 3.2 us. The overlap beyond J is history the output does not read. */
+ * allows (before 0.9.0 the overlap was rounded to 64: 1088 = 64 17, a factor FFTW's codelets do not
+ * cover, so it ran on its generic code). The overlap beyond J is history the output does not read. */
 static size_t poly_len(size_t B, size_t J)
 {
     return J <= B / 8 ? B / 8 * 9 : B / 4 * 5;
@@ -305,23 +304,6 @@ static int block_spectra(unit_poly *q, size_t b)
     return k;
 }
 
-/* acc = X H (add: acc += X H) over nb bins, the complex products written out (re = ac - bd,
- * im = ad + bc: what the compiler's complex multiply computes for finite values) so that they
- * vectorise. */
-P4_CLONES static void spec_mac(double *acc, const double *X, const double *H, size_t nb, int add)
-{
-    if (add)
-        for (size_t n = 0; n < 2 * nb; n += 2) {
-            const double a = X[n], b = X[n + 1], c = H[n], d = H[n + 1];
-            acc[n] += a * c - b * d, acc[n + 1] += a * d + b * c;
-        }
-    else
-        for (size_t n = 0; n < 2 * nb; n += 2) {
-            const double a = X[n], b = X[n + 1], c = H[n], d = H[n + 1];
-            acc[n] = a * c - b * d, acc[n + 1] = a * d + b * c;
-        }
-}
-
 /* Phase r of block b (its n samples, one per UI) into out[0..n): of the waveform (T = p->H), or
  * of the RX FFE's output (T = p->G). */
 static void phase_out(unit_poly *q, fftw_complex *const *T, size_t b, int r, size_t n, double *out)
@@ -330,9 +312,9 @@ static void phase_out(unit_poly *q, fftw_complex *const *T, size_t b, int r, siz
     const int k = block_spectra(q, b);
     int any = 0; /* acc = sum_i X_i T_i,r */
     for (int i = 0; i < p->nin; i++) {
-        const double *H = (const double *)T[r * p->nin + i], *X = (const double *)q->X[k][i];
+        const fftw_complex *H = T[r * p->nin + i];
         if (!H || !q->live[k][i]) continue;
-        spec_mac((double *)q->acc, X, H, p->nb, any);
+        p4_spec_mac(q->acc, q->X[k][i], H, p->nb, any);
         any = 1;
     }
     if (!any) {

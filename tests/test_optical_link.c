@@ -126,7 +126,7 @@ Test(optical_link, dr1_receiver_chain_is_short, .timeout = 120)
     double snr[2];
     for (int k = 0; k < 2; k++) {
         const char *sets[] = {"file=examples/dr1.yaml", "optics.rx.oma_dbm=-8", "tdecq.in_run=false",
-                              k ? "optics.tia.nyquist_taper=0" : "optics.tia.nyquist_taper=0.25"};
+                              k ? "optics.tia.taper_fraction=0" : "optics.tia.taper_fraction=0.25"};
         p4_config c;
         config_with(&c, sets, 4);
         p4_link *l = p4_link_create(&c);

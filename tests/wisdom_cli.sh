@@ -5,29 +5,24 @@
 # agree: every integer the same, every double within one step of its 9 printed digits (2e-8
 # relative: plans differ only in the rounding of their sums).
 set -u
-bin=$1; tmp=$(mktemp -d); fails=0
-check() { # name, expected status, needle, command...
-  name=$1; want=$2; needle=$3; shift 3
-  out=$("$@" 2>&1); rc=$?
-  if [ "$rc" != "$want" ] || ! printf '%s' "$out" | grep -q -- "$needle"; then
-    echo "FAIL $name: status $rc (want $want), output: $out"; fails=$((fails+1))
-  else echo "ok   $name"; fi
-}
+bin=$1
+. "$(dirname "$0")/cli_lib.sh"
+tmp=$T
 check "wisdom needs --out"   2 "--out FILE is required"       $bin fft-wisdom
 check "wisdom max-size"      2 "--max-size x: the largest transform" $bin fft-wisdom --out $tmp/w --max-size x
 check "wisdom unwritable"    1 "nodir/w"                       $bin fft-wisdom --out $tmp/nodir/w
 # the sizes up to 4096 points (the FIRs' 2048, the DSP receiver's 1152): every one kept measured
 check "wisdom measured"      0 "wrote $tmp/w: 18 of the 18 plans pam4sim makes up to 4096 points measured" $bin fft-wisdom --out $tmp/w --max-size 4096
-[ "$(ls $tmp | grep -c '^w\.')" = 0 ] && head -c 6 $tmp/w | grep -q '(fftw-' || { echo "FAIL wisdom file: not FFTW wisdom, or its temporary left"; fails=$((fails+1)); }
+[ "$(ls $tmp | grep -c '^w\.')" = 0 ] && head -c 6 $tmp/w | grep -q '(fftw-' || bad "wisdom file: not FFTW wisdom, or its temporary left"
 # the built-in wisdom: measured here; refused whole by another FFTW or a processor without AVX
-if $bin --version | grep -q "FFT plans: measured where the built-in wisdom"; then echo "ok   version built-in"
-elif $bin --version | grep -q "the built-in wisdom is not for this FFTW"; then echo "ok   version built-in (refused by this FFTW or processor: plans estimated)"
-else echo "FAIL version built-in: $($bin --version)"; fails=$((fails+1)); fi
+if $bin --version | grep -q "FFT plans: measured where the built-in wisdom"; then ok; echo "ok   version built-in"
+elif $bin --version | grep -q "the built-in wisdom is not for this FFTW"; then ok; echo "ok   version built-in (refused by this FFTW or processor: plans estimated)"
+else bad "version built-in: $($bin --version)"; fi
 check "version file"         0 "measured where the wisdom in $tmp/w"           env PAM4SIM_FFTW_WISDOM=$tmp/w $bin --version
 check "version none"         0 "FFT plans: estimated (FFTW_ESTIMATE"            env PAM4SIM_FFTW_WISDOM=none $bin --version
 echo "(not wisdom" > $tmp/bad
 check "bad wisdom refused"   1 "PAM4SIM_FFTW_WISDOM=$tmp/bad: the file has no pam4sim seal" env PAM4SIM_FFTW_WISDOM=$tmp/bad $bin run --symbols 1000 --json $tmp/bad.json
-[ ! -e $tmp/bad.json ] || { echo "FAIL bad wisdom: wrote its JSON"; fails=$((fails+1)); }
+[ ! -e $tmp/bad.json ] || bad "bad wisdom: wrote its JSON"
 check "missing wisdom"       1 "PAM4SIM_FFTW_WISDOM=$tmp/none.w: the file cannot be opened: No such file" env PAM4SIM_FFTW_WISDOM=$tmp/none.w $bin stat
 check "directory as wisdom"  1 "PAM4SIM_FFTW_WISDOM=$tmp: the file cannot be read: Is a directory" env PAM4SIM_FFTW_WISDOM=$tmp $bin stat
 check "help despite it"      0 "^pam4sim run - "              env PAM4SIM_FFTW_WISDOM=$tmp/none.w $bin run --help
@@ -47,9 +42,9 @@ check "random bytes"         1 "PAM4SIM_FFTW_WISDOM=$tmp/random: the file" env P
 same() { # name, args...
   name=$1; shift
   for w in "" none $tmp/w; do
-    PAM4SIM_FFTW_WISDOM=$w $bin run "$@" --json $tmp/r_${w##*/}.json > /dev/null 2>&1 || { echo "FAIL $name: run with '$w' failed"; fails=$((fails+1)); return; }
+    PAM4SIM_FFTW_WISDOM=$w $bin run "$@" --json $tmp/r_${w##*/}.json > /dev/null 2>&1 || { bad "$name: run with '$w' failed"; return; }
   done
-  python3 - $tmp/r_.json $tmp/r_none.json $tmp/r_w.json <<'PY' && echo "ok   $name" || { echo "FAIL $name"; fails=$((fails+1)); }
+  python3 - $tmp/r_.json $tmp/r_none.json $tmp/r_w.json <<'PY' && { ok; echo "ok   $name"; } || bad "$name"
 import json, sys
 docs = [json.load(open(f)) for f in sys.argv[1:]]
 def cmp(a, b, path):
@@ -72,5 +67,5 @@ PY
 same "same results: electrical link"  --symbols 300000 -j 2
 same "same results: DSP receiver"     examples/dsp_kp4.yaml --symbols 300000 -j 2
 same "same results: DR1 optical lane" examples/dr1.yaml --symbols 200000 -j 2 --set tdecq.in_run=false
-rm -rf $tmp
-[ $fails = 0 ] && echo "wisdom_cli: all passed" || { echo "wisdom_cli: $fails failed"; exit 1; }
+echo "wisdom_cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

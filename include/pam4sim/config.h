@@ -77,7 +77,7 @@ typedef struct {
     double rx_power_dbm, rx_oma_dbm;
     double pd_responsivity_a_w, pd_dark_na;
     int pd_shot;
-    double tia_gain_ohm, tia_bandwidth_ghz, tia_noise_pa_rthz, tia_agc_vpp, tia_sat_vpp, tia_taper;
+    double tia_gain_ohm, tia_bandwidth_ghz, tia_noise_pa_rthz, tia_agc_vpp, tia_sat_vpp, tia_taper_fraction;
     /* rx */
     double eta0_v2_per_ghz, noise_rms_v, noise_filter_ghz;
     int ctle_enable;

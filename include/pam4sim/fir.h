@@ -40,8 +40,8 @@ void p4_cfir_run(p4_cfir *f, const double _Complex *in, size_t n, double _Comple
 void p4_cfir_reset(p4_cfir *f);
 void p4_cfir_destroy(p4_cfir *f);
 
-/* FFT plans. FFTW's measured plans (FFTW_MEASURE) run 1.2-1.7x faster than its estimated ones
- * (FFTW_ESTIMATE) at the sizes pam4sim uses, but measuring takes seconds per size and its choice
+/* FFT plans. FFTW's measured plans (FFTW_MEASURE) run about 1.4x faster than its estimated ones
+ * (FFTW_ESTIMATE; r2c + c2r of 8192 points, bench_link's first line), but measuring takes seconds per size and its choice
  * depends on timings. So the measurement is made once, ahead of time, and kept as FFTW wisdom: a
  * plan is the measured one where the wisdom holds its (kind, size), else the estimated one; either
  * way a fixed algorithm, never timed at run time, so every run of a build on one machine gives the
